@@ -1,0 +1,73 @@
+# dancu — `make help` lists the targets.
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+PYTHON ?= python3
+UV := $(PYTHON) -m uv
+VENV := .venv
+BIN := $(VENV)/bin
+DEMO_PROVINCE ?= 01
+DEMO_PEOPLE ?= 50000
+DEMO_SEED ?= 1
+HOST ?= 127.0.0.1
+PORT ?= 8000
+PG_TEST_URL ?= postgres://postgres@127.0.0.1:5432/dancu
+
+export UV_PYTHON_DOWNLOADS := never
+
+.PHONY: help
+help: ## List the targets
+	@grep -E '^[a-zA-Z_-]+:.*?## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*?## "}; {printf "  \033[1m%-16s\033[0m %s\n", $$1, $$2}'
+
+.PHONY: uv
+uv: ## Install uv for this Python if it is missing
+	@$(PYTHON) -m uv --version >/dev/null 2>&1 || $(PYTHON) -m pip install --quiet --disable-pip-version-check uv
+
+$(BIN)/dancu: pyproject.toml uv.lock | uv
+	$(UV) sync --frozen
+	@touch $@
+
+.PHONY: install
+install: $(BIN)/dancu ## Create .venv with every dependency from uv.lock
+
+.PHONY: demo
+demo: install ## Migrate, load units, build 50,000 people in Hà Nội, create demo officials, serve on :8000
+	DANCU_DEMO=1 $(BIN)/dancu migrate --no-input -v0
+	DANCU_DEMO=1 $(BIN)/dancu load_geo
+	DANCU_DEMO=1 $(BIN)/dancu synth --people $(DEMO_PEOPLE) --province $(DEMO_PROVINCE) --seed $(DEMO_SEED)
+	DANCU_DEMO=1 $(BIN)/dancu demo_officials
+	DANCU_DEMO=1 $(BIN)/dancu collectstatic --no-input -v0
+	@DANCU_DEMO=1 $(BIN)/dancu demo_banner --url http://$(HOST):$(PORT)/
+	DANCU_DEMO=1 $(BIN)/granian --interface wsgi --host $(HOST) --port $(PORT) --workers 2 --log-level warning dancu.wsgi:application
+
+.PHONY: test
+test: install ## Run the test suite on SQLite
+	$(BIN)/pytest -q
+
+.PHONY: test-postgres
+test-postgres: install ## Run the test suite on PostgreSQL ($$PG_TEST_URL)
+	DATABASE_URL=$(PG_TEST_URL) DANCU_REQUIRE_POSTGRES=1 $(BIN)/pytest -q
+
+.PHONY: lint
+lint: install ## ruff (lint and format check), mypy on core/, migrations up to date
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/mypy
+	DANCU_VAR_DIR=$$(mktemp -d) $(BIN)/dancu makemigrations --check --dry-run -v1
+
+.PHONY: format
+format: install ## Apply ruff's formatting and safe fixes
+	$(BIN)/ruff format .
+	$(BIN)/ruff check --fix .
+
+.PHONY: bench
+bench: install ## Run the benchmarks (see bench/README.md; results go to bench/RESULTS.md by hand)
+	$(BIN)/python bench/run.py
+
+.PHONY: vendor
+vendor: ## Refresh front-end assets from npm into static/vendor (needs Node; the built files are committed)
+	cd frontend && npm ci --no-audit --no-fund && npm run vendor
+
+.PHONY: clean
+clean: ## Remove the demo database and generated files (var/)
+	rm -rf var

@@ -1,0 +1,46 @@
+"""``dancu demo_banner``: print where to go and how to sign in."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from django.core.management.base import BaseCommand, CommandParser
+
+from dancu.backoffice.services import DEMO_OFFICIALS, credentials_file
+from dancu.registry.models import Person
+
+
+class Command(BaseCommand):
+    help = "Print the demo's address, accounts and a few people to look up."
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument("--url", default="http://127.0.0.1:8000/")
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        url = options["url"].rstrip("/")
+        known = json.loads(credentials_file().read_text()) if credentials_file().exists() else {}
+        sample = Person.objects.filter(household__isnull=False, spouse__isnull=False).order_by("id").first()
+        deceased = Person.objects.filter(status="deceased").order_by("id").first()
+        lines = [
+            "",
+            "dancu demo is starting",
+            f"  Back office   {url}/",
+            f"  API docs      {url}/api/docs",
+            f"  Admin         {url}/admin/   (hotich is staff)",
+            "",
+            "Sign in as one of the demo officials:",
+        ]
+        for username, full_name, role in DEMO_OFFICIALS:
+            lines.append(f"  {username:<8} password {known.get(username, '?'):<14} {full_name} ({role})")
+        lines.append("")
+        lines.append(f"People: {Person.objects.count():,}. Try:")
+        if sample:
+            lines.append(f"  a person by PIN   {url}/persons/{sample.pin}/")
+            password = known.get("tracuu", "PASSWORD")
+            lines.append(f"  the API           curl -u tracuu:{password} {url}/api/v1/persons/{sample.pin}")
+        if deceased:
+            lines.append(f"  a deceased person {url}/persons/{deceased.pin}/")
+        lines.append("  search by name without accents, e.g. 'nguyen van' with a date of birth.")
+        lines.append("Stop with Ctrl-C; `make demo` again resumes where it stopped.")
+        self.stdout.write("\n".join(lines) + "\n")

@@ -1,0 +1,75 @@
+"""Officials' roles and the demo accounts."""
+
+from __future__ import annotations
+
+import json
+import secrets
+from pathlib import Path
+
+from django.conf import settings
+from django.contrib.auth.models import Group, Permission, User
+from django.db import transaction
+
+#: role -> (Vietnamese name, permissions as app_label.codename)
+ROLES: dict[str, tuple[str, tuple[str, ...]]] = {
+    "civil_status_officer": (
+        "Cán bộ tư pháp - hộ tịch",
+        (
+            "registry.view_person", "registry.add_person", "registry.change_person", "registry.view_household",
+            "events.view_event",
+        ),
+    ),
+    "residence_officer": (
+        "Cán bộ đăng ký cư trú",
+        ("registry.view_person", "registry.change_person", "registry.view_household", "events.view_event"),
+    ),
+    "viewer": ("Cán bộ tra cứu", ("registry.view_person", "registry.view_household")),
+}  # fmt: skip
+
+DEMO_OFFICIALS = (
+    ("hotich", "Nguyễn Thị Hồng", "civil_status_officer"),
+    ("cutru", "Trần Văn Minh", "residence_officer"),
+    ("tracuu", "Lê Thu Hà", "viewer"),
+)
+
+
+def credentials_file() -> Path:
+    return Path(settings.VAR_DIR) / "demo-officials.json"
+
+
+@transaction.atomic
+def ensure_roles() -> dict[str, Group]:
+    groups = {}
+    for key, (name, perms) in ROLES.items():
+        group, _ = Group.objects.get_or_create(name=name)
+        wanted = []
+        for dotted in perms:
+            app_label, codename = dotted.split(".")
+            wanted.append(Permission.objects.get(content_type__app_label=app_label, codename=codename))
+        group.permissions.set(wanted)
+        groups[key] = group
+    return groups
+
+
+@transaction.atomic
+def ensure_demo_officials() -> dict[str, str]:
+    """Create the demo officials once with random passwords (kept in var/, never in the repository)."""
+    groups = ensure_roles()
+    path = credentials_file()
+    known: dict[str, str] = json.loads(path.read_text()) if path.exists() else {}
+    for username, full_name, role in DEMO_OFFICIALS:
+        user = User.objects.filter(username=username).first()
+        if user is None or username not in known:
+            password = secrets.token_urlsafe(9)
+            family, _, given = full_name.partition(" ")
+            user = user or User(username=username)
+            user.first_name, user.last_name = given, family
+            user.is_staff = role == "civil_status_officer"
+            user.set_password(password)
+            user.save()
+            known[username] = password
+        user.groups.set([groups[role]])
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(known, indent=2))
+    path.chmod(0o600)
+    return known

@@ -1,0 +1,56 @@
+"""Small display helpers for registry pages."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from django import template
+
+from dancu.registry.choices import ETHNIC_GROUPS, Relationship
+
+register = template.Library()
+
+EVENT_LABELS = {
+    "person.registered": "Nhập dữ liệu công dân",
+    "birth.registered": "Đăng ký khai sinh",
+    "residence.permanent.registered": "Đăng ký thường trú",
+    "residence.permanent.removed": "Xóa đăng ký thường trú",
+    "residence.temporary.registered": "Đăng ký tạm trú",
+    "residence.temporary.ended": "Xóa đăng ký tạm trú",
+    "marriage.registered": "Đăng ký kết hôn",
+    "name.changed": "Thay đổi họ tên",
+    "death.recorded": "Đăng ký khai tử",
+}
+
+
+@register.filter
+def event_label(kind: str) -> str:
+    return EVENT_LABELS.get(kind, kind)
+
+
+@register.filter
+def ethnicity_name(code: Any) -> str:
+    try:
+        return ETHNIC_GROUPS.get(int(code), "")
+    except (TypeError, ValueError):
+        return ""
+
+
+@register.filter
+def relationship_label(value: str) -> str:
+    try:
+        return str(Relationship(value).label)
+    except ValueError:
+        return value or "—"
+
+
+@register.filter
+def pretty_json(value: Any) -> str:
+    return json.dumps(value, ensure_ascii=False, indent=1, sort_keys=True)
+
+
+@register.filter
+def commune_label(code: Any, communes: dict[str, Any]) -> str:
+    commune = communes.get(code) if isinstance(code, str) else None
+    return f"{commune.name}, {commune.province.name}" if commune else (code or "—")

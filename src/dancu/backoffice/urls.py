@@ -1,0 +1,13 @@
+from django.contrib.auth import views as auth_views
+from django.urls import path
+
+from dancu.backoffice import views
+
+app_name = "backoffice"
+urlpatterns = [
+    path("", views.home, name="home"),
+    path("login/", auth_views.LoginView.as_view(template_name="backoffice/login.html"), name="login"),
+    path("logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("persons/<str:pin>/", views.person_detail, name="person"),
+    path("households/<str:number>/", views.household_detail, name="household"),
+]

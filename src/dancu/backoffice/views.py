@@ -1,0 +1,123 @@
+"""Back-office pages for officials: find a person, see their household, residences, history and past records."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.contrib.auth.decorators import login_required, permission_required
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+
+from dancu.core.errors import DomainError
+from dancu.core.pin import parse_pin
+from dancu.geo.models import Commune, Era
+from dancu.registry import history, presenters
+from dancu.registry.choices import ETHNIC_GROUPS
+from dancu.registry.models import Household, Person
+
+
+def _date(value: str) -> dt.date | None:
+    try:
+        return dt.date.fromisoformat(value) if value else None
+    except ValueError:
+        return None
+
+
+@login_required
+@permission_required("registry.view_person", raise_exception=True)
+def home(request: HttpRequest) -> HttpResponse:
+    """Search: by PIN (goes straight to the record) or by name with date of birth and commune."""
+    pin = request.GET.get("pin", "").strip()
+    name = request.GET.get("name", "").strip()
+    birth_raw = request.GET.get("birth_date", "").strip()
+    commune = request.GET.get("commune", "").strip()
+    error = ""
+    results: list[Person] | None = None
+    if pin:
+        try:
+            parse_pin(pin)
+        except DomainError as exc:
+            error = exc.message
+        else:
+            if Person.objects.filter(pin=pin).exists():
+                return redirect("backoffice:person", pin=pin)
+            error = "Không tìm thấy người có số định danh này. / No person with this ID number."
+    elif name or birth_raw or commune:
+        birth_date = _date(birth_raw)
+        if birth_raw and birth_date is None:
+            error = "Ngày sinh không hợp lệ (YYYY-MM-DD). / Date of birth must be YYYY-MM-DD."
+        elif len(name) < 2:
+            error = "Nhập ít nhất 2 ký tự của họ tên. / Enter at least 2 characters of the name."
+        else:
+            results = presenters.search_people(name=name, birth_date=birth_date, commune=commune)
+    commune_obj = Commune.objects.select_related("province").filter(era=Era.CURRENT, code=commune).first()
+    return render(
+        request,
+        "backoffice/home.html",
+        {
+            "q": {"pin": pin, "name": name, "birth_date": birth_raw, "commune": commune},
+            "commune_obj": commune_obj,
+            "error": error,
+            "results": results,
+            "counts": {"people": Person.objects.count(), "households": Household.objects.count()},
+        },
+    )
+
+
+@login_required
+@permission_required("registry.view_person", raise_exception=True)
+def person_detail(request: HttpRequest, pin: str) -> HttpResponse:
+    try:
+        parse_pin(pin)
+        person = presenters.load_person(pin)
+    except (DomainError, Person.DoesNotExist):
+        raise Http404("No such person") from None
+    record = presenters.person_dict(person)
+    events = history.person_events(pin)
+    as_of_raw = request.GET.get("as_of", "").strip()
+    as_of = _date(as_of_raw)
+    as_of_record = history.fold(events, as_of=as_of) if as_of else None
+    household = (
+        presenters.household_dict(
+            Household.objects.select_related("commune__province", "head").get(pk=person.household_id)
+        )
+        if person.household_id
+        else None
+    )
+    communes = {
+        c.code: c
+        for c in Commune.objects.select_related("province").filter(
+            era=Era.CURRENT,
+            code__in=[
+                v
+                for e in events
+                for k, v in e.payload.items()
+                if k in ("commune", "birth_commune", "origin_commune") and isinstance(v, str)
+            ],
+        )
+    }
+    return render(
+        request,
+        "backoffice/person.html",
+        {
+            "person": person,
+            "record": record,
+            "household": household,
+            "residences": presenters.residences_dict(person),
+            "events": events,
+            "as_of": as_of_raw,
+            "as_of_invalid": bool(as_of_raw) and as_of is None,
+            "as_of_record": as_of_record,
+            "as_of_ethnicity": ETHNIC_GROUPS.get(as_of_record.get("ethnicity", 0), "") if as_of_record else "",
+            "communes": communes,
+        },
+    )
+
+
+@login_required
+@permission_required("registry.view_household", raise_exception=True)
+def household_detail(request: HttpRequest, number: str) -> HttpResponse:
+    household = Household.objects.select_related("commune__province", "head").filter(number=number).first()
+    if household is None:
+        raise Http404("No such household")
+    return render(request, "backoffice/household.html", {"household": presenters.household_dict(household)})

@@ -1,0 +1,22 @@
+"""The ``dancu`` command: Django's management commands plus dancu's own (``dancu help`` lists them).
+
+Domain refusals end with one readable line on stderr and exit status 2; nothing is written.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+
+
+def main(argv: list[str] | None = None) -> None:
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "dancu.settings")
+    from django.core.management import execute_from_command_line
+
+    args = list(sys.argv if argv is None else argv)
+    args[0] = "dancu"
+    execute_from_command_line(args)
+
+
+if __name__ == "__main__":
+    main()

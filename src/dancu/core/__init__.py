@@ -1,0 +1,1 @@
+"""Plain-Python rules of the domain: no Django imports here (the gateway imports this package too)."""

@@ -1,0 +1,43 @@
+"""The event log: the registry's history and its outbox, and the offsets of the consumers that read it."""
+
+from __future__ import annotations
+
+import uuid
+
+from django.db import models
+
+
+class Event(models.Model):
+    """One change to the registry, appended in the same transaction as the change (the history is the events).
+
+    ``sequence`` increases with commit order (see :func:`dancu.events.services.append_event`), so a consumer that
+    has read up to N never later finds a committed event below N.
+    """
+
+    sequence = models.BigAutoField(primary_key=True)
+    event_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    type = models.CharField(max_length=64)
+    pin = models.CharField(max_length=12, db_index=True, blank=True)
+    effective_date = models.DateField(help_text="When the fact took effect in the world (may precede recording).")
+    recorded_at = models.DateTimeField(help_text="When the registry recorded it.")
+    actor = models.CharField(max_length=150, help_text="Official, system or job that made the change.")
+    source = models.CharField(max_length=200, blank=True, help_text="Dossier, import file or job run behind it.")
+    payload = models.JSONField(default=dict)
+
+    class Meta:
+        ordering = ["sequence"]
+        indexes = [models.Index(fields=["pin", "sequence"], name="event_pin_seq")]
+
+    def __str__(self) -> str:
+        return f"#{self.sequence} {self.type}"
+
+
+class ConsumerOffset(models.Model):
+    """How far a named consumer of the event log has read (the last sequence it applied)."""
+
+    consumer = models.CharField(max_length=100, unique=True)
+    sequence = models.BigIntegerField(default=0)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    def __str__(self) -> str:
+        return f"{self.consumer}@{self.sequence}"

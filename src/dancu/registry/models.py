@@ -1,0 +1,145 @@
+"""Current state of the population registry. Only the services in :mod:`dancu.registry.services` write these
+tables, and each write appends an event (:mod:`dancu.events`) in the same transaction."""
+
+from __future__ import annotations
+
+from django.db import models
+from django.db.models import Q
+
+from dancu.geo.models import Commune
+from dancu.registry.choices import DatePrecision, LifeStatus, Relationship, Sex
+
+
+class Household(models.Model):
+    """A household (hộ gia đình) registered at one permanent address, with its head (chủ hộ).
+
+    Law on Residence 2020 art. 25-26.
+    """
+
+    number = models.CharField(max_length=20, unique=True, help_text="Household number (số hộ).")
+    head = models.ForeignKey("Person", on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    commune = models.ForeignKey(Commune, on_delete=models.PROTECT, related_name="households")
+    address_line = models.CharField(max_length=200)
+    created_on = models.DateField()
+
+    class Meta:
+        ordering = ["number"]
+
+    def __str__(self) -> str:
+        return f"Hộ {self.number}"
+
+
+class Person(models.Model):
+    """A person in the National Population Database (Cơ sở dữ liệu quốc gia về dân cư), keyed by the PIN."""
+
+    pin = models.CharField(max_length=12, unique=True, help_text="Personal ID number (số định danh cá nhân).")
+    full_name = models.CharField(max_length=100, help_text="As written, NFC.")
+    family_name = models.CharField(max_length=50, blank=True)
+    middle_name = models.CharField(max_length=60, blank=True)
+    given_name = models.CharField(max_length=50)
+    name_folded = models.CharField(max_length=100, help_text="Diacritics-free, lower-case: for search.")
+    sex = models.CharField(max_length=1, choices=Sex.choices)
+    birth_date = models.DateField(help_text="With a precision of month or year, the unknown parts are 1.")
+    birth_date_precision = models.CharField(max_length=5, choices=DatePrecision.choices, default=DatePrecision.DAY)
+    birth_commune = models.ForeignKey(
+        Commune, on_delete=models.PROTECT, null=True, blank=True, related_name="+", help_text="Place of birth."
+    )
+    birth_place_text = models.CharField(max_length=200, blank=True, help_text="Place of birth abroad or unlisted.")
+    origin_commune = models.ForeignKey(
+        Commune, on_delete=models.PROTECT, null=True, blank=True, related_name="+", help_text="Quê quán."
+    )
+    ethnicity = models.PositiveSmallIntegerField(help_text="Statistics-office code of the 54 ethnic groups.")
+    religion = models.CharField(max_length=60, default="Không")
+    nationality = models.CharField(max_length=2, default="VN", help_text="ISO 3166-1 alpha-2.")
+    status = models.CharField(max_length=8, choices=LifeStatus.choices, default=LifeStatus.LIVING)
+    death_date = models.DateField(null=True, blank=True)
+    father = models.ForeignKey("self", on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    mother = models.ForeignKey("self", on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    spouse = models.ForeignKey("self", on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    household = models.ForeignKey(Household, on_delete=models.PROTECT, null=True, blank=True, related_name="members")
+    relationship_to_head = models.CharField(max_length=12, choices=Relationship.choices, blank=True)
+    version = models.PositiveIntegerField(default=1, help_text="Bumped by every change (optimistic concurrency).")
+    created_at = models.DateTimeField()
+    updated_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["pin"]
+        indexes = [
+            models.Index(fields=["name_folded", "birth_date"], name="person_name_dob"),
+        ]
+        constraints = [
+            models.CheckConstraint(condition=Q(sex__in=["M", "F"]), name="person_sex_valid"),
+            models.CheckConstraint(
+                condition=Q(status="living", death_date__isnull=True) | Q(status="deceased", death_date__isnull=False),
+                name="person_death_date_iff_deceased",
+            ),
+            models.CheckConstraint(
+                condition=Q(death_date__isnull=True) | Q(death_date__gte=models.F("birth_date")),
+                name="person_death_after_birth",
+            ),
+            models.CheckConstraint(condition=Q(ethnicity__gte=1, ethnicity__lte=54), name="person_ethnicity_valid"),
+        ]
+
+    def __str__(self) -> str:
+        return self.pin
+
+    @property
+    def is_deceased(self) -> bool:
+        return self.status == LifeStatus.DECEASED
+
+
+class PermanentResidence(models.Model):
+    """A permanent residence (thường trú): one open at a time per person. Law on Residence 2020 art. 20-24."""
+
+    person = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="permanent_residences")
+    commune = models.ForeignKey(Commune, on_delete=models.PROTECT, related_name="+")
+    recorded_commune = models.ForeignKey(
+        Commune,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        help_text="The unit as recorded, when it was a legacy (pre-2025) code.",
+    )
+    address_line = models.CharField(max_length=200)
+    household = models.ForeignKey(Household, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    valid_from = models.DateField()
+    valid_to = models.DateField(null=True, blank=True)
+    end_reason = models.CharField(max_length=40, blank=True)
+
+    class Meta:
+        ordering = ["person", "valid_from"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["person"], condition=Q(valid_to__isnull=True), name="one_open_permanent_residence"
+            ),
+            models.CheckConstraint(
+                condition=Q(valid_to__isnull=True) | Q(valid_to__gte=models.F("valid_from")),
+                name="permanent_residence_dates",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"thường trú {self.valid_from}"
+
+
+class TemporaryResidence(models.Model):
+    """A temporary residence (tạm trú), registered for up to 2 years and renewable. Law on Residence 2020 art. 27."""
+
+    person = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="temporary_residences")
+    commune = models.ForeignKey(Commune, on_delete=models.PROTECT, related_name="+")
+    address_line = models.CharField(max_length=200)
+    valid_from = models.DateField()
+    valid_until = models.DateField(help_text="End of the registered term.")
+    ended_on = models.DateField(null=True, blank=True, help_text="Set when the residence was ended early.")
+
+    class Meta:
+        ordering = ["person", "valid_from"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(valid_until__gte=models.F("valid_from")), name="temporary_residence_dates"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"tạm trú {self.valid_from}"

@@ -1,0 +1,1 @@
+"""A realistic synthetic population for demos, tests and benchmarks (DOMAIN.md §9)."""
