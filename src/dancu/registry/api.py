@@ -6,11 +6,11 @@ Every refusal is a 4xx with ``{"code", "message", "field"}``; codes are listed i
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from django.contrib.auth import authenticate
 from django.http import HttpRequest
-from ninja import Field, Router, Schema
+from ninja import Field, Router, Schema, Status
 from ninja.security import HttpBasicAuth, django_auth
 from pydantic import ConfigDict
 
@@ -285,10 +285,12 @@ def get_person(request: HttpRequest, pin: str) -> Any:
 @router.get("/persons", response={200: list[PersonSummary], **ERRORS}, summary="Find people by name")
 def find_people(
     request: HttpRequest,
-    name: str = Field(..., min_length=2, max_length=100, description="Start of the full name; any case and accents."),
+    name: Annotated[
+        str, Field(min_length=2, max_length=100, description="Start of the full name; any case and accents.")
+    ],
     birth_date: dt.date | None = None,
-    commune: str = Field("", max_length=5, description="Five-digit code of the current commune of residence."),
-    limit: int = Field(50, ge=1, le=100),
+    commune: Annotated[str, Field(max_length=5, description="Five-digit code of the current commune.")] = "",
+    limit: Annotated[int, Field(ge=1, le=100)] = 50,
 ) -> Any:
     _require(request, "registry.view_person")
     found = presenters.search_people(name=name, birth_date=birth_date, commune=commune, limit=limit)
@@ -325,7 +327,11 @@ def get_household(request: HttpRequest, number: str) -> Any:
 
 
 @router.get("/events", response={200: EventPage, **ERRORS}, summary="Read the event log by sequence")
-def list_events(request: HttpRequest, after: int = Field(0, ge=0), limit: int = Field(1000, ge=1, le=10000)) -> Any:
+def list_events(
+    request: HttpRequest,
+    after: Annotated[int, Field(ge=0, description="Last sequence already read.")] = 0,
+    limit: Annotated[int, Field(ge=1, le=10000)] = 1000,
+) -> Any:
     _require(request, "events.view_event")
     events = [presenters.event_dict(e) for e in read_events(after, limit=limit)]
     return {"events": events, "next_after": events[-1]["sequence"] if events else after}
@@ -346,14 +352,14 @@ def post_birth(request: HttpRequest, body: BirthIn) -> Any:
     actor = _require(request, "registry.add_person")
     data = body.model_dump()
     person = services.register_birth(**data, actor=actor)
-    return 201, presenters.person_dict(_person(person.pin))
+    return Status(201, presenters.person_dict(_person(person.pin)))
 
 
 @router.post("/persons", response={201: PersonOut, **ERRORS}, summary="Register an existing person (initial load)")
 def post_person(request: HttpRequest, body: PersonIn) -> Any:
     actor = _require(request, "registry.add_person")
     person = services.register_person(**body.model_dump(), actor=actor)
-    return 201, presenters.person_dict(_person(person.pin))
+    return Status(201, presenters.person_dict(_person(person.pin)))
 
 
 @router.post(
@@ -362,7 +368,7 @@ def post_person(request: HttpRequest, body: PersonIn) -> Any:
 def post_permanent_residence(request: HttpRequest, pin: str, body: PermanentResidenceIn) -> Any:
     actor = _require(request, "registry.change_person")
     services.register_permanent_residence(pin=pin, **body.model_dump(), actor=actor)
-    return 201, presenters.person_dict(_person(pin))
+    return Status(201, presenters.person_dict(_person(pin)))
 
 
 @router.post(
@@ -384,14 +390,14 @@ def post_removal(request: HttpRequest, pin: str, body: RemovalIn) -> Any:
 def post_temporary(request: HttpRequest, pin: str, body: TemporaryResidenceIn) -> Any:
     actor = _require(request, "registry.change_person")
     services.register_temporary_residence(pin=pin, **body.model_dump(), actor=actor)
-    return 201, presenters.residences_dict(_person(pin))
+    return Status(201, presenters.residences_dict(_person(pin)))
 
 
 @router.post("/marriages", response={201: list[PersonRef], **ERRORS}, summary="Register a marriage")
 def post_marriage(request: HttpRequest, body: MarriageIn) -> Any:
     actor = _require(request, "registry.change_person")
     services.register_marriage(**body.model_dump(), actor=actor)
-    return 201, [presenters.person_ref(_person(body.pin_a)), presenters.person_ref(_person(body.pin_b))]
+    return Status(201, [presenters.person_ref(_person(body.pin_a)), presenters.person_ref(_person(body.pin_b))])
 
 
 @router.post("/persons/{pin}/name-change", response={200: PersonOut, **ERRORS}, summary="Change a name")

@@ -79,11 +79,18 @@ class NameTables:
                     middle.append(second)
         middle = [word for word in middle if word != given]
         if ethnicity in tables.FAMILY_NAME_LAST_ETHNIC_CODES:
-            prefix = middle[0] if middle else ""
-            if prefix in tables.ATTACHED_PREFIXES:
-                return " ".join(w for w in (f"{prefix}{given}", *middle[1:], family) if w)
-            return " ".join(w for w in (*middle, given, family) if w)
-        return " ".join(w for w in (family, *middle, given) if w)
+            words = [*middle, given, family]
+        else:
+            words = [family, *middle, given]
+        words = [w for w in words if w]
+        # A prefix such as "H'" is written joined to the word after it ("H'Hen").
+        joined: list[str] = []
+        for word in words:
+            if joined and joined[-1] in tables.ATTACHED_PREFIXES:
+                joined[-1] += word
+            else:
+                joined.append(word)
+        return " ".join(joined)
 
 
 # ---- the plan ----------------------------------------------------------------------------------------------------

@@ -1,0 +1,90 @@
+"""Back-office pages: sign-in, search, person, household; permissions."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+from django.contrib.auth.models import User
+from django.test import Client
+
+from dancu.backoffice.services import ensure_demo_officials, ensure_roles
+from dancu.registry import services
+from tests import factories
+from tests.factories import HANOI_BA_DINH
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def official(client: Client) -> Client:
+    groups = ensure_roles()
+    user = User.objects.create_user(username="canbo", password="a-long-test-password", first_name="Hồng")
+    user.groups.set([groups["viewer"]])
+    client.force_login(user)
+    return client
+
+
+def test_sign_in_required(client: Client) -> None:
+    response = client.get("/")
+    assert response.status_code == 302
+    assert response["Location"].startswith("/login/")
+
+
+def test_sign_in_with_password(client: Client) -> None:
+    ensure_roles()
+    User.objects.create_user(username="canbo2", password="a-long-test-password")
+    page = client.post("/login/", {"username": "canbo2", "password": "wrong"})
+    assert "không đúng" in page.content.decode()
+    page = client.post("/login/", {"username": "canbo2", "password": "a-long-test-password"})
+    assert page.status_code == 302
+
+
+def test_user_without_role_is_refused(client: Client) -> None:
+    client.force_login(User.objects.create_user(username="norole", password="a-long-test-password"))
+    assert client.get("/").status_code == 403
+
+
+def test_search_by_pin_redirects_and_by_name_lists(official: Client) -> None:
+    person = factories.person(full_name="Trịnh Công Sơn", birth_date=date(1989, 2, 28), residence=HANOI_BA_DINH)
+    response = official.get("/", {"pin": person.pin})
+    assert response.status_code == 302
+    assert response["Location"] == f"/persons/{person.pin}/"
+    page = official.get(
+        "/", {"name": "trinh cong", "birth_date": "1989-02-28", "commune": HANOI_BA_DINH}
+    ).content.decode()
+    assert person.pin in page
+    assert "Trịnh Công Sơn" in page
+    assert (
+        "12 chữ số" in official.get("/", {"pin": "12ab"}).content.decode()
+        or "12 digits" in official.get("/", {"pin": "12ab"}).content.decode()
+    )
+
+
+def test_person_page_shows_household_residences_history_and_as_of(official: Client) -> None:
+    head = factories.person(full_name="Phan Văn Khải", residence=HANOI_BA_DINH)
+    services.record_death(pin=head.pin, death_date=date(2024, 5, 5), actor="t")
+    page = official.get(f"/persons/{head.pin}/").content.decode()
+    for text in ("Phan Văn Khải", "Hộ gia đình", head.household.number, "Lịch sử cư trú", "death.recorded", "Đã mất"):
+        assert text in page
+    as_of = official.get(f"/persons/{head.pin}/", {"as_of": "2020-01-01"}).content.decode()
+    assert 'data-testid="as-of-record"' in as_of
+    assert "Còn sống" in as_of
+    assert official.get("/persons/001090999999/").status_code == 404
+    assert official.get(f"/households/{head.household.number}/").status_code == 200
+
+
+def test_demo_officials_are_created_once(settings: object, tmp_path: object) -> None:
+    settings.VAR_DIR = tmp_path  # type: ignore[attr-defined]
+    first = ensure_demo_officials()
+    second = ensure_demo_officials()
+    assert first == second
+    assert set(first) == {"hotich", "cutru", "tracuu"}
+    assert User.objects.get(username="tracuu").has_perm("registry.view_person")
+    assert not User.objects.get(username="tracuu").has_perm("registry.change_person")
+
+
+def test_security_headers(official: Client) -> None:
+    response = official.get("/")
+    assert response["X-Frame-Options"] == "DENY"
+    assert "default-src 'self'" in response["Content-Security-Policy"]

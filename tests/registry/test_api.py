@@ -1,0 +1,176 @@
+"""The officials' API over HTTP (Django test client): reads, writes, permissions, and 4xx for bad input."""
+
+from __future__ import annotations
+
+import base64
+from datetime import date
+from typing import Any
+
+import pytest
+from django.contrib.auth.models import User
+from django.test import Client
+
+from dancu.backoffice.services import ensure_roles
+from dancu.events.models import Event
+from dancu.registry.models import Person
+from tests import factories
+from tests.factories import HANOI_BA_DINH
+
+pytestmark = pytest.mark.django_db
+
+
+def _client(role: str) -> Client:
+    groups = ensure_roles()
+    user = User.objects.create_user(username=f"u-{role}", password="a-long-test-password")
+    user.groups.set([groups[role]])
+    token = base64.b64encode(f"u-{role}:a-long-test-password".encode()).decode()
+    return Client(HTTP_AUTHORIZATION=f"Basic {token}")
+
+
+@pytest.fixture
+def officer() -> Client:
+    return _client("civil_status_officer")
+
+
+@pytest.fixture
+def viewer() -> Client:
+    return _client("viewer")
+
+
+def test_person_by_pin(viewer: Client) -> None:
+    person = factories.person(residence=HANOI_BA_DINH, full_name="Đặng Văn Lâm")
+    response = viewer.get(f"/api/v1/persons/{person.pin}")
+    assert response.status_code == 200
+    body = response.json()
+    assert body["pin"] == person.pin
+    assert body["full_name"] == "Đặng Văn Lâm"
+    assert body["household"]["relationship_to_head"] == "head"
+    assert body["permanent_residence"]["commune"]["code"] == HANOI_BA_DINH
+
+
+@pytest.mark.parametrize(
+    ("pin", "status", "code"), [("123", 400, "pin_malformed"), ("001090999999", 404, "person_not_found")]
+)
+def test_person_by_pin_errors(viewer: Client, pin: str, status: int, code: str) -> None:
+    response = viewer.get(f"/api/v1/persons/{pin}")
+    assert response.status_code == status
+    assert response.json()["code"] == code
+    assert pin not in response.json()["message"]
+
+
+def test_unauthenticated_and_wrong_password_are_401() -> None:
+    assert Client().get("/api/v1/persons/001090000001").status_code == 401
+    token = base64.b64encode(b"nobody:wrong").decode()
+    response = Client(HTTP_AUTHORIZATION=f"Basic {token}").get("/api/v1/persons/001090000001")
+    assert response.status_code == 401
+    assert response.json()["code"] == "authentication_required"
+
+
+def test_search_ignores_accents_and_case(viewer: Client) -> None:
+    target = factories.person(
+        full_name="Đỗ Thị Ánh Tuyết", sex="F", birth_date=date(1988, 8, 8), residence=HANOI_BA_DINH
+    )
+    factories.person(full_name="Đỗ Thị Ánh Hồng", sex="F", birth_date=date(1987, 1, 1))
+    found = viewer.get("/api/v1/persons", {"name": "DO THI ANH", "birth_date": "1988-08-08"}).json()
+    assert [p["pin"] for p in found] == [target.pin]
+    by_commune = viewer.get("/api/v1/persons", {"name": "đỗ thị", "commune": HANOI_BA_DINH}).json()
+    assert [p["pin"] for p in by_commune] == [target.pin]
+    assert viewer.get("/api/v1/persons", {"name": "x"}).status_code == 422
+
+
+def test_history_and_as_of(viewer: Client) -> None:
+    person = factories.person(residence=HANOI_BA_DINH)
+    from dancu.registry import services
+
+    services.change_name(
+        pin=person.pin, full_name="Nguyễn Văn Bảo", effective_date=date(2015, 1, 1), reason="r", actor="t"
+    )
+    services.record_death(pin=person.pin, death_date=date(2024, 1, 1), actor="t")
+    events = viewer.get(f"/api/v1/persons/{person.pin}/history").json()
+    assert [e["type"] for e in events] == [
+        "person.registered", "residence.permanent.registered", "name.changed", "death.recorded",
+    ]  # fmt: skip
+    before_birth = viewer.get(f"/api/v1/persons/{person.pin}/as-of", {"date": "1980-01-01"}).json()
+    assert before_birth["record"] is None
+    in_2010 = viewer.get(f"/api/v1/persons/{person.pin}/as-of", {"date": "2010-01-01"}).json()["record"]
+    assert in_2010["full_name"] == "Nguyễn Văn An"
+    assert in_2010["status"] == "living"
+    assert in_2010["permanent_residence"]["commune"] == HANOI_BA_DINH
+    in_2024 = viewer.get(f"/api/v1/persons/{person.pin}/as-of", {"date": "2024-06-01"}).json()["record"]
+    assert (in_2024["full_name"], in_2024["status"]) == ("Nguyễn Văn Bảo", "deceased")
+
+
+def test_household_and_events_pages(officer: Client, viewer: Client) -> None:
+    head = factories.person(residence=HANOI_BA_DINH)
+    household = viewer.get(f"/api/v1/households/{head.household.number}").json()
+    assert household["head"]["pin"] == head.pin
+    assert viewer.get("/api/v1/households/000000000000").status_code == 404
+    assert viewer.get("/api/v1/events").status_code == 403  # the viewer role does not read the raw log
+    page = officer.get("/api/v1/events", {"after": 0, "limit": 1}).json()
+    assert len(page["events"]) == 1
+    assert page["next_after"] == page["events"][0]["sequence"]
+
+
+def test_birth_through_the_api(officer: Client) -> None:
+    mother = factories.person(sex="F", birth_date=date(1994, 4, 4))
+    body = {
+        "full_name": "Nguyễn Bảo Ngọc", "sex": "F", "birth_date": "2025-09-01", "birth_commune": HANOI_BA_DINH,
+        "mother_pin": mother.pin, "source": "HS-2025-0001",
+    }  # fmt: skip
+    response = officer.post("/api/v1/births", body, content_type="application/json")
+    assert response.status_code == 201, response.json()
+    child = response.json()
+    assert child["pin"].startswith("00132")
+    assert child["mother"]["pin"] == mother.pin
+    event = Event.objects.get(pin=child["pin"])
+    assert event.source == "HS-2025-0001"
+    assert event.actor == "official:u-civil_status_officer"
+
+
+def _post(client: Client, url: str, body: dict[str, Any]) -> tuple[int, dict[str, Any]]:
+    before = (Person.objects.count(), Event.objects.count())
+    response = client.post(url, body, content_type="application/json")
+    if response.status_code >= 400:
+        assert (Person.objects.count(), Event.objects.count()) == before
+    return response.status_code, response.json()
+
+
+def test_bad_writes_are_4xx_with_codes_and_write_nothing(officer: Client, viewer: Client) -> None:
+    person = factories.person()
+    assert _post(
+        officer,
+        "/api/v1/persons",
+        {"pin": person.pin, "full_name": "A B", "sex": "M", "birth_date": str(person.birth_date)},
+    ) == (
+        409,
+        {"code": "pin_duplicate", "message": "A person with this personal ID number already exists.", "field": "pin"},
+    )
+    status, body = _post(
+        officer,
+        "/api/v1/persons",
+        {"pin": "001090000777", "full_name": "A B", "sex": "M", "birth_date": "1990-01-01", "surprise": 1},
+    )
+    assert (status, body["code"]) == (422, "request_invalid")
+    status, body = _post(officer, f"/api/v1/persons/{person.pin}/death", {"death_date": "1980-01-01"})
+    assert (status, body["code"]) == (400, "death_before_birth")
+    status, body = _post(
+        officer,
+        f"/api/v1/persons/{person.pin}/permanent-residence",
+        {"commune": "99999", "address_line": "x", "valid_from": "2010-01-01"},
+    )
+    assert (status, body["code"]) == (400, "commune_unknown")
+    status, body = _post(viewer, f"/api/v1/persons/{person.pin}/death", {"death_date": "2020-01-01"})
+    assert (status, body["code"]) == (403, "permission_denied")
+    status, body = _post(
+        officer,
+        "/api/v1/births",
+        {"full_name": "Lê Văn C", "sex": "M", "birth_date": "not-a-date", "birth_commune": HANOI_BA_DINH},
+    )
+    assert (status, body["code"]) == (422, "request_invalid")
+    assert "not-a-date" not in str(body)
+
+
+def test_openapi_document_is_served() -> None:
+    schema = Client().get("/api/openapi.json").json()
+    assert "/api/v1/persons/{pin}" in schema["paths"]
+    assert Client().get("/api/docs").status_code == 200
