@@ -44,7 +44,10 @@ def snapshot() -> dict[str, Any]:
         for h in Household.objects.select_related("commune")
     )
     permanent = sorted(
-        (pins[r.person_id], r.commune.code, r.address_line, numbers.get(r.household_id), r.valid_from, r.valid_to, r.end_reason)
+        (
+            pins[r.person_id], r.commune.code, r.address_line, numbers.get(r.household_id), r.valid_from,
+            r.valid_to, r.end_reason,
+        )
         for r in PermanentResidence.objects.select_related("commune")
     )  # fmt: skip
     temporary = sorted(
@@ -157,8 +160,8 @@ def test_population_is_realistic() -> None:
 
 
 def test_cli_refuses_bad_input_with_one_line() -> None:
-    with pytest.raises(CommandError, match="^province_unknown: "):
+    with pytest.raises(CommandError, match=r"^province_unknown: "):
         call_command("synth", "--people", "10", "--province", "03", "--no-progress")
-    with pytest.raises(CommandError, match="^people_out_of_range: "):
+    with pytest.raises(CommandError, match=r"^people_out_of_range: "):
         call_command("synth", "--people", "0", "--no-progress")
     assert not Person.objects.exists()

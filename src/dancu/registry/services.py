@@ -255,16 +255,19 @@ def register_birth(
     return _create_person(facts, actor=actor, source=source, event_type=rules.BIRTH_REGISTERED)
 
 
-def _next_household_number(commune: Commune) -> str:
-    prefix = commune.code
+def last_household_serial(commune_code: str) -> int:
+    """The highest serial used in a commune's household numbers (commune code + 7 digits); an index range scan."""
     last = (
-        Household.objects.filter(number__startswith=prefix, number__regex=r"^\d{12}$")
+        Household.objects.filter(number__gte=commune_code + "0000000", number__lte=commune_code + "9999999")
         .order_by("-number")
         .values_list("number", flat=True)
         .first()
     )
-    serial = int(last[len(prefix) :]) + 1 if last else 1
-    return f"{prefix}{serial:07d}"
+    return int(last[len(commune_code) :]) if last else 0
+
+
+def _next_household_number(commune: Commune) -> str:
+    return f"{commune.code}{last_household_serial(commune.code) + 1:07d}"
 
 
 @transaction.atomic
