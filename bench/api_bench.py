@@ -94,10 +94,9 @@ def bench_person_by_pin(var_dir: Path, seconds: int, connections: int) -> None:
                 break
             except OSError:
                 time.sleep(0.3)
-        out = subprocess.run(
-            [str(ROOT.parent / "shared/tools/http-load"), f"http://127.0.0.1:{PORT}/", str(seconds), str(connections), script.name],
-            capture_output=True, text=True, check=True,
-        ).stdout  # fmt: skip
+        load = [str(ROOT.parent / "shared/tools/http-load"), f"http://127.0.0.1:{PORT}/"]
+        load += [str(seconds), str(connections), script.name]
+        out = subprocess.run(load, capture_output=True, text=True, check=True).stdout
     finally:
         server.terminate()
         server.wait(10)
