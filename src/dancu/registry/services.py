@@ -292,7 +292,8 @@ def register_permanent_residence(
     start = _as_date(valid_from, "valid_from")
     rules.check_residence_dates(valid_from=start, birth_date=person.birth_date, today=_today())
     address = (address_line or "").strip()
-    if not address or len(address) > 200:
+    if (not address and not household_number) or len(address) > 200:
+        # A member joining a household takes the household's address; a new household needs its own.
         raise DomainError(
             "address_invalid", "The address line is required (at most 200 characters).", field="address_line"
         )
