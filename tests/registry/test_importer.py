@@ -17,6 +17,7 @@ from dancu.registry.models import Person
 pytestmark = pytest.mark.django_db
 
 HOME = {"commune": "00004", "address_line": "Số 9 Đội Cấn"}
+MEMBER = {"commune": "00004", "household": "H1"}  # joins H1: no address of its own
 LINES: list[dict[str, Any]] = [
     {
         "pin": "001062000001", "full_name": "Hoàng Văn Thụ", "sex": "M", "birth_date": "1962-03-04",
@@ -24,12 +25,12 @@ LINES: list[dict[str, Any]] = [
     },
     {
         "pin": "001165000002", "full_name": "Lý Thị Mai", "sex": "F", "birth_date": "1965-07-01",
-        "permanent_residence": {"commune": "00004", "valid_from": "1991-01-01", "household": "H1", "relationship": "spouse"},
+        "permanent_residence": {**MEMBER, "valid_from": "1991-01-01", "relationship": "spouse"},
     },
     {
         "pin": "001095000003", "full_name": "Hoàng Minh Đức", "sex": "M", "birth_date": "1995-12-12",
         "father_pin": "001062000001", "mother_pin": "001165000002",
-        "permanent_residence": {"commune": "00004", "valid_from": "1996-01-10", "household": "H1", "relationship": "child"},
+        "permanent_residence": {**MEMBER, "valid_from": "1996-01-10", "relationship": "child"},
     },
     {
         "pin": "001030000004", "full_name": "Hoàng Văn Cả", "sex": "M", "birth_date": "1930-01-01",
