@@ -96,7 +96,12 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     DATABASES["default"]["OPTIONS"] = {
         # WAL lets readers proceed during writes; IMMEDIATE takes the write lock at BEGIN so that two writers
         # never deadlock upgrading a read lock.
-        "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA busy_timeout=10000;",
+        # cache_size: 64 MiB of page cache per connection instead of SQLite's 2 MiB (index inserts at millions of
+        # rows stay in memory).
+        "init_command": (
+            "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA busy_timeout=10000; "
+            "PRAGMA cache_size=-65536; PRAGMA temp_store=MEMORY;"
+        ),
         "transaction_mode": "IMMEDIATE",
     }
     DATABASES["default"].setdefault("TEST", {})["NAME"] = os.environ.get("DANCU_TEST_SQLITE") or None

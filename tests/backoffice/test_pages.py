@@ -10,6 +10,7 @@ from django.test import Client
 
 from dancu.backoffice.services import ensure_demo_officials, ensure_roles
 from dancu.registry import services
+from dancu.registry.models import Person
 from tests import factories
 from tests.factories import HANOI_BA_DINH
 
@@ -88,3 +89,16 @@ def test_security_headers(official: Client) -> None:
     response = official.get("/")
     assert response["X-Frame-Options"] == "DENY"
     assert "default-src 'self'" in response["Content-Security-Policy"]
+
+
+def test_admin_lists_are_read_only(client: Client) -> None:
+    person = factories.person()
+    admin = User.objects.create_superuser(username="root", password="a-long-test-password")
+    client.force_login(admin)
+    assert client.get("/admin/registry/person/").status_code == 200
+    assert person.pin in client.get("/admin/registry/person/", {"q": person.pin}).content.decode()
+    assert client.get("/admin/registry/person/add/").status_code == 403
+    assert client.get("/admin/events/event/").status_code == 200
+    response = client.post(f"/admin/registry/person/{person.pk}/delete/", {"post": "yes"})
+    assert response.status_code == 403
+    assert Person.objects.filter(pk=person.pk).exists()

@@ -1,0 +1,52 @@
+"""Read-only admin views: person data is written only by the domain services (API, back office, CLI)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import admin
+from django.http import HttpRequest
+
+from dancu.registry.models import Household, PermanentResidence, Person, TemporaryResidence
+
+
+class ReadOnlyAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
+    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+
+@admin.register(Person)
+class PersonAdmin(ReadOnlyAdmin):
+    list_display = ("pin", "full_name", "sex", "birth_date", "status")
+    list_filter = ("status", "sex")
+    search_fields = ("=pin",)
+    show_full_result_count = False
+    raw_id_fields = ("father", "mother", "spouse", "household", "birth_commune", "origin_commune")
+
+
+@admin.register(Household)
+class HouseholdAdmin(ReadOnlyAdmin):
+    list_display = ("number", "commune", "address_line", "created_on")
+    search_fields = ("=number",)
+    show_full_result_count = False
+    raw_id_fields = ("head", "commune")
+
+
+@admin.register(PermanentResidence)
+class PermanentResidenceAdmin(ReadOnlyAdmin):
+    list_display = ("person", "commune", "valid_from", "valid_to")
+    show_full_result_count = False
+    raw_id_fields = ("person", "commune", "recorded_commune", "household")
+
+
+@admin.register(TemporaryResidence)
+class TemporaryResidenceAdmin(ReadOnlyAdmin):
+    list_display = ("person", "commune", "valid_from", "valid_until", "ended_on")
+    show_full_result_count = False
+    raw_id_fields = ("person", "commune")
