@@ -54,3 +54,14 @@ def pretty_json(value: Any) -> str:
 def commune_label(code: Any, communes: dict[str, Any]) -> str:
     commune = communes.get(code) if isinstance(code, str) else None
     return f"{commune.name}, {commune.province.name}" if commune else (code or "—")
+
+
+@register.filter
+def vn_date(value: Any) -> str:
+    """An ISO date string (as in the record dictionaries) written dd/mm/yyyy."""
+    if not value:
+        return ""
+    text = str(value)
+    if len(text) == 10 and text[4] == "-" and text[7] == "-":
+        return f"{text[8:10]}/{text[5:7]}/{text[:4]}"
+    return text
