@@ -38,7 +38,7 @@ demo: install ## Migrate, load units, build 50,000 people in Hà Nội, create d
 	DANCU_DEMO=1 $(BIN)/dancu demo_officials
 	DANCU_DEMO=1 $(BIN)/dancu collectstatic --no-input -v0
 	@DANCU_DEMO=1 $(BIN)/dancu demo_banner --url http://$(HOST):$(PORT)/
-	DANCU_DEMO=1 $(BIN)/granian --interface wsgi --host $(HOST) --port $(PORT) --workers 2 --blocking-threads 4 --log-level warning \
+	DANCU_DEMO=1 $(BIN)/granian --interface wsgi --host $(HOST) --port $(PORT) --workers 2 --blocking-threads 1 --log-level warning \
 		--static-path-route /static --static-path-mount var/static dancu.wsgi:application
 
 .PHONY: test

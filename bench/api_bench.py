@@ -80,7 +80,7 @@ def bench_person_by_pin(var_dir: Path, seconds: int, connections: int) -> None:
     env = dict(os.environ, DANCU_VAR_DIR=str(var_dir))
     server = subprocess.Popen(
         [str(ROOT / ".venv/bin/granian"), "--interface", "wsgi", "--host", "127.0.0.1", "--port", str(PORT),
-         "--workers", "2", "--blocking-threads", "4", "--log-level", "error", "dancu.wsgi:application"],
+         "--workers", "2", "--blocking-threads", os.environ.get("BENCH_THREADS", "1"), "--log-level", "error", "dancu.wsgi:application"],
         env=env,
     )  # fmt: skip
     try:

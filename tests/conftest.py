@@ -45,3 +45,13 @@ def today() -> date:
 @pytest.fixture
 def vendor() -> str:
     return connection.vendor
+
+
+@pytest.fixture(autouse=True)
+def _fresh_cache() -> Iterator[None]:
+    """Each test starts with an empty process cache (sessions, cached permissions): ids are reused after rollback."""
+    from django.core.cache import cache
+
+    cache.clear()
+    yield
+    cache.clear()

@@ -127,6 +127,8 @@ USE_TZ = True
 STATIC_URL = "static/"
 STATIC_ROOT = VAR_DIR / "static"
 
+# Sessions are read from a per-process memory cache in front of the database (one query less per request).
+SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
 SESSION_COOKIE_SECURE = _env_bool("DANCU_SECURE_COOKIES", not DEBUG and "DANCU_DEMO" not in os.environ)

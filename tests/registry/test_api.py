@@ -174,3 +174,23 @@ def test_openapi_document_is_served() -> None:
     schema = Client().get("/api/openapi.json").json()
     assert "/api/v1/persons/{pin}" in schema["paths"]
     assert Client().get("/api/docs").status_code == 200
+
+
+def test_the_one_query_record_equals_the_orm_record() -> None:
+    from dancu.registry import presenters, services
+
+    mother = factories.person(sex="F", birth_date=date(1960, 1, 1), residence=HANOI_BA_DINH)
+    father = factories.person(sex="M", birth_date=date(1958, 1, 1))
+    child = factories.person(
+        birth_date=date(1985, 2, 3), mother_pin=mother.pin, father_pin=father.pin, birth_commune=HANOI_BA_DINH,
+        origin_commune="00008",
+    )  # fmt: skip
+    services.register_permanent_residence(
+        pin=child.pin, commune=HANOI_BA_DINH, address_line="x", valid_from=date(2000, 1, 1),
+        household_number=mother.household.number, relationship="child", actor="t",
+    )  # fmt: skip
+    wife = factories.person(sex="F", birth_date=date(1987, 1, 1))
+    services.register_marriage(pin_a=child.pin, pin_b=wife.pin, marriage_date=date(2010, 1, 1), actor="t")
+    for pin in (child.pin, mother.pin, father.pin, wife.pin):
+        assert presenters.person_record(pin) == presenters.person_dict(presenters.load_person(pin))
+    assert presenters.person_record("001090999999") is None

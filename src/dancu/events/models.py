@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-import uuid
-
 from django.db import models
+
+from dancu.core.ids import uuid7
 
 
 class Event(models.Model):
@@ -15,7 +15,7 @@ class Event(models.Model):
     """
 
     sequence = models.BigAutoField(primary_key=True)
-    event_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    event_id = models.UUIDField(default=uuid7, unique=True, editable=False)
     type = models.CharField(max_length=64)
     pin = models.CharField(max_length=12, db_index=True, blank=True)
     effective_date = models.DateField(help_text="When the fact took effect in the world (may precede recording).")

@@ -2,16 +2,16 @@
 
 from __future__ import annotations
 
-import json
-import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
+import orjson
 from django.db import connection, transaction
 from django.utils import timezone
 
+from dancu.core.ids import uuid7
 from dancu.events.models import ConsumerOffset, Event
 
 # Taken for the rest of the transaction before an event is appended on PostgreSQL, so that sequence numbers are
@@ -42,7 +42,7 @@ def append_event(
         raise RuntimeError("append_event must be called inside the transaction that makes the change")
     lock_event_log()
     return Event.objects.create(
-        event_id=uuid.uuid4(),
+        event_id=uuid7(),
         type=type,
         pin=pin,
         effective_date=effective_date,
@@ -79,7 +79,7 @@ def read_events(after: int = 0, *, limit: int | None = None, batch_size: int = 5
     table = Event._meta.db_table
     remaining = limit
     position = after
-    loads = json.loads
+    loads = orjson.loads
     with connection.cursor() as cursor:
         while remaining is None or remaining > 0:
             page = batch_size if remaining is None else min(batch_size, remaining)
