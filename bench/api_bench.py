@@ -78,9 +78,10 @@ def bench_person_by_pin(var_dir: Path, seconds: int, connections: int) -> None:
             'request = function()\n  return wrk.format("GET", "/api/v1/persons/" .. pins[math.random(#pins)])\nend\n'
         )
     env = dict(os.environ, DANCU_VAR_DIR=str(var_dir))
+    threads = os.environ.get("BENCH_THREADS", "1")  # blocking threads per granian worker
     server = subprocess.Popen(
         [str(ROOT / ".venv/bin/granian"), "--interface", "wsgi", "--host", "127.0.0.1", "--port", str(PORT),
-         "--workers", "2", "--blocking-threads", os.environ.get("BENCH_THREADS", "1"), "--log-level", "error", "dancu.wsgi:application"],
+         "--workers", "2", "--blocking-threads", threads, "--log-level", "error", "dancu.wsgi:application"],
         env=env,
     )  # fmt: skip
     try:
