@@ -56,6 +56,7 @@ INSTALLED_APPS = [
     "dancu.geo",
     "dancu.registry",
     "dancu.synth",
+    "dancu.exchange",
     "dancu.backoffice",
 ]
 
@@ -149,6 +150,12 @@ SECURE_CSP = {
     "frame-ancestors": [CSP.NONE],
     "form-action": [CSP.SELF],
 }
+
+# Keys (HMAC, field encryption, token and ledger signing): generated on first run for the embedded default.
+DANCU_KEYS_DIR = os.environ.get("DANCU_KEYS_DIR", str(VAR_DIR / "keys"))
+# The gateway's projection and access ledger (SQLite files shared by the projector and the gateway processes).
+DANCU_GATEWAY_PROJECTION = os.environ.get("DANCU_GATEWAY_PROJECTION", str(VAR_DIR / "gateway-projection.sqlite3"))
+DANCU_LEDGER = os.environ.get("DANCU_LEDGER", str(VAR_DIR / "ledger.sqlite3"))
 
 # The registry's actor when nobody is signed in (CLI, synth, imports) is named explicitly per call; see services.
 DANCU_PROVINCE = os.environ.get("DANCU_PROVINCE", "")

@@ -1,0 +1,139 @@
+"""Keys and primitives shared by the projector (Django side) and the gateway (no Django).
+
+- HMAC-SHA-256 (truncated to 16 bytes) keys the projection by PIN and hides the attributes compared for yes/no
+  verification; every attribute HMAC is bound to the PIN so equal values of two people do not compare equal.
+- AES-256-GCM encrypts each class of lookup fields under its own key, with the PIN's HMAC and the class name as
+  associated data (a ciphertext moved to another row or class fails to decrypt).
+- Ed25519 signs access tokens and ledger checkpoints.
+
+Keys live in a directory (``DANCU_KEYS_DIR``, default ``var/keys``), generated on first run for the embedded default
+and provisioned from a secret store in production. A key file holds a list of keys, newest first: the first signs or
+encrypts, all of them verify or decrypt, so keys rotate without downtime (add a new key first, retire the old one
+once nothing made with it is in use).
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+import json
+import os
+import secrets
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
+
+#: Field classes of the lookup projection, each under its own encryption key.
+FIELD_CLASSES = ("identity", "status", "residence", "origin")
+HMAC_BYTES = 16
+
+
+def _b64(data: bytes) -> str:
+    return base64.urlsafe_b64encode(data).rstrip(b"=").decode()
+
+
+def _unb64(text: str) -> bytes:
+    return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
+
+
+@dataclass(frozen=True)
+class Secret:
+    kid: str
+    material: bytes
+
+
+def _load_or_create(path: Path, make: int | None) -> list[Secret]:
+    """Read a key file (JSON: {"keys": [{"kid", "k", "created"}]}); create it with one key if missing."""
+    if path.exists():
+        data = json.loads(path.read_text())
+        return [Secret(k["kid"], _unb64(k["k"])) for k in data["keys"]]
+    if make is None:
+        raise FileNotFoundError(f"key file {path} is missing")
+    path.parent.mkdir(parents=True, exist_ok=True)
+    key = Secret(f"{path.stem}-{datetime.now(UTC):%Y%m%d}-{secrets.token_hex(3)}", os.urandom(make))
+    body = {"keys": [{"kid": key.kid, "k": _b64(key.material), "created": datetime.now(UTC).isoformat()}]}
+    tmp = path.with_suffix(".tmp")
+    tmp.write_text(json.dumps(body, indent=1))
+    tmp.chmod(0o600)
+    tmp.replace(path)
+    return [key]
+
+
+def rotate_key(path: Path, size: int) -> str:
+    """Add a new key in front (it becomes the active one); older keys stay for verifying/decrypting."""
+    data = json.loads(path.read_text()) if path.exists() else {"keys": []}
+    kid = f"{path.stem}-{datetime.now(UTC):%Y%m%d%H%M%S}-{secrets.token_hex(3)}"
+    data["keys"].insert(0, {"kid": kid, "k": _b64(os.urandom(size)), "created": datetime.now(UTC).isoformat()})
+    tmp = path.with_suffix(".tmp")
+    tmp.write_text(json.dumps(data, indent=1))
+    tmp.chmod(0o600)
+    tmp.replace(path)
+    return kid
+
+
+class Keyring:
+    """All keys of one installation, loaded from a directory (created for the embedded default)."""
+
+    def __init__(self, directory: Path, *, create: bool = True) -> None:
+        size = 32 if create else None
+        self.directory = directory
+        self.hmac_key = _load_or_create(directory / "projection-hmac.json", size)[0].material
+        self.field_keys = {c: _load_or_create(directory / f"field-{c}.json", size) for c in FIELD_CLASSES}
+        self.token_keys = _load_or_create(directory / "token-signing.json", size)
+        self.ledger_keys = _load_or_create(directory / "ledger-signing.json", size)
+
+    # -- HMAC
+
+    def pin_hmac(self, pin: str) -> bytes:
+        return hmac.new(self.hmac_key, b"pin\0" + pin.encode(), hashlib.sha256).digest()[:HMAC_BYTES]
+
+    def attribute_hmac(self, pin: str, attribute: str, value: str) -> bytes:
+        message = f"{attribute}\0{pin}\0{value}".encode()
+        return hmac.new(self.hmac_key, message, hashlib.sha256).digest()[:HMAC_BYTES]
+
+    # -- field encryption
+
+    def encrypt(self, field_class: str, pin_h: bytes, plaintext: bytes) -> bytes:
+        key = self.field_keys[field_class][0]
+        nonce = os.urandom(12)
+        kid = key.kid.encode()
+        sealed = AESGCM(key.material).encrypt(nonce, plaintext, pin_h + field_class.encode())
+        return bytes([len(kid)]) + kid + nonce + sealed
+
+    def decrypt(self, field_class: str, pin_h: bytes, blob: bytes) -> bytes:
+        kid_len = blob[0]
+        kid = blob[1 : 1 + kid_len].decode()
+        nonce = blob[1 + kid_len : 13 + kid_len]
+        for key in self.field_keys[field_class]:
+            if key.kid == kid:
+                return AESGCM(key.material).decrypt(nonce, blob[13 + kid_len :], pin_h + field_class.encode())
+        raise KeyError(f"no key {kid} for field class {field_class}")
+
+    # -- signing
+
+    @staticmethod
+    def _ed25519(secret: Secret) -> Ed25519PrivateKey:
+        return Ed25519PrivateKey.from_private_bytes(secret.material)
+
+    def token_signing_key(self) -> tuple[str, Ed25519PrivateKey]:
+        return self.token_keys[0].kid, self._ed25519(self.token_keys[0])
+
+    def token_public_keys(self) -> dict[str, Ed25519PublicKey]:
+        return {k.kid: self._ed25519(k).public_key() for k in self.token_keys}
+
+    def ledger_signing_key(self) -> tuple[str, Ed25519PrivateKey]:
+        return self.ledger_keys[0].kid, self._ed25519(self.ledger_keys[0])
+
+    def ledger_public_keys(self) -> dict[str, Ed25519PublicKey]:
+        return {k.kid: self._ed25519(k).public_key() for k in self.ledger_keys}
+
+
+def public_jwk(kid: str, key: Ed25519PublicKey) -> dict[str, str]:
+    """An Ed25519 public key as a JWK (RFC 8037)."""
+    raw = key.public_bytes(Encoding.Raw, PublicFormat.Raw)
+    return {"kty": "OKP", "crv": "Ed25519", "x": _b64(raw), "kid": kid, "use": "sig"}

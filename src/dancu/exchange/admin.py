@@ -1,0 +1,55 @@
+from __future__ import annotations
+
+from django.contrib import admin
+
+from dancu.exchange.models import AssessmentCriterion, AssessmentResult, ConnectedSystem, Grant, Purpose
+
+
+class AssessmentInline(admin.TabularInline):  # type: ignore[type-arg]
+    model = AssessmentResult
+    extra = 0
+    fields = ("criterion", "met", "evidence", "reviewer", "reviewed_at")
+    readonly_fields = ("reviewed_at",)
+
+
+class GrantInline(admin.TabularInline):  # type: ignore[type-arg]
+    model = Grant
+    extra = 0
+
+
+@admin.register(ConnectedSystem)
+class ConnectedSystemAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
+    list_display = ("client_id", "organisation", "name", "kind", "status", "updated_at")
+    list_filter = ("kind", "status")
+    search_fields = ("client_id", "organisation", "name")
+    inlines = (AssessmentInline, GrantInline)
+    readonly_fields = ("status",)  # changed through the approve / suspend actions, which check the assessment
+    actions = ("approve", "suspend")
+
+    @admin.action(description="Duyệt (chỉ khi đạt mọi tiêu chí) / Approve")
+    def approve(self, request, queryset):  # type: ignore[no-untyped-def]
+        from dancu.core.errors import DomainError
+        from dancu.exchange.services import approve_system
+
+        for system in queryset:
+            try:
+                approve_system(system)
+            except DomainError as error:
+                self.message_user(request, f"{system.client_id}: {error.message}", level="error")
+
+    @admin.action(description="Tạm dừng / Suspend")
+    def suspend(self, request, queryset):  # type: ignore[no-untyped-def]
+        from dancu.exchange.services import set_status
+
+        for system in queryset:
+            set_status(system, "suspended")
+
+
+@admin.register(Purpose)
+class PurposeAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
+    list_display = ("code", "name", "legal_basis")
+
+
+@admin.register(AssessmentCriterion)
+class AssessmentCriterionAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
+    list_display = ("code", "text", "order")

@@ -1,0 +1,31 @@
+"""Coded values of the data exchange."""
+
+from __future__ import annotations
+
+from django.db import models
+
+
+class SystemKind(models.TextChoices):
+    MINISTRY = "ministry", "Bộ, ngành"
+    PROVINCE = "province", "Tỉnh, thành phố"
+    BANK = "bank", "Ngân hàng"
+    TELECOM = "telecom", "Nhà mạng"
+    HOSPITAL = "hospital", "Bệnh viện"
+    OTHER = "other", "Khác"
+
+
+class SystemStatus(models.TextChoices):
+    PENDING = "pending", "Chờ duyệt"
+    APPROVED = "approved", "Đã duyệt"
+    SUSPENDED = "suspended", "Tạm dừng"
+    RETIRED = "retired", "Ngừng kết nối"
+
+
+class Operation(models.TextChoices):
+    VERIFY = "verify", "Xác thực"
+    LOOKUP = "lookup", "Tra cứu"
+
+
+from dancu.gateway.fields import CONSENT_FIELDS, LOOKUP_FIELDS, VERIFY_ATTRIBUTES  # noqa: E402
+
+__all__ = ["CONSENT_FIELDS", "LOOKUP_FIELDS", "VERIFY_ATTRIBUTES", "Operation", "SystemKind", "SystemStatus"]

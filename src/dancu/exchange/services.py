@@ -1,0 +1,161 @@
+"""Onboarding connected systems: register, keys, security assessment, approval, grants, suspension."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db import transaction
+from django.utils import timezone
+
+from dancu.core.errors import DomainError, NotFound
+from dancu.exchange.choices import LOOKUP_FIELDS, Operation, SystemKind, SystemStatus
+from dancu.exchange.models import AssessmentCriterion, AssessmentResult, ConnectedSystem, Grant, Purpose
+
+#: Seeded security-assessment criteria (data, editable in the admin).
+DEFAULT_CRITERIA = (
+    ("network-isolation", "Kết nối qua mạng riêng hoặc kênh mã hóa (TLS 1.2+), tách biệt mạng nội bộ"),
+    ("key-custody", "Khóa riêng xác thực lưu trong HSM hoặc kho bí mật, có quy trình thay khóa"),
+    ("access-control", "Phân quyền theo vai trò, xác thực hai lớp cho quản trị viên"),
+    ("data-minimisation", "Chỉ yêu cầu trường dữ liệu cần cho mục đích đã đăng ký"),
+    ("storage-encryption", "Dữ liệu cá nhân nhận về được mã hóa khi lưu trữ"),
+    ("logging", "Ghi nhật ký truy cập, lưu tối thiểu 12 tháng"),
+    ("incident-response", "Có quy trình ứng cứu sự cố và đầu mối liên hệ 24/7"),
+    ("pentest", "Kiểm thử xâm nhập trong 12 tháng gần nhất, lỗ hổng nghiêm trọng đã khắc phục"),
+    ("security-level", "Hệ thống được phê duyệt cấp độ an toàn thông tin (Nghị định 85/2016) từ cấp 3"),
+    ("dpia", "Có đánh giá tác động xử lý dữ liệu cá nhân (Nghị định 13/2023)"),
+)
+
+DEFAULT_PURPOSES = (
+    (
+        "kyc-banking",
+        "Định danh khách hàng ngân hàng (eKYC)",
+        "Luật Phòng, chống rửa tiền 2022; Thông tư 17/2024/TT-NHNN",
+    ),
+    ("sim-registration", "Xác thực thông tin thuê bao di động", "Nghị định 163/2024/NĐ-CP"),
+    ("health-insurance", "Khám chữa bệnh bảo hiểm y tế", "Luật Bảo hiểm y tế; Quyết định 06/QĐ-TTg"),
+    ("public-service", "Giải quyết thủ tục hành chính", "Nghị định 45/2020/NĐ-CP; Nghị định 42/2022/NĐ-CP"),
+    ("social-insurance", "Chi trả chế độ bảo hiểm xã hội", "Luật Bảo hiểm xã hội 2024"),
+)
+
+
+def ensure_reference_data() -> None:
+    for order, (code, text) in enumerate(DEFAULT_CRITERIA):
+        AssessmentCriterion.objects.get_or_create(code=code, defaults={"text": text, "order": order})
+    for code, name, basis in DEFAULT_PURPOSES:
+        Purpose.objects.get_or_create(code=code, defaults={"name": name, "legal_basis": basis})
+
+
+def get_system(client_id: str) -> ConnectedSystem:
+    try:
+        return ConnectedSystem.objects.get(client_id=client_id)
+    except ConnectedSystem.DoesNotExist:
+        raise NotFound("system_not_found", "No connected system with this client id.") from None
+
+
+@transaction.atomic
+def register_system(
+    *, client_id: str, organisation: str, name: str, kind: str, contact_email: str = "", jwks: dict[str, Any]
+) -> ConnectedSystem:
+    if kind not in SystemKind.values:
+        raise DomainError("kind_invalid", f"Kind is one of {', '.join(SystemKind.values)}.", field="kind")
+    _check_jwks(jwks)
+    if ConnectedSystem.objects.filter(client_id=client_id).exists():
+        raise DomainError("system_exists", "A system with this client id exists.", status=409)
+    system = ConnectedSystem.objects.create(
+        client_id=client_id, organisation=organisation, name=name, kind=kind, contact_email=contact_email, jwks=jwks
+    )
+    for criterion in AssessmentCriterion.objects.all():
+        AssessmentResult.objects.create(system=system, criterion=criterion)
+    return system
+
+
+def _check_jwks(jwks: dict[str, Any]) -> None:
+    keys = jwks.get("keys") if isinstance(jwks, dict) else None
+    if not keys or not all(isinstance(k, dict) and k.get("kid") and k.get("kty") for k in keys):
+        raise DomainError("jwks_invalid", "A JWKS with at least one key, each with 'kid' and 'kty'.", field="jwks")
+    if any("d" in k for k in keys):
+        raise DomainError("jwks_private", "Send public keys only: a JWK with 'd' is a private key.", field="jwks")
+
+
+@transaction.atomic
+def set_keys(system: ConnectedSystem, jwks: dict[str, Any]) -> None:
+    """Replace the system's public keys (rotation: publish old and new together, then drop the old)."""
+    _check_jwks(jwks)
+    system.jwks = jwks
+    system.save(update_fields=["jwks", "updated_at"])
+
+
+@transaction.atomic
+def record_assessment(
+    system: ConnectedSystem, criterion_code: str, *, met: bool, evidence: str, reviewer: str
+) -> AssessmentResult:
+    if met and not evidence.strip():
+        raise DomainError("evidence_missing", "A criterion is met only with evidence.", field="evidence")
+    result = AssessmentResult.objects.select_related("criterion").get(system=system, criterion__code=criterion_code)
+    result.met, result.evidence, result.reviewer, result.reviewed_at = met, evidence, reviewer, timezone.now()
+    result.save()
+    return result
+
+
+@transaction.atomic
+def approve_system(system: ConnectedSystem) -> ConnectedSystem:
+    """Production access only when every criterion of the assessment is met."""
+    missing = list(AssessmentResult.objects.filter(system=system, met=False).values_list("criterion__code", flat=True))
+    missing += list(AssessmentCriterion.objects.exclude(assessmentresult__system=system).values_list("code", flat=True))
+    if missing:
+        raise DomainError(
+            "assessment_incomplete", f"{len(missing)} criteria not met: {', '.join(sorted(missing))}.", status=409
+        )
+    if system.status == SystemStatus.RETIRED:
+        raise DomainError("system_retired", "A retired system cannot be approved again.", status=409)
+    system.status = SystemStatus.APPROVED
+    system.save(update_fields=["status", "updated_at"])
+    return system
+
+
+@transaction.atomic
+def set_status(system: ConnectedSystem, status: str) -> ConnectedSystem:
+    """Suspend (refused at once by the gateway), resume to approved (re-checks the assessment), or retire."""
+    if status == SystemStatus.APPROVED:
+        return approve_system(system)
+    if status not in SystemStatus.values:
+        raise DomainError("status_invalid", "Unknown status.", field="status")
+    system.status = status
+    system.save(update_fields=["status", "updated_at"])
+    return system
+
+
+@transaction.atomic
+def grant(
+    system: ConnectedSystem,
+    purpose_code: str,
+    *,
+    operations: list[str],
+    fields: list[str] | None = None,
+    status_flag: bool = False,
+    rate_per_second: int = 50,
+    daily_quota: int = 100_000,
+) -> Grant:
+    try:
+        purpose = Purpose.objects.get(code=purpose_code)
+    except Purpose.DoesNotExist:
+        raise DomainError("purpose_unknown", "No purpose with this code.", field="purpose") from None
+    if not operations or set(operations) - set(Operation.values):
+        raise DomainError("operations_invalid", "Operations are 'verify' and/or 'lookup'.", field="operations")
+    unknown = set(fields or ()) - set(LOOKUP_FIELDS)
+    if unknown:
+        raise DomainError("fields_unknown", f"Unknown lookup fields: {', '.join(sorted(unknown))}.", field="fields")
+    if rate_per_second < 1 or daily_quota < 1:
+        raise DomainError("quota_invalid", "Quotas are positive.", field="rate_per_second")
+    row, _ = Grant.objects.update_or_create(
+        system=system,
+        purpose=purpose,
+        defaults={
+            "operations": sorted(set(operations)),
+            "fields": sorted(set(fields or ())),
+            "status_flag": status_flag,
+            "rate_per_second": rate_per_second,
+            "daily_quota": daily_quota,
+        },
+    )
+    return row

@@ -1,0 +1,707 @@
+"""The gateway's ASGI application: ``granian --interface asgi dancu.gateway.app:app`` (or uvicorn).
+
+Endpoints: ``POST /oauth/token``, ``POST /v1/verify``, ``POST /v1/verify/batch``, ``POST /v1/lookup``,
+``GET /v1/health``, ``GET /metrics``, ``GET /openapi.json``, ``GET /.well-known/jwks.json``. Every call to the
+token, verify and lookup endpoints — refused and malformed ones included — is appended to the access ledger, and
+its answer is sent only once the entry is durable.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import sqlite3
+import time
+import uuid
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from datetime import date
+from typing import Any, Literal
+from urllib.parse import parse_qsl
+from zoneinfo import ZoneInfo
+
+import msgspec
+import orjson
+from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Counter, Gauge, Histogram, generate_latest
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import Route
+
+from dancu.core.crypto import Keyring
+from dancu.core.errors import DomainError
+from dancu.core.names import fold_name, normalize_name
+from dancu.core.pin import parse_pin
+from dancu.gateway import projection
+from dancu.gateway.auth import AccessClaims, AuthError, TokenService
+from dancu.gateway.config import GatewayConfig
+from dancu.gateway.fields import CONSENT_FIELDS, LOOKUP_FIELDS
+from dancu.gateway.ledger import AsyncLedger, Ledger, LedgerEntry, now_iso
+from dancu.gateway.state import SharedState
+
+VN = ZoneInfo("Asia/Ho_Chi_Minh")
+
+# ---- request and response schemas (strict: unknown fields are refused) -------------------------------------------
+
+
+class VerifyRequest(msgspec.Struct, forbid_unknown_fields=True):
+    """Check what the caller already holds against the registry: each attribute answers match / no_match."""
+
+    pin: str
+    purpose: str
+    full_name: str | None = None
+    birth_date: str | None = None
+    sex: Literal["M", "F"] | None = None
+
+
+class BatchRequest(msgspec.Struct, forbid_unknown_fields=True):
+    purpose: str
+    items: list[VerifyRequestItem]
+
+
+class VerifyRequestItem(msgspec.Struct, forbid_unknown_fields=True):
+    pin: str
+    full_name: str | None = None
+    birth_date: str | None = None
+    sex: Literal["M", "F"] | None = None
+
+
+class LookupRequest(msgspec.Struct, forbid_unknown_fields=True):
+    pin: str
+    purpose: str
+    fields: list[str]
+
+
+Answer = Literal["match", "no_match", "not_provided"]
+
+
+class Attributes(msgspec.Struct):
+    full_name: Answer
+    full_name_without_diacritics: Answer
+    birth_date: Answer
+    sex: Answer
+
+
+class VerifyResult(msgspec.Struct, omit_defaults=True):
+    found: bool
+    attributes: Attributes
+    reasons: list[str]
+    status: Literal["living", "deceased"] | None = None
+
+
+class VerifyResponse(msgspec.Struct, omit_defaults=True):
+    request_id: str
+    found: bool
+    attributes: Attributes
+    reasons: list[str]
+    status: Literal["living", "deceased"] | None = None
+
+
+class BatchItemResult(msgspec.Struct, omit_defaults=True):
+    index: int
+    found: bool
+    attributes: Attributes | None = None
+    reasons: list[str] = []
+    status: Literal["living", "deceased"] | None = None
+    error: str | None = None
+
+
+class BatchResponse(msgspec.Struct):
+    request_id: str
+    results: list[BatchItemResult]
+
+
+class LookupResponse(msgspec.Struct):
+    request_id: str
+    found: bool
+    fields: dict[str, Any]
+    refused: dict[str, str]
+
+
+class ErrorResponse(msgspec.Struct, omit_defaults=True):
+    code: str
+    message: str
+    request_id: str
+    detail: str | None = None
+
+
+class TokenResponse(msgspec.Struct):
+    access_token: str
+    token_type: str
+    expires_in: int
+    scope: str
+
+
+class LedgerUnavailable(Exception):
+    """The access ledger could not make an entry durable: the call is answered 503, and not served."""
+
+
+class RequestFailed(Exception):
+    def __init__(self, status: int, code: str, message: str, *, retry_after: int | None = None) -> None:
+        super().__init__(message)
+        self.status, self.code, self.message, self.retry_after = status, code, message, retry_after
+
+
+# ---- configuration read from the projection --------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class GrantRule:
+    operations: frozenset[str]
+    fields: frozenset[str]
+    status_flag: bool
+    rate_per_second: int
+    daily_quota: int
+
+
+@dataclass(frozen=True)
+class ExchangeConfig:
+    version: str
+    systems: dict[str, tuple[str, dict[str, Any]]]  # client_id -> (status, jwks)
+    grants: dict[tuple[str, str], GrantRule]
+    purposes: frozenset[str]
+
+
+def load_exchange(conn: sqlite3.Connection) -> ExchangeConfig:
+    version = projection.meta(conn, "config_version")
+    systems = {cid: (status, orjson.loads(jwks)) for cid, status, jwks in conn.execute(
+        "SELECT client_id, status, jwks FROM systems")}  # fmt: skip
+    grants = {
+        (cid, purpose): GrantRule(frozenset(orjson.loads(ops)), frozenset(orjson.loads(fields)), bool(flag), rps, day)
+        for cid, purpose, ops, fields, flag, rps, day in conn.execute(
+            "SELECT client_id, purpose, operations, fields, status_flag, rate_per_second, daily_quota FROM grants"
+        )
+    }
+    purposes = frozenset(row[0] for row in conn.execute("SELECT code FROM purposes"))
+    return ExchangeConfig(version, systems, grants, purposes)
+
+
+# ---- limits ------------------------------------------------------------------------------------------------------
+
+
+class TokenBucket:
+    __slots__ = ("capacity", "rate", "stamp", "tokens")
+
+    def __init__(self, rate: float) -> None:
+        self.rate = rate
+        self.capacity = max(1.0, rate)
+        self.tokens = self.capacity
+        self.stamp = time.monotonic()
+
+    def take(self, n: int = 1) -> float:
+        """Take n tokens; 0.0 if allowed, else the seconds to wait."""
+        now = time.monotonic()
+        self.tokens = min(self.capacity, self.tokens + (now - self.stamp) * self.rate)
+        self.stamp = now
+        if self.tokens >= n:
+            self.tokens -= n
+            return 0.0
+        return (n - self.tokens) / self.rate
+
+
+# ---- the gateway -------------------------------------------------------------------------------------------------
+
+
+class Metrics:
+    def __init__(self) -> None:
+        self.registry = CollectorRegistry()
+        self.requests = Counter(
+            "dancu_gateway_requests_total", "Calls by operation and outcome", ["operation", "outcome"],
+            registry=self.registry,
+        )  # fmt: skip
+        self.latency = Histogram(
+            "dancu_gateway_request_seconds", "Latency by operation", ["operation"], registry=self.registry,
+            buckets=(0.001, 0.0025, 0.005, 0.01, 0.02, 0.05, 0.1, 0.25, 1.0),
+        )  # fmt: skip
+        self.projection_offset = Gauge(
+            "dancu_projection_offset", "Last event-log sequence in the projection", registry=self.registry
+        )
+        self.projection_age = Gauge(
+            "dancu_projection_age_seconds", "Seconds since the projector last wrote", registry=self.registry
+        )
+        self.ledger_sequence = Gauge("dancu_ledger_sequence", "Last ledger sequence", registry=self.registry)
+
+
+class Gateway:
+    def __init__(self, config: GatewayConfig) -> None:
+        self.config = config
+        keys = Keyring(config.keys_dir)
+        self.keys = keys
+        self.db = projection.connect(config.projection)  # creates the schema if the projector has not yet run
+        self.db.close()
+        self.db = projection.connect(config.projection, readonly=True)
+        self.state = SharedState(config.state)
+        kid, key = keys.ledger_signing_key()
+        self.ledger = AsyncLedger(Ledger(config.ledger, signing_key=key, key_id=kid))
+        self.tokens = TokenService(
+            issuer=config.issuer,
+            signing=keys.token_signing_key(),
+            public_keys=keys.token_public_keys(),
+            ttl=config.token_ttl,
+            assertion_max_ttl=config.assertion_max_ttl,
+            use_jti=self.state.use_jti,
+        )
+        self.exchange = load_exchange(self.db)
+        self.buckets: dict[tuple[str, str], TokenBucket] = {}
+        self.usage_local: dict[tuple[str, str, str], int] = {}
+        self.usage_total: dict[tuple[str, str, str], int] = {}
+        self.metrics = Metrics()
+        self._tasks: list[asyncio.Task[None]] = []
+        self._decoders = {
+            VerifyRequest: msgspec.json.Decoder(VerifyRequest),
+            BatchRequest: msgspec.json.Decoder(BatchRequest),
+            LookupRequest: msgspec.json.Decoder(LookupRequest),
+        }
+        self._encoder = msgspec.json.Encoder()
+
+    # -- lifecycle
+
+    async def start(self) -> None:
+        await self.ledger.start()
+        self._tasks.append(asyncio.create_task(self._refresh_loop()))
+
+    async def stop(self) -> None:
+        for task in self._tasks:
+            task.cancel()
+        await asyncio.gather(*self._tasks, return_exceptions=True)
+        self._flush_usage()
+        await self.ledger.stop()
+
+    async def _refresh_loop(self) -> None:
+        while True:
+            await asyncio.sleep(self.config.config_refresh_seconds)
+            try:
+                self.refresh()
+                await asyncio.to_thread(self._flush_usage)
+            except sqlite3.Error:
+                continue
+
+    def refresh(self) -> None:
+        version = projection.meta(self.db, "config_version")
+        if version != self.exchange.version:
+            self.exchange = load_exchange(self.db)
+            self.buckets.clear()
+
+    def _flush_usage(self) -> None:
+        pending, self.usage_local = self.usage_local, {}
+        self.usage_total = self.state.add_usage(pending)
+
+    # -- ledger
+
+    async def record(
+        self, claims: AccessClaims | None, purpose: str, operation: str, pin_h: bytes | None, fields: tuple[str, ...],
+        outcome: str, request_id: str,
+    ) -> None:  # fmt: skip
+        self.metrics.requests.labels(operation, outcome.split(":")[0]).inc()
+        entry = LedgerEntry(
+            time=now_iso(), system=claims.client_id if claims else "", purpose=purpose[:40], operation=operation,
+            pin_hmac=pin_h.hex() if pin_h else "", fields=fields, outcome=outcome, request_id=request_id,
+        )  # fmt: skip
+        try:
+            await self.ledger.append(entry)
+        except Exception as error:  # the answer must not go out without its durable entry
+            raise LedgerUnavailable from error
+
+    # -- checks shared by the endpoints
+
+    def authorise(
+        self, request: Request, purpose: str, operation: str, weight: int = 1
+    ) -> tuple[AccessClaims, GrantRule]:
+        try:
+            claims = self.tokens.verify(request.headers.get("authorization"))
+        except AuthError as error:
+            raise RequestFailed(401, error.code, error.message) from None
+        system = self.exchange.systems.get(claims.client_id)
+        if system is None or system[0] != "approved":
+            raise RequestFailed(403, "system_not_active", "This system is suspended, retired or unknown.")
+        if purpose not in self.exchange.purposes:
+            raise RequestFailed(400, "purpose_unknown", "Unknown purpose code.")
+        if claims.purposes and purpose not in claims.purposes:
+            raise RequestFailed(403, "purpose_not_in_token", "The access token was not issued for this purpose.")
+        rule = self.exchange.grants.get((claims.client_id, purpose))
+        if rule is None or operation not in rule.operations:
+            raise RequestFailed(403, "purpose_not_granted", f"This system may not {operation} for this purpose.")
+        key = (claims.client_id, purpose)
+        bucket = self.buckets.get(key)
+        if bucket is None:
+            bucket = self.buckets[key] = TokenBucket(rule.rate_per_second / max(1, self.config.workers))
+        wait = bucket.take(weight)
+        if wait:
+            raise RequestFailed(
+                429, "rate_limited", "Too many requests for this system and purpose.", retry_after=max(1, int(wait + 1))
+            )
+        day = time.strftime("%Y-%m-%d", time.gmtime(time.time() + 7 * 3600))  # the quota day is Vietnam's day
+        usage_key = (claims.client_id, purpose, day)
+        used = self.usage_total.get(usage_key, 0) + self.usage_local.get(usage_key, 0)
+        if used + weight > rule.daily_quota:
+            raise RequestFailed(429, "daily_quota_exceeded", "The daily quota for this purpose is used up.",
+                                retry_after=self._seconds_to_midnight())  # fmt: skip
+        self.usage_local[usage_key] = self.usage_local.get(usage_key, 0) + weight
+        return claims, rule
+
+    @staticmethod
+    def _seconds_to_midnight() -> int:
+        now = time.time() + 7 * 3600
+        return int(86400 - now % 86400) + 1
+
+    def person(self, pin_h: bytes) -> tuple[Any, ...] | None:
+        return self.db.execute(  # type: ignore[no-any-return]
+            "SELECT name_h, name_fold_h, dob_h, dob_precision, sex_h, deceased FROM persons WHERE pin_h = ?", (pin_h,)
+        ).fetchone()
+
+    def compare(
+        self, pin: str, row: tuple[Any, ...] | None, item: VerifyRequestItem | VerifyRequest, rule: GrantRule
+    ) -> VerifyResult:
+        keys = self.keys
+        reasons: list[str] = []
+        if row is None:
+
+            def absent(value: object) -> Answer:
+                return "not_provided" if value is None else "no_match"
+
+            attributes = Attributes(
+                absent(item.full_name), absent(item.full_name), absent(item.birth_date), absent(item.sex)
+            )
+            return VerifyResult(found=False, attributes=attributes, reasons=["pin_not_found"])
+        name_h, fold_h, dob_h, precision, sex_h, deceased = row
+        name: Answer = "not_provided"
+        folded: Answer = "not_provided"
+        if item.full_name is not None:
+            name = "match" if keys.attribute_hmac(pin, "name", normalize_name(item.full_name)) == name_h else "no_match"
+            folded = (
+                "match" if keys.attribute_hmac(pin, "name_folded", fold_name(item.full_name)) == fold_h else "no_match"
+            )
+        dob: Answer = "not_provided"
+        if item.birth_date is not None:
+            cut = (
+                item.birth_date[:4]
+                if precision == "year"
+                else item.birth_date[:7]
+                if precision == "month"
+                else item.birth_date
+            )
+            dob = "match" if keys.attribute_hmac(pin, "birth_date", cut) == dob_h else "no_match"
+            if precision != "day":
+                reasons.append(f"birth_date_known_to_{precision}")
+        sex: Answer = "not_provided"
+        if item.sex is not None:
+            sex = "match" if keys.attribute_hmac(pin, "sex", item.sex) == sex_h else "no_match"
+        status: Literal["living", "deceased"] | None = None
+        if rule.status_flag:
+            status = "deceased" if deceased else "living"
+            if deceased:
+                reasons.append("person_deceased")
+        return VerifyResult(found=True, attributes=Attributes(name, folded, dob, sex), reasons=reasons, status=status)
+
+
+def _check_item(item: VerifyRequestItem | VerifyRequest) -> None:
+    """Validate the shape of one item (4xx codes); raises DomainError."""
+    parse_pin(item.pin)
+    if item.full_name is not None and not 0 < len(item.full_name) <= 100:
+        raise DomainError("full_name_invalid", "full_name has 1-100 characters.", field="full_name")
+    if item.birth_date is not None:
+        try:
+            date.fromisoformat(item.birth_date)
+        except ValueError:
+            raise DomainError("birth_date_invalid", "birth_date is YYYY-MM-DD.", field="birth_date") from None
+        if len(item.birth_date) != 10:
+            raise DomainError("birth_date_invalid", "birth_date is YYYY-MM-DD.", field="birth_date")
+
+
+# ---- HTTP --------------------------------------------------------------------------------------------------------
+
+
+def _json(gateway: Gateway, body: Any, status: int = 200, headers: dict[str, str] | None = None) -> Response:
+    return Response(gateway._encoder.encode(body), status_code=status, media_type="application/json", headers=headers)
+
+
+def _error(gateway: Gateway, failure: RequestFailed, request_id: str) -> Response:
+    headers = {"Retry-After": str(failure.retry_after)} if failure.retry_after else None
+    if failure.status == 401:
+        headers = {**(headers or {}), "WWW-Authenticate": 'Bearer realm="dancu-gateway"'}
+    return _json(gateway, ErrorResponse(failure.code, failure.message, request_id), failure.status, headers)
+
+
+async def _body(request: Request, limit: int) -> bytes:
+    declared = request.headers.get("content-length")
+    if declared is not None and (not declared.isdigit() or int(declared) > limit):
+        raise RequestFailed(413, "payload_too_large", f"The body is larger than {limit} bytes.")
+    if request.headers.get("content-type", "").split(";")[0].strip() != "application/json":
+        raise RequestFailed(415, "content_type_invalid", "Send Content-Type: application/json.")
+    chunks: list[bytes] = []
+    size = 0
+    async for chunk in request.stream():
+        size += len(chunk)
+        if size > limit:
+            raise RequestFailed(413, "payload_too_large", f"The body is larger than {limit} bytes.")
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
+def _decode[T](gateway: Gateway, kind: type[T], body: bytes) -> T:
+    try:
+        return gateway._decoders[kind].decode(body)  # type: ignore[no-any-return]
+    except msgspec.ValidationError as error:
+        raise RequestFailed(422, "request_invalid", f"The request does not match the schema: {error}") from None
+    except msgspec.DecodeError:
+        raise RequestFailed(400, "json_malformed", "The body is not valid JSON.") from None
+
+
+def _purpose_of(body: bytes) -> str:
+    """Best-effort purpose of a refused request, for the ledger."""
+    try:
+        value = orjson.loads(body).get("purpose", "")
+    except (orjson.JSONDecodeError, AttributeError):
+        return ""
+    return value if isinstance(value, str) else ""
+
+
+async def verify(request: Request) -> Response:
+    gateway: Gateway = request.app.state.gateway
+    request_id = uuid.uuid4().hex
+    started = time.perf_counter()
+    claims: AccessClaims | None = None
+    body = b""
+    pin_h: bytes | None = None
+    fields: tuple[str, ...] = ()
+    try:
+        body = await _body(request, gateway.config.max_body)
+        payload = _decode(gateway, VerifyRequest, body)
+        fields = tuple(f for f in ("full_name", "birth_date", "sex") if getattr(payload, f) is not None)
+        try:
+            _check_item(payload)
+        except DomainError as error:
+            raise RequestFailed(400, error.code, error.message) from None
+        pin_h = gateway.keys.pin_hmac(payload.pin)
+        claims, rule = gateway.authorise(request, payload.purpose, "verify")
+        result = gateway.compare(payload.pin, gateway.person(pin_h), payload, rule)
+        outcome = "found" if result.found else "not_found"
+        await gateway.record(claims, payload.purpose, "verify", pin_h, fields, outcome, request_id)
+        response = VerifyResponse(request_id, result.found, result.attributes, result.reasons, result.status)
+        gateway.metrics.latency.labels("verify").observe(time.perf_counter() - started)
+        return _json(gateway, response)
+    except RequestFailed as failure:
+        await gateway.record(claims, _purpose_of(body), "verify", pin_h, fields, f"refused:{failure.code}", request_id)
+        return _error(gateway, failure, request_id)
+
+
+async def verify_batch(request: Request) -> Response:
+    gateway: Gateway = request.app.state.gateway
+    request_id = uuid.uuid4().hex
+    claims: AccessClaims | None = None
+    body = b""
+    try:
+        body = await _body(request, gateway.config.max_batch_body)
+        payload = _decode(gateway, BatchRequest, body)
+        if not 1 <= len(payload.items) <= gateway.config.max_batch_items:
+            raise RequestFailed(422, "batch_size_invalid", f"A batch has 1 to {gateway.config.max_batch_items} items.")
+        claims, rule = gateway.authorise(request, payload.purpose, "verify", weight=len(payload.items))
+        results: list[BatchItemResult] = []
+        entries: list[LedgerEntry] = []
+        stamp = now_iso()
+        for index, item in enumerate(payload.items):
+            fields = tuple(f for f in ("full_name", "birth_date", "sex") if getattr(item, f) is not None)
+            try:
+                _check_item(item)
+            except DomainError as error:
+                results.append(BatchItemResult(index=index, found=False, error=error.code))
+                entries.append(LedgerEntry(stamp, claims.client_id, payload.purpose, "verify_batch", "", fields,
+                                           f"refused:{error.code}", f"{request_id}:{index}"))  # fmt: skip
+                continue
+            pin_h = gateway.keys.pin_hmac(item.pin)
+            result = gateway.compare(item.pin, gateway.person(pin_h), item, rule)
+            results.append(BatchItemResult(index, result.found, result.attributes, result.reasons, result.status))
+            entries.append(LedgerEntry(stamp, claims.client_id, payload.purpose, "verify_batch", pin_h.hex(), fields,
+                                       "found" if result.found else "not_found", f"{request_id}:{index}"))  # fmt: skip
+        gateway.metrics.requests.labels("verify_batch", "ok").inc()
+        await gateway.ledger.append_many(entries)
+        return _json(gateway, BatchResponse(request_id, results))
+    except RequestFailed as failure:
+        await gateway.record(claims, _purpose_of(body), "verify_batch", None, (), f"refused:{failure.code}", request_id)
+        return _error(gateway, failure, request_id)
+
+
+async def lookup(request: Request) -> Response:
+    gateway: Gateway = request.app.state.gateway
+    request_id = uuid.uuid4().hex
+    claims: AccessClaims | None = None
+    body = b""
+    pin_h: bytes | None = None
+    fields: tuple[str, ...] = ()
+    try:
+        body = await _body(request, gateway.config.max_body)
+        payload = _decode(gateway, LookupRequest, body)
+        fields = tuple(payload.fields[:20])
+        unknown = [f for f in payload.fields if f not in LOOKUP_FIELDS]
+        if unknown or not payload.fields or len(payload.fields) > len(LOOKUP_FIELDS):
+            raise RequestFailed(422, "fields_invalid", f"Ask for 1 or more of: {', '.join(LOOKUP_FIELDS)}.")
+        try:
+            parse_pin(payload.pin)
+        except DomainError as error:
+            raise RequestFailed(400, error.code, error.message) from None
+        pin_h = gateway.keys.pin_hmac(payload.pin)
+        claims, rule = gateway.authorise(request, payload.purpose, "lookup")
+        refused: dict[str, str] = {}
+        wanted = []
+        for name in payload.fields:
+            if name not in rule.fields:
+                refused[name] = "field_not_permitted"
+            else:
+                wanted.append(name)
+        consented: set[str] = set()
+        if any(name in CONSENT_FIELDS for name in wanted):
+            row = gateway.db.execute(
+                "SELECT fields FROM consents WHERE pin_h = ? AND client_id = ?", (pin_h, claims.client_id)
+            ).fetchone()
+            consented = set(orjson.loads(row[0])) if row else set()
+        for name in list(wanted):
+            if name in CONSENT_FIELDS and name not in consented:
+                refused[name] = "consent_required"
+                wanted.remove(name)
+        found_row = None
+        values: dict[str, Any] = {}
+        if wanted:
+            classes = sorted({LOOKUP_FIELDS[name] for name in wanted})
+            found_row = gateway.db.execute(
+                f"SELECT {', '.join(classes)} FROM persons WHERE pin_h = ?",
+                (pin_h,),
+            ).fetchone()
+            if found_row is not None:
+                decrypted: dict[str, Any] = {}
+                for field_class, blob in zip(classes, found_row, strict=True):
+                    decrypted.update(orjson.loads(gateway.keys.decrypt(field_class, pin_h, blob)))
+                values = {name: decrypted.get(name) for name in wanted}
+        else:
+            found_row = gateway.person(pin_h)
+        found = found_row is not None
+        returned = tuple(values)
+        outcome = ("found" if found else "not_found") + (f":refused={','.join(sorted(refused))}" if refused else "")
+        await gateway.record(claims, payload.purpose, "lookup", pin_h, returned or fields, outcome, request_id)
+        return _json(gateway, LookupResponse(request_id, found, values, refused))
+    except RequestFailed as failure:
+        await gateway.record(claims, _purpose_of(body), "lookup", pin_h, fields, f"refused:{failure.code}", request_id)
+        return _error(gateway, failure, request_id)
+
+
+async def token(request: Request) -> Response:
+    gateway: Gateway = request.app.state.gateway
+    request_id = uuid.uuid4().hex
+    client_id = ""
+    try:
+        declared = request.headers.get("content-length")
+        if declared is not None and (not declared.isdigit() or int(declared) > 16_384):
+            raise AuthError("invalid_request", "The request is too large.", 400)
+        if request.headers.get("content-type", "").split(";")[0].strip() != "application/x-www-form-urlencoded":
+            raise AuthError("invalid_request", "Send the form as application/x-www-form-urlencoded.", 400)
+        raw = b""
+        async for chunk in request.stream():
+            raw += chunk
+            if len(raw) > 16_384:
+                raise AuthError("invalid_request", "The request is too large.", 400)
+        try:
+            pairs = parse_qsl(raw.decode("ascii"), keep_blank_values=True, strict_parsing=False, max_num_fields=20)
+        except (UnicodeDecodeError, ValueError):
+            raise AuthError(
+                "invalid_request", "The form is not valid application/x-www-form-urlencoded.", 400
+            ) from None
+        data = dict(pairs)
+        scope = data.get("scope", "").split()
+
+        def client_jwks(cid: str) -> dict[str, Any] | None:
+            system = gateway.exchange.systems.get(cid)
+            return system[1] if system and system[0] == "approved" else None
+
+        access, claims = gateway.tokens.issue(data, client_jwks=client_jwks)
+        client_id = claims.client_id
+        granted = {p for (cid, p) in gateway.exchange.grants if cid == client_id}
+        not_granted = [p for p in scope if p not in granted]
+        if not_granted:
+            raise AuthError("invalid_scope", "The scope names purposes not granted to this system.", 400)
+        await gateway.record(claims, " ".join(scope), "token", None, (), "issued", request_id)
+        return Response(
+            orjson.dumps({"access_token": access, "token_type": "Bearer", "expires_in": gateway.config.token_ttl,
+                          "scope": " ".join(scope or sorted(granted))}),
+            media_type="application/json",
+            headers={"Cache-Control": "no-store"},
+        )  # fmt: skip
+    except AuthError as error:
+        entry_claims = AccessClaims(client_id, (), 0, "") if client_id else None
+        await gateway.record(entry_claims, "", "token", None, (), f"refused:{error.code}", request_id)
+        body = {"error": error.code, "error_description": error.message, "code": error.code, "request_id": request_id}
+        return Response(orjson.dumps(body), status_code=error.status, media_type="application/json",
+                        headers={"Cache-Control": "no-store"})  # fmt: skip
+
+
+async def health(request: Request) -> Response:
+    gateway: Gateway = request.app.state.gateway
+    try:
+        people = gateway.db.execute("SELECT COUNT(*) FROM persons").fetchone()[0] if request.query_params.get(
+            "deep") else None  # fmt: skip
+        offset = int(projection.meta(gateway.db, "offset", "0"))
+        updated = projection.meta(gateway.db, "updated_at")
+    except sqlite3.Error:
+        return Response(orjson.dumps({"status": "unavailable"}), 503, media_type="application/json")
+    body: dict[str, Any] = {"status": "ok", "projection_offset": offset, "projection_updated_at": updated}
+    if people is not None:
+        body["people"] = people
+    return Response(orjson.dumps(body), media_type="application/json")
+
+
+async def metrics(request: Request) -> Response:
+    gateway: Gateway = request.app.state.gateway
+    m = gateway.metrics
+    with contextlib.suppress(sqlite3.Error, ValueError):
+        m.projection_offset.set(int(projection.meta(gateway.db, "offset", "0")))
+        updated = projection.meta(gateway.db, "updated_at")
+        if updated:
+            from datetime import datetime
+
+            m.projection_age.set(time.time() - datetime.fromisoformat(updated).timestamp())
+    return Response(generate_latest(m.registry), media_type=CONTENT_TYPE_LATEST)
+
+
+async def jwks(request: Request) -> Response:
+    gateway: Gateway = request.app.state.gateway
+    return Response(orjson.dumps(gateway.tokens.jwks()), media_type="application/json")
+
+
+async def openapi(request: Request) -> Response:
+    from dancu.gateway.openapi import document
+
+    gateway: Gateway = request.app.state.gateway
+    return Response(orjson.dumps(document(gateway.config.issuer)), media_type="application/json")
+
+
+def create_app(config: GatewayConfig | None = None) -> Starlette:
+    settings = config or GatewayConfig.from_env()
+
+    @contextlib.asynccontextmanager
+    async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        gateway = Gateway(settings)
+        app.state.gateway = gateway
+        await gateway.start()
+        try:
+            yield
+        finally:
+            await gateway.stop()
+
+    routes = [
+        Route("/oauth/token", token, methods=["POST"]),
+        Route("/v1/verify", verify, methods=["POST"]),
+        Route("/v1/verify/batch", verify_batch, methods=["POST"]),
+        Route("/v1/lookup", lookup, methods=["POST"]),
+        Route("/v1/health", health, methods=["GET"]),
+        Route("/metrics", metrics, methods=["GET"]),
+        Route("/openapi.json", openapi, methods=["GET"]),
+        Route("/.well-known/jwks.json", jwks, methods=["GET"]),
+    ]
+
+    async def ledger_unavailable(request: Request, exc: Exception) -> Response:
+        body = {"code": "ledger_unavailable", "message": "The access ledger is unavailable; try again shortly."}
+        return Response(orjson.dumps(body), 503, media_type="application/json", headers={"Retry-After": "1"})
+
+    return Starlette(routes=routes, lifespan=lifespan, exception_handlers={LedgerUnavailable: ledger_unavailable})
+
+
+def app_factory() -> Starlette:
+    return create_app()

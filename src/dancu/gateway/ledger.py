@@ -1,0 +1,679 @@
+"""The access ledger of the verification gateway: every call a connected system makes, tamper-evident.
+
+Each call (a bank verifying a customer, a ministry looking up a record, a refused or malformed request...) becomes one
+:class:`LedgerEntry`. Entries are appended to a SQLite file in WAL mode with ``synchronous=FULL``: when
+:meth:`Ledger.append_batch` returns, the entries are on disk, so the gateway answers only calls that are already
+recorded. Several gateway worker processes may append to the same file; ``BEGIN IMMEDIATE`` serialises them and the
+sequence numbers stay contiguous (1, 2, 3... with no gaps). :class:`AsyncLedger` gives an asyncio server group commit:
+concurrent calls are written by one writer task in batches, one transaction (one fsync) per batch.
+
+Hash chain
+    ``hash = SHA-256(prev_hash || canonical)``, where ``canonical`` is the compact UTF-8 JSON of
+    ``[sequence, time, system, purpose, operation, pin_hmac, [fields...], outcome, request_id]`` and the first
+    entry's ``prev_hash`` is 32 zero bytes. Editing, deleting or reordering a row breaks the chain at that row.
+
+Signed checkpoints
+    The chain alone proves nothing against someone who can write the file: after editing a row they can recompute
+    every later hash with the public formula and the chain is consistent again. A checkpoint seals the hash of one
+    entry with the platform's Ed25519 key (signature over ``b"dancu-ledger-checkpoint\\0" || sequence as 8 bytes
+    big-endian || hash || time``). The key is not in the file, so a rewritten chain no longer matches the sealed hash
+    and a forged checkpoint has a bad signature. One is written inside :meth:`Ledger.append_batch` at the end of the
+    first batch of a new ledger, then whenever ``checkpoint_every`` entries or ``checkpoint_seconds`` have passed since
+    the last one; :meth:`Ledger.checkpoint` seals the tail on demand (:meth:`AsyncLedger.stop` does so, and the writer
+    task does when the gateway is idle for ``checkpoint_seconds``).
+
+What :func:`verify_ledger` cannot detect
+    - Removal of the entries after the last checkpoint (truncation of the unsealed tail): nothing signed says they
+      existed. The window is bounded by ``checkpoint_every`` / ``checkpoint_seconds``; shorter intervals shrink it.
+    - Truncation back to an earlier checkpoint when the later checkpoint rows are deleted too, or deletion of
+      checkpoint rows in general (the remaining chain and checkpoints are still valid). Only a copy of the signed
+      checkpoints kept elsewhere (an auditor, a second site, the connected systems) catches that: a checkpoint held
+      outside must still be present and equal in the file.
+    - Anything done by someone holding the signing key (they can re-sign a rewritten chain), and lies told before
+      writing (the ledger records what the gateway says happened).
+
+Reading a person's own entries uses an index on ``pin_hmac``; the PIN itself is never stored. The module uses only
+the standard library and ``cryptography`` (the gateway process never imports Django).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import hashlib
+import json
+import logging
+import os
+import re
+import sqlite3
+import threading
+import time
+from collections import deque
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from types import TracebackType
+from typing import Any, Self
+
+from cryptography.exceptions import InvalidSignature
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
+
+__all__ = [
+    "AsyncLedger",
+    "Ledger",
+    "LedgerEntry",
+    "LedgerWriteError",
+    "StoredEntry",
+    "VerifyReport",
+    "now_iso",
+    "verify_ledger",
+]
+
+log = logging.getLogger(__name__)
+
+GENESIS_HASH = bytes(32)
+CHECKPOINT_DOMAIN = b"dancu-ledger-checkpoint\0"
+BUSY_TIMEOUT_SECONDS = 30.0
+
+# Same output as json.dumps(value, ensure_ascii=False, separators=(",", ":")), without building an encoder per call.
+_CANONICAL = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"))
+_TIME_FORMAT = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z")
+_ENTRY_COLUMNS = "sequence, time, system, purpose, operation, pin_hmac, fields, outcome, request_id"
+_INSERT_ENTRY = f"INSERT INTO entries ({_ENTRY_COLUMNS}, prev_hash, hash) VALUES ({', '.join('?' * 11)})"
+_SELECT_FOR_PIN = f"SELECT {_ENTRY_COLUMNS} FROM entries WHERE pin_hmac = ? AND sequence > ? ORDER BY sequence LIMIT ?"
+
+_SCHEMA = (
+    """CREATE TABLE IF NOT EXISTS entries (
+        sequence INTEGER PRIMARY KEY,
+        time TEXT NOT NULL,
+        system TEXT NOT NULL,
+        purpose TEXT NOT NULL,
+        operation TEXT NOT NULL,
+        pin_hmac TEXT NOT NULL,
+        fields TEXT NOT NULL,
+        outcome TEXT NOT NULL,
+        request_id TEXT NOT NULL,
+        prev_hash BLOB NOT NULL,
+        hash BLOB NOT NULL
+    )""",
+    "CREATE INDEX IF NOT EXISTS entries_pin_hmac ON entries (pin_hmac, sequence)",
+    """CREATE TABLE IF NOT EXISTS checkpoints (
+        sequence INTEGER PRIMARY KEY,
+        hash BLOB NOT NULL,
+        time TEXT NOT NULL,
+        key_id TEXT NOT NULL,
+        signature BLOB NOT NULL
+    )""",
+    # Guards against accidents (a purge job, a stray UPDATE); not against an attacker, who can drop them: the hash
+    # chain and the signed checkpoints are what make tampering evident.
+    """CREATE TRIGGER IF NOT EXISTS entries_no_update BEFORE UPDATE ON entries
+        BEGIN SELECT RAISE(ABORT, 'the access ledger is append-only'); END""",
+    """CREATE TRIGGER IF NOT EXISTS entries_no_delete BEFORE DELETE ON entries
+        BEGIN SELECT RAISE(ABORT, 'the access ledger is append-only'); END""",
+    """CREATE TRIGGER IF NOT EXISTS checkpoints_no_update BEFORE UPDATE ON checkpoints
+        BEGIN SELECT RAISE(ABORT, 'the access ledger is append-only'); END""",
+    """CREATE TRIGGER IF NOT EXISTS checkpoints_no_delete BEFORE DELETE ON checkpoints
+        BEGIN SELECT RAISE(ABORT, 'the access ledger is append-only'); END""",
+)
+
+
+@dataclass(frozen=True, slots=True)
+class LedgerEntry:
+    """One call to the gateway, as recorded (all text; ``""`` for what is absent)."""
+
+    time: str  #: ISO 8601 UTC with milliseconds, e.g. ``"2026-11-23T02:00:00.123Z"`` (see :func:`now_iso`)
+    system: str  #: connected-system id (``""`` when the caller is unauthenticated)
+    purpose: str  #: purpose code (``""`` when absent)
+    operation: str  #: ``"verify"``, ``"verify_batch"``, ``"lookup"``, ``"token"``...
+    pin_hmac: str  #: hex HMAC of the PIN concerned, ``""`` when none
+    fields: tuple[str, ...]  #: attributes compared or returned
+    outcome: str  #: ``"ok"``, ``"no_match"``, ``"refused:rate_limited"``, ``"malformed"``...
+    request_id: str  #: the request's id, for matching with the gateway's logs
+
+
+@dataclass(frozen=True, slots=True)
+class StoredEntry:
+    """An entry read back from the ledger, with its sequence number."""
+
+    sequence: int
+    time: str
+    system: str
+    purpose: str
+    operation: str
+    pin_hmac: str
+    fields: tuple[str, ...]
+    outcome: str
+    request_id: str
+
+
+@dataclass(frozen=True)
+class VerifyReport:
+    """The result of :func:`verify_ledger`."""
+
+    ok: bool
+    entries: int  #: rows in the entries table
+    checkpoints: int  #: rows in the checkpoints table
+    first_bad_sequence: int | None  #: the sequence of the first problem found, in sequence order
+    problem: str  #: ``""`` when ok; otherwise a sentence naming what is wrong
+
+
+class LedgerWriteError(RuntimeError):
+    """Raised to every :meth:`AsyncLedger.append` caller whose entry could not be written (the cause is chained).
+
+    The server answers 503: a call that is not recorded must not be answered.
+    """
+
+
+def now_iso() -> str:
+    """The current UTC time in the :attr:`LedgerEntry.time` format (``2026-11-23T02:00:00.123Z``)."""
+    return datetime.now(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+
+
+def _canonical_hash(prev_hash: bytes, sequence: int, values: Sequence[Any], fields: list[Any]) -> bytes:
+    """``SHA-256(prev_hash || canonical JSON)`` of one entry; ``values`` are the eight columns after ``sequence``
+    with ``fields`` in sixth place replaced by the list given."""
+    at, system, purpose, operation, pin_hmac, _, outcome, request_id = values
+    canonical = _CANONICAL.encode([sequence, at, system, purpose, operation, pin_hmac, fields, outcome, request_id])
+    return hashlib.sha256(prev_hash + canonical.encode()).digest()
+
+
+def _checkpoint_message(sequence: int, entry_hash: bytes, sealed_at: str) -> bytes:
+    return CHECKPOINT_DOMAIN + sequence.to_bytes(8, "big") + entry_hash + sealed_at.encode()
+
+
+def _checked(entry: LedgerEntry) -> tuple[str, str, str, str, str, list[str], str, str]:
+    """The entry's eight values (``fields`` as a list), after checking they are text a ledger can hold."""
+    if not isinstance(entry, LedgerEntry):
+        raise TypeError(f"expected a LedgerEntry, got {type(entry).__name__}")
+    fields = list(entry.fields)
+    texts = (entry.time, entry.system, entry.purpose, entry.operation, entry.pin_hmac, entry.outcome, entry.request_id)
+    for text in (*texts, *fields):
+        if not isinstance(text, str):
+            raise TypeError(f"ledger entry values must be str, got {type(text).__name__} in {entry!r}")
+        text.encode()  # UnicodeEncodeError for lone surrogates, before anything is written
+    if not _TIME_FORMAT.fullmatch(entry.time):
+        raise ValueError(f"ledger entry time must look like 2026-11-23T02:00:00.123Z, got {entry.time!r}")
+    return (
+        entry.time,
+        entry.system,
+        entry.purpose,
+        entry.operation,
+        entry.pin_hmac,
+        fields,
+        entry.outcome,
+        entry.request_id,
+    )
+
+
+def _seconds_since(iso_time: str) -> float:
+    try:
+        then = datetime.fromisoformat(iso_time)
+    except (TypeError, ValueError):
+        return float("inf")
+    if then.tzinfo is None:
+        then = then.replace(tzinfo=UTC)
+    return (datetime.now(UTC) - then).total_seconds()
+
+
+def _set_wal(conn: sqlite3.Connection) -> object:
+    """``PRAGMA journal_mode = WAL``, retried: the switch can answer SQLITE_BUSY at once, without the busy handler,
+    while another process is opening or writing the same new file."""
+    deadline = time.monotonic() + BUSY_TIMEOUT_SECONDS
+    while True:
+        try:
+            return conn.execute("PRAGMA journal_mode = WAL").fetchone()[0]
+        except sqlite3.OperationalError as exc:
+            if exc.sqlite_errorcode & 0xFF != sqlite3.SQLITE_BUSY or time.monotonic() > deadline:
+                raise
+            time.sleep(0.01)
+
+
+def _connect(path: Path) -> sqlite3.Connection:
+    conn = sqlite3.connect(path, timeout=BUSY_TIMEOUT_SECONDS, isolation_level=None, check_same_thread=False)
+    try:
+        conn.execute(f"PRAGMA busy_timeout = {int(BUSY_TIMEOUT_SECONDS * 1000)}")
+        mode = _set_wal(conn)
+        if str(mode).lower() != "wal":
+            raise RuntimeError(f"the access ledger {path} needs WAL mode, SQLite answered {mode!r}")
+        conn.execute("PRAGMA synchronous = FULL")
+    except BaseException:
+        conn.close()
+        raise
+    return conn
+
+
+class Ledger:
+    """Synchronous, process-safe (several gateway worker processes may append to the same file).
+
+    One SQLite connection per object, usable from several threads (calls are serialised by a lock). Open one
+    ``Ledger`` per process: an object inherited through ``fork()`` refuses to be used.
+
+    Args:
+        path: the SQLite file (created with its schema if missing).
+        signing_key: the platform's Ed25519 ledger key; ``None`` writes no checkpoints (tests, tools).
+        key_id: the key's id, stored with each checkpoint so verification picks the right public key (required with
+            a signing key).
+        checkpoint_every: seal the tail once this many entries have been appended since the last checkpoint.
+        checkpoint_seconds: ... or once this many seconds have passed since the last checkpoint.
+    """
+
+    def __init__(
+        self,
+        path: Path,
+        *,
+        signing_key: Ed25519PrivateKey | None,
+        key_id: str = "",
+        checkpoint_every: int = 10_000,
+        checkpoint_seconds: float = 60.0,
+    ) -> None:
+        if signing_key is not None and not key_id:
+            raise ValueError("a signing key needs its key_id (verification looks the public key up by it)")
+        if checkpoint_every < 1:
+            raise ValueError("checkpoint_every must be at least 1")
+        if not checkpoint_seconds > 0:
+            raise ValueError("checkpoint_seconds must be positive")
+        self.path = Path(path)
+        self._signing_key = signing_key
+        self._key_id = key_id
+        self._checkpoint_every = checkpoint_every
+        self._checkpoint_seconds = float(checkpoint_seconds)
+        self._lock = threading.Lock()
+        self._pid = os.getpid()
+        self._conn: sqlite3.Connection | None = _connect(self.path)
+        with self._lock, self._transaction() as conn:
+            for statement in _SCHEMA:
+                conn.execute(statement)
+
+    # -- plumbing
+
+    @property
+    def checkpoint_seconds(self) -> float:
+        """Maximum time between checkpoints while entries keep coming."""
+        return self._checkpoint_seconds
+
+    @property
+    def signs(self) -> bool:
+        """Whether this ledger writes signed checkpoints."""
+        return self._signing_key is not None
+
+    def _connection(self) -> sqlite3.Connection:
+        if self._conn is None:
+            raise RuntimeError(f"the access ledger {self.path} is closed")
+        if os.getpid() != self._pid:
+            raise RuntimeError("a Ledger cannot be used across fork(): open a new Ledger in each process")
+        return self._conn
+
+    @contextlib.contextmanager
+    def _transaction(self) -> Iterator[sqlite3.Connection]:
+        """``BEGIN IMMEDIATE`` ... ``COMMIT`` (rolled back on any exception); the caller holds ``self._lock``."""
+        conn = self._connection()
+        conn.execute("BEGIN IMMEDIATE")
+        try:
+            yield conn
+            conn.execute("COMMIT")
+        except BaseException:
+            if conn.in_transaction:
+                with contextlib.suppress(sqlite3.Error):
+                    conn.execute("ROLLBACK")
+            raise
+
+    @staticmethod
+    def _tail(conn: sqlite3.Connection) -> tuple[int, bytes]:
+        row = conn.execute("SELECT sequence, hash FROM entries ORDER BY sequence DESC LIMIT 1").fetchone()
+        return (0, GENESIS_HASH) if row is None else (int(row[0]), bytes(row[1]))
+
+    @staticmethod
+    def _last_checkpoint(conn: sqlite3.Connection) -> tuple[int, str] | None:
+        row = conn.execute("SELECT sequence, time FROM checkpoints ORDER BY sequence DESC LIMIT 1").fetchone()
+        return None if row is None else (int(row[0]), str(row[1]))
+
+    def _seal(self, conn: sqlite3.Connection, sequence: int, entry_hash: bytes) -> None:
+        assert self._signing_key is not None
+        sealed_at = now_iso()
+        signature = self._signing_key.sign(_checkpoint_message(sequence, entry_hash, sealed_at))
+        conn.execute(
+            "INSERT INTO checkpoints (sequence, hash, time, key_id, signature) VALUES (?, ?, ?, ?, ?)",
+            (sequence, entry_hash, sealed_at, self._key_id, signature),
+        )
+
+    # -- writing
+
+    def append_batch(self, entries: Sequence[LedgerEntry]) -> list[int]:
+        """Append entries in one transaction and return their sequences; they are durable on return.
+
+        Reads the chain's tail, hashes and inserts the entries, writes a signed checkpoint when one is due, then
+        commits (an fsync of the WAL). Raises without writing anything if any entry is invalid or the write fails.
+        """
+        if not entries:
+            return []
+        values = [_checked(entry) for entry in entries]
+        with self._lock, self._transaction() as conn:
+            last, prev_hash = self._tail(conn)
+            rows = []
+            sequence = last
+            for value in values:
+                sequence += 1
+                entry_hash = _canonical_hash(prev_hash, sequence, value, value[5])
+                rows.append((sequence, *value[:5], _CANONICAL.encode(value[5]), *value[6:], prev_hash, entry_hash))
+                prev_hash = entry_hash
+            conn.executemany(_INSERT_ENTRY, rows)
+            if self._signing_key is not None:
+                sealed = self._last_checkpoint(conn)
+                if (
+                    sealed is None
+                    or sequence - sealed[0] >= self._checkpoint_every
+                    or _seconds_since(sealed[1]) >= self._checkpoint_seconds
+                ):
+                    self._seal(conn, sequence, prev_hash)
+        return list(range(last + 1, sequence + 1))
+
+    def checkpoint(self) -> int | None:
+        """Sign the current tail now; return its sequence, or ``None`` when nothing was written (no entry since the
+        last checkpoint, an empty ledger, or no signing key)."""
+        if self._signing_key is None:
+            return None
+        with self._lock, self._transaction() as conn:
+            last, last_hash = self._tail(conn)
+            sealed = self._last_checkpoint(conn)
+            if last == 0 or (sealed is not None and sealed[0] >= last):
+                return None
+            self._seal(conn, last, last_hash)
+        return last
+
+    # -- reading
+
+    def entries_for(self, pin_hmac: str, *, after: int = 0, limit: int = 100) -> list[StoredEntry]:
+        """A person's own entries (by the HMAC of their PIN), oldest first, with sequence above ``after``."""
+        if not pin_hmac:
+            raise ValueError("entries_for needs a pin_hmac (entries without a PIN belong to nobody)")
+        if limit < 1:
+            raise ValueError("limit must be at least 1")
+        with self._lock:
+            rows = self._connection().execute(_SELECT_FOR_PIN, (pin_hmac, after, limit)).fetchall()
+        return [StoredEntry(r[0], r[1], r[2], r[3], r[4], r[5], tuple(json.loads(r[6])), r[7], r[8]) for r in rows]
+
+    def last_sequence(self) -> int:
+        """The sequence of the last entry (0 for an empty ledger), as committed by any process."""
+        with self._lock:
+            row = self._connection().execute("SELECT MAX(sequence) FROM entries").fetchone()
+        return int(row[0] or 0)
+
+    def close(self) -> None:
+        """Close the connection (idempotent)."""
+        with self._lock:
+            if self._conn is not None and os.getpid() == self._pid:
+                self._conn.close()
+            self._conn = None
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+@dataclass(slots=True)
+class _Pending:
+    entries: list[LedgerEntry]
+    future: asyncio.Future[list[int]]
+
+
+class AsyncLedger:
+    """Group commit for an asyncio server: append() waits until its entry is durable, batches are written by one
+    writer task using asyncio.to_thread(Ledger.append_batch).
+
+    While one batch is being committed, new calls queue up and go in the next one: the batch size adapts to the
+    load with no added latency. A failed write raises :class:`LedgerWriteError` (the cause chained) in every
+    ``append()`` of that batch; later batches are tried again. A caller cancelled while waiting does not take its
+    entry out: it is still written (recording a call that got no answer is harmless, losing one is not). When the
+    ledger signs, the writer also seals the tail after ``checkpoint_seconds`` without calls.
+    """
+
+    def __init__(self, ledger: Ledger, *, max_batch: int = 2000) -> None:
+        if max_batch < 1:
+            raise ValueError("max_batch must be at least 1")
+        self.ledger = ledger
+        self._max_batch = max_batch
+        self._pending: deque[_Pending] = deque()
+        self._wakeup: asyncio.Event | None = None
+        self._task: asyncio.Task[None] | None = None
+        self._stopping = False
+
+    async def start(self) -> None:
+        """Start the writer task (in the running event loop)."""
+        if self._task is not None:
+            raise RuntimeError("AsyncLedger is already started")
+        self._wakeup = asyncio.Event()
+        self._stopping = False
+        self._task = asyncio.create_task(self._run(), name="dancu-ledger-writer")
+
+    async def append(self, entry: LedgerEntry) -> int:
+        """Queue an entry and return its sequence once it is committed (raises :class:`LedgerWriteError` if not)."""
+        return (await self._submit([entry]))[0]
+
+    async def append_many(self, entries: Sequence[LedgerEntry]) -> list[int]:
+        """Queue entries (written together, in order) and return their sequences once committed."""
+        if not entries:
+            return []
+        return await self._submit(list(entries))
+
+    async def stop(self) -> None:
+        """Flush what is queued, stop the writer, then write a final checkpoint. The :class:`Ledger` stays open."""
+        task = self._task
+        if task is None:
+            return
+        self._stopping = True
+        assert self._wakeup is not None
+        self._wakeup.set()
+        try:
+            await task
+        finally:
+            self._task = None
+        await asyncio.to_thread(self.ledger.checkpoint)
+
+    async def __aenter__(self) -> Self:
+        await self.start()
+        return self
+
+    async def __aexit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        await self.stop()
+
+    async def _submit(self, entries: list[LedgerEntry]) -> list[int]:
+        if self._task is None or self._stopping or self._task.done():
+            raise RuntimeError("AsyncLedger is not running")
+        for entry in entries:
+            _checked(entry)  # a bad entry fails its own caller, not the whole batch
+        future: asyncio.Future[list[int]] = asyncio.get_running_loop().create_future()
+        self._pending.append(_Pending(entries, future))
+        assert self._wakeup is not None
+        self._wakeup.set()
+        return await future
+
+    def _take_batch(self) -> list[_Pending]:
+        batch = [self._pending.popleft()]
+        size = len(batch[0].entries)
+        while self._pending and size + len(self._pending[0].entries) <= self._max_batch:
+            item = self._pending.popleft()
+            batch.append(item)
+            size += len(item.entries)
+        return batch
+
+    async def _write(self, batch: list[_Pending]) -> None:
+        entries = [entry for item in batch for entry in item.entries]
+        try:
+            sequences = await asyncio.to_thread(self.ledger.append_batch, entries)
+        except Exception as exc:
+            log.error("access ledger write of %d entries failed: %r", len(entries), exc)
+            for item in batch:
+                if not item.future.done():
+                    error = LedgerWriteError(f"the access ledger could not record the call: {exc!r}")
+                    error.__cause__ = exc
+                    item.future.set_exception(error)
+            return
+        start = 0
+        for item in batch:
+            end = start + len(item.entries)
+            if not item.future.done():
+                item.future.set_result(sequences[start:end])
+            start = end
+
+    async def _idle_checkpoint(self) -> None:
+        try:
+            await asyncio.to_thread(self.ledger.checkpoint)
+        except Exception:
+            log.exception("access ledger checkpoint failed (will retry)")
+
+    async def _run(self) -> None:
+        wakeup = self._wakeup
+        assert wakeup is not None
+        idle = self.ledger.checkpoint_seconds if self.ledger.signs else None
+        try:
+            while True:
+                if self._pending:
+                    await self._write(self._take_batch())
+                    continue
+                if self._stopping:
+                    return
+                wakeup.clear()
+                try:
+                    await asyncio.wait_for(wakeup.wait(), idle)
+                except TimeoutError:
+                    await self._idle_checkpoint()
+        finally:
+            while self._pending:  # only when the writer itself was cancelled or crashed
+                item = self._pending.popleft()
+                if not item.future.done():
+                    item.future.set_exception(LedgerWriteError("the access ledger writer stopped"))
+
+
+# -- offline verification
+
+
+def _fail(entries: int, checkpoints: int, sequence: int, problem: str) -> VerifyReport:
+    return VerifyReport(False, entries, checkpoints, sequence, problem)
+
+
+def verify_ledger(path: Path, public_keys: Mapping[str, Ed25519PublicKey]) -> VerifyReport:
+    """Check a ledger file offline (read-only) and report the first problem in sequence order.
+
+    Checks, for each entry in order: no sequence missing, ``prev_hash`` equal to the previous entry's hash, the hash
+    recomputed from the content equal to the stored one; for each checkpoint: a known ``key_id``, a valid signature,
+    a sealed hash equal to the entry's hash; and no checkpoint beyond the last entry. ``public_keys`` maps key ids to
+    the platform's ledger public keys (all of them, including retired ones). See the module docstring for what cannot
+    be detected.
+    """
+    path = Path(path)
+    if not path.exists():
+        raise FileNotFoundError(f"no ledger at {path}")
+    conn = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True, isolation_level=None)
+    try:
+        conn.execute(f"PRAGMA busy_timeout = {int(BUSY_TIMEOUT_SECONDS * 1000)}")
+        conn.execute("BEGIN")  # one snapshot for every read, even while gateway workers append
+        return _verify(conn, public_keys)
+    finally:
+        conn.close()
+
+
+def _verify(conn: sqlite3.Connection, public_keys: Mapping[str, Ed25519PublicKey]) -> VerifyReport:
+    tables = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+    if not {"entries", "checkpoints"} <= tables:
+        return VerifyReport(
+            False, 0, 0, None, "this is not an access ledger: the entries or checkpoints table is missing"
+        )
+    n_entries = int(conn.execute("SELECT COUNT(*) FROM entries").fetchone()[0])
+    checkpoints = {
+        row[0]: row[1:] for row in conn.execute("SELECT sequence, hash, time, key_id, signature FROM checkpoints")
+    }
+    n_checkpoints = len(checkpoints)
+    if checkpoints and min(checkpoints) < 1:  # sequence is INTEGER PRIMARY KEY: always an integer
+        first = min(checkpoints)
+        return _fail(n_entries, n_checkpoints, first, f"checkpoint at sequence {first} seals no entry")
+
+    expected = 1
+    prev_hash = GENESIS_HASH
+    last_sealed = 0
+    cursor = conn.execute(f"SELECT {_ENTRY_COLUMNS}, prev_hash, hash FROM entries ORDER BY sequence")
+    for row in cursor:
+        sequence = row[0]
+        if sequence != expected:
+            if sequence > expected:
+                missing = f"entry {expected}" if sequence == expected + 1 else f"entries {expected} to {sequence - 1}"
+                return _fail(
+                    n_entries,
+                    n_checkpoints,
+                    expected,
+                    f"{missing} deleted: the sequence jumps from {expected - 1} to {sequence}",
+                )
+            return _fail(n_entries, n_checkpoints, sequence, f"entry {sequence} has an invalid sequence (below 1)")
+        if row[9] != prev_hash:
+            before = "the genesis hash (32 zero bytes)" if sequence == 1 else f"the hash of entry {sequence - 1}"
+            return _fail(
+                n_entries,
+                n_checkpoints,
+                sequence,
+                f"entry {sequence} is out of chain: its prev_hash is not {before} "
+                "(entries reordered or replaced, or an entry deleted and the rest renumbered)",
+            )
+        try:
+            fields = json.loads(row[6])
+            if not isinstance(fields, list):
+                raise TypeError("fields is not a list")
+            computed = _canonical_hash(prev_hash, sequence, row[1:9], fields)
+        except (TypeError, ValueError):
+            computed = b""
+        if computed != row[10]:
+            return _fail(
+                n_entries,
+                n_checkpoints,
+                sequence,
+                f"entry {sequence} was edited: its content no longer matches its stored hash",
+            )
+        prev_hash = computed
+        sealed = checkpoints.get(sequence)
+        if sealed is not None:
+            problem = _check_checkpoint(sequence, computed, sealed, public_keys, last_sealed)
+            if problem:
+                return _fail(n_entries, n_checkpoints, sequence, problem)
+            last_sealed = sequence
+        expected = sequence + 1
+
+    last = expected - 1
+    beyond = sorted(s for s in checkpoints if s > last)
+    if beyond:
+        return _fail(
+            n_entries,
+            n_checkpoints,
+            last + 1,
+            f"checkpoint at entry {beyond[0]} is beyond the last entry ({last}): entries from {last + 1} on were "
+            "removed (the ledger was truncated)",
+        )
+    return VerifyReport(True, n_entries, n_checkpoints, None, "")
+
+
+def _check_checkpoint(
+    sequence: int,
+    entry_hash: bytes,
+    sealed: tuple[Any, ...],
+    public_keys: Mapping[str, Ed25519PublicKey],
+    last_sealed: int,
+) -> str:
+    """The problem with the checkpoint sealing ``sequence`` ("" when none)."""
+    sealed_hash, sealed_at, key_id, signature = sealed
+    key = public_keys.get(key_id) if isinstance(key_id, str) else None
+    if key is None:
+        return f"checkpoint at entry {sequence} is signed with an unknown key {key_id!r}"
+    try:
+        if not (isinstance(signature, bytes) and isinstance(sealed_hash, bytes) and isinstance(sealed_at, str)):
+            raise InvalidSignature
+        key.verify(signature, _checkpoint_message(sequence, sealed_hash, sealed_at))
+    except (InvalidSignature, UnicodeEncodeError):
+        return f"checkpoint at entry {sequence} has a bad signature (the checkpoint was forged or altered)"
+    if sealed_hash != entry_hash:
+        return (
+            f"entry {sequence} does not match its signed checkpoint: some entry from {last_sealed + 1} to {sequence} "
+            "was altered and the hash chain recomputed"
+        )
+    return ""

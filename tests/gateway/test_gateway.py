@@ -1,0 +1,187 @@
+"""The gateway end to end: token, verify, batch, lookup, refusals, ledger entries."""
+
+from __future__ import annotations
+
+import sqlite3
+from typing import Any
+
+import pytest
+
+from dancu.core.crypto import Keyring
+from dancu.gateway.ledger import verify_ledger
+from tests.gateway.conftest import Setup
+
+pytestmark = pytest.mark.django_db
+
+
+def ledger_rows(setup: Setup) -> list[tuple[Any, ...]]:
+    with sqlite3.connect(setup.config.ledger) as db:
+        return db.execute(
+            "SELECT system, purpose, operation, pin_hmac, outcome FROM entries ORDER BY sequence"
+        ).fetchall()
+
+
+def test_verify_matches_each_attribute(gateway: Setup) -> None:
+    person = gateway.people["living"]
+    answer = gateway.call(
+        "/v1/verify",
+        {
+            "pin": person.pin,
+            "purpose": "kyc-banking",
+            "full_name": "đặng thị ánh",
+            "birth_date": "1991-07-09",
+            "sex": "F",
+        },
+    )
+    assert answer.status_code == 200, answer.text
+    body = answer.json()
+    assert body["found"] is True
+    assert body["attributes"] == {
+        "full_name": "match", "full_name_without_diacritics": "match", "birth_date": "match", "sex": "match",
+    }  # fmt: skip
+    assert body["status"] == "living"
+    wrong = gateway.call(
+        "/v1/verify", {"pin": person.pin, "purpose": "kyc-banking", "full_name": "Dang Thi Anh", "sex": "M"}
+    ).json()
+    assert wrong["attributes"] == {
+        "full_name": "no_match", "full_name_without_diacritics": "match", "birth_date": "not_provided",
+        "sex": "no_match",
+    }  # fmt: skip
+    assert "Đặng" not in answer.text  # never returns data
+
+
+def test_deceased_flag_only_where_permitted(gateway: Setup) -> None:
+    pin = gateway.people["deceased"].pin
+    kyc = gateway.call("/v1/verify", {"pin": pin, "purpose": "kyc-banking", "birth_date": "1931-05-05"}).json()
+    assert kyc["status"] == "deceased"
+    assert "person_deceased" in kyc["reasons"]
+    assert kyc["attributes"]["birth_date"] == "match"  # known only to the year
+    assert "birth_date_known_to_year" in kyc["reasons"]
+    token = gateway.token("sim-registration")
+    sim = gateway.call("/v1/verify", {"pin": pin, "purpose": "sim-registration", "sex": "M"}, token).json()
+    assert "status" not in sim
+    assert "person_deceased" not in sim["reasons"]
+
+
+def test_unknown_pin_and_batch(gateway: Setup) -> None:
+    person = gateway.people["living"]
+    absent = gateway.call("/v1/verify", {"pin": "001090999999", "purpose": "kyc-banking", "sex": "M"}).json()
+    assert absent["found"] is False
+    assert absent["reasons"] == ["pin_not_found"]
+    items = [{"pin": person.pin, "sex": "F"}, {"pin": "bad"}, {"pin": "001090999999", "full_name": "A"}]
+    batch = gateway.call("/v1/verify/batch", {"purpose": "kyc-banking", "items": items})
+    assert batch.status_code == 200, batch.text
+    results = batch.json()["results"]
+    assert results[0]["attributes"]["sex"] == "match"
+    assert results[1]["error"] == "pin_malformed"
+    assert results[2]["found"] is False
+    assert sum(1 for row in ledger_rows(gateway) if row[2] == "verify_batch") == 3
+
+
+def test_lookup_returns_only_permitted_fields_and_needs_consent(gateway: Setup) -> None:
+    person = gateway.people["living"]
+    fields = ["full_name", "permanent_address", "religion", "ethnicity"]
+    answer = gateway.call("/v1/lookup", {"pin": person.pin, "purpose": "kyc-banking", "fields": fields})
+    assert answer.status_code == 200, answer.text
+    body = answer.json()
+    assert body["fields"] == {"full_name": "Đặng Thị Ánh", "permanent_address": "Số 1 Phố Đội Cấn"}
+    assert body["refused"] == {"religion": "field_not_permitted", "ethnicity": "consent_required"}
+    token = gateway.token("sim-registration")
+    refused = gateway.call(
+        "/v1/lookup", {"pin": person.pin, "purpose": "sim-registration", "fields": ["full_name"]}, token
+    )
+    assert (refused.status_code, refused.json()["code"]) == (403, "purpose_not_granted")
+
+
+@pytest.mark.parametrize(
+    ("body", "status", "code"),
+    [
+        ({"pin": "123", "purpose": "kyc-banking"}, 400, "pin_malformed"),
+        ({"pin": "001090000001", "purpose": "kyc-banking", "extra": 1}, 422, "request_invalid"),
+        ({"pin": "001090000001", "purpose": "no-such-purpose"}, 400, "purpose_unknown"),
+        ({"pin": "001090000001", "purpose": "public-service"}, 403, "purpose_not_in_token"),
+        ({"pin": "001090000001", "purpose": "kyc-banking", "birth_date": "1990-13-01"}, 400, "birth_date_invalid"),
+    ],
+)
+def test_bad_requests_are_4xx_and_in_the_ledger(gateway: Setup, body: dict[str, Any], status: int, code: str) -> None:
+    answer = gateway.call("/v1/verify", body)
+    assert (answer.status_code, answer.json()["code"]) == (status, code)
+    assert ledger_rows(gateway)[-1][4] == f"refused:{code}"
+
+
+def test_authentication_failures(gateway: Setup) -> None:
+    client = gateway.client
+    no_token = client.post("/v1/verify", json={"pin": "001090000001", "purpose": "kyc-banking"})
+    assert (no_token.status_code, no_token.json()["code"]) == (401, "token_missing")
+    bad = client.post(
+        "/v1/verify", json={"pin": "001090000001", "purpose": "kyc-banking"}, headers={"Authorization": "Bearer x.y.z"}
+    )
+    assert bad.json()["code"] == "token_invalid"
+    form = {
+        "grant_type": "client_credentials",
+        "client_assertion_type": "urn:ietf:params:oauth:client-assertion-type:jwt-bearer",
+    }
+    assertion = gateway.assertion()
+    assert client.post("/oauth/token", data={**form, "client_assertion": assertion}).status_code == 200
+    replay = client.post("/oauth/token", data={**form, "client_assertion": assertion})
+    assert (replay.status_code, replay.json()["error"]) == (401, "invalid_client")
+    assert "replay" in replay.json()["error_description"]
+    expired = client.post("/oauth/token", data={**form, "client_assertion": gateway.assertion(exp=1)})
+    assert expired.status_code == 401
+    wrong_aud = client.post("/oauth/token", data={**form, "client_assertion": gateway.assertion(aud="https://evil")})
+    assert wrong_aud.status_code == 401
+    scope = client.post(
+        "/oauth/token", data={**form, "client_assertion": gateway.assertion(), "scope": "public-service"}
+    )
+    assert (scope.status_code, scope.json()["error"]) == (400, "invalid_scope")
+    outcomes = [row[4] for row in ledger_rows(gateway) if row[2] == "token"]
+    assert outcomes.count("issued") == 1
+    assert len(outcomes) == 5
+
+
+def test_oversized_and_wrong_content_type(gateway: Setup) -> None:
+    token = gateway.token()
+    big = gateway.client.post(
+        "/v1/verify",
+        content=b"{" + b" " * 70_000 + b"}",
+        headers={"Authorization": f"Bearer {token}", "Content-Type": "application/json"},
+    )
+    assert (big.status_code, big.json()["code"]) == (413, "payload_too_large")
+    text = gateway.client.post("/v1/verify", content=b"x", headers={"Authorization": f"Bearer {token}"})
+    assert (text.status_code, text.json()["code"]) == (415, "content_type_invalid")
+
+
+def test_suspension_takes_effect_at_once(gateway: Setup) -> None:
+    import time
+
+    from dancu.exchange.models import ConnectedSystem
+    from dancu.exchange.projector import project
+    from dancu.exchange.services import set_status
+
+    token = gateway.token()
+    set_status(ConnectedSystem.objects.get(client_id="demo-bank"), "suspended")
+    project()
+    time.sleep(0.2)
+    answer = gateway.call("/v1/verify", {"pin": "001090000001", "purpose": "kyc-banking"}, token)
+    assert (answer.status_code, answer.json()["code"]) == (403, "system_not_active")
+
+
+def test_every_call_is_in_a_verifiable_ledger(gateway: Setup) -> None:
+    person = gateway.people["living"]
+    for _ in range(3):
+        gateway.call("/v1/verify", {"pin": person.pin, "purpose": "kyc-banking", "sex": "F"})
+    gateway.client.post("/v1/verify", content=b"not json", headers={"Content-Type": "application/json"})
+    rows = ledger_rows(gateway)
+    keys = Keyring(gateway.config.keys_dir)
+    assert [r for r in rows if r[2] == "verify" and r[3] == keys.pin_hmac(person.pin).hex()]
+    assert rows[-1][4] == "refused:json_malformed"
+    assert person.pin not in str(rows)
+    assert verify_ledger(gateway.config.ledger, keys.ledger_public_keys()).ok
+
+
+def test_health_metrics_openapi(gateway: Setup) -> None:
+    assert gateway.client.get("/v1/health").json()["status"] == "ok"
+    assert "dancu_gateway_requests_total" in gateway.client.get("/metrics").text
+    schema = gateway.client.get("/openapi.json").json()
+    assert "/v1/verify" in schema["paths"]
+    assert gateway.client.get("/.well-known/jwks.json").json()["keys"][0]["crv"] == "Ed25519"
