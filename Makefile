@@ -11,6 +11,7 @@ DEMO_PEOPLE ?= 50000
 DEMO_SEED ?= 1
 HOST ?= 127.0.0.1
 PORT ?= 8000
+GATEWAY_PORT ?= 8001
 PG_TEST_URL ?= postgres://postgres@127.0.0.1:5432/dancu
 
 export UV_PYTHON_DOWNLOADS := never
@@ -31,15 +32,21 @@ $(BIN)/dancu: pyproject.toml uv.lock | uv
 install: $(BIN)/dancu ## Create .venv with every dependency from uv.lock
 
 .PHONY: demo
-demo: install ## Migrate, load units, build 50,000 people in Hà Nội, create demo officials, serve on :8000
+demo: install ## Migrate, load units, build 50,000 people in Hà Nội, demo officials and bank; serve :8000 and the gateway on :8001
 	DANCU_DEMO=1 $(BIN)/dancu migrate --no-input -v0
 	DANCU_DEMO=1 $(BIN)/dancu load_geo
 	DANCU_DEMO=1 $(BIN)/dancu synth --people $(DEMO_PEOPLE) --province $(DEMO_PROVINCE) --seed $(DEMO_SEED)
 	DANCU_DEMO=1 $(BIN)/dancu demo_officials
+	DANCU_DEMO=1 $(BIN)/dancu demo_gateway
 	DANCU_DEMO=1 $(BIN)/dancu collectstatic --no-input -v0
-	@DANCU_DEMO=1 $(BIN)/dancu demo_banner --url http://$(HOST):$(PORT)/
-	DANCU_DEMO=1 $(BIN)/granian --interface wsgi --host $(HOST) --port $(PORT) --workers 2 --blocking-threads 1 --log-level warning \
-		--static-path-route /static --static-path-mount var/static dancu.wsgi:application
+	@DANCU_DEMO=1 $(BIN)/dancu demo_banner --url http://$(HOST):$(PORT)/ --gateway http://$(HOST):$(GATEWAY_PORT)
+	@trap 'kill 0' INT TERM EXIT; \
+	DANCU_DEMO=1 $(BIN)/dancu project --follow -v0 & \
+	DANCU_GATEWAY_ISSUER=http://$(HOST):$(GATEWAY_PORT) DANCU_GATEWAY_WORKERS=2 $(BIN)/granian --interface asgi \
+		--factory --host $(HOST) --port $(GATEWAY_PORT) --workers 2 --log-level warning dancu.gateway.app:app_factory & \
+	DANCU_DEMO=1 $(BIN)/granian --interface wsgi --host $(HOST) --port $(PORT) --workers 2 --blocking-threads 1 \
+		--log-level warning --static-path-route /static --static-path-mount var/static dancu.wsgi:application & \
+	wait
 
 .PHONY: test
 test: install ## Run the test suite on SQLite

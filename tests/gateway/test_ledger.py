@@ -236,10 +236,10 @@ def test_checkpoints_every_n_entries_and_on_demand(tmp_path: Path) -> None:
 
 def test_checkpoint_after_checkpoint_seconds(tmp_path: Path) -> None:
     path = tmp_path / "l.sqlite3"
-    with _ledger(path, checkpoint_every=1000, checkpoint_seconds=0.05) as ledger:
+    with _ledger(path, checkpoint_every=1000, checkpoint_seconds=0.3) as ledger:
         ledger.append_batch([_entry(1)])  # first batch of a new ledger: sealed
         ledger.append_batch([_entry(2)])  # too soon, too few
-        time.sleep(0.06)
+        time.sleep(0.35)
         ledger.append_batch([_entry(3)])
     with contextlib.closing(sqlite3.connect(path)) as conn:
         assert [r[0] for r in conn.execute("SELECT sequence FROM checkpoints ORDER BY sequence")] == [1, 3]
@@ -494,6 +494,34 @@ def test_async_write_failure_reaches_every_caller(tmp_path: Path, monkeypatch: p
     assert after == 1
 
 
+def test_async_writer_cancelled_mid_write_fails_its_callers(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    ledger = _ledger(tmp_path / "l.sqlite3")
+    real_append_batch = ledger.append_batch
+
+    def slow(entries: list[LedgerEntry]) -> list[int]:
+        time.sleep(0.1)
+        return real_append_batch(entries)
+
+    monkeypatch.setattr(ledger, "append_batch", slow)
+
+    async def main() -> list[int | BaseException]:
+        writer = AsyncLedger(ledger)
+        await writer.start()
+        first = asyncio.create_task(writer.append(_entry(1)))
+        await asyncio.sleep(0.02)  # the writer is inside append_batch
+        second = asyncio.create_task(writer.append(_entry(2)))  # queued behind it
+        await asyncio.sleep(0)
+        assert writer._task is not None
+        writer._task.cancel()
+        return await asyncio.gather(first, second, return_exceptions=True)
+
+    try:
+        results = asyncio.run(main())
+    finally:
+        ledger.close()
+    assert [type(result) for result in results] == [LedgerWriteError, LedgerWriteError]  # nobody waits forever
+
+
 def test_async_invalid_entry_fails_only_its_caller(tmp_path: Path) -> None:
     ledger = _ledger(tmp_path / "l.sqlite3")
     bad = LedgerEntry("yesterday", "s", "p", "verify", PIN_A, (), "ok", "r")
@@ -538,6 +566,30 @@ def test_async_stop_flushes_and_seals(tmp_path: Path) -> None:
     with contextlib.closing(sqlite3.connect(path)) as conn:
         assert conn.execute("SELECT MAX(sequence) FROM checkpoints").fetchone()[0] == 301  # final checkpoint
     assert verify_ledger(path, PUBLIC_KEYS).ok
+
+
+def test_async_writer_seals_the_tail_when_idle(tmp_path: Path) -> None:
+    path = tmp_path / "l.sqlite3"
+    ledger = _ledger(path, checkpoint_every=10_000, checkpoint_seconds=0.3)
+
+    def sealed() -> list[int]:
+        with contextlib.closing(sqlite3.connect(path)) as conn:
+            return [r[0] for r in conn.execute("SELECT sequence FROM checkpoints ORDER BY sequence")]
+
+    async def main() -> tuple[list[int], list[int]]:
+        async with AsyncLedger(ledger) as writer:
+            await writer.append(_entry(1))  # first batch of a new ledger: sealed
+            await writer.append(_entry(2))  # too soon for a checkpoint
+            before = sealed()
+            await asyncio.sleep(0.6)  # idle: the writer seals entry 2
+            return before, sealed()
+
+    try:
+        before, after = asyncio.run(main())
+    finally:
+        ledger.close()
+    assert before == [1]
+    assert after == [1, 2]
 
 
 def test_ledger_module_does_not_import_django() -> None:

@@ -49,7 +49,7 @@ import sqlite3
 import threading
 import time
 from collections import deque
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -183,18 +183,12 @@ def _checkpoint_message(sequence: int, entry_hash: bytes, sealed_at: str) -> byt
 
 
 def _checked(entry: LedgerEntry) -> tuple[str, str, str, str, str, list[str], str, str]:
-    """The entry's eight values (``fields`` as a list), after checking they are text a ledger can hold."""
-    if not isinstance(entry, LedgerEntry):
+    """The entry's eight values (``fields`` as a list), after checking they are all ``str``. (Text that is not valid
+    UTF-8, i.e. lone surrogates, fails later when encoded, still before anything is written.)"""
+    if type(entry) is not LedgerEntry:
         raise TypeError(f"expected a LedgerEntry, got {type(entry).__name__}")
     fields = list(entry.fields)
-    texts = (entry.time, entry.system, entry.purpose, entry.operation, entry.pin_hmac, entry.outcome, entry.request_id)
-    for text in (*texts, *fields):
-        if not isinstance(text, str):
-            raise TypeError(f"ledger entry values must be str, got {type(text).__name__} in {entry!r}")
-        text.encode()  # UnicodeEncodeError for lone surrogates, before anything is written
-    if not _TIME_FORMAT.fullmatch(entry.time):
-        raise ValueError(f"ledger entry time must look like 2026-11-23T02:00:00.123Z, got {entry.time!r}")
-    return (
+    values = (
         entry.time,
         entry.system,
         entry.purpose,
@@ -204,6 +198,19 @@ def _checked(entry: LedgerEntry) -> tuple[str, str, str, str, str, list[str], st
         entry.outcome,
         entry.request_id,
     )
+    for text in (*values[:5], *values[6:], *fields):
+        if type(text) is not str:
+            raise TypeError(f"ledger entry values must be str, got {type(text).__name__} in {entry!r}")
+    if not _TIME_FORMAT.fullmatch(entry.time):
+        raise ValueError(f"ledger entry time must look like 2026-11-23T02:00:00.123Z, got {entry.time!r}")
+    return values
+
+
+def _checked_encodable(entry: LedgerEntry) -> None:
+    """:func:`_checked`, and every value encodable as UTF-8 (UnicodeEncodeError otherwise)."""
+    for value in _checked(entry):
+        for text in value if isinstance(value, list) else (value,):
+            text.encode()
 
 
 def _seconds_since(iso_time: str) -> float:
@@ -419,6 +426,15 @@ class _Pending:
     future: asyncio.Future[list[int]]
 
 
+def _fail_all(items: Iterable[_Pending], message: str, cause: BaseException | None) -> None:
+    """Raise a :class:`LedgerWriteError` (its own instance, the cause chained) in each waiting caller."""
+    for item in items:
+        if not item.future.done():
+            error = LedgerWriteError(message)
+            error.__cause__ = cause
+            item.future.set_exception(error)
+
+
 class AsyncLedger:
     """Group commit for an asyncio server: append() waits until its entry is durable, batches are written by one
     writer task using asyncio.to_thread(Ledger.append_batch).
@@ -485,7 +501,7 @@ class AsyncLedger:
         if self._task is None or self._stopping or self._task.done():
             raise RuntimeError("AsyncLedger is not running")
         for entry in entries:
-            _checked(entry)  # a bad entry fails its own caller, not the whole batch
+            _checked_encodable(entry)  # a bad entry fails its own caller, not the whole batch
         future: asyncio.Future[list[int]] = asyncio.get_running_loop().create_future()
         self._pending.append(_Pending(entries, future))
         assert self._wakeup is not None
@@ -506,13 +522,12 @@ class AsyncLedger:
         try:
             sequences = await asyncio.to_thread(self.ledger.append_batch, entries)
         except Exception as exc:
-            log.error("access ledger write of %d entries failed: %r", len(entries), exc)
-            for item in batch:
-                if not item.future.done():
-                    error = LedgerWriteError(f"the access ledger could not record the call: {exc!r}")
-                    error.__cause__ = exc
-                    item.future.set_exception(error)
+            log.error("access ledger write of %d entries failed", len(entries), exc_info=exc)
+            _fail_all(batch, f"the access ledger could not record the call: {exc!r}", exc)
             return
+        except BaseException:  # the writer task was cancelled: the batch may or may not be committed
+            _fail_all(batch, "the access ledger writer was cancelled during the write", None)
+            raise
         start = 0
         for item in batch:
             end = start + len(item.entries)
@@ -542,11 +557,9 @@ class AsyncLedger:
                     await asyncio.wait_for(wakeup.wait(), idle)
                 except TimeoutError:
                     await self._idle_checkpoint()
-        finally:
-            while self._pending:  # only when the writer itself was cancelled or crashed
-                item = self._pending.popleft()
-                if not item.future.done():
-                    item.future.set_exception(LedgerWriteError("the access ledger writer stopped"))
+        finally:  # left with entries queued only when the writer itself was cancelled or crashed
+            _fail_all(self._pending, "the access ledger writer stopped", None)
+            self._pending.clear()
 
 
 # -- offline verification

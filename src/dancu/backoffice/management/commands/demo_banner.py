@@ -16,6 +16,7 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--url", default="http://127.0.0.1:8000/")
+        parser.add_argument("--gateway", default="http://127.0.0.1:8001")
 
     def handle(self, *args: Any, **options: Any) -> None:
         url = options["url"].rstrip("/")
@@ -42,5 +43,18 @@ class Command(BaseCommand):
         if deceased:
             lines.append(f"  a deceased person {url}/persons/{deceased.pin}/")
         lines.append("  search by name without accents, e.g. 'nguyen van' with a date of birth.")
+        gateway = options["gateway"].rstrip("/")
+        lines += [
+            "",
+            f"Gateway for connected systems: {gateway}  (OpenAPI {gateway}/openapi.json, docs/integrators.md)",
+            "  the demo bank 'demo-bank' signs in with its key in var/demo-client/; verify a person:",
+        ]
+        if sample:
+            lines.append(
+                f"  .venv/bin/python examples/client.py --gateway {gateway} --pin {sample.pin} "
+                f'--full-name "{sample.full_name}" --birth-date {sample.birth_date.isoformat()} '
+                "--lookup permanent_address"
+            )
+        lines.append("  prove the access ledger afterwards: .venv/bin/dancu ledger verify")
         lines.append("Stop with Ctrl-C; `make demo` again resumes where it stopped.")
         self.stdout.write("\n".join(lines) + "\n")
