@@ -85,3 +85,25 @@ def gateway(db: None, tmp_path: Path, settings: Any) -> Iterator[Setup]:
     key = OKPKey.import_key(json.loads(demo_key_path().read_text()))
     with TestClient(create_app(config)) as client:
         yield Setup(client, key, config, {"living": living, "deceased": old})
+
+
+@pytest.fixture
+def live_gateway(gateway: Setup) -> Iterator[str]:
+    """The same gateway served over real HTTP by uvicorn on a free loopback port; yields its base URL."""
+    import socket
+    import threading
+
+    import uvicorn
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    server = uvicorn.Server(uvicorn.Config(create_app(gateway.config), host="127.0.0.1", port=port, log_level="error"))
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 10
+    while not server.started and time.monotonic() < deadline:
+        time.sleep(0.02)
+    yield f"http://127.0.0.1:{port}"
+    server.should_exit = True
+    thread.join(10)

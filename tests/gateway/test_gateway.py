@@ -185,3 +185,13 @@ def test_health_metrics_openapi(gateway: Setup) -> None:
     schema = gateway.client.get("/openapi.json").json()
     assert "/v1/verify" in schema["paths"]
     assert gateway.client.get("/.well-known/jwks.json").json()["keys"][0]["crv"] == "Ed25519"
+
+
+def test_lone_surrogate_in_purpose_is_refused_and_recorded(gateway: Setup) -> None:
+    token = gateway.token()
+    body = b'{"pin": "001090000001", "purpose": "\\ud800"}'
+    answer = gateway.client.post(
+        "/v1/verify", content=body, headers={"Authorization": f"Bearer {token}", "Content-Type": "application/json"}
+    )
+    assert answer.status_code < 500
+    assert ledger_rows(gateway)[-1][4].startswith("refused:")

@@ -17,6 +17,7 @@ import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any, cast
 
 import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
@@ -51,9 +52,14 @@ def _entry(i: int, pin: str = PIN_A, *, outcome: str = "ok", tag: str = "t") -> 
     )
 
 
-def _ledger(path: Path, **kwargs: object) -> Ledger:
-    options: dict[str, object] = {"signing_key": KEY, "key_id": KEY_ID} | kwargs
-    return Ledger(path, **options)  # type: ignore[arg-type]
+def _ledger(path: Path, *, checkpoint_every: int = 10_000, checkpoint_seconds: float = 60.0) -> Ledger:
+    return Ledger(
+        path,
+        signing_key=KEY,
+        key_id=KEY_ID,
+        checkpoint_every=checkpoint_every,
+        checkpoint_seconds=checkpoint_seconds,
+    )
 
 
 @contextlib.contextmanager
@@ -112,7 +118,7 @@ def test_unicode_and_empty_values_round_trip(tmp_path: Path) -> None:
 def test_invalid_entries_are_refused_and_nothing_is_written(tmp_path: Path) -> None:
     good = _entry(1)
     bad_time = LedgerEntry("2026-11-23 02:00", "s", "p", "verify", PIN_A, (), "ok", "r")
-    bad_type = LedgerEntry(now_iso(), "s", "p", "verify", PIN_A, (1,), "ok", "r")  # type: ignore[arg-type]
+    bad_type = LedgerEntry(now_iso(), "s", "p", "verify", PIN_A, cast(Any, (1,)), "ok", "r")
     surrogate = LedgerEntry(now_iso(), "s\ud800", "p", "verify", PIN_A, (), "ok", "r")
     with _ledger(tmp_path / "l.sqlite3") as ledger:
         with pytest.raises(ValueError, match="time"):
@@ -280,6 +286,10 @@ def test_verify_names_a_deleted_row(tmp_path: Path) -> None:
     report = verify_ledger(path, PUBLIC_KEYS)
     assert (report.ok, report.first_bad_sequence, report.entries) == (False, 12, 19)
     assert "entry 12 deleted" in report.problem
+    with _raw(path) as conn:
+        conn.execute("DELETE FROM entries WHERE sequence <= 2")
+    report = verify_ledger(path, PUBLIC_KEYS)
+    assert (report.first_bad_sequence, report.problem) == (1, "entries 1 to 2 deleted: the ledger starts at entry 3")
 
 
 def test_verify_names_a_deleted_row_when_the_rest_is_renumbered(tmp_path: Path) -> None:
@@ -454,7 +464,7 @@ def test_async_max_batch_and_append_many(tmp_path: Path, monkeypatch: pytest.Mon
         async with AsyncLedger(ledger, max_batch=10) as writer:
             singles = asyncio.gather(*(writer.append(_entry(i)) for i in range(25)))
             many = asyncio.gather(writer.append_many([_entry(i) for i in range(15)]), writer.append_many([]))
-            return await singles, await many
+            return list(await singles), list(await many)
 
     try:
         singles, (many, empty) = asyncio.run(main())
@@ -504,7 +514,7 @@ def test_async_writer_cancelled_mid_write_fails_its_callers(tmp_path: Path, monk
 
     monkeypatch.setattr(ledger, "append_batch", slow)
 
-    async def main() -> list[int | BaseException]:
+    async def main() -> tuple[int | BaseException, ...]:
         writer = AsyncLedger(ledger)
         await writer.start()
         first = asyncio.create_task(writer.append(_entry(1)))
@@ -513,7 +523,9 @@ def test_async_writer_cancelled_mid_write_fails_its_callers(tmp_path: Path, monk
         await asyncio.sleep(0)
         assert writer._task is not None
         writer._task.cancel()
-        return await asyncio.gather(first, second, return_exceptions=True)
+        results = await asyncio.gather(first, second, return_exceptions=True)
+        await writer.stop()  # no error: the writer was cancelled, not stop()
+        return results
 
     try:
         results = asyncio.run(main())
@@ -526,7 +538,7 @@ def test_async_invalid_entry_fails_only_its_caller(tmp_path: Path) -> None:
     ledger = _ledger(tmp_path / "l.sqlite3")
     bad = LedgerEntry("yesterday", "s", "p", "verify", PIN_A, (), "ok", "r")
 
-    async def main() -> list[int | BaseException]:
+    async def main() -> tuple[int | BaseException, ...]:
         async with AsyncLedger(ledger) as writer:
             return await asyncio.gather(writer.append(_entry(1)), writer.append(bad), return_exceptions=True)
 

@@ -294,7 +294,7 @@ class Gateway:
     ) -> None:  # fmt: skip
         self.metrics.requests.labels(operation, outcome.split(":")[0]).inc()
         entry = LedgerEntry(
-            time=now_iso(), system=claims.client_id if claims else "", purpose=purpose[:40], operation=operation,
+            time=now_iso(), system=claims.client_id if claims else "", purpose=_clean(purpose), operation=operation,
             pin_hmac=pin_h.hex() if pin_h else "", fields=fields, outcome=outcome, request_id=request_id,
         )  # fmt: skip
         try:
@@ -392,6 +392,11 @@ class Gateway:
             if deceased:
                 reasons.append("person_deceased")
         return VerifyResult(found=True, attributes=Attributes(name, folded, dob, sex), reasons=reasons, status=status)
+
+
+def _clean(text: str, limit: int = 40) -> str:
+    """Text from a caller made safe for the ledger: bounded, and valid UTF-8 (no lone surrogates)."""
+    return text[:limit].encode("utf-8", "replace").decode("utf-8")
 
 
 def _check_item(item: VerifyRequestItem | VerifyRequest) -> None:
@@ -499,22 +504,26 @@ async def verify_batch(request: Request) -> Response:
         results: list[BatchItemResult] = []
         entries: list[LedgerEntry] = []
         stamp = now_iso()
+        purpose = _clean(payload.purpose)
         for index, item in enumerate(payload.items):
             fields = tuple(f for f in ("full_name", "birth_date", "sex") if getattr(item, f) is not None)
             try:
                 _check_item(item)
             except DomainError as error:
                 results.append(BatchItemResult(index=index, found=False, error=error.code))
-                entries.append(LedgerEntry(stamp, claims.client_id, payload.purpose, "verify_batch", "", fields,
+                entries.append(LedgerEntry(stamp, claims.client_id, purpose, "verify_batch", "", fields,
                                            f"refused:{error.code}", f"{request_id}:{index}"))  # fmt: skip
                 continue
             pin_h = gateway.keys.pin_hmac(item.pin)
             result = gateway.compare(item.pin, gateway.person(pin_h), item, rule)
             results.append(BatchItemResult(index, result.found, result.attributes, result.reasons, result.status))
-            entries.append(LedgerEntry(stamp, claims.client_id, payload.purpose, "verify_batch", pin_h.hex(), fields,
+            entries.append(LedgerEntry(stamp, claims.client_id, purpose, "verify_batch", pin_h.hex(), fields,
                                        "found" if result.found else "not_found", f"{request_id}:{index}"))  # fmt: skip
         gateway.metrics.requests.labels("verify_batch", "ok").inc()
-        await gateway.ledger.append_many(entries)
+        try:
+            await gateway.ledger.append_many(entries)
+        except Exception as error:
+            raise LedgerUnavailable from error
         return _json(gateway, BatchResponse(request_id, results))
     except RequestFailed as failure:
         await gateway.record(claims, _purpose_of(body), "verify_batch", None, (), f"refused:{failure.code}", request_id)

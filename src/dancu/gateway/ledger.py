@@ -154,7 +154,10 @@ class VerifyReport:
     ok: bool
     entries: int  #: rows in the entries table
     checkpoints: int  #: rows in the checkpoints table
-    first_bad_sequence: int | None  #: the sequence of the first problem found, in sequence order
+    #: Where the first problem is, in sequence order: the edited or out-of-chain entry; the first missing sequence
+    #: for a deletion or a truncation; the checkpoint's entry for a bad signature, an unknown key, or a chain rewritten
+    #: after an edit (the edit itself lies after the previous checkpoint; the problem sentence gives the range).
+    first_bad_sequence: int | None
     problem: str  #: ``""`` when ok; otherwise a sentence naming what is wrong
 
 
@@ -484,6 +487,11 @@ class AsyncLedger:
         self._wakeup.set()
         try:
             await task
+        except asyncio.CancelledError:
+            current = asyncio.current_task()
+            if current is not None and current.cancelling():
+                raise  # stop() itself is being cancelled
+            # the writer had been cancelled: its callers got LedgerWriteError; still seal what was written
         finally:
             self._task = None
         await asyncio.to_thread(self.ledger.checkpoint)
@@ -618,7 +626,9 @@ def _verify(conn: sqlite3.Connection, public_keys: Mapping[str, Ed25519PublicKey
                     n_entries,
                     n_checkpoints,
                     expected,
-                    f"{missing} deleted: the sequence jumps from {expected - 1} to {sequence}",
+                    f"{missing} deleted: the ledger starts at entry {sequence}"
+                    if expected == 1
+                    else f"{missing} deleted: the sequence jumps from {expected - 1} to {sequence}",
                 )
             return _fail(n_entries, n_checkpoints, sequence, f"entry {sequence} has an invalid sequence (below 1)")
         if row[9] != prev_hash:

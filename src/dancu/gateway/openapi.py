@@ -17,6 +17,23 @@ def document(server: str) -> dict[str, Any]:
         gw.ErrorResponse, gw.TokenResponse,
     ]  # fmt: skip
     _, components = msgspec.json.schema_components(structs, ref_template="#/components/schemas/{name}")
+    # Document what a PIN looks like: 12 digits starting with an assigned province code (DOMAIN.md §2).
+    from dancu.core.pin import PROVINCE_CODES
+
+    pin_pattern = f"^({'|'.join(sorted(PROVINCE_CODES))})[0-9]{{9}}$"
+    for name in ("VerifyRequest", "VerifyRequestItem", "LookupRequest"):
+        pin = components[name]["properties"]["pin"]
+        pin.update({"pattern": pin_pattern, "description": "Personal ID number: 12 digits.", "example": "001090012345"})
+    for name in ("VerifyRequest", "BatchRequest", "LookupRequest"):
+        components[name]["properties"]["purpose"].update(
+            {"description": "Purpose code granted to the calling system.", "example": "kyc-banking"}
+        )
+    for name in ("VerifyRequest", "VerifyRequestItem"):
+        props = components[name]["properties"]
+        props["birth_date"] = {
+            "anyOf": [{"type": "string", "format": "date", "example": "1990-05-17"}, {"type": "null"}],
+            "default": None,
+        }
 
     def ref(name: str) -> dict[str, str]:
         return {"$ref": f"#/components/schemas/{name}"}
