@@ -195,3 +195,19 @@ def test_lone_surrogate_in_purpose_is_refused_and_recorded(gateway: Setup) -> No
     )
     assert answer.status_code < 500
     assert ledger_rows(gateway)[-1][4].startswith("refused:")
+
+
+def test_ledger_verify_command_names_an_edited_row(gateway: Setup, settings: Any) -> None:
+    from django.core.management import call_command
+    from django.core.management.base import CommandError
+
+    for _ in range(4):
+        gateway.call("/v1/verify", {"pin": gateway.people["living"].pin, "purpose": "kyc-banking", "sex": "F"})
+    gateway.client.__exit__(None, None, None)  # stop the gateway: flush and write a final checkpoint
+    call_command("ledger", "verify", "--file", str(gateway.config.ledger))
+    with sqlite3.connect(gateway.config.ledger) as db:
+        for (name,) in db.execute("SELECT name FROM sqlite_master WHERE type = 'trigger'").fetchall():
+            db.execute(f"DROP TRIGGER {name}")  # an attacker with file access drops the guards first
+        db.execute("UPDATE entries SET outcome = 'not_found' WHERE sequence = 3")
+    with pytest.raises(CommandError, match=r"^ledger_tampered: .*3"):
+        call_command("ledger", "verify", "--file", str(gateway.config.ledger))

@@ -1,0 +1,104 @@
+"""kill -9 of the gateway under load: no acknowledged request is missing from the ledger, and the ledger proves.
+
+The gateway runs as its own granian process group; eight client threads verify as fast as they can; the process
+group is killed with SIGKILL mid-load. Every request that got a 200 must have its entry in the ledger."""
+
+from __future__ import annotations
+
+import http.client
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+import pytest
+
+from dancu.core.crypto import Keyring
+from dancu.gateway.ledger import verify_ledger
+from tests.gateway.conftest import Setup
+
+pytestmark = [pytest.mark.django_db, pytest.mark.slow]
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+def test_kill_9_under_load_loses_no_acknowledged_request(gateway: Setup) -> None:
+    port = _free_port()
+    base = f"http://127.0.0.1:{port}"
+    config = gateway.config
+    env = os.environ | {
+        "DANCU_GATEWAY_PROJECTION": str(config.projection), "DANCU_LEDGER": str(config.ledger),
+        "DANCU_GATEWAY_STATE": str(config.state), "DANCU_KEYS_DIR": str(config.keys_dir),
+        "DANCU_GATEWAY_ISSUER": "http://testserver", "DANCU_GATEWAY_WORKERS": "2",
+    }  # fmt: skip
+    granian = Path(sys.executable).parent / "granian"
+    server = subprocess.Popen(
+        [str(granian), "--interface", "asgi", "--factory", "--host", "127.0.0.1", "--port", str(port),
+         "--workers", "2", "--log-level", "error", "dancu.gateway.app:app_factory"],
+        env=env, start_new_session=True,
+    )  # fmt: skip
+    token = gateway.token()  # same keys and issuer: valid for the server too
+    pin = gateway.people["living"].pin
+    body = json.dumps({"pin": pin, "purpose": "kyc-banking", "sex": "F"})
+    acknowledged: list[str] = []
+    stop = threading.Event()
+
+    def client() -> None:
+        conn = http.client.HTTPConnection("127.0.0.1", port, timeout=5)
+        while not stop.is_set():
+            try:
+                conn.request(
+                    "POST", "/v1/verify", body, {"Authorization": f"Bearer {token}", "Content-Type": "application/json"}
+                )
+                response = conn.getresponse()
+                data = response.read()
+            except (OSError, http.client.HTTPException):
+                conn.close()
+                conn = http.client.HTTPConnection("127.0.0.1", port, timeout=5)
+                time.sleep(0.01)
+                continue
+            if response.status == 200:
+                acknowledged.append(json.loads(data)["request_id"])
+        conn.close()
+
+    try:
+        deadline = time.monotonic() + 20
+        while time.monotonic() < deadline:
+            try:
+                with socket.create_connection(("127.0.0.1", port), timeout=0.2):
+                    break
+            except OSError:
+                time.sleep(0.1)
+        threads = [threading.Thread(target=client) for _ in range(8)]
+        for thread in threads:
+            thread.start()
+        while len(acknowledged) < 300 and time.monotonic() < deadline + 20:
+            time.sleep(0.05)
+        os.killpg(server.pid, signal.SIGKILL)  # mid-load, no chance to flush anything
+        time.sleep(0.5)
+        stop.set()
+        for thread in threads:
+            thread.join(10)
+    finally:
+        stop.set()
+        if server.poll() is None:
+            os.killpg(server.pid, signal.SIGKILL)
+        server.wait(10)
+    assert len(acknowledged) >= 300
+    import sqlite3
+
+    with sqlite3.connect(config.ledger) as db:
+        recorded = {row[0] for row in db.execute("SELECT request_id FROM entries")}
+    missing = [rid for rid in acknowledged if rid not in recorded]
+    assert missing == []
+    report = verify_ledger(config.ledger, Keyring(config.keys_dir).ledger_public_keys())
+    assert report.ok, report.problem
