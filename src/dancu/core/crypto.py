@@ -15,7 +15,6 @@ once nothing made with it is in use).
 from __future__ import annotations
 
 import base64
-import hashlib
 import hmac
 import json
 import os
@@ -86,24 +85,37 @@ class Keyring:
         self.field_keys = {c: _load_or_create(directory / f"field-{c}.json", size) for c in FIELD_CLASSES}
         self.token_keys = _load_or_create(directory / "token-signing.json", size)
         self.ledger_keys = _load_or_create(directory / "ledger-signing.json", size)
+        self._ciphers: dict[str, AESGCM] = {}
 
     # -- HMAC
 
     def pin_hmac(self, pin: str) -> bytes:
-        return hmac.new(self.hmac_key, b"pin\0" + pin.encode(), hashlib.sha256).digest()[:HMAC_BYTES]
+        return hmac.digest(self.hmac_key, b"pin\0" + pin.encode(), "sha256")[:HMAC_BYTES]
 
     def attribute_hmac(self, pin: str, attribute: str, value: str) -> bytes:
-        message = f"{attribute}\0{pin}\0{value}".encode()
-        return hmac.new(self.hmac_key, message, hashlib.sha256).digest()[:HMAC_BYTES]
+        return hmac.digest(self.hmac_key, f"{attribute}\0{pin}\0{value}".encode(), "sha256")[:HMAC_BYTES]
 
     # -- field encryption
 
-    def encrypt(self, field_class: str, pin_h: bytes, plaintext: bytes) -> bytes:
+    def encrypt(self, field_class: str, pin_h: bytes, plaintext: bytes, nonce: bytes | None = None) -> bytes:
+        """AES-256-GCM under the class's active key; ``nonce`` (12 random bytes) may be supplied by a caller that
+        draws randomness in bulk. Layout: kid length, kid, nonce, ciphertext and tag."""
         key = self.field_keys[field_class][0]
-        nonce = os.urandom(12)
+        nonce = nonce or os.urandom(12)
+        prefix = self._prefix(key)
+        sealed = self._cipher(key).encrypt(nonce, plaintext, pin_h + field_class.encode())
+        return prefix + nonce + sealed
+
+    def _cipher(self, key: Secret) -> AESGCM:
+        cipher = self._ciphers.get(key.kid)
+        if cipher is None:
+            cipher = self._ciphers[key.kid] = AESGCM(key.material)
+        return cipher
+
+    @staticmethod
+    def _prefix(key: Secret) -> bytes:
         kid = key.kid.encode()
-        sealed = AESGCM(key.material).encrypt(nonce, plaintext, pin_h + field_class.encode())
-        return bytes([len(kid)]) + kid + nonce + sealed
+        return bytes([len(kid)]) + kid
 
     def decrypt(self, field_class: str, pin_h: bytes, blob: bytes) -> bytes:
         kid_len = blob[0]
@@ -111,7 +123,7 @@ class Keyring:
         nonce = blob[1 + kid_len : 13 + kid_len]
         for key in self.field_keys[field_class]:
             if key.kid == kid:
-                return AESGCM(key.material).decrypt(nonce, blob[13 + kid_len :], pin_h + field_class.encode())
+                return self._cipher(key).decrypt(nonce, blob[13 + kid_len :], pin_h + field_class.encode())
         raise KeyError(f"no key {kid} for field class {field_class}")
 
     # -- signing

@@ -9,8 +9,9 @@ missed. The exchange configuration (systems, purposes, grants, consents) is expo
 from __future__ import annotations
 
 import hashlib
+import os
 import time
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -21,11 +22,11 @@ from django.conf import settings
 from django.db import connection
 
 from dancu.core.crypto import Keyring
-from dancu.core.names import fold_name, normalize_name
 from dancu.events.services import last_sequence, read_events
 from dancu.exchange.models import ConnectedSystem, Consent, Grant, Purpose
+from dancu.exchange.rows import compute_in_pool, projection_rows
 from dancu.gateway import projection
-from dancu.registry.choices import ETHNIC_GROUPS
+from dancu.registry.models import Person
 
 _PERSON_SQL = """
 SELECT p.pin, p.full_name, p.birth_date, p.birth_date_precision, p.sex, p.status, p.death_date, p.ethnicity,
@@ -54,16 +55,6 @@ def keyring() -> Keyring:
     return Keyring(Path(settings.DANCU_KEYS_DIR))
 
 
-def _text(value: Any) -> str | None:
-    if value is None:
-        return None
-    return value if isinstance(value, str) else value.isoformat()
-
-
-def _dob_at_precision(born: str, precision: str) -> str:
-    return born[:4] if precision == "year" else born[:7] if precision == "month" else born
-
-
 class Projector:
     def __init__(self, path: Path | None = None, keys: Keyring | None = None) -> None:
         self.path = path or projection_path()
@@ -76,45 +67,7 @@ class Projector:
     # -- rows
 
     def _rows(self, records: Iterable[Sequence[Any]]) -> list[tuple[Any, ...]]:
-        keys = self.keys
-        dumps = orjson.dumps
-        rows = []
-        for (pin, full_name, born, precision, sex, status, died, ethnicity, religion, nationality, origin_code,
-             origin_name, origin_province, address, commune_code, commune_name, province_name) in records:  # fmt: skip
-            born_text = _text(born) or ""
-            pin_h = keys.pin_hmac(pin)
-            identity = {"full_name": full_name, "birth_date": born_text, "sex": sex}
-            state = {"status": status, "death_date": _text(died)}
-            residence = {
-                "permanent_address": address,
-                "permanent_commune": (
-                    {"code": commune_code, "name": commune_name, "province": province_name} if commune_code else None
-                ),
-            }
-            origin = {
-                "place_of_origin": (
-                    {"code": origin_code, "name": origin_name, "province": origin_province} if origin_code else None
-                ),
-                "ethnicity": ETHNIC_GROUPS.get(ethnicity, ""),
-                "religion": religion,
-                "nationality": nationality,
-            }
-            rows.append(
-                (
-                    pin_h,
-                    keys.attribute_hmac(pin, "name", normalize_name(full_name)),
-                    keys.attribute_hmac(pin, "name_folded", fold_name(full_name)),
-                    keys.attribute_hmac(pin, "birth_date", _dob_at_precision(born_text, precision)),
-                    precision,
-                    keys.attribute_hmac(pin, "sex", sex),
-                    1 if status == "deceased" else 0,
-                    keys.encrypt("identity", pin_h, dumps(identity)),
-                    keys.encrypt("status", pin_h, dumps(state)),
-                    keys.encrypt("residence", pin_h, dumps(residence)),
-                    keys.encrypt("origin", pin_h, dumps(origin)),
-                )
-            )
-        return rows
+        return projection_rows(self.keys, records)
 
     def _write(self, rows: list[tuple[Any, ...]], offset: int | None) -> None:
         db = self.db
@@ -134,28 +87,54 @@ class Projector:
 
     # -- runs
 
-    def rebuild(self, *, batch: int = 10_000) -> ProjectReport:
-        """Project every person from nothing, then catch up with the log."""
+    def rebuild(self, *, batch: int = 10_000, workers: int | None = None) -> ProjectReport:
+        """Project every person from nothing, then catch up with the log.
+
+        Rows are loaded into a scratch table and moved into the projection sorted by key in one transaction, so
+        the B-tree is written in order (fast) and gateways keep reading the previous projection until the swap.
+        """
         started = time.perf_counter()
         start_sequence = last_sequence()
-        self.db.execute("DELETE FROM persons")
-        self.db.execute("DELETE FROM meta WHERE key = 'offset'")
+        db = self.db
+        db.execute("DROP TABLE IF EXISTS persons_load")
+        db.execute("CREATE TABLE persons_load AS SELECT * FROM persons WHERE 0")
         people = 0
-        last_id = 0
-        with connection.cursor() as cursor:
-            while True:
-                cursor.execute(
-                    _PERSON_SQL.replace("SELECT p.pin", "SELECT p.id, p.pin", 1)
-                    + " WHERE p.id > %s ORDER BY p.id LIMIT %s",
-                    [last_id, batch],
-                )
-                page = cursor.fetchall()
-                if not page:
-                    break
-                last_id = page[-1][0]
-                self._write(self._rows(row[1:] for row in page), None)
-                people += len(page)
-        self._write([], start_sequence)
+
+        def pages() -> Iterator[list[Sequence[Any]]]:
+            last_id = 0
+            with connection.cursor() as cursor:
+                while True:
+                    cursor.execute(
+                        _PERSON_SQL.replace("SELECT p.pin", "SELECT p.id, p.pin", 1)
+                        + " WHERE p.id > %s ORDER BY p.id LIMIT %s",
+                        [last_id, batch],
+                    )
+                    page = cursor.fetchall()
+                    if not page:
+                        return
+                    last_id = page[-1][0]
+                    yield [row[1:] for row in page]
+
+        # Hashing and encryption dominate: on a large registry they run in worker processes, one per core,
+        # while this process reads the next pages and writes the finished ones.
+        if workers is None:
+            workers = (os.cpu_count() or 1) if Person.objects.count() > 50_000 else 1
+        for rows in compute_in_pool(self.keys, pages(), workers=workers):
+            db.execute("BEGIN")
+            db.executemany("INSERT INTO persons_load VALUES (?,?,?,?,?,?,?,?,?,?,?)", rows)
+            db.execute("COMMIT")
+            people += len(rows)
+        db.execute("BEGIN IMMEDIATE")
+        try:
+            db.execute("DELETE FROM persons")
+            db.execute("INSERT INTO persons SELECT * FROM persons_load ORDER BY pin_h")
+            db.execute("INSERT OR REPLACE INTO meta VALUES ('offset', ?)", (str(start_sequence),))
+            db.execute("INSERT OR REPLACE INTO meta VALUES ('updated_at', ?)", (datetime.now(UTC).isoformat(),))
+            db.execute("COMMIT")
+        except BaseException:
+            db.execute("ROLLBACK")
+            raise
+        db.execute("DROP TABLE persons_load")
         report = self.catch_up()
         self.export_config()
         return ProjectReport(people + report.people, report.events, report.offset, time.perf_counter() - started, True)

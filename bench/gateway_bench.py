@@ -1,0 +1,214 @@
+"""Gateway benchmarks on a populated registry (made by synth_bench.py --keep DIR), side by side in one run:
+
+1. projection rebuild of every person (seconds);
+2. the floor of the HTTP stack: the same granian/Starlette setup answering a constant JSON;
+3. POST /v1/verify with authentication and a durable ledger entry, random PINs;
+4. POST /v1/verify/batch with 1,000 items (verifications/s);
+5. resident memory of the gateway's worker processes.
+
+Usage: .venv/bin/python bench/gateway_bench.py --var-dir DIR [--seconds 20] [--connections 32]
+Load from wrk through ../shared/tools/http-load (loopback only, bounded).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import random
+import re
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+import uuid
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+BIN = ROOT / ".venv" / "bin"
+HTTP_LOAD = ROOT.parent / "shared" / "tools" / "http-load"
+
+FLOOR_APP = """
+from starlette.applications import Starlette
+from starlette.responses import Response
+from starlette.routing import Route
+
+BODY = b'{"request_id":"0123456789abcdef0123456789abcdef","found":true,"attributes":{"full_name":"match","full_name_without_diacritics":"match","birth_date":"not_provided","sex":"match"},"reasons":[]}'
+
+async def constant(request):
+    await request.body()
+    return Response(BODY, media_type="application/json")
+
+app = Starlette(routes=[Route("/v1/verify", constant, methods=["POST"])])
+"""
+
+
+def wait_port(port: int) -> None:
+    for _ in range(200):
+        try:
+            with socket.create_connection(("127.0.0.1", port), timeout=0.2):
+                return
+        except OSError:
+            time.sleep(0.1)
+    raise SystemExit(f"nothing listens on {port}")
+
+
+def serve(target: str, port: int, env: dict[str, str], factory: bool) -> subprocess.Popen[bytes]:
+    args = [str(BIN / "granian"), "--interface", "asgi", "--host", "127.0.0.1", "--port", str(port),
+            "--workers", "2", "--log-level", "error"]  # fmt: skip
+    if factory:
+        args.append("--factory")
+    process = subprocess.Popen([*args, target], env=env, start_new_session=True)
+    wait_port(port)
+    return process
+
+
+def stop(process: subprocess.Popen[bytes]) -> None:
+    os.killpg(process.pid, signal.SIGTERM)
+    process.wait(20)
+
+
+def load(url: str, seconds: int, connections: int, script: str) -> dict[str, float]:
+    out = subprocess.run(
+        [str(HTTP_LOAD), url, str(seconds), str(connections), script], capture_output=True, text=True, check=True
+    ).stdout
+
+    def grab(pattern: str) -> str:
+        found = re.search(pattern, out)
+        return found.group(1) if found else "0"
+
+    def ms(text: str) -> float:
+        value = float(re.match(r"[\d.]+", text).group(0))  # type: ignore[union-attr]
+        return (
+            value / 1000
+            if text.endswith("us")
+            else value * 1000
+            if text.endswith("s") and not text.endswith("ms")
+            else value
+        )
+
+    return {
+        "rps": float(grab(r"Requests/sec:\s+([\d.]+)")),
+        "p50": ms(grab(r"50%\s+(\S+)")),
+        "p99": ms(grab(r"99%\s+(\S+)")),
+        "non2xx": float(grab(r"Non-2xx or 3xx responses: (\d+)")),
+    }
+
+
+def lua(path: Path, method_path: str, bodies: list[str], token: str) -> str:
+    quoted = ",".join(json.dumps(b) for b in bodies)
+    path.write_text(
+        f"bodies = {{{quoted}}}\n"
+        'wrk.method = "POST"\n'
+        f'wrk.headers["Authorization"] = "Bearer {token}"\n'
+        'wrk.headers["Content-Type"] = "application/json"\n'
+        f'request = function() return wrk.format("POST", "{method_path}", nil, bodies[math.random(#bodies)]) end\n'
+    )
+    return str(path)
+
+
+def get_token(base: str, key_path: Path) -> str:
+    from joserfc import jwt
+    from joserfc.jwk import OKPKey
+
+    key = OKPKey.import_key(json.loads(key_path.read_text()))
+    now = int(time.time())
+    claims = {"iss": "demo-bank", "sub": "demo-bank", "aud": f"{base}/oauth/token", "iat": now, "exp": now + 60,
+              "jti": uuid.uuid4().hex}  # fmt: skip
+    assertion = jwt.encode({"alg": "Ed25519", "kid": key.kid}, claims, key, algorithms=["Ed25519"])
+    form = ("grant_type=client_credentials&client_assertion_type=urn%3Aietf%3Aparams%3Aoauth%3Aclient-assertion-type"
+            f"%3Ajwt-bearer&client_assertion={assertion}&scope=kyc-banking").encode()  # fmt: skip
+    request = urllib.request.Request(f"{base}/oauth/token", data=form, method="POST",
+                                     headers={"Content-Type": "application/x-www-form-urlencoded"})  # fmt: skip
+    with urllib.request.urlopen(request, timeout=10) as response:
+        return str(json.loads(response.read())["access_token"])
+
+
+def rss_mib(pgid: int) -> float:
+    total = 0
+    for pid in os.listdir("/proc"):
+        if not pid.isdigit():
+            continue
+        try:
+            if os.getpgid(int(pid)) != pgid:
+                continue
+            with open(f"/proc/{pid}/status") as status:
+                for line in status:
+                    if line.startswith("VmRSS:"):
+                        total += int(line.split()[1])
+        except (OSError, ProcessLookupError):
+            continue
+    return total / 1024
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--var-dir", type=Path, required=True)
+    parser.add_argument("--seconds", type=int, default=20)
+    parser.add_argument("--connections", type=int, default=32)
+    parser.add_argument("--skip-rebuild", action="store_true")
+    args = parser.parse_args()
+    var = args.var_dir.resolve()
+    env = os.environ | {"DANCU_VAR_DIR": str(var)}
+    print(f"machine: {os.cpu_count()} cores, Python {sys.version.split()[0]}")
+    subprocess.run([str(BIN / "dancu"), "migrate", "-v0"], env=env, check=True)
+    if not args.skip_rebuild:
+        started = time.perf_counter()
+        subprocess.run([str(BIN / "dancu"), "demo_gateway"], env=env, check=True)
+        subprocess.run([str(BIN / "dancu"), "project", "--rebuild"], env=env, check=True)
+        print(f"(demo system + first projection + explicit rebuild: {time.perf_counter() - started:.1f} s in all)")
+    sys.path.insert(0, str(ROOT / "src"))
+    os.environ["DANCU_VAR_DIR"] = str(var)
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "dancu.settings")
+    import django
+
+    django.setup()
+    from dancu.registry.models import Person
+
+    total = Person.objects.count()
+    pins = list(Person.objects.filter(id__in=random.Random(3).sample(range(1, total + 1), 5000)).values_list(
+        "pin", "full_name", "sex"))  # fmt: skip
+
+    gw_port, floor_port = 8012, 8013
+    base = f"http://127.0.0.1:{gw_port}"
+    gw_env = env | {"DANCU_GATEWAY_ISSUER": base, "DANCU_GATEWAY_WORKERS": "2"}
+    with tempfile.TemporaryDirectory() as tmp:
+        floor_dir = Path(tmp)
+        (floor_dir / "floor_app.py").write_text(FLOOR_APP)
+        single = [json.dumps({"pin": p, "purpose": "kyc-banking", "full_name": n, "sex": s}, ensure_ascii=False)
+                  for p, n, s in pins]  # fmt: skip
+        batch = [json.dumps({"purpose": "kyc-banking", "items": [
+            {"pin": p, "full_name": n, "sex": s} for p, n, s in random.Random(i).sample(pins, 1000)]},
+            ensure_ascii=False) for i in range(3)]  # fmt: skip
+
+        floor = serve("floor_app:app", floor_port, os.environ | {"PYTHONPATH": str(floor_dir)}, factory=False)
+        try:
+            floor_result = load(f"http://127.0.0.1:{floor_port}/", args.seconds, args.connections,
+                                lua(floor_dir / "floor.lua", "/v1/verify", single, "x"))  # fmt: skip
+        finally:
+            stop(floor)
+        gateway = serve("dancu.gateway.app:app_factory", gw_port, gw_env, factory=True)
+        try:
+            token = get_token(base, var / "demo-client" / "demo-bank.private.jwk.json")
+            verify = load(
+                base + "/", args.seconds, args.connections, lua(floor_dir / "v.lua", "/v1/verify", single, token)
+            )
+            batched = load(base + "/", args.seconds, 4, lua(floor_dir / "b.lua", "/v1/verify/batch", batch, token))
+            memory = rss_mib(gateway.pid)
+        finally:
+            stop(gateway)
+    print(f"floor (constant JSON, same server): {floor_result['rps']:,.0f} req/s, p50 {floor_result['p50']:.2f} ms, "
+          f"p99 {floor_result['p99']:.2f} ms")  # fmt: skip
+    print(f"verify (auth + projection + durable ledger, {total:,} people): {verify['rps']:,.0f} req/s "
+          f"= {verify['rps'] / floor_result['rps']:.0%} of the floor, p50 {verify['p50']:.2f} ms, p99 {verify['p99']:.2f} ms,"
+          f" non-2xx {verify['non2xx']:.0f}")  # fmt: skip
+    print(f"batch of 1,000: {batched['rps']:,.1f} req/s = {batched['rps'] * 1000:,.0f} verifications/s, "
+          f"p50 {batched['p50']:.1f} ms, non-2xx {batched['non2xx']:.0f}")  # fmt: skip
+    print(f"gateway memory (granian + 2 workers) after the load: {memory:,.0f} MiB RSS")
+
+
+if __name__ == "__main__":
+    main()
