@@ -36,7 +36,8 @@ from starlette.applications import Starlette
 from starlette.responses import Response
 from starlette.routing import Route
 
-BODY = b'{"request_id":"0123456789abcdef0123456789abcdef","found":true,"attributes":{"full_name":"match","full_name_without_diacritics":"match","birth_date":"not_provided","sex":"match"},"reasons":[]}'
+BODY = (b'{"request_id":"0123456789abcdef0123456789abcdef","found":true,"attributes":{"full_name":"match",'
+        b'"full_name_without_diacritics":"match","birth_date":"not_provided","sex":"match"},"reasons":[]}')
 
 async def constant(request):
     await request.body()

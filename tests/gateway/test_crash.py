@@ -33,7 +33,6 @@ def _free_port() -> int:
 
 def test_kill_9_under_load_loses_no_acknowledged_request(gateway: Setup) -> None:
     port = _free_port()
-    base = f"http://127.0.0.1:{port}"
     config = gateway.config
     env = os.environ | {
         "DANCU_GATEWAY_PROJECTION": str(config.projection), "DANCU_LEDGER": str(config.ledger),
