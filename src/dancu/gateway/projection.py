@@ -48,7 +48,7 @@ def connect(path: Path, *, readonly: bool = False) -> sqlite3.Connection:
         conn.execute("PRAGMA query_only = ON")
         # Read through a memory map and a large page cache: the lookup by key touches a few random pages.
         conn.execute("PRAGMA mmap_size = 4294967296")
-        conn.execute("PRAGMA cache_size = -131072")
+        conn.execute("PRAGMA cache_size = -8192")
         return conn
     path.parent.mkdir(parents=True, exist_ok=True)
     conn = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
