@@ -211,3 +211,20 @@ def test_ledger_verify_command_names_an_edited_row(gateway: Setup, settings: Any
         db.execute("UPDATE entries SET outcome = 'not_found' WHERE sequence = 3")
     with pytest.raises(CommandError, match=r"^ledger_tampered: .*3"):
         call_command("ledger", "verify", "--file", str(gateway.config.ledger))
+
+
+def test_a_citizen_sees_only_their_own_access_entries(gateway: Setup) -> None:
+    from dancu.exchange.services import access_history
+
+    mine, other = gateway.people["living"], gateway.people["deceased"]
+    gateway.call("/v1/verify", {"pin": mine.pin, "purpose": "kyc-banking", "sex": "F"})
+    gateway.call("/v1/lookup", {"pin": mine.pin, "purpose": "kyc-banking", "fields": ["full_name"]})
+    gateway.call("/v1/verify", {"pin": other.pin, "purpose": "kyc-banking", "sex": "M"})
+    history = access_history(mine.pin)
+    assert [(h["operation"], h["organisation"], h["purpose"]) for h in history] == [
+        ("verify", "Ngân hàng TMCP Demo", "kyc-banking"),
+        ("lookup", "Ngân hàng TMCP Demo", "kyc-banking"),
+    ]
+    assert history[1]["fields"] == ["full_name"]
+    assert len(access_history(other.pin)) == 1
+    assert access_history("001090999999") == []

@@ -159,3 +159,42 @@ def grant(
         },
     )
     return row
+
+
+def access_history(pin: str, *, after: int = 0, limit: int = 100) -> list[dict[str, Any]]:
+    """A citizen's own entries in the access ledger (for the citizen portal): time, organisation, purpose,
+    operation, fields, outcome. Looked up by HMAC(PIN): nobody else's entries can come back."""
+    from pathlib import Path
+
+    from django.conf import settings
+
+    from dancu.core.crypto import Keyring
+    from dancu.core.pin import parse_pin
+    from dancu.gateway.ledger import Ledger
+
+    parse_pin(pin)
+    path = Path(settings.DANCU_LEDGER)
+    if not path.exists():
+        return []
+    pin_h = Keyring(Path(settings.DANCU_KEYS_DIR)).pin_hmac(pin).hex()
+    ledger = Ledger(path, signing_key=None)
+    try:
+        entries = ledger.entries_for(pin_h, after=after, limit=min(limit, 1000))
+    finally:
+        ledger.close()
+    names = dict(ConnectedSystem.objects.values_list("client_id", "organisation"))
+    purposes = dict(Purpose.objects.values_list("code", "name"))
+    return [
+        {
+            "sequence": e.sequence,
+            "time": e.time,
+            "organisation": names.get(e.system, e.system),
+            "system": e.system,
+            "purpose": e.purpose,
+            "purpose_name": purposes.get(e.purpose, ""),
+            "operation": e.operation,
+            "fields": list(e.fields),
+            "outcome": e.outcome,
+        }
+        for e in entries
+    ]

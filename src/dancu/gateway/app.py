@@ -445,7 +445,8 @@ async def _body(request: Request, limit: int) -> bytes:
 
 def _decode[T](gateway: Gateway, kind: type[T], body: bytes) -> T:
     try:
-        return gateway._decoders[kind].decode(body)  # type: ignore[no-any-return]
+        decoder: msgspec.json.Decoder[T] = gateway._decoders[kind]  # type: ignore[index,assignment]
+        return decoder.decode(body)
     except msgspec.ValidationError as error:
         raise RequestFailed(422, "request_invalid", f"The request does not match the schema: {error}") from None
     except msgspec.DecodeError:

@@ -108,7 +108,7 @@ class TokenService:
         if jwks is None:
             raise AuthError("invalid_client", "Unknown, unapproved or suspended client.")
         try:
-            token = jwt.decode(assertion, KeySet.import_key_set(jwks), algorithms=CLIENT_ALGORITHMS)
+            token = jwt.decode(assertion, KeySet.import_key_set(jwks), algorithms=CLIENT_ALGORITHMS)  # type: ignore[arg-type]
         except (JoseError, ValueError, KeyError, TypeError):
             raise AuthError("invalid_client", "The client assertion's signature does not verify.") from None
         claims = token.claims

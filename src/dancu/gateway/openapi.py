@@ -44,7 +44,7 @@ def document(server: str) -> dict[str, Any]:
             for code in codes
         }
 
-    bearer = [{"bearer": []}]
+    bearer: list[dict[str, list[str]]] = [{"bearer": []}]
 
     def post(summary: str, request: str, response: str, description: str) -> dict[str, Any]:
         return {
