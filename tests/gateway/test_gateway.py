@@ -75,7 +75,13 @@ def test_unknown_pin_and_batch(gateway: Setup) -> None:
     assert results[0]["attributes"]["sex"] == "match"
     assert results[1]["error"] == "pin_malformed"
     assert results[2]["found"] is False
-    assert sum(1 for row in ledger_rows(gateway) if row[2] == "verify_batch") == 3
+    batch_rows = [row for row in ledger_rows(gateway) if row[2] == "verify_batch"]
+    assert len(batch_rows) == 1  # one hashed entry for the call, listing its three items
+    assert batch_rows[0][4] == "items=3"
+    from dancu.exchange.services import access_history
+
+    mine = access_history(person.pin)
+    assert [(h["operation"], h["fields"], h["outcome"]) for h in mine] == [("verify_batch", ["sex"], "found")]
 
 
 def test_lookup_returns_only_permitted_fields_and_needs_consent(gateway: Setup) -> None:

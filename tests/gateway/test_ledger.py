@@ -607,3 +607,40 @@ def test_async_writer_seals_the_tail_when_idle(tmp_path: Path) -> None:
 def test_ledger_module_does_not_import_django() -> None:
     code = "import sys, dancu.gateway.ledger; sys.exit('django' in sys.modules)"
     assert subprocess.run([sys.executable, "-c", code], check=False, timeout=30).returncode == 0
+
+
+def test_batch_items_are_hashed_indexed_and_verified(tmp_path: Path) -> None:
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
+    from dancu.gateway.ledger import Ledger, LedgerEntry, now_iso, verify_ledger
+
+    key = Ed25519PrivateKey.generate()
+    path = tmp_path / "ledger.sqlite3"
+    ledger = Ledger(path, signing_key=key, key_id="k")
+    items = (
+        ("aa" * 16, ("sex",), "found"),
+        ("", ("full_name",), "refused:pin_malformed"),
+        ("bb" * 16, (), "not_found"),
+    )
+    ledger.append_batch(
+        [
+            LedgerEntry(now_iso(), "bank", "kyc", "verify", "aa" * 16, ("sex",), "found", "r1"),
+            LedgerEntry(now_iso(), "bank", "kyc", "verify_batch", "", (), "items=3", "r2", items),
+        ]
+    )
+    mine = ledger.entries_for("aa" * 16)
+    assert [(e.operation, e.fields, e.outcome, e.request_id) for e in mine] == [
+        ("verify", ("sex",), "found", "r1"),
+        ("verify_batch", ("sex",), "found", "r2:0"),
+    ]
+    assert [e.request_id for e in ledger.entries_for("bb" * 16)] == ["r2:2"]
+    ledger.checkpoint()
+    ledger.close()
+    keys = {"k": key.public_key()}
+    assert verify_ledger(path, keys).ok
+    with sqlite3.connect(path) as db:  # hiding an access from the citizen's view is detected
+        db.execute("DELETE FROM entry_items WHERE pin_hmac = ?", ("bb" * 16,))
+    report = verify_ledger(path, keys)
+    assert not report.ok
+    assert report.first_bad_sequence == 2
+    assert "index" in report.problem

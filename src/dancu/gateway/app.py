@@ -503,26 +503,27 @@ async def verify_batch(request: Request) -> Response:
             raise RequestFailed(422, "batch_size_invalid", f"A batch has 1 to {gateway.config.max_batch_items} items.")
         claims, rule = gateway.authorise(request, payload.purpose, "verify", weight=len(payload.items))
         results: list[BatchItemResult] = []
-        entries: list[LedgerEntry] = []
-        stamp = now_iso()
-        purpose = _clean(payload.purpose)
+        items: list[tuple[str, tuple[str, ...], str]] = []
         for index, item in enumerate(payload.items):
             fields = tuple(f for f in ("full_name", "birth_date", "sex") if getattr(item, f) is not None)
             try:
                 _check_item(item)
             except DomainError as error:
                 results.append(BatchItemResult(index=index, found=False, error=error.code))
-                entries.append(LedgerEntry(stamp, claims.client_id, purpose, "verify_batch", "", fields,
-                                           f"refused:{error.code}", f"{request_id}:{index}"))  # fmt: skip
+                items.append(("", fields, f"refused:{error.code}"))
                 continue
             pin_h = gateway.keys.pin_hmac(item.pin)
             result = gateway.compare(item.pin, gateway.person(pin_h), item, rule)
             results.append(BatchItemResult(index, result.found, result.attributes, result.reasons, result.status))
-            entries.append(LedgerEntry(stamp, claims.client_id, purpose, "verify_batch", pin_h.hex(), fields,
-                                       "found" if result.found else "not_found", f"{request_id}:{index}"))  # fmt: skip
+            items.append((pin_h.hex(), fields, "found" if result.found else "not_found"))
         gateway.metrics.requests.labels("verify_batch", "ok").inc()
+        # One hashed entry for the call, listing each person concerned (indexed by HMAC(PIN) for the citizen).
+        entry = LedgerEntry(
+            time=now_iso(), system=claims.client_id, purpose=_clean(payload.purpose), operation="verify_batch",
+            pin_hmac="", fields=(), outcome=f"items={len(items)}", request_id=request_id, items=tuple(items),
+        )  # fmt: skip
         try:
-            await gateway.ledger.append_many(entries)
+            await gateway.ledger.append(entry)
         except Exception as error:
             raise LedgerUnavailable from error
         return _json(gateway, BatchResponse(request_id, results))

@@ -80,8 +80,14 @@ BUSY_TIMEOUT_SECONDS = 30.0
 _CANONICAL = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"))
 _TIME_FORMAT = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z")
 _ENTRY_COLUMNS = "sequence, time, system, purpose, operation, pin_hmac, fields, outcome, request_id"
-_INSERT_ENTRY = f"INSERT INTO entries ({_ENTRY_COLUMNS}, prev_hash, hash) VALUES ({', '.join('?' * 11)})"
+_INSERT_ENTRY = f"INSERT INTO entries ({_ENTRY_COLUMNS}, prev_hash, hash, items) VALUES ({', '.join('?' * 12)})"
+_INSERT_ITEM = "INSERT INTO entry_items (pin_hmac, sequence, item) VALUES (?, ?, ?)"
 _SELECT_FOR_PIN = f"SELECT {_ENTRY_COLUMNS} FROM entries WHERE pin_hmac = ? AND sequence > ? ORDER BY sequence LIMIT ?"
+_SELECT_ITEMS_FOR_PIN = (
+    f"SELECT {', '.join('e.' + c.strip() for c in _ENTRY_COLUMNS.split(','))}, e.items, i.item FROM entry_items i "
+    "JOIN entries e ON e.sequence = i.sequence WHERE i.pin_hmac = ? AND i.sequence > ? "
+    "ORDER BY i.sequence, i.item LIMIT ?"
+)
 
 _SCHEMA = (
     """CREATE TABLE IF NOT EXISTS entries (
@@ -95,9 +101,18 @@ _SCHEMA = (
         outcome TEXT NOT NULL,
         request_id TEXT NOT NULL,
         prev_hash BLOB NOT NULL,
-        hash BLOB NOT NULL
+        hash BLOB NOT NULL,
+        items TEXT NOT NULL DEFAULT ''
     )""",
     "CREATE INDEX IF NOT EXISTS entries_pin_hmac ON entries (pin_hmac, sequence)",
+    # A batch call is one entry whose hashed ``items`` list each person concerned; this index finds a person's items
+    # (derived data: verify_ledger checks it against the hashed lists, so a deleted row here is detected too).
+    """CREATE TABLE IF NOT EXISTS entry_items (
+        pin_hmac TEXT NOT NULL,
+        sequence INTEGER NOT NULL,
+        item INTEGER NOT NULL,
+        PRIMARY KEY (pin_hmac, sequence, item)
+    ) WITHOUT ROWID""",
     """CREATE TABLE IF NOT EXISTS checkpoints (
         sequence INTEGER PRIMARY KEY,
         hash BLOB NOT NULL,
@@ -130,6 +145,8 @@ class LedgerEntry:
     fields: tuple[str, ...]  #: attributes compared or returned
     outcome: str  #: ``"ok"``, ``"no_match"``, ``"refused:rate_limited"``, ``"malformed"``...
     request_id: str  #: the request's id, for matching with the gateway's logs
+    #: For a batch call: one ``(pin_hmac, fields, outcome)`` per item, in order (hashed with the entry).
+    items: tuple[tuple[str, tuple[str, ...], str], ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -173,11 +190,16 @@ def now_iso() -> str:
     return datetime.now(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
 
 
-def _canonical_hash(prev_hash: bytes, sequence: int, values: Sequence[Any], fields: list[Any]) -> bytes:
+def _canonical_hash(
+    prev_hash: bytes, sequence: int, values: Sequence[Any], fields: list[Any], items: list[Any] | None = None
+) -> bytes:
     """``SHA-256(prev_hash || canonical JSON)`` of one entry; ``values`` are the eight columns after ``sequence``
-    with ``fields`` in sixth place replaced by the list given."""
+    with ``fields`` in sixth place replaced by the list given; a batch entry's ``items`` are appended last."""
     at, system, purpose, operation, pin_hmac, _, outcome, request_id = values
-    canonical = _CANONICAL.encode([sequence, at, system, purpose, operation, pin_hmac, fields, outcome, request_id])
+    body = [sequence, at, system, purpose, operation, pin_hmac, fields, outcome, request_id]
+    if items:
+        body.append(items)
+    canonical = _CANONICAL.encode(body)
     return hashlib.sha256(prev_hash + canonical.encode()).digest()
 
 
@@ -201,7 +223,8 @@ def _checked(entry: LedgerEntry) -> tuple[str, str, str, str, str, list[str], st
         entry.outcome,
         entry.request_id,
     )
-    for text in (*values[:5], *values[6:], *fields):
+    item_texts = [text for pin, item_fields, outcome in entry.items for text in (pin, *item_fields, outcome)]
+    for text in (*values[:5], *values[6:], *fields, *item_texts):
         if type(text) is not str:
             raise TypeError(f"ledger entry values must be str, got {type(text).__name__} in {entry!r}")
     if not _TIME_FORMAT.fullmatch(entry.time):
@@ -318,6 +341,9 @@ class Ledger:
         with self._lock, self._transaction() as conn:
             for statement in _SCHEMA:
                 conn.execute(statement)
+            columns = {row[1] for row in conn.execute("PRAGMA table_info(entries)")}
+            if "items" not in columns:  # a ledger written before batch entries existed
+                conn.execute("ALTER TABLE entries ADD COLUMN items TEXT NOT NULL DEFAULT ''")
 
     # -- plumbing
 
@@ -386,12 +412,20 @@ class Ledger:
             last, prev_hash = self._tail(conn)
             rows = []
             sequence = last
-            for value in values:
+            item_rows: list[tuple[str, int, int]] = []
+            for value, entry in zip(values, entries, strict=True):
                 sequence += 1
-                entry_hash = _canonical_hash(prev_hash, sequence, value, value[5])
-                rows.append((sequence, *value[:5], _CANONICAL.encode(value[5]), *value[6:], prev_hash, entry_hash))
+                items = [[pin, list(fields), outcome] for pin, fields, outcome in entry.items]
+                entry_hash = _canonical_hash(prev_hash, sequence, value, value[5], items)
+                rows.append(
+                    (sequence, *value[:5], _CANONICAL.encode(value[5]), *value[6:], prev_hash, entry_hash,
+                     _CANONICAL.encode(items) if items else "")
+                )  # fmt: skip
+                item_rows.extend((pin, sequence, index) for index, (pin, _f, _o) in enumerate(entry.items) if pin)
                 prev_hash = entry_hash
             conn.executemany(_INSERT_ENTRY, rows)
+            if item_rows:
+                conn.executemany(_INSERT_ITEM, item_rows)
             if self._signing_key is not None:
                 sealed = self._last_checkpoint(conn)
                 if (
@@ -424,8 +458,19 @@ class Ledger:
         if limit < 1:
             raise ValueError("limit must be at least 1")
         with self._lock:
-            rows = self._connection().execute(_SELECT_FOR_PIN, (pin_hmac, after, limit)).fetchall()
-        return [StoredEntry(r[0], r[1], r[2], r[3], r[4], r[5], tuple(json.loads(r[6])), r[7], r[8]) for r in rows]
+            conn = self._connection()
+            rows = conn.execute(_SELECT_FOR_PIN, (pin_hmac, after, limit)).fetchall()
+            item_rows = conn.execute(_SELECT_ITEMS_FOR_PIN, (pin_hmac, after, limit)).fetchall()
+        found = [StoredEntry(r[0], r[1], r[2], r[3], r[4], r[5], tuple(json.loads(r[6])), r[7], r[8]) for r in rows]
+        for r in item_rows:  # one item of a batch call: that item's fields and outcome
+            item_pin, item_fields, item_outcome = json.loads(r[9])[r[10]]
+            if item_pin == pin_hmac:
+                found.append(
+                    StoredEntry(r[0], r[1], r[2], r[3], r[4], pin_hmac, tuple(item_fields), item_outcome,
+                                f"{r[8]}:{r[10]}")
+                )  # fmt: skip
+        found.sort(key=lambda e: (e.sequence, e.request_id))
+        return found[:limit]
 
     def last_sequence(self) -> int:
         """The sequence of the last entry (0 for an empty ledger), as committed by any process."""
@@ -640,7 +685,9 @@ def _verify(conn: sqlite3.Connection, public_keys: Mapping[str, Ed25519PublicKey
     expected = 1
     prev_hash = GENESIS_HASH
     last_sealed = 0
-    cursor = conn.execute(f"SELECT {_ENTRY_COLUMNS}, prev_hash, hash FROM entries ORDER BY sequence")
+    cursor = conn.execute(f"SELECT {_ENTRY_COLUMNS}, prev_hash, hash, items FROM entries ORDER BY sequence")
+    indexed = conn.execute("SELECT sequence, item, pin_hmac FROM entry_items ORDER BY sequence, item")
+    pending_index = next(indexed, None)
     for row in cursor:
         sequence = row[0]
         if sequence != expected:
@@ -668,9 +715,10 @@ def _verify(conn: sqlite3.Connection, public_keys: Mapping[str, Ed25519PublicKey
             fields = json.loads(row[6])
             if not isinstance(fields, list):
                 raise TypeError("fields is not a list")
-            computed = _canonical_hash(prev_hash, sequence, row[1:9], fields)
+            items = json.loads(row[11]) if row[11] else []
+            computed = _canonical_hash(prev_hash, sequence, row[1:9], fields, items)
         except (TypeError, ValueError):
-            computed = b""
+            computed, items = b"", []
         if computed != row[10]:
             return _fail(
                 n_entries,
@@ -679,6 +727,20 @@ def _verify(conn: sqlite3.Connection, public_keys: Mapping[str, Ed25519PublicKey
                 f"entry {sequence} was edited: its content no longer matches its stored hash",
             )
         prev_hash = computed
+        # The per-person index of a batch entry must list exactly the entry's hashed items.
+        expected_items = [(sequence, index, item[0]) for index, item in enumerate(items) if item and item[0]]
+        actual_items = []
+        while pending_index is not None and pending_index[0] <= sequence:
+            actual_items.append(tuple(pending_index))
+            pending_index = next(indexed, None)
+        if actual_items != expected_items:
+            return _fail(
+                n_entries,
+                n_checkpoints,
+                sequence,
+                f"the per-person index of entry {sequence} does not match its hashed items "
+                "(index rows edited or deleted)",
+            )
         sealed = checkpoints.get(sequence)
         if sealed is not None:
             problem = _check_checkpoint(sequence, computed, sealed, public_keys, last_sealed)
