@@ -102,8 +102,8 @@ def bench_person_by_pin(var_dir: Path, seconds: int, connections: int) -> None:
         server.terminate()
         server.wait(10)
     rps = re.search(r"Requests/sec:\s+([\d.]+)", out)
-    p50 = re.search(r"50%\s+(\S+)", out)
-    p99 = re.search(r"99%\s+(\S+)", out)
+    p50 = re.search(r"(?m)^\s+50%\s+(\S+)", out)
+    p99 = re.search(r"(?m)^\s+99%\s+(\S+)", out)
     errors = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
     print(
         f"person by PIN (API, {total:,} people, random PINs, {connections} connections, {seconds} s): "

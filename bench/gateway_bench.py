@@ -82,19 +82,16 @@ def load(url: str, seconds: int, connections: int, script: str) -> dict[str, flo
         return found.group(1) if found else "0"
 
     def ms(text: str) -> float:
-        value = float(re.match(r"[\d.]+", text).group(0))  # type: ignore[union-attr]
-        return (
-            value / 1000
-            if text.endswith("us")
-            else value * 1000
-            if text.endswith("s") and not text.endswith("ms")
-            else value
-        )
+        found = re.match(r"([\d.]+)(us|ms|s|m)?$", text)
+        if not found:
+            return float("nan")
+        scale = {"us": 0.001, "ms": 1.0, "s": 1000.0, "m": 60_000.0}.get(found.group(2) or "ms", 1.0)
+        return float(found.group(1)) * scale
 
     return {
         "rps": float(grab(r"Requests/sec:\s+([\d.]+)")),
-        "p50": ms(grab(r"50%\s+(\S+)")),
-        "p99": ms(grab(r"99%\s+(\S+)")),
+        "p50": ms(grab(r"(?m)^\s+50%\s+(\S+)")),
+        "p99": ms(grab(r"(?m)^\s+99%\s+(\S+)")),
         "non2xx": float(grab(r"Non-2xx or 3xx responses: (\d+)")),
     }
 
