@@ -57,3 +57,17 @@ def test_folding_is_idempotent_ascii_and_case_insensitive(name: str) -> None:
     assert fold_name(name.upper()) == folded
     assert normalize_name(normalize_name(name)) == normalize_name(name)
     assert unicodedata.is_normalized("NFC", normalize_name(unicodedata.normalize("NFD", name)))
+
+
+@given(text=st.text(max_size=30))
+def test_fast_folding_equals_the_unicode_definition(text: str) -> None:
+    from dancu.core.names import _fold_slow
+
+    assert fold_name(text) == _fold_slow(normalize_name(text))
+
+
+@given(name=names)
+def test_fast_folding_equals_the_unicode_definition_on_vietnamese(name: str) -> None:
+    from dancu.core.names import _fold_slow
+
+    assert fold_name(name.upper()) == _fold_slow(normalize_name(name.upper()))

@@ -21,22 +21,41 @@ _MAX_LENGTH = 100
 
 def clean_name(raw: str) -> str:
     """The name as it should be written on the record: NFC, trimmed, single spaces, words capitalised as given."""
-    text = unicodedata.normalize("NFC", raw)
-    text = text.replace("\u2019", "'").replace("\u02bc", "'")
+    text = raw if unicodedata.is_normalized("NFC", raw) else unicodedata.normalize("NFC", raw)
+    if "\u2019" in text or "\u02bc" in text:
+        text = text.replace("\u2019", "'").replace("\u02bc", "'")
     return _SPACES.sub(" ", text).strip()
 
 
 def normalize_name(raw: str) -> str:
     """Comparison form: NFC, case-folded, single-spaced. "  NGUYỄN  văn   An " -> "nguyễn văn an"."""
-    return unicodedata.normalize("NFC", clean_name(raw).casefold())
+    text = clean_name(raw).casefold()
+    return text if unicodedata.is_normalized("NFC", text) else unicodedata.normalize("NFC", text)
+
+
+def _fold_slow(text: str) -> str:
+    decomposed = unicodedata.normalize("NFD", text.replace("đ", "d"))
+    return unicodedata.normalize("NFC", "".join(ch for ch in decomposed if not unicodedata.combining(ch)))
+
+
+def _fold_table() -> dict[int, str]:
+    """Every precomposed Latin letter (Vietnamese ones included) to its letter without marks; đ to d."""
+    table: dict[int, str] = {ord("đ"): "d", ord("Đ"): "D"}
+    for code in (*range(0x00C0, 0x0250), *range(0x1E00, 0x1F00)):
+        char = chr(code)
+        base = "".join(c for c in unicodedata.normalize("NFD", char) if not unicodedata.combining(c))
+        if base != char and base.isascii():
+            table[code] = base
+    return table
+
+
+_FOLD = _fold_table()
 
 
 def fold_name(raw: str) -> str:
     """Diacritics-free comparison form: "Đặng Thị Ánh" -> "dang thi anh"."""
-    text = normalize_name(raw).replace("đ", "d")
-    decomposed = unicodedata.normalize("NFD", text)
-    stripped = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
-    return unicodedata.normalize("NFC", stripped)
+    text = normalize_name(raw).translate(_FOLD)
+    return text if text.isascii() else _fold_slow(text)
 
 
 @dataclass(frozen=True, slots=True)

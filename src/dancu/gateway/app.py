@@ -349,6 +349,20 @@ class Gateway:
             "SELECT name_h, name_fold_h, dob_h, dob_precision, sex_h, deceased FROM persons WHERE pin_h = ?", (pin_h,)
         ).fetchone()
 
+    def persons(self, pin_hs: list[bytes]) -> dict[bytes, tuple[Any, ...]]:
+        """Rows for many keys in one statement (a batch): key -> the same tuple as :meth:`person`."""
+        found: dict[bytes, tuple[Any, ...]] = {}
+        for start in range(0, len(pin_hs), 900):
+            chunk = pin_hs[start : start + 900]
+            rows = self.db.execute(
+                "SELECT pin_h, name_h, name_fold_h, dob_h, dob_precision, sex_h, deceased FROM persons "
+                f"WHERE pin_h IN ({','.join('?' * len(chunk))})",
+                chunk,
+            )
+            for row in rows:
+                found[row[0]] = row[1:]
+        return found
+
     def compare(
         self, pin: str, row: tuple[Any, ...] | None, item: VerifyRequestItem | VerifyRequest, rule: GrantRule
     ) -> VerifyResult:
@@ -504,16 +518,22 @@ async def verify_batch(request: Request) -> Response:
         claims, rule = gateway.authorise(request, payload.purpose, "verify", weight=len(payload.items))
         results: list[BatchItemResult] = []
         items: list[tuple[str, tuple[str, ...], str]] = []
+        checked: list[tuple[int, VerifyRequestItem, bytes | None, tuple[str, ...], str]] = []
         for index, item in enumerate(payload.items):
             fields = tuple(f for f in ("full_name", "birth_date", "sex") if getattr(item, f) is not None)
             try:
                 _check_item(item)
             except DomainError as error:
-                results.append(BatchItemResult(index=index, found=False, error=error.code))
-                items.append(("", fields, f"refused:{error.code}"))
+                checked.append((index, item, None, fields, error.code))
                 continue
-            pin_h = gateway.keys.pin_hmac(item.pin)
-            result = gateway.compare(item.pin, gateway.person(pin_h), item, rule)
+            checked.append((index, item, gateway.keys.pin_hmac(item.pin), fields, ""))
+        rows = gateway.persons([pin_h for _i, _item, pin_h, _f, _e in checked if pin_h is not None])
+        for index, item, pin_h, fields, error_code in checked:
+            if pin_h is None:
+                results.append(BatchItemResult(index=index, found=False, error=error_code))
+                items.append(("", fields, f"refused:{error_code}"))
+                continue
+            result = gateway.compare(item.pin, rows.get(pin_h), item, rule)
             results.append(BatchItemResult(index, result.found, result.attributes, result.reasons, result.status))
             items.append((pin_h.hex(), fields, "found" if result.found else "not_found"))
         gateway.metrics.requests.labels("verify_batch", "ok").inc()
