@@ -234,3 +234,31 @@ def test_a_citizen_sees_only_their_own_access_entries(gateway: Setup) -> None:
     assert history[1]["fields"] == ["full_name"]
     assert len(access_history(other.pin)) == 1
     assert access_history("001090999999") == []
+
+
+def test_projection_follows_the_event_log(gateway: Setup) -> None:
+    from datetime import date
+
+    from dancu.exchange.projector import Projector, project
+    from dancu.registry import services
+    from tests import factories
+
+    newcomer = factories.person(full_name="Vũ Minh Hiếu", birth_date=date(2001, 3, 3))
+    question = {"pin": newcomer.pin, "purpose": "kyc-banking", "full_name": "Vũ Minh Hiếu"}
+    assert gateway.call("/v1/verify", question).json()["found"] is False  # not projected yet
+    report = project()  # incremental: only the new events
+    assert not report.rebuilt
+    assert report.events == 1
+    assert gateway.call("/v1/verify", question).json()["attributes"]["full_name"] == "match"
+    services.change_name(
+        pin=newcomer.pin, full_name="Vũ Minh Hoàng", effective_date=date(2024, 1, 1), reason="r", actor="t"
+    )
+    services.record_death(pin=newcomer.pin, death_date=date(2025, 1, 1), actor="t")
+    projector = Projector()
+    assert projector.lag() == 2
+    projector.catch_up()
+    assert projector.lag() == 0
+    projector.close()
+    after = gateway.call("/v1/verify", question).json()
+    assert after["attributes"]["full_name"] == "no_match"
+    assert after["status"] == "deceased"
