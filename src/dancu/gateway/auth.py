@@ -174,10 +174,14 @@ class TokenService:
         if claims.get("iss") != self.issuer or claims.get("aud") != AUDIENCE:
             raise AuthError("token_invalid", "The access token is not for this gateway.")
         expires = claims.get("exp")
-        if not isinstance(expires, int) or expires <= now:
-            raise AuthError("token_expired", "The access token has expired: get a new one.")
+        if not isinstance(expires, int):
+            raise AuthError("token_invalid", "The access token has no expiry.")
         result = AccessClaims(str(claims["sub"]), tuple(str(claims.get("scope", "")).split()), expires, claims["jti"])
+        # Cached once its signature is checked, expired or not: a client retrying with an old token costs a lookup,
+        # not a signature verification.
         self._cache[token] = result
         if len(self._cache) > 20_000:
             self._cache.popitem(last=False)
+        if expires <= now:
+            raise AuthError("token_expired", "The access token has expired: get a new one.")
         return result

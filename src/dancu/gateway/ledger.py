@@ -294,6 +294,9 @@ def _connect(path: Path) -> sqlite3.Connection:
         if str(mode).lower() != "wal":
             raise RuntimeError(f"the access ledger {path} needs WAL mode, SQLite answered {mode!r}")
         conn.execute("PRAGMA synchronous = FULL")
+        # 64 MiB of page cache: the per-person index takes keys in random order, and at millions of entries its pages
+        # must stay in memory for appends to stay fast.
+        conn.execute("PRAGMA cache_size = -65536")
     except BaseException:
         conn.close()
         raise
