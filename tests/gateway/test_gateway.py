@@ -187,7 +187,9 @@ def test_every_call_is_in_a_verifiable_ledger(gateway: Setup) -> None:
 
 def test_health_metrics_openapi(gateway: Setup) -> None:
     assert gateway.client.get("/v1/health").json()["status"] == "ok"
-    assert "dancu_gateway_requests_total" in gateway.client.get("/metrics").text
+    metrics = gateway.client.get("/metrics").text
+    assert "dancu_gateway_requests_total" in metrics
+    assert "dancu_projection_lag_events 0.0" in metrics
     schema = gateway.client.get("/openapi.json").json()
     assert "/v1/verify" in schema["paths"]
     assert gateway.client.get("/.well-known/jwks.json").json()["keys"][0]["crv"] == "Ed25519"

@@ -140,9 +140,11 @@ class Projector:
         return ProjectReport(people + report.people, report.events, report.offset, time.perf_counter() - started, True)
 
     def catch_up(self, *, batch: int = 5000) -> ProjectReport:
-        """Apply events after the offset: re-project the people they name."""
+        """Apply events after the offset: re-project the people they name. Also notes the log's last sequence and
+        the time of the run, from which the gateway reports its lag (events behind, seconds since the last run)."""
         started = time.perf_counter()
         people = events = 0
+        head = last_sequence()
         offset = self.offset()
         while True:
             page = list(read_events(offset, limit=batch, batch_size=batch))
@@ -159,6 +161,8 @@ class Projector:
             self._write(self._rows(records), offset)
             people += len(records)
             events += len(page)
+        self.db.execute("INSERT OR REPLACE INTO meta VALUES ('log_sequence', ?)", (str(max(head, offset)),))
+        self.db.execute("INSERT OR REPLACE INTO meta VALUES ('checked_at', ?)", (datetime.now(UTC).isoformat(),))
         return ProjectReport(people, events, offset, time.perf_counter() - started, False)
 
     def export_config(self) -> None:

@@ -15,7 +15,7 @@ import time
 import uuid
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 from typing import Any, Literal
 from urllib.parse import parse_qsl
 from zoneinfo import ZoneInfo
@@ -217,7 +217,12 @@ class Metrics:
             "dancu_projection_offset", "Last event-log sequence in the projection", registry=self.registry
         )
         self.projection_age = Gauge(
-            "dancu_projection_age_seconds", "Seconds since the projector last wrote", registry=self.registry
+            "dancu_projection_age_seconds", "Seconds since the projector last ran", registry=self.registry
+        )
+        self.projection_lag = Gauge(
+            "dancu_projection_lag_events",
+            "Events in the registry's log not yet in the projection, as of the projector's last run",
+            registry=self.registry,
         )
         self.ledger_sequence = Gauge("dancu_ledger_sequence", "Last ledger sequence", registry=self.registry)
 
@@ -682,12 +687,12 @@ async def metrics(request: Request) -> Response:
     gateway: Gateway = request.app.state.gateway
     m = gateway.metrics
     with contextlib.suppress(sqlite3.Error, ValueError):
-        m.projection_offset.set(int(projection.meta(gateway.db, "offset", "0")))
-        updated = projection.meta(gateway.db, "updated_at")
-        if updated:
-            from datetime import datetime
-
-            m.projection_age.set(time.time() - datetime.fromisoformat(updated).timestamp())
+        offset = int(projection.meta(gateway.db, "offset", "0"))
+        m.projection_offset.set(offset)
+        m.projection_lag.set(max(0, int(projection.meta(gateway.db, "log_sequence", "0")) - offset))
+        checked = projection.meta(gateway.db, "checked_at") or projection.meta(gateway.db, "updated_at")
+        if checked:
+            m.projection_age.set(time.time() - datetime.fromisoformat(checked).timestamp())
     return Response(generate_latest(m.registry), media_type=CONTENT_TYPE_LATEST)
 
 
