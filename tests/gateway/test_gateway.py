@@ -264,3 +264,57 @@ def test_projection_follows_the_event_log(gateway: Setup) -> None:
     after = gateway.call("/v1/verify", question).json()
     assert after["attributes"]["full_name"] == "no_match"
     assert after["status"] == "deceased"
+
+
+def _set_grant(**values: Any) -> None:
+    import time
+
+    from dancu.exchange.models import Grant
+    from dancu.exchange.projector import project
+
+    Grant.objects.filter(system__client_id="demo-bank", purpose__code="kyc-banking").update(**values)
+    project()
+    time.sleep(0.2)  # the gateway re-reads its configuration every 50 ms in tests
+
+
+def test_rate_limit_answers_429_with_retry_after(gateway: Setup) -> None:
+    token = gateway.token()
+    _set_grant(rate_per_second=2)
+    question = {"pin": gateway.people["living"].pin, "purpose": "kyc-banking", "sex": "F"}
+    statuses = [gateway.call("/v1/verify", question, token) for _ in range(4)]
+    assert [r.status_code for r in statuses[:2]] == [200, 200]
+    limited = statuses[2]
+    assert (limited.status_code, limited.json()["code"]) == (429, "rate_limited")
+    assert int(limited.headers["Retry-After"]) >= 1
+    assert ledger_rows(gateway)[-1][4] == "refused:rate_limited"
+
+
+def test_daily_quota(gateway: Setup) -> None:
+    token = gateway.token()
+    _set_grant(daily_quota=3)
+    question = {"pin": gateway.people["living"].pin, "purpose": "kyc-banking"}
+    answers = [gateway.call("/v1/verify", question, token) for _ in range(4)]
+    assert [a.status_code for a in answers] == [200, 200, 200, 429]
+    assert answers[3].json()["code"] == "daily_quota_exceeded"
+    assert 0 < int(answers[3].headers["Retry-After"]) <= 86_401
+    batch = gateway.call("/v1/verify/batch", {"purpose": "kyc-banking", "items": [{"pin": "001090000001"}]}, token)
+    assert (batch.status_code, batch.json()["code"]) == (429, "daily_quota_exceeded")
+
+
+def test_suspended_system_gets_no_token(gateway: Setup) -> None:
+    import time
+
+    from dancu.exchange.models import ConnectedSystem
+    from dancu.exchange.projector import project
+    from dancu.exchange.services import set_status
+
+    set_status(ConnectedSystem.objects.get(client_id="demo-bank"), "suspended")
+    project()
+    time.sleep(0.2)
+    form = {
+        "grant_type": "client_credentials",
+        "client_assertion_type": "urn:ietf:params:oauth:client-assertion-type:jwt-bearer",
+        "client_assertion": gateway.assertion(),
+    }
+    refused = gateway.client.post("/oauth/token", data=form)
+    assert (refused.status_code, refused.json()["error"]) == (401, "invalid_client")
