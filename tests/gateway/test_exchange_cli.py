@@ -49,3 +49,20 @@ def test_private_keys_and_unknown_systems_are_refused(tmp_path: Path) -> None:
                      "--jwks", str(jwks), stdout=StringIO())  # fmt: skip
     with pytest.raises(CommandError, match=r"^system_not_found"):
         call_command("exchange", "approve", "nobody", stdout=StringIO())
+
+
+def test_admin_form_refuses_private_keys_and_unsupported_findings() -> None:
+    from django.core.exceptions import ValidationError
+
+    from dancu.exchange.demo import ensure_demo_system
+    from dancu.exchange.models import AssessmentResult
+
+    system, _path = ensure_demo_system()
+    system.jwks = {"keys": [{"kty": "OKP", "kid": "x", "crv": "Ed25519", "x": "AA", "d": "BB"}]}
+    with pytest.raises(ValidationError, match="public keys only"):
+        system.full_clean()
+    result = AssessmentResult.objects.filter(system=system).first()
+    assert result is not None
+    result.evidence = " "
+    with pytest.raises(ValidationError, match="evidence"):
+        result.full_clean()

@@ -24,12 +24,24 @@ ROLES: dict[str, tuple[str, tuple[str, ...]]] = {
         ("registry.view_person", "registry.change_person", "registry.view_household", "events.view_event"),
     ),
     "viewer": ("Cán bộ tra cứu", ("registry.view_person", "registry.view_household")),
+    "operator": (
+        "Quản trị kết nối",
+        (
+            "exchange.view_connectedsystem", "exchange.add_connectedsystem", "exchange.change_connectedsystem",
+            "exchange.view_assessmentresult", "exchange.add_assessmentresult", "exchange.change_assessmentresult",
+            "exchange.view_grant", "exchange.add_grant", "exchange.change_grant", "exchange.delete_grant",
+            "exchange.view_purpose", "exchange.add_purpose", "exchange.change_purpose",
+            "exchange.view_assessmentcriterion", "exchange.add_assessmentcriterion",
+            "exchange.change_assessmentcriterion", "events.view_event", "events.view_consumeroffset",
+        ),
+    ),
 }  # fmt: skip
 
 DEMO_OFFICIALS = (
     ("hotich", "Nguyễn Thị Hồng", "civil_status_officer"),
     ("cutru", "Trần Văn Minh", "residence_officer"),
     ("tracuu", "Lê Thu Hà", "viewer"),
+    ("vanhanh", "Phạm Quốc Bảo", "operator"),
 )
 
 
@@ -64,7 +76,7 @@ def ensure_demo_officials() -> dict[str, str]:
             family, _, given = full_name.partition(" ")
             user = user or User(username=username)
             user.first_name, user.last_name = given, family
-            user.is_staff = role == "civil_status_officer"
+            user.is_staff = role in ("civil_status_officer", "operator")
             user.set_password(password)
             user.save()
             known[username] = password

@@ -28,6 +28,18 @@ class ConnectedSystem(models.Model):
     def __str__(self) -> str:
         return f"{self.organisation} / {self.name}"
 
+    def clean(self) -> None:
+        """The admin's form runs the same key checks as the services (public keys only, each with kid and kty)."""
+        from django.core.exceptions import ValidationError
+
+        from dancu.core.errors import DomainError
+        from dancu.exchange.services import check_jwks
+
+        try:
+            check_jwks(self.jwks)
+        except DomainError as error:
+            raise ValidationError({"jwks": error.message}, code=error.code) from None
+
 
 class AssessmentCriterion(models.Model):
     """One criterion of the security assessment a system must meet before production access (Decree 13/2023,
@@ -58,7 +70,13 @@ class AssessmentResult(models.Model):
         constraints = [models.UniqueConstraint(fields=["system", "criterion"], name="assessment_unique")]
 
     def __str__(self) -> str:
-        return f"{self.system_id}:{self.criterion_id}={self.met}"
+        return f"{self.criterion.code}: {'met' if self.met else 'not met'}"
+
+    def clean(self) -> None:
+        from django.core.exceptions import ValidationError
+
+        if self.met and not self.evidence.strip():
+            raise ValidationError({"evidence": "A criterion is met only with evidence."}, code="evidence_missing")
 
 
 class Purpose(models.Model):

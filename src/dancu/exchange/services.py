@@ -58,7 +58,7 @@ def register_system(
 ) -> ConnectedSystem:
     if kind not in SystemKind.values:
         raise DomainError("kind_invalid", f"Kind is one of {', '.join(SystemKind.values)}.", field="kind")
-    _check_jwks(jwks)
+    check_jwks(jwks)
     if ConnectedSystem.objects.filter(client_id=client_id).exists():
         raise DomainError("system_exists", "A system with this client id exists.", status=409)
     system = ConnectedSystem.objects.create(
@@ -69,7 +69,7 @@ def register_system(
     return system
 
 
-def _check_jwks(jwks: dict[str, Any]) -> None:
+def check_jwks(jwks: dict[str, Any]) -> None:
     keys = jwks.get("keys") if isinstance(jwks, dict) else None
     if not keys or not all(isinstance(k, dict) and k.get("kid") and k.get("kty") for k in keys):
         raise DomainError("jwks_invalid", "A JWKS with at least one key, each with 'kid' and 'kty'.", field="jwks")
@@ -80,7 +80,7 @@ def _check_jwks(jwks: dict[str, Any]) -> None:
 @transaction.atomic
 def set_keys(system: ConnectedSystem, jwks: dict[str, Any]) -> None:
     """Replace the system's public keys (rotation: publish old and new together, then drop the old)."""
-    _check_jwks(jwks)
+    check_jwks(jwks)
     system.jwks = jwks
     system.save(update_fields=["jwks", "updated_at"])
 

@@ -28,7 +28,7 @@ class Command(BaseCommand):
             "dancu demo is starting",
             f"  Back office   {url}/",
             f"  API docs      {url}/api/docs",
-            f"  Admin         {url}/admin/   (hotich is staff)",
+            f"  Admin         {url}/admin/   (vanhanh onboards connected systems; hotich reads the registry)",
             "",
             "Sign in as one of the demo officials:",
         ]

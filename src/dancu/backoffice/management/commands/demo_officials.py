@@ -10,7 +10,7 @@ from dancu.backoffice.services import DEMO_OFFICIALS, credentials_file, ensure_d
 
 
 class Command(BaseCommand):
-    help = "Create the officials' roles and the demo accounts hotich, cutru and tracuu."
+    help = "Create the officials' roles and the demo accounts hotich, cutru, tracuu and vanhanh."
 
     def handle(self, *args: Any, **options: Any) -> None:
         ensure_demo_officials()
