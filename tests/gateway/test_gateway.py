@@ -318,3 +318,37 @@ def test_suspended_system_gets_no_token(gateway: Setup) -> None:
     }
     refused = gateway.client.post("/oauth/token", data=form)
     assert (refused.status_code, refused.json()["error"]) == (401, "invalid_client")
+
+
+def test_keys_rotate_without_downtime(gateway: Setup) -> None:
+    import time
+
+    from joserfc.jwk import OKPKey
+
+    from dancu.core.crypto import rotate_key
+    from dancu.exchange.models import ConnectedSystem
+    from dancu.exchange.projector import project
+    from dancu.exchange.services import set_keys
+
+    old_token = gateway.token()
+    # The platform rotates its token-signing and ledger-signing keys: old tokens stay valid, new ones use the new key.
+    rotate_key(gateway.config.keys_dir / "token-signing.json", 32)
+    rotate_key(gateway.config.keys_dir / "ledger-signing.json", 32)
+    time.sleep(0.2)
+    question = {"pin": gateway.people["living"].pin, "purpose": "kyc-banking", "sex": "F"}
+    assert gateway.call("/v1/verify", question, old_token).status_code == 200
+    new_token = gateway.token()
+    assert gateway.call("/v1/verify", question, new_token).status_code == 200
+    assert len(gateway.client.get("/.well-known/jwks.json").json()["keys"]) == 2
+    # The bank publishes a second key, then signs with it: both work during the overlap.
+    second = OKPKey.generate_key("Ed25519", parameters={"kid": "demo-bank-2"})
+    system = ConnectedSystem.objects.get(client_id="demo-bank")
+    set_keys(system, {"keys": [*system.jwks["keys"], second.as_dict(private=False)]})
+    project()
+    time.sleep(0.2)
+    old_key, gateway.key = gateway.key, second
+    assert gateway.token()
+    gateway.key = old_key
+    assert gateway.token()
+    gateway.client.__exit__(None, None, None)
+    assert verify_ledger(gateway.config.ledger, Keyring(gateway.config.keys_dir).ledger_public_keys()).ok

@@ -247,6 +247,7 @@ class Gateway:
             use_jti=self.state.use_jti,
         )
         self.exchange = load_exchange(self.db)
+        self._keys_seen = self._keys_stamp()
         self.buckets: dict[tuple[str, str], TokenBucket] = {}
         self.usage_local: dict[tuple[str, str, str], int] = {}
         self.usage_total: dict[tuple[str, str, str], int] = {}
@@ -278,7 +279,8 @@ class Gateway:
             try:
                 self.refresh()
                 await asyncio.to_thread(self._flush_usage)
-            except sqlite3.Error:
+            except (sqlite3.Error, OSError, ValueError, KeyError):
+                # A projection being swapped or a key file being rewritten: keep the last good state, retry soon.
                 continue
 
     def refresh(self) -> None:
@@ -286,6 +288,19 @@ class Gateway:
         if version != self.exchange.version:
             self.exchange = load_exchange(self.db)
             self.buckets.clear()
+        stamp = self._keys_stamp()
+        if stamp != self._keys_seen:
+            # A rotated key file: sign new tokens with the new active key, keep verifying tokens signed with the
+            # older ones still listed (rotation without downtime), and sign new ledger checkpoints with the new key.
+            self._keys_seen = stamp
+            keys = Keyring(self.config.keys_dir, create=False)
+            self.keys = keys
+            self.tokens.rotate(keys.token_signing_key(), keys.token_public_keys())
+            kid, key = keys.ledger_signing_key()
+            self.ledger.ledger.set_signing_key(key, kid)
+
+    def _keys_stamp(self) -> tuple[float, ...]:
+        return tuple(path.stat().st_mtime for path in sorted(self.config.keys_dir.glob("*.json")) if path.is_file())
 
     def _flush_usage(self) -> None:
         pending, self.usage_local = self.usage_local, {}

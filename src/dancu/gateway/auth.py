@@ -82,6 +82,14 @@ class TokenService:
         self.use_jti = use_jti
         self._cache: OrderedDict[str, AccessClaims] = OrderedDict()
 
+    def rotate(self, signing: tuple[str, Ed25519PrivateKey], public_keys: Mapping[str, Ed25519PublicKey]) -> None:
+        """Switch to a new active signing key; every key still listed keeps verifying."""
+        self.kid, private = signing
+        self.signing_key = _okp(self.kid, private)
+        self.verify_keys = KeySet(
+            [OKPKey.import_key(public_jwk(kid, key)) for kid, key in public_keys.items()]  # type: ignore[arg-type]
+        )
+
     def jwks(self) -> dict[str, Any]:
         return {"keys": [k.as_dict(private=False) for k in self.verify_keys.keys]}
 

@@ -439,6 +439,14 @@ class Ledger:
                     self._seal(conn, sequence, prev_hash)
         return list(range(last + 1, sequence + 1))
 
+    def set_signing_key(self, signing_key: Ed25519PrivateKey, key_id: str) -> None:
+        """Sign later checkpoints with a rotated key (older checkpoints keep verifying with the older public key)."""
+        if not key_id:
+            raise ValueError("a signing key needs its key_id")
+        with self._lock:
+            self._signing_key = signing_key
+            self._key_id = key_id
+
     def disable_autocheckpoint(self) -> None:
         """Leave WAL checkpoints to a background thread (see :class:`_WalCheckpointer`)."""
         with self._lock:
