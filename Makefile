@@ -40,9 +40,11 @@ demo: install ## Migrate, load units, build 50,000 people in Hà Nội, demo off
 	DANCU_DEMO=1 $(BIN)/dancu demo_gateway
 	DANCU_DEMO=1 $(BIN)/dancu collectstatic --no-input -v0
 	@DANCU_DEMO=1 $(BIN)/dancu demo_banner --url http://$(HOST):$(PORT)/ --gateway http://$(HOST):$(GATEWAY_PORT)
+	@rm -rf var/metrics && mkdir -p var/metrics
 	@trap 'kill 0' INT TERM EXIT; \
 	DANCU_DEMO=1 $(BIN)/dancu project --follow -v0 & \
-	DANCU_GATEWAY_ISSUER=http://$(HOST):$(GATEWAY_PORT) DANCU_GATEWAY_WORKERS=2 $(BIN)/granian --interface asgi \
+	DANCU_GATEWAY_ISSUER=http://$(HOST):$(GATEWAY_PORT) DANCU_GATEWAY_WORKERS=2 PROMETHEUS_MULTIPROC_DIR=var/metrics \
+		$(BIN)/granian --interface asgi \
 		--factory --host $(HOST) --port $(GATEWAY_PORT) --workers 2 --log-level warning dancu.gateway.app:app_factory & \
 	DANCU_DEMO=1 $(BIN)/granian --interface wsgi --host $(HOST) --port $(PORT) --workers 2 --blocking-threads 1 \
 		--log-level warning --static-path-route /static --static-path-mount var/static dancu.wsgi:application & \

@@ -101,3 +101,53 @@ def test_kill_9_under_load_loses_no_acknowledged_request(gateway: Setup) -> None
     assert missing == []
     report = verify_ledger(config.ledger, Keyring(config.keys_dir).ledger_public_keys())
     assert report.ok, report.problem
+
+
+def test_metrics_sum_every_worker(gateway: Setup, tmp_path: Path) -> None:
+    """With two workers and PROMETHEUS_MULTIPROC_DIR, every scrape counts every worker's requests."""
+    import re
+
+    port = _free_port()
+    config = gateway.config
+    metrics_dir = tmp_path / "metrics"
+    metrics_dir.mkdir()
+    env = os.environ | {
+        "DANCU_GATEWAY_PROJECTION": str(config.projection), "DANCU_LEDGER": str(config.ledger),
+        "DANCU_GATEWAY_STATE": str(config.state), "DANCU_KEYS_DIR": str(config.keys_dir),
+        "DANCU_GATEWAY_ISSUER": "http://testserver", "DANCU_GATEWAY_WORKERS": "2",
+        "PROMETHEUS_MULTIPROC_DIR": str(metrics_dir),
+    }  # fmt: skip
+    granian = Path(sys.executable).parent / "granian"
+    server = subprocess.Popen(
+        [str(granian), "--interface", "asgi", "--factory", "--host", "127.0.0.1", "--port", str(port),
+         "--workers", "2", "--log-level", "error", "dancu.gateway.app:app_factory"],
+        env=env, start_new_session=True,
+    )  # fmt: skip
+    try:
+        deadline = time.monotonic() + 20
+        while time.monotonic() < deadline:
+            try:
+                with socket.create_connection(("127.0.0.1", port), timeout=0.2):
+                    break
+            except OSError:
+                time.sleep(0.1)
+        token = gateway.token()
+        body = json.dumps({"pin": gateway.people["living"].pin, "purpose": "kyc-banking", "sex": "F"})
+        for _ in range(40):  # a new connection each time: the kernel spreads them over both workers
+            conn = http.client.HTTPConnection("127.0.0.1", port, timeout=5)
+            conn.request(
+                "POST", "/v1/verify", body, {"Authorization": f"Bearer {token}", "Content-Type": "application/json"}
+            )
+            assert conn.getresponse().status == 200
+            conn.close()
+        for _ in range(5):
+            conn = http.client.HTTPConnection("127.0.0.1", port, timeout=5)
+            conn.request("GET", "/metrics")
+            text = conn.getresponse().read().decode()
+            conn.close()
+            found = re.search(r'dancu_gateway_requests_total\{operation="verify",outcome="found"\} ([\d.]+)', text)
+            assert found is not None
+            assert float(found.group(1)) == 40.0
+    finally:
+        os.killpg(server.pid, signal.SIGTERM)
+        server.wait(20)

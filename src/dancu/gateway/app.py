@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import os
 import sqlite3
 import time
 import uuid
@@ -202,7 +203,15 @@ class TokenBucket:
 # ---- the gateway -------------------------------------------------------------------------------------------------
 
 
+MULTIPROCESS = bool(os.environ.get("PROMETHEUS_MULTIPROC_DIR"))
+#: In multi-process mode a gauge reports the most recent value written by a live worker.
+_GAUGE_MODE: dict[str, Any] = {"multiprocess_mode": "livemostrecent"} if MULTIPROCESS else {}
+
+
 class Metrics:
+    """Prometheus metrics. With several workers, set ``PROMETHEUS_MULTIPROC_DIR`` (an empty directory, cleared at
+    start) so that a scrape, whichever worker answers it, sums every worker's counters."""
+
     def __init__(self) -> None:
         self.registry = CollectorRegistry()
         self.requests = Counter(
@@ -214,17 +223,28 @@ class Metrics:
             buckets=(0.001, 0.0025, 0.005, 0.01, 0.02, 0.05, 0.1, 0.25, 1.0),
         )  # fmt: skip
         self.projection_offset = Gauge(
-            "dancu_projection_offset", "Last event-log sequence in the projection", registry=self.registry
-        )
+            "dancu_projection_offset", "Last event-log sequence in the projection", registry=self.registry,
+            **_GAUGE_MODE,
+        )  # fmt: skip
         self.projection_age = Gauge(
-            "dancu_projection_age_seconds", "Seconds since the projector last ran", registry=self.registry
-        )
+            "dancu_projection_age_seconds", "Seconds since the projector last ran", registry=self.registry,
+            **_GAUGE_MODE,
+        )  # fmt: skip
         self.projection_lag = Gauge(
             "dancu_projection_lag_events",
             "Events in the registry's log not yet in the projection, as of the projector's last run",
             registry=self.registry,
+            **_GAUGE_MODE,
         )
-        self.ledger_sequence = Gauge("dancu_ledger_sequence", "Last ledger sequence", registry=self.registry)
+
+    def exposition(self) -> bytes:
+        if not MULTIPROCESS:
+            return bytes(generate_latest(self.registry))
+        from prometheus_client import multiprocess
+
+        registry = CollectorRegistry()
+        multiprocess.MultiProcessCollector(registry)  # type: ignore[no-untyped-call]
+        return bytes(generate_latest(registry))
 
 
 class Gateway:
@@ -272,6 +292,10 @@ class Gateway:
         await asyncio.gather(*self._tasks, return_exceptions=True)
         self._flush_usage()
         await self.ledger.stop()
+        if MULTIPROCESS:
+            from prometheus_client import multiprocess
+
+            multiprocess.mark_process_dead(os.getpid())  # type: ignore[no-untyped-call]
 
     async def _refresh_loop(self) -> None:
         while True:
@@ -708,7 +732,7 @@ async def metrics(request: Request) -> Response:
         checked = projection.meta(gateway.db, "checked_at") or projection.meta(gateway.db, "updated_at")
         if checked:
             m.projection_age.set(time.time() - datetime.fromisoformat(checked).timestamp())
-    return Response(generate_latest(m.registry), media_type=CONTENT_TYPE_LATEST)
+    return Response(m.exposition(), media_type=CONTENT_TYPE_LATEST)
 
 
 async def jwks(request: Request) -> Response:
