@@ -324,6 +324,9 @@ def register_permanent_residence(
         address = household.address_line
     else:
         relationship = Relationship.HEAD
+        # Household numbers are per commune: lock the commune's row so that two registrations founding households
+        # in the same commune at the same time cannot draw the same serial (PostgreSQL; SQLite serialises writers).
+        list(Commune.objects.select_for_update().filter(pk=current.pk).values_list("pk", flat=True))
         household = Household.objects.create(
             number=_next_household_number(current),
             commune=current,
