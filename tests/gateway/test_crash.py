@@ -5,15 +5,19 @@ group is killed with SIGKILL mid-load. Every request that got a 200 must have it
 
 from __future__ import annotations
 
+import contextlib
 import http.client
 import json
 import os
+import re
 import signal
 import socket
+import sqlite3
 import subprocess
 import sys
 import threading
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -31,13 +35,16 @@ def _free_port() -> int:
         return int(probe.getsockname()[1])
 
 
-def test_kill_9_under_load_loses_no_acknowledged_request(gateway: Setup) -> None:
+@contextlib.contextmanager
+def running_gateway(gateway: Setup, **extra_env: str) -> Iterator[tuple[int, subprocess.Popen[bytes]]]:
+    """The gateway of ``gateway``'s files served by granian with two workers, in its own process group; yields its
+    port and process."""
     port = _free_port()
     config = gateway.config
     env = os.environ | {
         "DANCU_GATEWAY_PROJECTION": str(config.projection), "DANCU_LEDGER": str(config.ledger),
         "DANCU_GATEWAY_STATE": str(config.state), "DANCU_KEYS_DIR": str(config.keys_dir),
-        "DANCU_GATEWAY_ISSUER": "http://testserver", "DANCU_GATEWAY_WORKERS": "2",
+        "DANCU_GATEWAY_ISSUER": "http://testserver", "DANCU_GATEWAY_WORKERS": "2", **extra_env,
     }  # fmt: skip
     granian = Path(sys.executable).parent / "granian"
     server = subprocess.Popen(
@@ -45,30 +52,6 @@ def test_kill_9_under_load_loses_no_acknowledged_request(gateway: Setup) -> None
          "--workers", "2", "--log-level", "error", "dancu.gateway.app:app_factory"],
         env=env, start_new_session=True,
     )  # fmt: skip
-    token = gateway.token()  # same keys and issuer: valid for the server too
-    pin = gateway.people["living"].pin
-    body = json.dumps({"pin": pin, "purpose": "kyc-banking", "sex": "F"})
-    acknowledged: list[str] = []
-    stop = threading.Event()
-
-    def client() -> None:
-        conn = http.client.HTTPConnection("127.0.0.1", port, timeout=5)
-        while not stop.is_set():
-            try:
-                conn.request(
-                    "POST", "/v1/verify", body, {"Authorization": f"Bearer {token}", "Content-Type": "application/json"}
-                )
-                response = conn.getresponse()
-                data = response.read()
-            except (OSError, http.client.HTTPException):
-                conn.close()
-                conn = http.client.HTTPConnection("127.0.0.1", port, timeout=5)
-                time.sleep(0.01)
-                continue
-            if response.status == 200:
-                acknowledged.append(json.loads(data)["request_id"])
-        conn.close()
-
     try:
         deadline = time.monotonic() + 20
         while time.monotonic() < deadline:
@@ -77,70 +60,70 @@ def test_kill_9_under_load_loses_no_acknowledged_request(gateway: Setup) -> None
                     break
             except OSError:
                 time.sleep(0.1)
+        yield port, server
+    finally:
+        if server.poll() is None:
+            os.killpg(server.pid, signal.SIGKILL)
+        server.wait(20)
+
+
+def test_kill_9_under_load_loses_no_acknowledged_request(gateway: Setup) -> None:
+    token = gateway.token()  # same keys and issuer: valid for the server too
+    body = json.dumps({"pin": gateway.people["living"].pin, "purpose": "kyc-banking", "sex": "F"})
+    headers = {"Authorization": f"Bearer {token}", "Content-Type": "application/json"}
+    acknowledged: list[str] = []
+    stop = threading.Event()
+    with running_gateway(gateway) as (port, server):
+
+        def client() -> None:
+            conn = http.client.HTTPConnection("127.0.0.1", port, timeout=5)
+            while not stop.is_set():
+                try:
+                    conn.request("POST", "/v1/verify", body, headers)
+                    response = conn.getresponse()
+                    data = response.read()
+                except (OSError, http.client.HTTPException):
+                    conn.close()
+                    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=5)
+                    time.sleep(0.01)
+                    continue
+                if response.status == 200:
+                    acknowledged.append(json.loads(data)["request_id"])
+            conn.close()
+
         threads = [threading.Thread(target=client) for _ in range(8)]
         for thread in threads:
             thread.start()
-        while len(acknowledged) < 300 and time.monotonic() < deadline + 20:
+        deadline = time.monotonic() + 30
+        while len(acknowledged) < 300 and time.monotonic() < deadline:
             time.sleep(0.05)
         os.killpg(server.pid, signal.SIGKILL)  # mid-load, no chance to flush anything
         time.sleep(0.5)
         stop.set()
         for thread in threads:
             thread.join(10)
-    finally:
-        stop.set()
-        if server.poll() is None:
-            os.killpg(server.pid, signal.SIGKILL)
-        server.wait(10)
     assert len(acknowledged) >= 300
-    import sqlite3
-
-    with sqlite3.connect(config.ledger) as db:
+    with sqlite3.connect(gateway.config.ledger) as db:
         recorded = {row[0] for row in db.execute("SELECT request_id FROM entries")}
-    missing = [rid for rid in acknowledged if rid not in recorded]
-    assert missing == []
-    report = verify_ledger(config.ledger, Keyring(config.keys_dir).ledger_public_keys())
+    assert [rid for rid in acknowledged if rid not in recorded] == []
+    report = verify_ledger(gateway.config.ledger, Keyring(gateway.config.keys_dir).ledger_public_keys())
     assert report.ok, report.problem
 
 
 def test_metrics_sum_every_worker(gateway: Setup, tmp_path: Path) -> None:
     """With two workers and PROMETHEUS_MULTIPROC_DIR, every scrape counts every worker's requests."""
-    import re
-
-    port = _free_port()
-    config = gateway.config
     metrics_dir = tmp_path / "metrics"
     metrics_dir.mkdir()
-    env = os.environ | {
-        "DANCU_GATEWAY_PROJECTION": str(config.projection), "DANCU_LEDGER": str(config.ledger),
-        "DANCU_GATEWAY_STATE": str(config.state), "DANCU_KEYS_DIR": str(config.keys_dir),
-        "DANCU_GATEWAY_ISSUER": "http://testserver", "DANCU_GATEWAY_WORKERS": "2",
-        "PROMETHEUS_MULTIPROC_DIR": str(metrics_dir),
-    }  # fmt: skip
-    granian = Path(sys.executable).parent / "granian"
-    server = subprocess.Popen(
-        [str(granian), "--interface", "asgi", "--factory", "--host", "127.0.0.1", "--port", str(port),
-         "--workers", "2", "--log-level", "error", "dancu.gateway.app:app_factory"],
-        env=env, start_new_session=True,
-    )  # fmt: skip
-    try:
-        deadline = time.monotonic() + 20
-        while time.monotonic() < deadline:
-            try:
-                with socket.create_connection(("127.0.0.1", port), timeout=0.2):
-                    break
-            except OSError:
-                time.sleep(0.1)
-        token = gateway.token()
-        body = json.dumps({"pin": gateway.people["living"].pin, "purpose": "kyc-banking", "sex": "F"})
-        for _ in range(40):  # a new connection each time: the kernel spreads them over both workers
+    token = gateway.token()
+    body = json.dumps({"pin": gateway.people["living"].pin, "purpose": "kyc-banking", "sex": "F"})
+    headers = {"Authorization": f"Bearer {token}", "Content-Type": "application/json"}
+    with running_gateway(gateway, PROMETHEUS_MULTIPROC_DIR=str(metrics_dir)) as (port, _server):
+        for _ in range(40):  # a new connection each time, so that both workers take some
             conn = http.client.HTTPConnection("127.0.0.1", port, timeout=5)
-            conn.request(
-                "POST", "/v1/verify", body, {"Authorization": f"Bearer {token}", "Content-Type": "application/json"}
-            )
+            conn.request("POST", "/v1/verify", body, headers)
             assert conn.getresponse().status == 200
             conn.close()
-        for _ in range(5):
+        for _ in range(5):  # whichever worker answers the scrape
             conn = http.client.HTTPConnection("127.0.0.1", port, timeout=5)
             conn.request("GET", "/metrics")
             text = conn.getresponse().read().decode()
@@ -148,6 +131,3 @@ def test_metrics_sum_every_worker(gateway: Setup, tmp_path: Path) -> None:
             found = re.search(r'dancu_gateway_requests_total\{operation="verify",outcome="found"\} ([\d.]+)', text)
             assert found is not None
             assert float(found.group(1)) == 40.0
-    finally:
-        os.killpg(server.pid, signal.SIGTERM)
-        server.wait(20)
