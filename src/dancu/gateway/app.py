@@ -13,7 +13,6 @@ import contextlib
 import os
 import sqlite3
 import time
-import uuid
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -214,6 +213,8 @@ class Metrics:
 
     def __init__(self) -> None:
         self.registry = CollectorRegistry()
+        self._children: dict[tuple[str, str], Any] = {}
+        self._latency_children: dict[str, Any] = {}
         self.requests = Counter(
             "dancu_gateway_requests_total", "Calls by operation and outcome", ["operation", "outcome"],
             registry=self.registry,
@@ -236,6 +237,19 @@ class Metrics:
             registry=self.registry,
             **_GAUGE_MODE,
         )
+
+    def count(self, operation: str, outcome: str) -> None:
+        """Count one call (label children are looked up once: this runs on every request)."""
+        child = self._children.get((operation, outcome))
+        if child is None:
+            child = self._children[(operation, outcome)] = self.requests.labels(operation, outcome)
+        child.inc()
+
+    def observe(self, operation: str, seconds: float) -> None:
+        child = self._latency_children.get(operation)
+        if child is None:
+            child = self._latency_children[operation] = self.latency.labels(operation)
+        child.observe(seconds)
 
     def exposition(self) -> bytes:
         if not MULTIPROCESS:
@@ -336,7 +350,7 @@ class Gateway:
         self, claims: AccessClaims | None, purpose: str, operation: str, pin_h: bytes | None, fields: tuple[str, ...],
         outcome: str, request_id: str,
     ) -> None:  # fmt: skip
-        self.metrics.requests.labels(operation, outcome.split(":")[0]).inc()
+        self.metrics.count(operation, outcome.split(":")[0])
         entry = LedgerEntry(
             time=now_iso(), system=claims.client_id if claims else "", purpose=_clean(purpose), operation=operation,
             pin_hmac=pin_h.hex() if pin_h else "", fields=fields, outcome=outcome, request_id=request_id,
@@ -522,7 +536,7 @@ def _purpose_of(body: bytes) -> str:
 
 async def verify(request: Request) -> Response:
     gateway: Gateway = request.app.state.gateway
-    request_id = uuid.uuid4().hex
+    request_id = os.urandom(16).hex()
     started = time.perf_counter()
     claims: AccessClaims | None = None
     body = b""
@@ -542,7 +556,7 @@ async def verify(request: Request) -> Response:
         outcome = "found" if result.found else "not_found"
         await gateway.record(claims, payload.purpose, "verify", pin_h, fields, outcome, request_id)
         response = VerifyResponse(request_id, result.found, result.attributes, result.reasons, result.status)
-        gateway.metrics.latency.labels("verify").observe(time.perf_counter() - started)
+        gateway.metrics.observe("verify", time.perf_counter() - started)
         return _json(gateway, response)
     except RequestFailed as failure:
         await gateway.record(claims, _purpose_of(body), "verify", pin_h, fields, f"refused:{failure.code}", request_id)
@@ -551,7 +565,7 @@ async def verify(request: Request) -> Response:
 
 async def verify_batch(request: Request) -> Response:
     gateway: Gateway = request.app.state.gateway
-    request_id = uuid.uuid4().hex
+    request_id = os.urandom(16).hex()
     claims: AccessClaims | None = None
     body = b""
     try:
@@ -580,7 +594,7 @@ async def verify_batch(request: Request) -> Response:
             result = gateway.compare(item.pin, rows.get(pin_h), item, rule)
             results.append(BatchItemResult(index, result.found, result.attributes, result.reasons, result.status))
             items.append((pin_h.hex(), fields, "found" if result.found else "not_found"))
-        gateway.metrics.requests.labels("verify_batch", "ok").inc()
+        gateway.metrics.count("verify_batch", "ok")
         # One hashed entry for the call, listing each person concerned (indexed by HMAC(PIN) for the citizen).
         entry = LedgerEntry(
             time=now_iso(), system=claims.client_id, purpose=_clean(payload.purpose), operation="verify_batch",
@@ -598,7 +612,7 @@ async def verify_batch(request: Request) -> Response:
 
 async def lookup(request: Request) -> Response:
     gateway: Gateway = request.app.state.gateway
-    request_id = uuid.uuid4().hex
+    request_id = os.urandom(16).hex()
     claims: AccessClaims | None = None
     body = b""
     pin_h: bytes | None = None
@@ -660,7 +674,7 @@ async def lookup(request: Request) -> Response:
 
 async def token(request: Request) -> Response:
     gateway: Gateway = request.app.state.gateway
-    request_id = uuid.uuid4().hex
+    request_id = os.urandom(16).hex()
     client_id = ""
     try:
         declared = request.headers.get("content-length")
