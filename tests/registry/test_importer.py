@@ -95,3 +95,22 @@ def test_cli_exits_non_zero_with_one_line_and_writes_rejects(tmp_path: Path) -> 
     assert json.loads(rejects)["code"] == "field_missing"
     with pytest.raises(CommandError, match=r"^file_not_found"):
         call_command("import_people", str(tmp_path / "nope.jsonl"))
+
+
+def test_person_command(tmp_path: Path) -> None:
+    from io import StringIO
+
+    importer.import_people(write(tmp_path, LINES), actor="import")
+    out = StringIO()
+    call_command("person", "001095000003", stdout=out)
+    assert json.loads(out.getvalue())["father"]["pin"] == "001062000001"
+    out = StringIO()
+    call_command("person", "001030000004", "--as-of", "1999-01-01", stdout=out)
+    assert json.loads(out.getvalue())["record"]["status"] == "living"
+    out = StringIO()
+    call_command("person", "001030000004", "--history", stdout=out)
+    assert [e["type"] for e in json.loads(out.getvalue())][-1] == "residence.permanent.removed"
+    with pytest.raises(CommandError, match=r"^pin_malformed"):
+        call_command("person", "12")
+    with pytest.raises(CommandError, match=r"^person_not_found"):
+        call_command("person", "001090999999")
