@@ -10,6 +10,7 @@ Usage: .venv/bin/python bench/api_bench.py --var-dir /tmp/bench1m [--seconds 20]
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import random
 import re
@@ -71,11 +72,19 @@ def bench_person_by_pin(var_dir: Path, seconds: int, connections: int) -> None:
     ids = random.Random(1).sample(range(1, total + 1), 20_000)
     pins = list(Person.objects.filter(id__in=ids).values_list("pin", flat=True))
     cookie = session_cookie()
+    # Session authentication with Django's CSRF check on POST: a token in the cookie and the same in the header.
+    csrf = "benchcsrf0123456789abcdef0123456"
     with tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False) as script:
         script.write("pins = {" + ",".join(f'"{p}"' for p in pins) + "}\n")
-        script.write(f'wrk.headers["Cookie"] = "{cookie}"\n')
+        script.write('wrk.method = "POST"\n')
+        script.write(f'wrk.headers["Cookie"] = "{cookie}; csrftoken={csrf}"\n')
+        script.write(f'wrk.headers["X-CSRFToken"] = "{csrf}"\n')
+        script.write('wrk.headers["Content-Type"] = "application/json"\n')
         script.write(
-            'request = function()\n  return wrk.format("GET", "/api/v1/persons/" .. pins[math.random(#pins)])\nend\n'
+            "request = function()\n"
+            "  local body = '{\"pin\": \"' .. pins[math.random(#pins)] .. '\"}'\n"
+            '  return wrk.format("POST", "/api/v1/persons/lookup", nil, body)\n'
+            "end\n"
         )
     env = dict(os.environ, DANCU_VAR_DIR=str(var_dir))
     threads = os.environ.get("BENCH_THREADS", "1")  # blocking threads per granian worker
@@ -88,8 +97,11 @@ def bench_person_by_pin(var_dir: Path, seconds: int, connections: int) -> None:
         for _ in range(50):
             try:
                 request = urllib.request.Request(
-                    f"http://127.0.0.1:{PORT}/api/v1/persons/{pins[0]}", headers={"Cookie": cookie}
-                )
+                    f"http://127.0.0.1:{PORT}/api/v1/persons/lookup",
+                    data=json.dumps({"pin": pins[0]}).encode(),
+                    headers={"Cookie": f"{cookie}; csrftoken={csrf}", "X-CSRFToken": csrf,
+                             "Content-Type": "application/json"},
+                )  # fmt: skip
                 with urllib.request.urlopen(request, timeout=2) as response:
                     assert response.status == 200
                 break

@@ -48,30 +48,27 @@ def test_user_without_role_is_refused(client: Client) -> None:
 
 def test_search_by_pin_redirects_and_by_name_lists(official: Client) -> None:
     person = factories.person(full_name="Trịnh Công Sơn", birth_date=date(1989, 2, 28), residence=HANOI_BA_DINH)
-    response = official.get("/", {"pin": person.pin})
+    response = official.post("/", {"pin": person.pin})
     assert response.status_code == 302
-    assert response["Location"] == f"/persons/{person.pin}/"
-    page = official.get(
-        "/", {"name": "trinh cong", "birth_date": "1989-02-28", "commune": HANOI_BA_DINH}
-    ).content.decode()
-    assert person.pin in page
-    assert "Trịnh Công Sơn" in page
-    assert (
-        "12 chữ số" in official.get("/", {"pin": "12ab"}).content.decode()
-        or "12 digits" in official.get("/", {"pin": "12ab"}).content.decode()
-    )
+    assert response["Location"] == f"/persons/{person.pk}/"  # no PIN in the URL
+    page = official.post("/", {"name": "trinh cong", "birth_date": "1989-02-28", "commune": HANOI_BA_DINH})
+    text = page.content.decode()
+    assert person.pin in text
+    assert "Trịnh Công Sơn" in text
+    assert f"/persons/{person.pk}/" in text
+    assert "12 digits" in official.post("/", {"pin": "12ab"}).content.decode()
 
 
 def test_person_page_shows_household_residences_history_and_as_of(official: Client) -> None:
     head = factories.person(full_name="Phan Văn Khải", residence=HANOI_BA_DINH)
     services.record_death(pin=head.pin, death_date=date(2024, 5, 5), actor="t")
-    page = official.get(f"/persons/{head.pin}/").content.decode()
+    page = official.get(f"/persons/{head.pk}/").content.decode()
     for text in ("Phan Văn Khải", "Hộ gia đình", head.household.number, "Lịch sử cư trú", "death.recorded", "Đã mất"):
         assert text in page
-    as_of = official.get(f"/persons/{head.pin}/", {"as_of": "2020-01-01"}).content.decode()
+    as_of = official.get(f"/persons/{head.pk}/", {"as_of": "2020-01-01"}).content.decode()
     assert 'data-testid="as-of-record"' in as_of
     assert "Còn sống" in as_of
-    assert official.get("/persons/001090999999/").status_code == 404
+    assert official.get("/persons/999999999/").status_code == 404
     assert official.get(f"/households/{head.household.number}/").status_code == 200
 
 

@@ -39,7 +39,7 @@ def viewer() -> Client:
 
 def test_person_by_pin(viewer: Client) -> None:
     person = factories.person(residence=HANOI_BA_DINH, full_name="Đặng Văn Lâm")
-    response = viewer.get(f"/api/v1/persons/{person.pin}")
+    response = viewer.post("/api/v1/persons/lookup", {"pin": person.pin}, content_type="application/json")
     assert response.status_code == 200
     body = response.json()
     assert body["pin"] == person.pin
@@ -52,16 +52,21 @@ def test_person_by_pin(viewer: Client) -> None:
     ("pin", "status", "code"), [("123", 400, "pin_malformed"), ("001090999999", 404, "person_not_found")]
 )
 def test_person_by_pin_errors(viewer: Client, pin: str, status: int, code: str) -> None:
-    response = viewer.get(f"/api/v1/persons/{pin}")
+    response = viewer.post("/api/v1/persons/lookup", {"pin": pin}, content_type="application/json")
     assert response.status_code == status
     assert response.json()["code"] == code
     assert pin not in response.json()["message"]
 
 
 def test_unauthenticated_and_wrong_password_are_401() -> None:
-    assert Client().get("/api/v1/persons/001090000001").status_code == 401
+    assert (
+        Client().post("/api/v1/persons/lookup", {"pin": "001090000001"}, content_type="application/json").status_code
+        == 401
+    )
     token = base64.b64encode(b"nobody:wrong").decode()
-    response = Client(HTTP_AUTHORIZATION=f"Basic {token}").get("/api/v1/persons/001090000001")
+    response = Client(HTTP_AUTHORIZATION=f"Basic {token}").post(
+        "/api/v1/persons/lookup", {"pin": "001090000001"}, content_type="application/json"
+    )
     assert response.status_code == 401
     assert response.json()["code"] == "authentication_required"
 
@@ -71,11 +76,11 @@ def test_search_ignores_accents_and_case(viewer: Client) -> None:
         full_name="Đỗ Thị Ánh Tuyết", sex="F", birth_date=date(1988, 8, 8), residence=HANOI_BA_DINH
     )
     factories.person(full_name="Đỗ Thị Ánh Hồng", sex="F", birth_date=date(1987, 1, 1))
-    found = viewer.get("/api/v1/persons", {"name": "DO THI ANH", "birth_date": "1988-08-08"}).json()
+    found = search(viewer, {"name": "DO THI ANH", "birth_date": "1988-08-08"}).json()
     assert [p["pin"] for p in found] == [target.pin]
-    by_commune = viewer.get("/api/v1/persons", {"name": "đỗ thị", "commune": HANOI_BA_DINH}).json()
+    by_commune = search(viewer, {"name": "đỗ thị", "commune": HANOI_BA_DINH}).json()
     assert [p["pin"] for p in by_commune] == [target.pin]
-    assert viewer.get("/api/v1/persons", {"name": "x"}).status_code == 422
+    assert search(viewer, {"name": "x"}).status_code == 422
 
 
 def test_history_and_as_of(viewer: Client) -> None:
@@ -86,17 +91,17 @@ def test_history_and_as_of(viewer: Client) -> None:
         pin=person.pin, full_name="Nguyễn Văn Bảo", effective_date=date(2015, 1, 1), reason="r", actor="t"
     )
     services.record_death(pin=person.pin, death_date=date(2024, 1, 1), actor="t")
-    events = viewer.get(f"/api/v1/persons/{person.pin}/history").json()
+    events = read(viewer, "history", pin=person.pin).json()
     assert [e["type"] for e in events] == [
         "person.registered", "residence.permanent.registered", "name.changed", "death.recorded",
     ]  # fmt: skip
-    before_birth = viewer.get(f"/api/v1/persons/{person.pin}/as-of", {"date": "1980-01-01"}).json()
+    before_birth = read(viewer, "as-of", pin=person.pin, date="1980-01-01").json()
     assert before_birth["record"] is None
-    in_2010 = viewer.get(f"/api/v1/persons/{person.pin}/as-of", {"date": "2010-01-01"}).json()["record"]
+    in_2010 = read(viewer, "as-of", pin=person.pin, date="2010-01-01").json()["record"]
     assert in_2010["full_name"] == "Nguyễn Văn An"
     assert in_2010["status"] == "living"
     assert in_2010["permanent_residence"]["commune"] == HANOI_BA_DINH
-    in_2024 = viewer.get(f"/api/v1/persons/{person.pin}/as-of", {"date": "2024-06-01"}).json()["record"]
+    in_2024 = read(viewer, "as-of", pin=person.pin, date="2024-06-01").json()["record"]
     assert (in_2024["full_name"], in_2024["status"]) == ("Nguyễn Văn Bảo", "deceased")
 
 
@@ -127,6 +132,14 @@ def test_birth_through_the_api(officer: Client) -> None:
     assert event.actor == "official:u-civil_status_officer"
 
 
+def search(client: Client, body: dict[str, Any]) -> Any:
+    return client.post("/api/v1/persons/search", body, content_type="application/json")
+
+
+def read(client: Client, what: str, **body: Any) -> Any:
+    return client.post(f"/api/v1/persons/{what}", body, content_type="application/json")
+
+
 def _post(client: Client, url: str, body: dict[str, Any]) -> tuple[int, dict[str, Any]]:
     before = (Person.objects.count(), Event.objects.count())
     response = client.post(url, body, content_type="application/json")
@@ -151,15 +164,15 @@ def test_bad_writes_are_4xx_with_codes_and_write_nothing(officer: Client, viewer
         {"pin": "001090000777", "full_name": "A B", "sex": "M", "birth_date": "1990-01-01", "surprise": 1},
     )
     assert (status, body["code"]) == (422, "request_invalid")
-    status, body = _post(officer, f"/api/v1/persons/{person.pin}/death", {"death_date": "1980-01-01"})
+    status, body = _post(officer, "/api/v1/deaths", {"pin": person.pin, "death_date": "1980-01-01"})
     assert (status, body["code"]) == (400, "death_before_birth")
     status, body = _post(
         officer,
-        f"/api/v1/persons/{person.pin}/permanent-residence",
-        {"commune": "99999", "address_line": "x", "valid_from": "2010-01-01"},
+        "/api/v1/permanent-residences",
+        {"pin": person.pin, "commune": "99999", "address_line": "x", "valid_from": "2010-01-01"},
     )
     assert (status, body["code"]) == (400, "commune_unknown")
-    status, body = _post(viewer, f"/api/v1/persons/{person.pin}/death", {"death_date": "2020-01-01"})
+    status, body = _post(viewer, "/api/v1/deaths", {"pin": person.pin, "death_date": "2020-01-01"})
     assert (status, body["code"]) == (403, "permission_denied")
     status, body = _post(
         officer,
@@ -172,7 +185,8 @@ def test_bad_writes_are_4xx_with_codes_and_write_nothing(officer: Client, viewer
 
 def test_openapi_document_is_served() -> None:
     schema = Client().get("/api/openapi.json").json()
-    assert "/api/v1/persons/{pin}" in schema["paths"]
+    assert "/api/v1/persons/lookup" in schema["paths"]
+    assert not [path for path in schema["paths"] if "{pin}" in path]  # no PIN in any URL
     docs = Client().get("/api/docs")
     assert docs.status_code == 200
     assert "cdn." not in docs.content.decode()  # Swagger UI from our own static files

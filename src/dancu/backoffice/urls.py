@@ -8,6 +8,6 @@ urlpatterns = [
     path("", views.home, name="home"),
     path("login/", auth_views.LoginView.as_view(template_name="backoffice/login.html"), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
-    path("persons/<str:pin>/", views.person_detail, name="person"),
+    path("persons/<int:person_id>/", views.person_detail, name="person"),
     path("households/<str:number>/", views.household_detail, name="household"),
 ]

@@ -26,11 +26,15 @@ def _date(value: str) -> dt.date | None:
 @login_required
 @permission_required("registry.view_person", raise_exception=True)
 def home(request: HttpRequest) -> HttpResponse:
-    """Search: by PIN (goes straight to the record) or by name with date of birth and commune."""
-    pin = request.GET.get("pin", "").strip()
-    name = request.GET.get("name", "").strip()
-    birth_raw = request.GET.get("birth_date", "").strip()
-    commune = request.GET.get("commune", "").strip()
+    """Search: by PIN (goes straight to the record) or by name with date of birth and commune.
+
+    The forms are POSTed: a PIN or a name must not end up in a URL (access logs, proxies, browser history).
+    """
+    data = request.POST if request.method == "POST" else {}
+    pin = data.get("pin", "").strip()
+    name = data.get("name", "").strip()
+    birth_raw = data.get("birth_date", "").strip()
+    commune = data.get("commune", "").strip()
     error = ""
     results: list[Person] | None = None
     if pin:
@@ -39,8 +43,9 @@ def home(request: HttpRequest) -> HttpResponse:
         except DomainError as exc:
             error = exc.message
         else:
-            if Person.objects.filter(pin=pin).exists():
-                return redirect("backoffice:person", pin=pin)
+            found = Person.objects.filter(pin=pin).values_list("pk", flat=True).first()
+            if found is not None:
+                return redirect("backoffice:person", person_id=found)
             error = "Không tìm thấy người có số định danh này. / No person with this ID number."
     elif name or birth_raw or commune:
         birth_date = _date(birth_raw)
@@ -66,12 +71,11 @@ def home(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @permission_required("registry.view_person", raise_exception=True)
-def person_detail(request: HttpRequest, pin: str) -> HttpResponse:
-    try:
-        parse_pin(pin)
-        person = presenters.load_person(pin)
-    except (DomainError, Person.DoesNotExist):
-        raise Http404("No such person") from None
+def person_detail(request: HttpRequest, person_id: int) -> HttpResponse:
+    pin = Person.objects.filter(pk=person_id).values_list("pin", flat=True).first()
+    if pin is None:
+        raise Http404("No such person")
+    person = presenters.load_person(pin)
     record = presenters.person_dict(person)
     events = history.person_events(pin)
     as_of_raw = request.GET.get("as_of", "").strip()

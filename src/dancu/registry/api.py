@@ -229,6 +229,7 @@ class PersonIn(Strict):
 
 
 class PermanentResidenceIn(Strict):
+    pin: str
     commune: str
     address_line: str = Field(max_length=200)
     valid_from: dt.date
@@ -239,12 +240,14 @@ class PermanentResidenceIn(Strict):
 
 
 class RemovalIn(Strict):
+    pin: str
     valid_to: dt.date
     reason: str = Field(max_length=40, examples=["deceased", "moved"])
     source: str = Field("", max_length=200)
 
 
 class TemporaryResidenceIn(Strict):
+    pin: str
     commune: str
     address_line: str = Field(max_length=200)
     valid_from: dt.date
@@ -260,6 +263,7 @@ class MarriageIn(Strict):
 
 
 class NameChangeIn(Strict):
+    pin: str
     full_name: str = Field(max_length=100)
     effective_date: dt.date
     reason: str = Field(max_length=200)
@@ -267,6 +271,7 @@ class NameChangeIn(Strict):
 
 
 class DeathIn(Strict):
+    pin: str
     death_date: dt.date
     place_text: str = Field("", max_length=200)
     source: str = Field("", max_length=200)
@@ -283,52 +288,61 @@ def _person(pin: str) -> Person:
         raise NotFound("person_not_found", "No person with this personal ID number.", field="pin") from None
 
 
-# ---- reads -----------------------------------------------------------------------------------------------------
+# ---- reads ---------------------------------------------------------------------------------------------------
+# Personal identifiers travel in request bodies, never in URLs (which end up in access logs, proxies and browser
+# history): reads that take a PIN or a name are POSTs, like the gateway's.
 
 
-@router.get("/persons/{pin}", response={200: PersonOut, **ERRORS}, summary="A person's current record by PIN")
-def get_person(request: HttpRequest, pin: str) -> Any:
+class PinIn(Strict):
+    pin: str = Field(examples=["001090012345"])
+
+
+class AsOfIn(PinIn):
+    date: dt.date
+
+
+class SearchIn(Strict):
+    name: str = Field(min_length=2, max_length=100, description="Start of the full name; any case and accents.")
+    birth_date: dt.date | None = None
+    commune: str = Field("", max_length=5, description="Five-digit code of the current commune of residence.")
+    limit: int = Field(50, ge=1, le=100)
+
+
+@router.post("/persons/lookup", response={200: PersonOut, **ERRORS}, summary="A person's current record by PIN")
+def get_person(request: HttpRequest, body: PinIn) -> Any:
     _require(request, "registry.view_person")
-    parse_pin(pin)
-    record = presenters.person_record(pin)
+    parse_pin(body.pin)
+    record = presenters.person_record(body.pin)
     if record is None:
         raise NotFound("person_not_found", "No person with this personal ID number.", field="pin")
     return record
 
 
-@router.get("/persons", response={200: list[PersonSummary], **ERRORS}, summary="Find people by name")
-def find_people(
-    request: HttpRequest,
-    name: Annotated[
-        str, Field(min_length=2, max_length=100, description="Start of the full name; any case and accents.")
-    ],
-    birth_date: dt.date | None = None,
-    commune: Annotated[str, Field(max_length=5, description="Five-digit code of the current commune.")] = "",
-    limit: Annotated[int, Field(ge=1, le=100)] = 50,
-) -> Any:
+@router.post("/persons/search", response={200: list[PersonSummary], **ERRORS}, summary="Find people by name")
+def find_people(request: HttpRequest, body: SearchIn) -> Any:
     _require(request, "registry.view_person")
-    found = presenters.search_people(name=name, birth_date=birth_date, commune=commune, limit=limit)
+    found = presenters.search_people(name=body.name, birth_date=body.birth_date, commune=body.commune, limit=body.limit)
     return [presenters.person_summary(p) for p in found]
 
 
-@router.get("/persons/{pin}/residences", response={200: ResidencesOut, **ERRORS}, summary="Residence history")
-def get_residences(request: HttpRequest, pin: str) -> Any:
+@router.post("/persons/residences", response={200: ResidencesOut, **ERRORS}, summary="Residence history")
+def get_residences(request: HttpRequest, body: PinIn) -> Any:
     _require(request, "registry.view_person")
-    return presenters.residences_dict(_person(pin))
+    return presenters.residences_dict(_person(body.pin))
 
 
-@router.get("/persons/{pin}/history", response={200: list[EventOut], **ERRORS}, summary="A person's full event history")
-def get_history(request: HttpRequest, pin: str) -> Any:
+@router.post("/persons/history", response={200: list[EventOut], **ERRORS}, summary="A person's full event history")
+def get_history(request: HttpRequest, body: PinIn) -> Any:
     _require(request, "registry.view_person")
-    _person(pin)
-    return [presenters.event_dict(e) for e in history.person_events(pin)]
+    _person(body.pin)
+    return [presenters.event_dict(e) for e in history.person_events(body.pin)]
 
 
-@router.get("/persons/{pin}/as-of", response={200: AsOfOut, **ERRORS}, summary="The record as it stood on a date")
-def get_as_of(request: HttpRequest, pin: str, date: dt.date) -> Any:
+@router.post("/persons/as-of", response={200: AsOfOut, **ERRORS}, summary="The record as it stood on a date")
+def get_as_of(request: HttpRequest, body: AsOfIn) -> Any:
     _require(request, "registry.view_person")
-    _person(pin)
-    return {"as_of": date.isoformat(), "record": history.record_as_of(pin, date)}
+    _person(body.pin)
+    return {"as_of": body.date.isoformat(), "record": history.record_as_of(body.pin, body.date)}
 
 
 @router.get("/households/{number}", response={200: HouseholdOut, **ERRORS}, summary="A household and its members")
@@ -351,10 +365,10 @@ def list_events(
     return {"events": events, "next_after": events[-1]["sequence"] if events else after}
 
 
-@router.get("/pins/{pin}", response={200: ParsedPINOut, **ERRORS}, summary="What a PIN's digits say")
-def parse(request: HttpRequest, pin: str) -> Any:
+@router.post("/pins/parse", response={200: ParsedPINOut, **ERRORS}, summary="What a PIN's digits say")
+def parse(request: HttpRequest, body: PinIn) -> Any:
     _require(request, "registry.view_person")
-    parsed = parse_pin(pin)
+    parsed = parse_pin(body.pin)
     return {k: getattr(parsed, k) for k in ParsedPINOut.model_fields}
 
 
@@ -364,8 +378,7 @@ def parse(request: HttpRequest, pin: str) -> Any:
 @router.post("/births", response={201: PersonOut, **ERRORS}, summary="Register a birth and issue the PIN")
 def post_birth(request: HttpRequest, body: BirthIn) -> Any:
     actor = _require(request, "registry.add_person")
-    data = body.model_dump()
-    person = services.register_birth(**data, actor=actor)
+    person = services.register_birth(**body.model_dump(), actor=actor)
     return Status(201, presenters.person_dict(_person(person.pin)))
 
 
@@ -376,35 +389,27 @@ def post_person(request: HttpRequest, body: PersonIn) -> Any:
     return Status(201, presenters.person_dict(_person(person.pin)))
 
 
-@router.post(
-    "/persons/{pin}/permanent-residence", response={201: PersonOut, **ERRORS}, summary="Register permanent residence"
-)
-def post_permanent_residence(request: HttpRequest, pin: str, body: PermanentResidenceIn) -> Any:
+@router.post("/permanent-residences", response={201: PersonOut, **ERRORS}, summary="Register permanent residence")
+def post_permanent_residence(request: HttpRequest, body: PermanentResidenceIn) -> Any:
     actor = _require(request, "registry.change_person")
-    services.register_permanent_residence(pin=pin, **body.model_dump(), actor=actor)
-    return Status(201, presenters.person_dict(_person(pin)))
+    services.register_permanent_residence(**body.model_dump(), actor=actor)
+    return Status(201, presenters.person_dict(_person(body.pin)))
 
 
 @router.post(
-    "/persons/{pin}/permanent-residence/removal",
-    response={200: PersonOut, **ERRORS},
-    summary="Remove the permanent residence",
+    "/permanent-residences/removal", response={200: PersonOut, **ERRORS}, summary="Remove the permanent residence"
 )
-def post_removal(request: HttpRequest, pin: str, body: RemovalIn) -> Any:
+def post_removal(request: HttpRequest, body: RemovalIn) -> Any:
     actor = _require(request, "registry.change_person")
-    services.remove_permanent_residence(pin=pin, **body.model_dump(), actor=actor)
-    return presenters.person_dict(_person(pin))
+    services.remove_permanent_residence(**body.model_dump(), actor=actor)
+    return presenters.person_dict(_person(body.pin))
 
 
-@router.post(
-    "/persons/{pin}/temporary-residences",
-    response={201: ResidencesOut, **ERRORS},
-    summary="Register temporary residence",
-)
-def post_temporary(request: HttpRequest, pin: str, body: TemporaryResidenceIn) -> Any:
+@router.post("/temporary-residences", response={201: ResidencesOut, **ERRORS}, summary="Register temporary residence")
+def post_temporary(request: HttpRequest, body: TemporaryResidenceIn) -> Any:
     actor = _require(request, "registry.change_person")
-    services.register_temporary_residence(pin=pin, **body.model_dump(), actor=actor)
-    return Status(201, presenters.residences_dict(_person(pin)))
+    services.register_temporary_residence(**body.model_dump(), actor=actor)
+    return Status(201, presenters.residences_dict(_person(body.pin)))
 
 
 @router.post("/marriages", response={201: list[PersonRef], **ERRORS}, summary="Register a marriage")
@@ -414,15 +419,15 @@ def post_marriage(request: HttpRequest, body: MarriageIn) -> Any:
     return Status(201, [presenters.person_ref(_person(body.pin_a)), presenters.person_ref(_person(body.pin_b))])
 
 
-@router.post("/persons/{pin}/name-change", response={200: PersonOut, **ERRORS}, summary="Change a name")
-def post_name_change(request: HttpRequest, pin: str, body: NameChangeIn) -> Any:
+@router.post("/name-changes", response={200: PersonOut, **ERRORS}, summary="Change a name")
+def post_name_change(request: HttpRequest, body: NameChangeIn) -> Any:
     actor = _require(request, "registry.change_person")
-    services.change_name(pin=pin, **body.model_dump(), actor=actor)
-    return presenters.person_dict(_person(pin))
+    services.change_name(**body.model_dump(), actor=actor)
+    return presenters.person_dict(_person(body.pin))
 
 
-@router.post("/persons/{pin}/death", response={200: PersonOut, **ERRORS}, summary="Record a death")
-def post_death(request: HttpRequest, pin: str, body: DeathIn) -> Any:
+@router.post("/deaths", response={200: PersonOut, **ERRORS}, summary="Record a death")
+def post_death(request: HttpRequest, body: DeathIn) -> Any:
     actor = _require(request, "registry.change_person")
-    services.record_death(pin=pin, **body.model_dump(), actor=actor)
-    return presenters.person_dict(_person(pin))
+    services.record_death(**body.model_dump(), actor=actor)
+    return presenters.person_dict(_person(body.pin))

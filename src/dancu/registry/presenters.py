@@ -31,7 +31,12 @@ def commune_dict(commune: Commune | None) -> dict[str, Any] | None:
 def person_ref(person: Person | None) -> dict[str, Any] | None:
     if person is None:
         return None
-    return {"pin": person.pin, "full_name": person.full_name, "birth_date": person.birth_date.isoformat()}
+    return {
+        "id": person.pk,  # for links in the back office: URLs carry this surrogate key, never a PIN
+        "pin": person.pin,
+        "full_name": person.full_name,
+        "birth_date": person.birth_date.isoformat(),
+    }
 
 
 def load_person(pin: str) -> Person:
@@ -96,7 +101,8 @@ SELECT p.pin, p.full_name, p.family_name, p.middle_name, p.given_name, p.sex, p.
        p.version, p.updated_at,
        {_COMMUNE_COLUMNS.format(a="bc", p="bp")},
        {_COMMUNE_COLUMNS.format(a="oc", p="op")},
-       f.pin, f.full_name, f.birth_date, m.pin, m.full_name, m.birth_date, s.pin, s.full_name, s.birth_date,
+       f.id, f.pin, f.full_name, f.birth_date, m.id, m.pin, m.full_name, m.birth_date,
+       s.id, s.pin, s.full_name, s.birth_date,
        h.number, h.address_line, {_COMMUNE_COLUMNS.format(a="hc", p="hp")},
        r.address_line, r.valid_from, r.valid_to, r.end_reason, rh.number, {_COMMUNE_COLUMNS.format(a="rc", p="rp")}
 FROM registry_person p
@@ -152,8 +158,10 @@ def person_record(pin: str) -> dict[str, Any] | None:
         return {"code": code, "name": name, "province_code": province_code, "province_name": province_name, "era": era}
 
     def ref() -> dict[str, Any] | None:
-        ref_pin, ref_name, ref_born = next(it), next(it), next(it)
-        return None if ref_pin is None else {"pin": ref_pin, "full_name": ref_name, "birth_date": _iso(ref_born)}
+        ref_id, ref_pin, ref_name, ref_born = next(it), next(it), next(it), next(it)
+        if ref_pin is None:
+            return None
+        return {"id": ref_id, "pin": ref_pin, "full_name": ref_name, "birth_date": _iso(ref_born)}
 
     birth_place, origin = commune(), commune()
     father, mother, spouse = ref(), ref(), ref()

@@ -37,11 +37,14 @@ class Command(BaseCommand):
         lines.append("")
         lines.append(f"People: {Person.objects.count():,}. Try:")
         if sample:
-            lines.append(f"  a person by PIN   {url}/persons/{sample.pin}/")
+            lines.append(f"  a person's page   {url}/persons/{sample.pk}/   (or search {sample.pin} on the home page)")
             password = known.get("tracuu", "PASSWORD")
-            lines.append(f"  the API           curl -u tracuu:{password} {url}/api/v1/persons/{sample.pin}")
+            lines.append(
+                f"  the API           curl -u tracuu:{password} -H 'Content-Type: application/json' "
+                f'{url}/api/v1/persons/lookup -d \'{{"pin": "{sample.pin}"}}\''
+            )
         if deceased:
-            lines.append(f"  a deceased person {url}/persons/{deceased.pin}/")
+            lines.append(f"  a deceased person {url}/persons/{deceased.pk}/")
         lines.append("  search by name without accents, e.g. 'nguyen van' with a date of birth.")
         gateway = options["gateway"].rstrip("/")
         lines += [
