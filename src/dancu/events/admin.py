@@ -12,7 +12,7 @@ class EventAdmin(ReadOnlyAdmin):
 
     list_display = ("sequence", "type", "pin", "effective_date", "recorded_at", "actor", "source")
     list_filter = ("type",)
-    search_fields = ("=pin", "=source")
+    search_fields = ("=source",)  # by dossier or job; not by PIN, which would land in the URL
     show_full_result_count = False
 
 

@@ -25,7 +25,7 @@ class ReadOnlyAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
 class PersonAdmin(ReadOnlyAdmin):
     list_display = ("pin", "full_name", "sex", "birth_date", "status")
     list_filter = ("status", "sex")
-    search_fields = ("=pin",)
+    # No search box: it would put PINs in the URL's query string. Officials find people in the back office.
     show_full_result_count = False
     raw_id_fields = ("father", "mother", "spouse", "household", "birth_commune", "origin_commune")
 
