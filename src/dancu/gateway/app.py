@@ -37,7 +37,7 @@ from dancu.gateway.auth import AccessClaims, AuthError, TokenService
 from dancu.gateway.config import GatewayConfig
 from dancu.gateway.fields import CONSENT_FIELDS, LOOKUP_FIELDS
 from dancu.gateway.ledger import AsyncLedger, Ledger, LedgerEntry, now_iso
-from dancu.gateway.state import SharedState
+from dancu.gateway.state import SharedState, quota_day, seconds_to_quota_midnight
 
 VN = ZoneInfo("Asia/Ho_Chi_Minh")
 
@@ -388,19 +388,13 @@ class Gateway:
             raise RequestFailed(
                 429, "rate_limited", "Too many requests for this system and purpose.", retry_after=max(1, int(wait + 1))
             )
-        day = time.strftime("%Y-%m-%d", time.gmtime(time.time() + 7 * 3600))  # the quota day is Vietnam's day
-        usage_key = (claims.client_id, purpose, day)
+        usage_key = (claims.client_id, purpose, quota_day())
         used = self.usage_total.get(usage_key, 0) + self.usage_local.get(usage_key, 0)
         if used + weight > rule.daily_quota:
             raise RequestFailed(429, "daily_quota_exceeded", "The daily quota for this purpose is used up.",
-                                retry_after=self._seconds_to_midnight())  # fmt: skip
+                                retry_after=seconds_to_quota_midnight())  # fmt: skip
         self.usage_local[usage_key] = self.usage_local.get(usage_key, 0) + weight
         return claims, rule
-
-    @staticmethod
-    def _seconds_to_midnight() -> int:
-        now = time.time() + 7 * 3600
-        return int(86400 - now % 86400) + 1
 
     def person(self, pin_h: bytes) -> tuple[Any, ...] | None:
         return self.db.execute(  # type: ignore[no-any-return]

@@ -15,6 +15,21 @@ CREATE TABLE IF NOT EXISTS usage (client_id TEXT NOT NULL, purpose TEXT NOT NULL
 """
 
 
+#: Quotas count per calendar day in Vietnam (UTC+7, no daylight saving).
+_VN_OFFSET = 7 * 3600
+
+
+def quota_day(now: float | None = None) -> str:
+    """Today's date in Vietnam, the day a daily quota counts in."""
+    return time.strftime("%Y-%m-%d", time.gmtime((time.time() if now is None else now) + _VN_OFFSET))
+
+
+def seconds_to_quota_midnight(now: float | None = None) -> int:
+    """Seconds until the quota day ends (for Retry-After)."""
+    local = (time.time() if now is None else now) + _VN_OFFSET
+    return int(86400 - local % 86400) + 1
+
+
 class SharedState:
     def __init__(self, path: Path) -> None:
         path.parent.mkdir(parents=True, exist_ok=True)
@@ -23,6 +38,7 @@ class SharedState:
         self.db.execute("PRAGMA busy_timeout = 10000")
         self.db.executescript(SCHEMA)
         self.lock = threading.Lock()
+        self._purged_at = 0.0
 
     def use_jti(self, client_id: str, jti: str, expires: int) -> bool:
         """Record a client assertion's id; False if it was used before (a replay), across all workers."""
@@ -31,12 +47,15 @@ class SharedState:
                 self.db.execute("INSERT INTO used_jti VALUES (?, ?, ?)", (client_id, jti, expires))
             except sqlite3.IntegrityError:
                 return False
-            if int(time.time()) % 60 == 0:
-                self.db.execute("DELETE FROM used_jti WHERE expires < ?", (int(time.time()) - 60,))
+            now = time.time()
+            if now - self._purged_at >= 60:  # expired ids can never be replayed: forget them once a minute
+                self._purged_at = now
+                self.db.execute("DELETE FROM used_jti WHERE expires < ?", (int(now) - 60,))
             return True
 
     def add_usage(self, counts: dict[tuple[str, str, str], int]) -> dict[tuple[str, str, str], int]:
-        """Add this worker's counts and return the totals of all workers for the same keys."""
+        """Add this worker's counts and return the totals of all workers for today's quota day (and the days of
+        the counts given)."""
         with self.lock:
             self.db.execute("BEGIN IMMEDIATE")
             try:
@@ -49,6 +68,9 @@ class SharedState:
             except BaseException:
                 self.db.execute("ROLLBACK")
                 raise
-            day = time.strftime("%Y-%m-%d", time.gmtime())
-            rows = self.db.execute("SELECT client_id, purpose, day, count FROM usage WHERE day = ?", (day,))
+            days = sorted({quota_day()} | {key[2] for key in counts})
+            rows = self.db.execute(
+                f"SELECT client_id, purpose, day, count FROM usage WHERE day IN ({','.join('?' * len(days))})",
+                days,
+            )
             return {(c, p, d): n for c, p, d, n in rows}
