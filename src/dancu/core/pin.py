@@ -12,7 +12,6 @@ from __future__ import annotations
 import random
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import date
 
 from dancu.core.errors import DomainError
 
@@ -198,7 +197,3 @@ def generate_pin(
         if not exists(candidate):
             return candidate
     raise DomainError("pin_space_exhausted", "Could not draw an unused personal ID number for this prefix.", status=409)
-
-
-def birth_year_of(value: date | int) -> int:
-    return value if isinstance(value, int) else value.year

@@ -35,7 +35,7 @@ from dancu.core.pin import parse_pin
 from dancu.gateway import projection
 from dancu.gateway.auth import AccessClaims, AuthError, TokenService
 from dancu.gateway.config import GatewayConfig
-from dancu.gateway.fields import CONSENT_FIELDS, LOOKUP_FIELDS
+from dancu.gateway.fields import CONSENT_FIELDS, LOOKUP_FIELDS, VERIFY_ATTRIBUTES
 from dancu.gateway.ledger import AsyncLedger, Ledger, LedgerEntry, now_iso
 from dancu.gateway.state import SharedState, quota_day, seconds_to_quota_midnight
 
@@ -44,26 +44,24 @@ VN = ZoneInfo("Asia/Ho_Chi_Minh")
 # ---- request and response schemas (strict: unknown fields are refused) -------------------------------------------
 
 
-class VerifyRequest(msgspec.Struct, forbid_unknown_fields=True):
-    """Check what the caller already holds against the registry: each attribute answers match / no_match."""
+class VerifyRequestItem(msgspec.Struct, forbid_unknown_fields=True):
+    """One person to check: what the caller already holds, compared attribute by attribute."""
 
     pin: str
-    purpose: str
     full_name: str | None = None
     birth_date: str | None = None
     sex: Literal["M", "F"] | None = None
+
+
+class VerifyRequest(VerifyRequestItem, kw_only=True):
+    """Check what the caller already holds against the registry: each attribute answers match / no_match."""
+
+    purpose: str
 
 
 class BatchRequest(msgspec.Struct, forbid_unknown_fields=True):
     purpose: str
     items: list[VerifyRequestItem]
-
-
-class VerifyRequestItem(msgspec.Struct, forbid_unknown_fields=True):
-    pin: str
-    full_name: str | None = None
-    birth_date: str | None = None
-    sex: Literal["M", "F"] | None = None
 
 
 class LookupRequest(msgspec.Struct, forbid_unknown_fields=True):
@@ -89,12 +87,8 @@ class VerifyResult(msgspec.Struct, omit_defaults=True):
     status: Literal["living", "deceased"] | None = None
 
 
-class VerifyResponse(msgspec.Struct, omit_defaults=True):
+class VerifyResponse(VerifyResult, kw_only=True):
     request_id: str
-    found: bool
-    attributes: Attributes
-    reasons: list[str]
-    status: Literal["living", "deceased"] | None = None
 
 
 class BatchItemResult(msgspec.Struct, omit_defaults=True):
@@ -415,9 +409,7 @@ class Gateway:
                 found[row[0]] = row[1:]
         return found
 
-    def compare(
-        self, pin: str, row: tuple[Any, ...] | None, item: VerifyRequestItem | VerifyRequest, rule: GrantRule
-    ) -> VerifyResult:
+    def compare(self, pin: str, row: tuple[Any, ...] | None, item: VerifyRequestItem, rule: GrantRule) -> VerifyResult:
         keys = self.keys
         reasons: list[str] = []
         if row is None:
@@ -465,7 +457,12 @@ def _clean(text: str, limit: int = 40) -> str:
     return text[:limit].encode("utf-8", "replace").decode("utf-8")
 
 
-def _check_item(item: VerifyRequestItem | VerifyRequest) -> None:
+def _provided(item: VerifyRequestItem) -> tuple[str, ...]:
+    """The attributes the caller sent (recorded in the ledger as the fields of the call)."""
+    return tuple(name for name in VERIFY_ATTRIBUTES if getattr(item, name) is not None)
+
+
+def _check_item(item: VerifyRequestItem) -> None:
     """Validate the shape of one item (4xx codes); raises DomainError."""
     parse_pin(item.pin)
     if item.full_name is not None and not 0 < len(item.full_name) <= 100:
@@ -539,7 +536,7 @@ async def verify(request: Request) -> Response:
     try:
         body = await _body(request, gateway.config.max_body)
         payload = _decode(gateway, VerifyRequest, body)
-        fields = tuple(f for f in ("full_name", "birth_date", "sex") if getattr(payload, f) is not None)
+        fields = _provided(payload)
         try:
             _check_item(payload)
         except DomainError as error:
@@ -549,7 +546,10 @@ async def verify(request: Request) -> Response:
         result = gateway.compare(payload.pin, gateway.person(pin_h), payload, rule)
         outcome = "found" if result.found else "not_found"
         await gateway.record(claims, payload.purpose, "verify", pin_h, fields, outcome, request_id)
-        response = VerifyResponse(request_id, result.found, result.attributes, result.reasons, result.status)
+        response = VerifyResponse(
+            found=result.found, attributes=result.attributes, reasons=result.reasons, status=result.status,
+            request_id=request_id,
+        )  # fmt: skip
         gateway.metrics.observe("verify", time.perf_counter() - started)
         return _json(gateway, response)
     except RequestFailed as failure:
@@ -572,7 +572,7 @@ async def verify_batch(request: Request) -> Response:
         items: list[tuple[str, tuple[str, ...], str]] = []
         checked: list[tuple[int, VerifyRequestItem, bytes | None, tuple[str, ...], str]] = []
         for index, item in enumerate(payload.items):
-            fields = tuple(f for f in ("full_name", "birth_date", "sex") if getattr(item, f) is not None)
+            fields = _provided(item)
             try:
                 _check_item(item)
             except DomainError as error:
