@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import sqlite3
 import time
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
@@ -55,6 +56,13 @@ def keyring() -> Keyring:
     return Keyring(Path(settings.DANCU_KEYS_DIR))
 
 
+def _mark(db: sqlite3.Connection, offset: int | None) -> None:
+    """Within a write: the new offset (if it moves) and the time of the write."""
+    if offset is not None:
+        db.execute("INSERT OR REPLACE INTO meta VALUES ('offset', ?)", (str(offset),))
+    db.execute("INSERT OR REPLACE INTO meta VALUES ('updated_at', ?)", (datetime.now(UTC).isoformat(),))
+
+
 class Projector:
     def __init__(self, path: Path | None = None, keys: Keyring | None = None) -> None:
         self.path = path or projection_path()
@@ -70,17 +78,10 @@ class Projector:
         return projection_rows(self.keys, records)
 
     def _write(self, rows: list[tuple[Any, ...]], offset: int | None) -> None:
-        db = self.db
-        db.execute("BEGIN IMMEDIATE")
-        try:
+        """Rows and the new offset in one transaction: a crash never leaves the offset ahead of the rows."""
+        with projection.transaction(self.db) as db:
             db.executemany("INSERT OR REPLACE INTO persons VALUES (?,?,?,?,?,?,?,?,?,?,?)", rows)
-            if offset is not None:
-                db.execute("INSERT OR REPLACE INTO meta VALUES ('offset', ?)", (str(offset),))
-            db.execute("INSERT OR REPLACE INTO meta VALUES ('updated_at', ?)", (datetime.now(UTC).isoformat(),))
-            db.execute("COMMIT")
-        except BaseException:
-            db.execute("ROLLBACK")
-            raise
+            _mark(db, offset)
 
     def offset(self) -> int:
         return int(projection.meta(self.db, "offset", "0"))
@@ -120,20 +121,13 @@ class Projector:
         if workers is None:
             workers = (os.cpu_count() or 1) if Person.objects.count() > 50_000 else 1
         for rows in compute_in_pool(self.keys, pages(), workers=workers):
-            db.execute("BEGIN")
-            db.executemany("INSERT INTO persons_load VALUES (?,?,?,?,?,?,?,?,?,?,?)", rows)
-            db.execute("COMMIT")
+            with projection.transaction(db):
+                db.executemany("INSERT INTO persons_load VALUES (?,?,?,?,?,?,?,?,?,?,?)", rows)
             people += len(rows)
-        db.execute("BEGIN IMMEDIATE")
-        try:
+        with projection.transaction(db):
             db.execute("DELETE FROM persons")
             db.execute("INSERT INTO persons SELECT * FROM persons_load ORDER BY pin_h")
-            db.execute("INSERT OR REPLACE INTO meta VALUES ('offset', ?)", (str(start_sequence),))
-            db.execute("INSERT OR REPLACE INTO meta VALUES ('updated_at', ?)", (datetime.now(UTC).isoformat(),))
-            db.execute("COMMIT")
-        except BaseException:
-            db.execute("ROLLBACK")
-            raise
+            _mark(db, start_sequence)
         db.execute("DROP TABLE persons_load")
         report = self.catch_up()
         self.export_config()
@@ -187,9 +181,7 @@ class Projector:
         version = hashlib.sha256(fingerprint).hexdigest()[:16]
         if projection.meta(self.db, "config_version") == version:
             return
-        db = self.db
-        db.execute("BEGIN IMMEDIATE")
-        try:
+        with projection.transaction(self.db) as db:
             for table in ("systems", "purposes", "grants", "consents"):
                 db.execute(f"DELETE FROM {table}")
             db.executemany("INSERT INTO systems VALUES (?,?,?,?,?,?)", systems)
@@ -197,10 +189,6 @@ class Projector:
             db.executemany("INSERT INTO grants VALUES (?,?,?,?,?,?,?)", grants)
             db.executemany("INSERT INTO consents VALUES (?,?,?)", consents)
             db.execute("INSERT OR REPLACE INTO meta VALUES ('config_version', ?)", (version,))
-            db.execute("COMMIT")
-        except BaseException:
-            db.execute("ROLLBACK")
-            raise
 
     def lag(self) -> int:
         return max(0, last_sequence() - self.offset())

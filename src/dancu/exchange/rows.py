@@ -13,9 +13,7 @@ import orjson
 
 from dancu.core.crypto import Keyring
 from dancu.core.names import fold_name, normalize_name
-
-#: The 54 ethnic groups' names, by code (a copy of dancu.registry.choices.ETHNIC_GROUPS without importing Django).
-_ETHNIC: dict[int, str] = {}
+from dancu.registry.choices import ETHNIC_GROUPS  # plain data; importing it needs no Django settings
 
 
 def _text(value: Any) -> str | None:
@@ -51,7 +49,7 @@ def projection_rows(keys: Keyring, records: Iterable[Sequence[Any]]) -> list[tup
             "place_of_origin": (
                 {"code": origin_code, "name": origin_name, "province": origin_province} if origin_code else None
             ),
-            "ethnicity": _ethnic_names().get(ethnicity, ""),
+            "ethnicity": ETHNIC_GROUPS.get(ethnicity, ""),
             "religion": religion,
             "nationality": nationality,
         }
@@ -71,14 +69,6 @@ def projection_rows(keys: Keyring, records: Iterable[Sequence[Any]]) -> list[tup
             )
         )
     return rows
-
-
-def _ethnic_names() -> dict[int, str]:
-    if not _ETHNIC:
-        from dancu.registry.choices import ETHNIC_GROUPS  # plain dict; importing it needs no Django settings
-
-        _ETHNIC.update(ETHNIC_GROUPS)
-    return _ETHNIC
 
 
 _WORKER_KEYS: Keyring | None = None
