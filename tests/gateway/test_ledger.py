@@ -634,6 +634,11 @@ def test_batch_items_are_hashed_indexed_and_verified(tmp_path: Path) -> None:
         ("verify_batch", ("sex",), "found", "r2:0"),
     ]
     assert [e.request_id for e in ledger.entries_for("bb" * 16)] == ["r2:2"]
+    from dancu.gateway.ledger import read_entries_for
+
+    assert read_entries_for(path, "aa" * 16) == mine  # the reader's path gives the same entries
+    assert read_entries_for(tmp_path / "absent.sqlite3", "aa" * 16) == []
+    assert not (tmp_path / "absent.sqlite3").exists()  # a read creates nothing
     ledger.checkpoint()
     ledger.close()
     keys = {"k": key.public_key()}

@@ -2,14 +2,19 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
+from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
 from dancu.core.errors import DomainError, NotFound
+from dancu.core.pin import parse_pin
 from dancu.exchange.choices import LOOKUP_FIELDS, Operation, SystemKind, SystemStatus
 from dancu.exchange.models import AssessmentCriterion, AssessmentResult, ConnectedSystem, Grant, Purpose
+from dancu.exchange.projector import keyring
+from dancu.gateway.ledger import read_entries_for
 
 #: Seeded security-assessment criteria (data, editable in the admin).
 DEFAULT_CRITERIA = (
@@ -164,24 +169,9 @@ def grant(
 def access_history(pin: str, *, after: int = 0, limit: int = 100) -> list[dict[str, Any]]:
     """A citizen's own entries in the access ledger (for the citizen portal): time, organisation, purpose,
     operation, fields, outcome. Looked up by HMAC(PIN): nobody else's entries can come back."""
-    from pathlib import Path
-
-    from django.conf import settings
-
-    from dancu.core.crypto import Keyring
-    from dancu.core.pin import parse_pin
-    from dancu.gateway.ledger import Ledger
-
     parse_pin(pin)
-    path = Path(settings.DANCU_LEDGER)
-    if not path.exists():
-        return []
-    pin_h = Keyring(Path(settings.DANCU_KEYS_DIR)).pin_hmac(pin).hex()
-    ledger = Ledger(path, signing_key=None)
-    try:
-        entries = ledger.entries_for(pin_h, after=after, limit=min(limit, 1000))
-    finally:
-        ledger.close()
+    pin_h = keyring().pin_hmac(pin).hex()
+    entries = read_entries_for(Path(settings.DANCU_LEDGER), pin_h, after=after, limit=min(limit, 1000))
     names = dict(ConnectedSystem.objects.values_list("client_id", "organisation"))
     purposes = dict(Purpose.objects.values_list("code", "name"))
     return [

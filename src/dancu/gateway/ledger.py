@@ -469,24 +469,8 @@ class Ledger:
 
     def entries_for(self, pin_hmac: str, *, after: int = 0, limit: int = 100) -> list[StoredEntry]:
         """A person's own entries (by the HMAC of their PIN), oldest first, with sequence above ``after``."""
-        if not pin_hmac:
-            raise ValueError("entries_for needs a pin_hmac (entries without a PIN belong to nobody)")
-        if limit < 1:
-            raise ValueError("limit must be at least 1")
         with self._lock:
-            conn = self._connection()
-            rows = conn.execute(_SELECT_FOR_PIN, (pin_hmac, after, limit)).fetchall()
-            item_rows = conn.execute(_SELECT_ITEMS_FOR_PIN, (pin_hmac, after, limit)).fetchall()
-        found = [StoredEntry(r[0], r[1], r[2], r[3], r[4], r[5], tuple(json.loads(r[6])), r[7], r[8]) for r in rows]
-        for r in item_rows:  # one item of a batch call: that item's fields and outcome
-            item_pin, item_fields, item_outcome = json.loads(r[9])[r[10]]
-            if item_pin == pin_hmac:
-                found.append(
-                    StoredEntry(r[0], r[1], r[2], r[3], r[4], pin_hmac, tuple(item_fields), item_outcome,
-                                f"{r[8]}:{r[10]}")
-                )  # fmt: skip
-        found.sort(key=lambda e: (e.sequence, e.request_id))
-        return found[:limit]
+            return _entries_for(self._connection(), pin_hmac, after=after, limit=limit)
 
     def last_sequence(self) -> int:
         """The sequence of the last entry (0 for an empty ledger), as committed by any process."""
@@ -694,6 +678,38 @@ class AsyncLedger:
 
 def _fail(entries: int, checkpoints: int, sequence: int, problem: str) -> VerifyReport:
     return VerifyReport(False, entries, checkpoints, sequence, problem)
+
+
+def read_entries_for(path: Path, pin_hmac: str, *, after: int = 0, limit: int = 100) -> list[StoredEntry]:
+    """:meth:`Ledger.entries_for` for readers (the citizen portal): a read-only connection, no write lock taken and
+    no schema created; an absent ledger has no entries."""
+    if not path.exists():
+        return []
+    conn = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True, isolation_level=None)
+    try:
+        conn.execute(f"PRAGMA busy_timeout = {int(BUSY_TIMEOUT_SECONDS * 1000)}")
+        return _entries_for(conn, pin_hmac, after=after, limit=limit)
+    finally:
+        conn.close()
+
+
+def _entries_for(conn: sqlite3.Connection, pin_hmac: str, *, after: int, limit: int) -> list[StoredEntry]:
+    if not pin_hmac:
+        raise ValueError("entries_for needs a pin_hmac (entries without a PIN belong to nobody)")
+    if limit < 1:
+        raise ValueError("limit must be at least 1")
+    rows = conn.execute(_SELECT_FOR_PIN, (pin_hmac, after, limit)).fetchall()
+    item_rows = conn.execute(_SELECT_ITEMS_FOR_PIN, (pin_hmac, after, limit)).fetchall()
+    found = [StoredEntry(r[0], r[1], r[2], r[3], r[4], r[5], tuple(json.loads(r[6])), r[7], r[8]) for r in rows]
+    for r in item_rows:  # one item of a batch call: that item's fields and outcome
+        item_pin, item_fields, item_outcome = json.loads(r[9])[r[10]]
+        if item_pin == pin_hmac:
+            found.append(
+                StoredEntry(r[0], r[1], r[2], r[3], r[4], pin_hmac, tuple(item_fields), item_outcome,
+                            f"{r[8]}:{r[10]}")
+            )  # fmt: skip
+    found.sort(key=lambda e: (e.sequence, e.request_id))
+    return found[:limit]
 
 
 def verify_ledger(path: Path, public_keys: Mapping[str, Ed25519PublicKey]) -> VerifyReport:
