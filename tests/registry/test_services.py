@@ -209,7 +209,10 @@ def test_legacy_commune_resolves_to_its_current_unit() -> None:
     )
     assert residence.recorded_commune is not None and residence.recorded_commune.code == "00001"
     assert residence.commune.era == "current"
-    assert residence.commune.code != "00001" or residence.commune.name != residence.recorded_commune.name
+    from dancu.geo.models import CommuneSuccession
+
+    successors = list(CommuneSuccession.objects.filter(legacy__era="legacy", legacy__code="00001"))
+    assert [link.current for link in successors] == [residence.commune]
 
 
 def test_ambiguous_legacy_commune_is_refused() -> None:
