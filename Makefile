@@ -38,6 +38,7 @@ demo: install ## Migrate, load units, build 50,000 people in Hà Nội, demo off
 	DANCU_DEMO=1 $(BIN)/dancu synth --people $(DEMO_PEOPLE) --province $(DEMO_PROVINCE) --seed $(DEMO_SEED)
 	DANCU_DEMO=1 $(BIN)/dancu demo_officials
 	DANCU_DEMO=1 $(BIN)/dancu demo_gateway
+	DANCU_DEMO=1 $(BIN)/dancu demo_citizens --url http://$(HOST):$(PORT)
 	DANCU_DEMO=1 $(BIN)/dancu collectstatic --no-input -v0
 	@DANCU_DEMO=1 $(BIN)/dancu demo_banner --url http://$(HOST):$(PORT)/ --gateway http://$(HOST):$(GATEWAY_PORT)
 	@rm -rf var/metrics && mkdir -p var/metrics
@@ -46,16 +47,23 @@ demo: install ## Migrate, load units, build 50,000 people in Hà Nội, demo off
 	DANCU_GATEWAY_ISSUER=http://$(HOST):$(GATEWAY_PORT) DANCU_GATEWAY_WORKERS=2 PROMETHEUS_MULTIPROC_DIR=var/metrics \
 		$(BIN)/granian --interface asgi \
 		--factory --host $(HOST) --port $(GATEWAY_PORT) --workers 2 --log-level warning dancu.gateway.app:app_factory & \
-	DANCU_DEMO=1 $(BIN)/granian --interface wsgi --host $(HOST) --port $(PORT) --workers 2 --blocking-threads 1 \
+	DANCU_DEMO=1 $(BIN)/granian --interface wsgi --host $(HOST) --port $(PORT) --workers 2 --blocking-threads 4 \
 		--log-level warning --static-path-route /static --static-path-mount var/static dancu.wsgi:application & \
 	wait
 
+.PHONY: browser
+browser: ## Install Debian's Chromium for the browser tests if it is missing (Playwright drives it; no download)
+	@command -v chromium >/dev/null 2>&1 || { \
+		apt-get install -y --no-install-recommends chromium >/dev/null 2>&1 || \
+		{ apt-get update -qq && apt-get install -y --no-install-recommends chromium >/dev/null; }; }
+	@command -v chromium >/dev/null 2>&1 || { echo "Chromium is needed for the browser tests: apt-get install chromium"; exit 1; }
+
 .PHONY: test
-test: install ## Run the test suite on SQLite
+test: install browser ## Run the test suite on SQLite
 	$(BIN)/pytest -q
 
 .PHONY: test-postgres
-test-postgres: install ## Run the test suite on PostgreSQL ($$PG_TEST_URL)
+test-postgres: install browser ## Run the test suite on PostgreSQL ($$PG_TEST_URL)
 	DATABASE_URL=$(PG_TEST_URL) DANCU_REQUIRE_POSTGRES=1 $(BIN)/pytest -q
 
 .PHONY: lint
@@ -73,6 +81,11 @@ format: install ## Apply ruff's formatting and safe fixes
 .PHONY: bench
 bench: install ## Run the benchmarks (see bench/README.md; results go to bench/RESULTS.md by hand)
 	$(BIN)/python bench/run.py
+
+.PHONY: messages
+messages: install ## Refresh the Vietnamese translations of the portal (locale/vi) and compile them (needs gettext)
+	cd src/dancu && DANCU_VAR_DIR=$$(mktemp -d) ../../$(BIN)/dancu makemessages -l vi --ignore "migrations/*" --ignore "*/static/*"
+	cd src/dancu && DANCU_VAR_DIR=$$(mktemp -d) ../../$(BIN)/dancu compilemessages -l vi
 
 .PHONY: vendor
 vendor: ## Refresh front-end assets from npm into static/vendor (needs Node; the built files are committed)

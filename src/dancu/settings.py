@@ -52,12 +52,16 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django.contrib.humanize",
     "ninja",  # serves Swagger UI from its own static files, not from a CDN
+    "oauth2_provider",
     "dancu.events",
     "dancu.geo",
     "dancu.registry",
+    "dancu.cards",
+    "dancu.accounts",
     "dancu.synth",
     "dancu.exchange",
     "dancu.backoffice",
+    "dancu.portal",
 ]
 
 MIDDLEWARE = [
@@ -116,11 +120,18 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
+# argon2id with OWASP's parameters for new hashes; older hashes are still read and upgraded at the next sign-in.
+PASSWORD_HASHERS = [
+    "dancu.accounts.hashers.Argon2idHasher",
+    "django.contrib.auth.hashers.PBKDF2PasswordHasher",
+]
 LOGIN_URL = "backoffice:login"
 LOGIN_REDIRECT_URL = "backoffice:home"
 LOGOUT_REDIRECT_URL = "backoffice:login"
 
 LANGUAGE_CODE = "vi"
+# The portal's texts are written in English in the code and translated to Vietnamese in locale/vi (make messages).
+LOCALE_PATHS = [BASE_DIR / "locale"]
 LANGUAGES = [("vi", "Tiếng Việt"), ("en", "English")]
 TIME_ZONE = "Asia/Ho_Chi_Minh"
 USE_I18N = True
@@ -129,8 +140,9 @@ USE_TZ = True
 STATIC_URL = "static/"
 STATIC_ROOT = VAR_DIR / "static"
 
-# Sessions are read from a per-process memory cache in front of the database (one query less per request).
-SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
+# Sessions live in the database only: a per-process cache in front of it (cached_db) would keep a signed-out or
+# revoked session alive in the other web workers' memory.
+SESSION_ENGINE = "django.contrib.sessions.backends.db"
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
 SESSION_COOKIE_SECURE = _env_bool("DANCU_SECURE_COOKIES", not DEBUG and "DANCU_DEMO" not in os.environ)
@@ -156,6 +168,45 @@ DANCU_KEYS_DIR = os.environ.get("DANCU_KEYS_DIR", str(VAR_DIR / "keys"))
 # The gateway's projection and access ledger (SQLite files shared by the projector and the gateway processes).
 DANCU_GATEWAY_PROJECTION = os.environ.get("DANCU_GATEWAY_PROJECTION", str(VAR_DIR / "gateway-projection.sqlite3"))
 DANCU_LEDGER = os.environ.get("DANCU_LEDGER", str(VAR_DIR / "ledger.sqlite3"))
+
+# The OpenID Connect provider (django-oauth-toolkit): authorization code with PKCE only, rotating refresh tokens
+# with reuse detection, RP-initiated logout. Signing keys under DANCU_KEYS_DIR/oidc (see accounts/oidc_keys.py).
+from dancu.accounts import oidc_keys as _oidc_keys  # noqa: E402
+
+_OIDC_ACTIVE, _OIDC_RETIRED = _oidc_keys.load(DANCU_KEYS_DIR)
+OAUTH2_PROVIDER_APPLICATION_MODEL = "oauth2_provider.Application"
+OAUTH2_PROVIDER = {
+    "OIDC_ENABLED": True,
+    "OIDC_RSA_PRIVATE_KEY": _OIDC_ACTIVE,
+    "OIDC_RSA_PRIVATE_KEYS_INACTIVE": _OIDC_RETIRED,
+    "OIDC_ISS_ENDPOINT": os.environ.get("DANCU_OIDC_ISSUER", ""),
+    "OIDC_RP_INITIATED_LOGOUT_ENABLED": True,
+    "OIDC_RP_INITIATED_LOGOUT_ALWAYS_PROMPT": True,
+    "OIDC_RP_INITIATED_LOGOUT_STRICT_REDIRECT_URIS": True,
+    "OIDC_RESPONSE_TYPES_SUPPORTED": ["code"],
+    "PKCE_REQUIRED": True,
+    # http is accepted only for loopback redirect URIs (RFC 8252); `dancu oidc_client` enforces it on registration.
+    "ALLOWED_REDIRECT_URI_SCHEMES": ["https", "http"],
+    "SCOPES": {
+        "openid": "Đăng nhập bằng tài khoản định danh điện tử / Sign in with your e-ID",
+        "profile": "Họ tên, ngày sinh, giới tính / Name, date of birth, sex",
+        "pin": "Số định danh cá nhân / Personal ID number",
+        "address": "Nơi thường trú / Permanent residence",
+        "phone": "Số điện thoại / Phone number",
+    },
+    "DEFAULT_SCOPES": ["openid"],
+    "OAUTH2_VALIDATOR_CLASS": "dancu.accounts.oidc.Validator",
+    "ACCESS_TOKEN_EXPIRE_SECONDS": 600,
+    "ID_TOKEN_EXPIRE_SECONDS": 600,
+    "AUTHORIZATION_CODE_EXPIRE_SECONDS": 60,
+    "REFRESH_TOKEN_EXPIRE_SECONDS": 30 * 24 * 3600,
+    "ROTATE_REFRESH_TOKEN": True,
+    "REFRESH_TOKEN_REUSE_PROTECTION": True,
+    "REQUEST_APPROVAL_PROMPT": "force",  # remembered consent is ours (accounts.ClientConsent), revocable
+}
+
+# Messages to citizens (SMS, e-mail): file (var/outbox.jsonl), console, or a dotted path (accounts/messaging.py).
+DANCU_MESSAGE_SENDER = os.environ.get("DANCU_MESSAGE_SENDER", "file")
 
 # The registry's actor when nobody is signed in (CLI, synth, imports) is named explicitly per call; see services.
 DANCU_PROVINCE = os.environ.get("DANCU_PROVINCE", "")

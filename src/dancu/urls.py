@@ -1,10 +1,18 @@
 from django.contrib import admin
 from django.urls import include, path
 
+from dancu.accounts import demo_rp
 from dancu.api import api
 
 urlpatterns = [
     path("api/", api.urls),
     path("admin/", admin.site.urls),
+    path("o/", include("dancu.accounts.oidc_urls")),
+    path("portal/", include("dancu.portal.urls")),
+    path("demo-rp/", demo_rp.home),
+    path("demo-rp/login/", demo_rp.start),
+    path("demo-rp/callback/", demo_rp.callback),
+    path("demo-rp/logout/", demo_rp.logout),
+    path("i18n/", include("django.conf.urls.i18n")),
     path("", include("dancu.backoffice.urls")),
 ]

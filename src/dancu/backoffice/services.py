@@ -21,7 +21,10 @@ ROLES: dict[str, tuple[str, tuple[str, ...]]] = {
     ),
     "residence_officer": (
         "Cán bộ đăng ký cư trú",
-        ("registry.view_person", "registry.change_person", "registry.view_household", "events.view_event"),
+        (
+            "registry.view_person", "registry.change_person", "registry.view_household", "events.view_event",
+            "accounts.view_account", "accounts.change_account",
+        ),
     ),
     "viewer": ("Cán bộ tra cứu", ("registry.view_person", "registry.view_household")),
     "operator": (

@@ -6,8 +6,15 @@ from dancu.backoffice import views
 app_name = "backoffice"
 urlpatterns = [
     path("", views.home, name="home"),
-    path("login/", auth_views.LoginView.as_view(template_name="backoffice/login.html"), name="login"),
+    path(
+        "login/",
+        auth_views.LoginView.as_view(
+            template_name="backoffice/login.html", authentication_form=views.OfficialLoginForm
+        ),
+        name="login",
+    ),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("persons/<int:person_id>/", views.person_detail, name="person"),
+    path("persons/<int:person_id>/eid-level2/", views.activate_level2_view, name="activate_level2"),
     path("households/<str:number>/", views.household_detail, name="household"),
 ]

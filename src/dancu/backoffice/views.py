@@ -3,18 +3,34 @@
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required, permission_required
+from django.contrib.auth.forms import AuthenticationForm
 from django.core.cache import cache
+from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.views.decorators.http import require_POST
 
+from dancu.accounts.models import Account
+from dancu.accounts.services import activate_level2, current_card_for
 from dancu.core.errors import DomainError
 from dancu.core.pin import parse_pin
 from dancu.geo.models import Commune, Era
 from dancu.registry import history, presenters
 from dancu.registry.choices import ETHNIC_GROUPS
 from dancu.registry.models import Household, Person
+
+
+class OfficialLoginForm(AuthenticationForm):
+    """The back office is for officials: a citizen's e-ID user cannot sign in here even with the right password."""
+
+    def confirm_login_allowed(self, user: Any) -> None:
+        super().confirm_login_allowed(user)
+        if Account.objects.filter(user=user).exists():
+            raise ValidationError(self.error_messages["invalid_login"], code="invalid_login", params={"username": ""})
 
 
 def _date(value: str) -> dt.date | None:
@@ -123,6 +139,8 @@ def person_detail(request: HttpRequest, person_id: int) -> HttpResponse:
             "as_of": as_of_raw,
             "as_of_invalid": bool(as_of_raw) and as_of is None,
             "as_of_record": as_of_record,
+            "eid": Account.objects.filter(person=person).first(),
+            "card": current_card_for(person),
             "as_of_ethnicity": ETHNIC_GROUPS.get(as_of_record.get("ethnicity", 0), "") if as_of_record else "",
             "communes": communes,
         },
@@ -136,3 +154,23 @@ def household_detail(request: HttpRequest, number: str) -> HttpResponse:
     if household is None:
         raise Http404("No such household")
     return render(request, "backoffice/household.html", {"household": presenters.household_dict(household)})
+
+
+@login_required
+@permission_required("accounts.change_account", raise_exception=True)
+@require_POST
+def activate_level2_view(request: HttpRequest, person_id: int) -> HttpResponse:
+    """Level 2 after an in-person check of the holder and the card (Decree 69/2024 art. 14)."""
+    account = Account.objects.filter(person_id=person_id).first()
+    if account is None:
+        raise Http404("No account")
+    try:
+        activate_level2(
+            account=account, official=request.user.get_username(), card_checked=bool(request.POST.get("card_checked")),
+            request=request,
+        )  # fmt: skip
+    except DomainError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, "Đã kích hoạt tài khoản mức 2.")
+    return redirect("backoffice:person", person_id=person_id)

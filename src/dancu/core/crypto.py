@@ -149,3 +149,26 @@ def public_jwk(kid: str, key: Ed25519PublicKey) -> dict[str, str]:
     """An Ed25519 public key as a JWK (RFC 8037)."""
     raw = key.public_bytes(Encoding.Raw, PublicFormat.Raw)
     return {"kty": "OKP", "crv": "Ed25519", "x": _b64(raw), "kid": kid, "use": "sig"}
+
+
+class SecretBox:
+    """AES-256-GCM for small secrets kept in the database (TOTP seeds), under a key file of their own that rotates
+    like the others (new key first, old keys kept for reading). Layout as :meth:`Keyring.encrypt`."""
+
+    def __init__(self, path: Path) -> None:
+        self.keys = _load_or_create(path, 32)
+
+    def seal(self, associated: bytes, plaintext: bytes) -> bytes:
+        key = self.keys[0]
+        nonce = os.urandom(12)
+        kid = key.kid.encode()
+        return bytes([len(kid)]) + kid + nonce + AESGCM(key.material).encrypt(nonce, plaintext, associated)
+
+    def open(self, associated: bytes, blob: bytes) -> bytes:
+        kid_len = blob[0]
+        kid = blob[1 : 1 + kid_len].decode()
+        nonce = blob[1 + kid_len : 13 + kid_len]
+        for key in self.keys:
+            if key.kid == kid:
+                return AESGCM(key.material).decrypt(nonce, blob[13 + kid_len :], associated)
+        raise KeyError(f"no key {kid}")

@@ -12,7 +12,7 @@ from django.utils import timezone
 from dancu.core.errors import DomainError, NotFound
 from dancu.core.pin import parse_pin
 from dancu.exchange.choices import LOOKUP_FIELDS, Operation, SystemKind, SystemStatus
-from dancu.exchange.models import AssessmentCriterion, AssessmentResult, ConnectedSystem, Grant, Purpose
+from dancu.exchange.models import AssessmentCriterion, AssessmentResult, ConnectedSystem, Consent, Grant, Purpose
 from dancu.exchange.projector import keyring
 from dancu.gateway.ledger import read_entries_for
 
@@ -188,3 +188,59 @@ def access_history(pin: str, *, after: int = 0, limit: int = 100) -> list[dict[s
         }
         for e in entries
     ]
+
+
+# --- citizens' consents (from the citizen portal) ---------------------------------------------------------------------
+
+
+def consentable_systems() -> list[dict[str, Any]]:
+    """Approved systems whose grants include consent-only fields: what a citizen can consent to, and for what."""
+    from dancu.exchange.choices import CONSENT_FIELDS
+
+    offers: dict[str, dict[str, Any]] = {}
+    for grant in Grant.objects.select_related("system", "purpose").filter(system__status=SystemStatus.APPROVED):
+        fields = sorted(set(grant.fields) & CONSENT_FIELDS)
+        if not fields or "lookup" not in grant.operations:
+            continue
+        offer = offers.setdefault(
+            grant.system.client_id,
+            {"system": grant.system, "fields": set(), "purposes": []},
+        )
+        offer["fields"].update(fields)
+        offer["purposes"].append(grant.purpose)
+    return [{**o, "fields": sorted(o["fields"])} for _, o in sorted(offers.items())]
+
+
+def consents_of(pin: str) -> list[Consent]:
+    parse_pin(pin)
+    pin_h = keyring().pin_hmac(pin).hex()
+    return list(Consent.objects.select_related("system").filter(pin_hmac=pin_h).order_by("-granted_at"))
+
+
+@transaction.atomic
+def grant_consent(pin: str, client_id: str, fields: list[str]) -> Consent:
+    """The citizen lets ``client_id`` look up these consent-only fields (within what its grants permit). Replaces
+    an open consent for the same system."""
+    parse_pin(pin)
+    offer = next((o for o in consentable_systems() if o["system"].client_id == client_id), None)
+    if offer is None:
+        raise DomainError("system_not_consentable", "This system cannot ask for consent-only data.", field="system")
+    wanted = sorted(set(fields))
+    if not wanted or not set(wanted) <= set(offer["fields"]):
+        raise DomainError("consent_fields_invalid", "Choose among the fields this system may ask for.", field="fields")
+    pin_h = keyring().pin_hmac(pin).hex()
+    now = timezone.now()
+    Consent.objects.filter(pin_hmac=pin_h, system=offer["system"], revoked_at__isnull=True).update(revoked_at=now)
+    return Consent.objects.create(pin_hmac=pin_h, system=offer["system"], fields=wanted)
+
+
+@transaction.atomic
+def revoke_consent(pin: str, consent_id: int) -> Consent:
+    parse_pin(pin)
+    pin_h = keyring().pin_hmac(pin).hex()
+    consent = Consent.objects.select_for_update().filter(pk=consent_id, pin_hmac=pin_h, revoked_at__isnull=True).first()
+    if consent is None:
+        raise NotFound("consent_not_found", "No such open consent.")
+    consent.revoked_at = timezone.now()
+    consent.save(update_fields=["revoked_at"])
+    return consent

@@ -65,3 +65,9 @@ def vn_date(value: Any) -> str:
     if len(text) == 10 and text[4] == "-" and text[7] == "-":
         return f"{text[8:10]}/{text[5:7]}/{text[:4]}"
     return text
+
+
+@register.filter
+def get_item(mapping: Any, key: Any) -> Any:
+    """``{{ names|get_item:code }}``: a dictionary value in a template."""
+    return mapping.get(key, "") if hasattr(mapping, "get") else ""

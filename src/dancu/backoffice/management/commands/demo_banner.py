@@ -7,6 +7,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandParser
 
+from dancu.accounts.demo import citizens_file
 from dancu.backoffice.services import DEMO_OFFICIALS, credentials_file
 from dancu.registry.models import Person
 
@@ -59,5 +60,22 @@ class Command(BaseCommand):
                 "--lookup permanent_address"
             )
         lines.append("  prove the access ledger afterwards: .venv/bin/dancu ledger verify")
+        citizens_path = citizens_file()
+        if citizens_path.exists():
+            citizens = json.loads(citizens_path.read_text())
+            l1, l2, new = citizens["level1"], citizens["level2"], citizens["self_registration"]
+            lines += [
+                "",
+                f"Citizen portal (e-ID sign-in): {url}/portal/   (Tiếng Việt; English one click away)",
+                f"  level 1  PIN {l1['pin']}  password {l1['password']}  ({l1['full_name']})",
+                f"  level 2  PIN {l2['pin']}  password {l2['password']}  + authenticator app; its TOTP secret "
+                f"{l2['totp_secret_base32']} (e.g. oathtool --totp -b SECRET)",
+                f"  register {url}/portal/dang-ky/  as {new['full_name']}: PIN {new['pin']}, born {new['birth_date']}, "
+                f"card issued {new['card_issued_on']}, phone {new['phone']}; the SMS code lands in var/outbox.jsonl",
+                f"OpenID Connect: discovery {url}/o/.well-known/openid-configuration",
+                f"  try single sign-on with the demo relying party: {url}/demo-rp/  (level 2: the second button)",
+                "  level-2 activation by the police: sign in to the back office as cutru, open a person's page",
+                f"  (passwords also in {citizens_path})",
+            ]
         lines.append("Stop with Ctrl-C; `make demo` again resumes where it stopped.")
         self.stdout.write("\n".join(lines) + "\n")

@@ -1,0 +1,134 @@
+"""The demo's citizens and relying party: accounts with generated passwords (written to var/demo-citizens.json,
+never printed to logs), one person left to self-register, and the demo relying-party app's client."""
+
+from __future__ import annotations
+
+import base64
+import json
+import secrets
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+from django.conf import settings
+from django.contrib.auth.hashers import make_password
+from django.contrib.auth.models import User
+from django.db import transaction
+from django.utils import timezone
+from oauth2_provider.models import Application
+
+from dancu.accounts import services
+from dancu.accounts.clients import register_client
+from dancu.accounts.models import Account, Level, TotpDevice
+from dancu.cards.models import CardStatus, IdentityCard
+from dancu.cards.services import issue_synthetic_cards
+from dancu.registry.choices import LifeStatus
+from dancu.registry.models import Person
+
+DEMO_RP_CLIENT_ID = "demo-rp"
+
+
+def citizens_file() -> Path:
+    return Path(settings.VAR_DIR) / "demo-citizens.json"
+
+
+def rp_file() -> Path:
+    return Path(settings.VAR_DIR) / "demo-rp.json"
+
+
+def _password() -> str:
+    return "Dancu-" + secrets.token_urlsafe(9)
+
+
+def _candidates(count: int) -> list[Person]:
+    today = timezone.localdate()
+    adult = date(today.year - 25, today.month, 1)
+    return list(
+        Person.objects.filter(
+            status=LifeStatus.LIVING,
+            birth_date__lte=adult,
+            household__isnull=False,
+            eid_account__isnull=True,
+            cards__status=CardStatus.VALID,
+            birth_date_precision="day",
+        ).order_by("pk")[:count]
+    )
+
+
+def _account(person: Person, password: str, phone: str, level: int) -> Account:
+    user = User.objects.create(username=f"eid:{secrets.token_hex(8)}", password=make_password(password))
+    account = Account.objects.create(user=user, person=person, phone=phone, level=level)
+    if level == Level.TWO:
+        account.level2_activated_at = timezone.now()
+        account.level2_activated_by = "demo"
+        account.save(update_fields=["level2_activated_at", "level2_activated_by"])
+    user.username = f"eid:{account.pk}"
+    user.save(update_fields=["username"])
+    services.record(account, "registered", None, level=level, demo=True)
+    return account
+
+
+def _card_row(person: Person) -> IdentityCard:
+    return IdentityCard.objects.get(person=person, status=CardStatus.VALID)
+
+
+@transaction.atomic
+def ensure_demo_citizens(*, rp_base_url: str = "http://127.0.0.1:8000") -> dict[str, Any]:
+    """Idempotent: reuses var/demo-citizens.json when its accounts still exist."""
+    path = citizens_file()
+    if path.exists():
+        data = json.loads(path.read_text())
+        if Account.objects.filter(person__pin=data["level1"]["pin"]).exists():
+            return data  # type: ignore[no-any-return]
+    issue_synthetic_cards(seed=1)
+    level1, level2, newcomer = _candidates(3)
+    p1, p2 = _password(), _password()
+    _account(level1, p1, "+84912000001", Level.ONE)
+    a2 = _account(level2, p2, "+84912000002", Level.TWO)
+    secret = secrets.token_bytes(20)
+    TotpDevice.objects.create(
+        account=a2,
+        secret=services._secret_box().seal(b"totp:" + str(a2.pk).encode(), secret),
+        confirmed_at=timezone.now(),
+    )
+    card = _card_row(newcomer)
+    data = {
+        "note": "Synthetic demo citizens. Passwords are generated on first run; keep this file private.",
+        "level1": {"pin": level1.pin, "full_name": level1.full_name, "password": p1},
+        "level2": {
+            "pin": level2.pin,
+            "full_name": level2.full_name,
+            "password": p2,
+            "totp_secret_base32": base64.b32encode(secret).decode().rstrip("="),
+        },
+        "self_registration": {
+            "pin": newcomer.pin,
+            "full_name": newcomer.full_name,
+            "birth_date": newcomer.birth_date.isoformat(),
+            "card_issued_on": card.issued_on.isoformat(),
+            "phone": "0912000003",
+        },
+    }
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(data, ensure_ascii=False, indent=2))
+    path.chmod(0o600)
+    ensure_demo_rp(rp_base_url)
+    return data
+
+
+def ensure_demo_rp(base_url: str) -> dict[str, Any]:
+    path = rp_file()
+    if path.exists() and Application.objects.filter(client_id=DEMO_RP_CLIENT_ID).exists():
+        return json.loads(path.read_text())  # type: ignore[no-any-return]
+    Application.objects.filter(client_id=DEMO_RP_CLIENT_ID).delete()
+    base = base_url.rstrip("/")
+    app, secret = register_client(
+        name="Cổng dịch vụ công (demo)",
+        redirect_uris=[f"{base}/demo-rp/callback/"],
+        post_logout_uris=[f"{base}/demo-rp/"],
+        client_id=DEMO_RP_CLIENT_ID,
+    )
+    data = {"client_id": app.client_id, "client_secret": secret, "base_url": base}
+    path.write_text(json.dumps(data, indent=2))
+    path.chmod(0o600)
+    return data

@@ -1,0 +1,135 @@
+"""A demo relying party ("Cổng dịch vụ công (demo)") served at /demo-rp/ when ``dancu demo_citizens`` has
+registered it: it signs citizens in through our OpenID Connect provider with the code flow and PKCE, checks the ID
+token against the published JWKS, and shows the claims. Written against the protocol only (HTTP calls, joserfc),
+like an outside application; its state lives in signed cookies, not in the provider's session."""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import json
+import secrets
+import urllib.error
+import urllib.parse
+import urllib.request
+from typing import Any
+
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
+from django.shortcuts import render
+from django.views.decorators.http import require_POST
+from joserfc import jwt
+from joserfc.jwk import KeySet
+
+from dancu.accounts.demo import rp_file
+from dancu.accounts.services import ACR_LEVEL2
+
+STATE_COOKIE = "demo_rp_flow"
+USER_COOKIE = "demo_rp_user"
+SALT = "dancu.demo-rp"
+
+
+def _config(request: HttpRequest) -> dict[str, Any]:
+    path = rp_file()
+    if not path.exists():
+        raise Http404("demo relying party not registered")
+    data = json.loads(path.read_text())
+    data["op"] = request.build_absolute_uri("/o/")
+    return data  # type: ignore[no-any-return]
+
+
+def _call(url: str, *, data: dict[str, str] | None = None, headers: dict[str, str] | None = None) -> dict[str, Any]:
+    body = urllib.parse.urlencode(data).encode() if data is not None else None
+    req = urllib.request.Request(url, data=body, headers=headers or {})  # noqa: S310 - our own provider's URL
+    try:
+        with urllib.request.urlopen(req, timeout=10) as response:  # noqa: S310
+            return json.loads(response.read())  # type: ignore[no-any-return]
+    except urllib.error.HTTPError as exc:
+        return {"error": f"http_{exc.code}", "detail": exc.read().decode(errors="replace")[:500]}
+
+
+def home(request: HttpRequest) -> HttpResponse:
+    config = _config(request)
+    user = request.get_signed_cookie(USER_COOKIE, default=None, salt=SALT)
+    return render(
+        request,
+        "accounts/demo_rp.html",
+        {"user": json.loads(user) if user else None, "config": config, "error": request.GET.get("error", "")},
+    )
+
+
+def start(request: HttpRequest) -> HttpResponse:
+    config = _config(request)
+    verifier = secrets.token_urlsafe(48)
+    challenge = base64.urlsafe_b64encode(hashlib.sha256(verifier.encode()).digest()).rstrip(b"=").decode()
+    state, nonce = secrets.token_urlsafe(16), secrets.token_urlsafe(16)
+    params = {
+        "response_type": "code",
+        "client_id": config["client_id"],
+        "redirect_uri": request.build_absolute_uri("/demo-rp/callback/"),
+        "scope": "openid profile pin address phone",
+        "state": state,
+        "nonce": nonce,
+        "code_challenge": challenge,
+        "code_challenge_method": "S256",
+    }
+    if request.GET.get("level") == "2":
+        params["acr_values"] = ACR_LEVEL2
+    response = HttpResponseRedirect(config["op"] + "authorize/?" + urllib.parse.urlencode(params))
+    flow = json.dumps({"state": state, "nonce": nonce, "verifier": verifier})
+    response.set_signed_cookie(STATE_COOKIE, flow, salt=SALT, max_age=600, httponly=True, samesite="Lax")
+    return response
+
+
+def callback(request: HttpRequest) -> HttpResponse:
+    config = _config(request)
+    raw = request.get_signed_cookie(STATE_COOKIE, default=None, salt=SALT, max_age=600)
+    if request.GET.get("error"):
+        return HttpResponseRedirect("/demo-rp/?" + urllib.parse.urlencode({"error": request.GET["error"]}))
+    if raw is None:
+        return HttpResponseRedirect("/demo-rp/?error=flow_expired")
+    flow = json.loads(raw)
+    if not secrets.compare_digest(request.GET.get("state", ""), flow["state"]):
+        return HttpResponseRedirect("/demo-rp/?error=state_mismatch")
+    tokens = _call(
+        config["op"] + "token/",
+        data={
+            "grant_type": "authorization_code",
+            "code": request.GET.get("code", ""),
+            "redirect_uri": request.build_absolute_uri("/demo-rp/callback/"),
+            "client_id": config["client_id"],
+            "client_secret": config["client_secret"],
+            "code_verifier": flow["verifier"],
+        },
+    )
+    if "id_token" not in tokens:
+        return HttpResponseRedirect("/demo-rp/?" + urllib.parse.urlencode({"error": tokens.get("error", "no_token")}))
+    keys = KeySet.import_key_set(_call(config["op"] + ".well-known/jwks.json"))  # type: ignore[arg-type]
+    token = jwt.decode(tokens["id_token"], keys, algorithms=["RS256"])
+    claims = token.claims
+    issuer = config["op"].rstrip("/")
+    if claims.get("aud") != config["client_id"] or claims.get("nonce") != flow["nonce"] or claims.get("iss") != issuer:
+        return HttpResponseRedirect("/demo-rp/?error=id_token_invalid")
+    userinfo = _call(config["op"] + "userinfo/", headers={"Authorization": f"Bearer {tokens['access_token']}"})
+    response = HttpResponseRedirect("/demo-rp/")
+    user = {"id_token": claims, "userinfo": userinfo, "id_token_raw": tokens["id_token"]}
+    response.set_signed_cookie(USER_COOKIE, json.dumps(user), salt=SALT, max_age=3600, httponly=True, samesite="Lax")
+    response.delete_cookie(STATE_COOKIE)
+    return response
+
+
+@require_POST
+def logout(request: HttpRequest) -> HttpResponse:
+    config = _config(request)
+    raw = request.get_signed_cookie(USER_COOKIE, default=None, salt=SALT)
+    response: HttpResponse
+    if raw:
+        params = {
+            "id_token_hint": json.loads(raw)["id_token_raw"],
+            "post_logout_redirect_uri": request.build_absolute_uri("/demo-rp/"),
+            "client_id": config["client_id"],
+        }
+        response = HttpResponseRedirect(config["op"] + "logout/?" + urllib.parse.urlencode(params))
+    else:
+        response = HttpResponseRedirect("/demo-rp/")
+    response.delete_cookie(USER_COOKIE)
+    return response

@@ -1,0 +1,162 @@
+"""Electronic identification accounts (Decree 69/2024/NĐ-CP): one per person, level 1 or 2, their credentials,
+sessions and security history, and what the OpenID Connect provider remembers per client."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+
+from dancu.core.ids import uuid7
+from dancu.registry.models import Person
+
+
+class Level(models.IntegerChoices):
+    ONE = 1, "Mức 1"
+    TWO = 2, "Mức 2"
+
+
+class AccountStatus(models.TextChoices):
+    ACTIVE = "active", "Đang hoạt động"
+    CLOSED = "closed", "Đã đóng"
+
+
+class Account(models.Model):
+    """An e-ID account. ``id`` is the public subject identifier (``sub``) given to relying parties; the Django
+    user behind it holds the password hash and the sessions."""
+
+    id = models.UUIDField(primary_key=True, default=uuid7, editable=False)
+    user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="eid_account")
+    person = models.OneToOneField(Person, on_delete=models.PROTECT, related_name="eid_account")
+    level = models.PositiveSmallIntegerField(choices=Level.choices, default=Level.ONE)
+    status = models.CharField(max_length=8, choices=AccountStatus.choices, default=AccountStatus.ACTIVE)
+    phone = models.CharField(max_length=16, blank=True, help_text="E.164, confirmed by a one-time code.")
+    guardian = models.ForeignKey(
+        "self", on_delete=models.PROTECT, null=True, blank=True, related_name="wards",
+        help_text="For a child under 6: the parent's account that manages it.",
+    )  # fmt: skip
+    level2_activated_at = models.DateTimeField(null=True, blank=True)
+    level2_activated_by = models.CharField(max_length=150, blank=True)
+    failed_sign_ins = models.PositiveSmallIntegerField(default=0)
+    locked_until = models.DateTimeField(null=True, blank=True)
+    lockouts = models.PositiveSmallIntegerField(default=0, help_text="Consecutive lockouts: each one lasts longer.")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    def __str__(self) -> str:
+        return f"account {self.pk}"
+
+
+class SecurityEvent(models.Model):
+    """Everything that happened to an account's security, shown to its holder."""
+
+    account = models.ForeignKey(Account, on_delete=models.CASCADE, related_name="security_events")
+    kind = models.CharField(max_length=40)
+    at = models.DateTimeField(auto_now_add=True)
+    ip_prefix = models.CharField(max_length=45, blank=True, help_text="The client's network (/24 or /48), not its IP.")
+    user_agent = models.CharField(max_length=200, blank=True)
+    detail = models.JSONField(default=dict, blank=True)
+
+    class Meta:
+        ordering = ["-at", "-pk"]
+        indexes = [models.Index(fields=["account", "-at"], name="secevent_account_at")]
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.at:%Y-%m-%d %H:%M}"
+
+
+class OneTimeCode(models.Model):
+    """A code sent by SMS (registration, recovery): stored hashed, short-lived, few attempts."""
+
+    id = models.UUIDField(primary_key=True, default=uuid7, editable=False)
+    purpose = models.CharField(max_length=20)
+    code_hash = models.CharField(max_length=64)
+    payload = models.JSONField(default=dict, help_text="What the code unlocks (ids, not personal data).")
+    expires_at = models.DateTimeField()
+    attempts = models.PositiveSmallIntegerField(default=0)
+    used_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    def __str__(self) -> str:
+        return f"code {self.purpose}"
+
+
+class TotpDevice(models.Model):
+    account = models.OneToOneField(Account, on_delete=models.CASCADE, related_name="totp")
+    secret = models.BinaryField(help_text="AES-GCM encrypted under the platform key.")
+    confirmed_at = models.DateTimeField(null=True, blank=True)
+    last_step = models.BigIntegerField(default=0, help_text="Last accepted time step: a code is never accepted twice.")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    def __str__(self) -> str:
+        return "authenticator app"
+
+
+class Passkey(models.Model):
+    """A WebAuthn credential (passkey)."""
+
+    account = models.ForeignKey(Account, on_delete=models.CASCADE, related_name="passkeys")
+    credential_id = models.BinaryField(unique=True)
+    public_key = models.BinaryField()
+    sign_count = models.BigIntegerField(default=0)
+    name = models.CharField(max_length=60, blank=True)
+    transports = models.JSONField(default=list, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    last_used_at = models.DateTimeField(null=True, blank=True)
+
+    def __str__(self) -> str:
+        return self.name or "passkey"
+
+
+class AccountSession(models.Model):
+    """A signed-in browser session, listed to its holder with revoke."""
+
+    account = models.ForeignKey(Account, on_delete=models.CASCADE, related_name="sessions")
+    session_key = models.CharField(max_length=64, unique=True)
+    amr = models.JSONField(default=list, help_text="Authentication methods used (RFC 8176): pwd, otp, hwk, ...")
+    user_agent = models.CharField(max_length=200, blank=True)
+    ip_prefix = models.CharField(max_length=45, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    last_seen_at = models.DateTimeField(auto_now_add=True)
+    ended_at = models.DateTimeField(null=True, blank=True)
+    end_reason = models.CharField(max_length=20, blank=True)
+
+    class Meta:
+        ordering = ["-last_seen_at"]
+        indexes = [models.Index(fields=["account", "ended_at"], name="accsession_open")]
+
+    def __str__(self) -> str:
+        return f"session {self.pk}"
+
+
+class ClientConsent(models.Model):
+    """A citizen's remembered consent for an OpenID Connect client (relying party) to receive some scopes."""
+
+    account = models.ForeignKey(Account, on_delete=models.CASCADE, related_name="client_consents")
+    application = models.ForeignKey(settings.OAUTH2_PROVIDER_APPLICATION_MODEL, on_delete=models.CASCADE)
+    scopes = models.JSONField(default=list)
+    granted_at = models.DateTimeField(auto_now=True)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["account", "application"], condition=Q(revoked_at__isnull=True), name="clientconsent_one_open"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"consent {self.application_id}"
+
+
+class AuthContext(models.Model):
+    """How the holder authenticated (acr, amr) for one authorization code and the tokens issued from it, so that the
+    ID token of a code exchange or a refresh says what actually happened, not what the latest session did."""
+
+    key = models.CharField(max_length=64, unique=True, help_text="SHA-256 of the code or token.")
+    account = models.ForeignKey(Account, on_delete=models.CASCADE, related_name="+")
+    acr = models.CharField(max_length=40)
+    amr = models.JSONField(default=list)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    def __str__(self) -> str:
+        return self.acr

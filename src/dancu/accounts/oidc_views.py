@@ -1,0 +1,110 @@
+"""The authorization endpoint as citizens meet it: sign in with the e-ID, step up to level 2 when a client asks for
+it, and a consent screen per client that is remembered until the citizen revokes it in the portal."""
+
+from __future__ import annotations
+
+from typing import Any
+from urllib.parse import urlencode
+
+from django.contrib.auth import logout
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.urls import reverse, reverse_lazy
+from django.utils import timezone
+from oauth2_provider.exceptions import OAuthToolkitError
+from oauth2_provider.models import get_application_model
+from oauth2_provider.views import AuthorizationView
+
+from dancu.accounts import services
+from dancu.accounts.models import Account, AccountStatus, ClientConsent
+
+ACR_VALUES = (services.ACR_LEVEL1, services.ACR_LEVEL2)
+
+
+def _account(request: HttpRequest) -> Account | None:
+    user = request.user
+    if not user.is_authenticated:
+        return None
+    account = Account.objects.select_related("person").filter(user=user, status=AccountStatus.ACTIVE).first()
+    if account is None or services.current_session(request) is None:
+        return None
+    return account
+
+
+class AuthorizeView(AuthorizationView):
+    template_name = "accounts/authorize.html"
+    login_url = reverse_lazy("portal:login")
+
+    def dispatch(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        if request.user.is_authenticated:
+            account = _account(request)
+            if account is None:  # an official's session, or a revoked one: the citizen must sign in
+                logout(request)
+            else:
+                self.account = account
+                amr = list(request.session.get("amr", []))
+                request.user.dancu_auth = {"acr": services.acr_for(account, amr), "amr": amr}  # type: ignore[union-attr]
+        return super().dispatch(request, *args, **kwargs)
+
+    def _unmet(self, credentials: dict[str, Any], description: str) -> HttpResponse:
+        query = {"error": "unmet_authentication_requirements", "error_description": description}
+        if credentials.get("state"):
+            query["state"] = credentials["state"]
+        application = get_application_model().objects.get(client_id=credentials["client_id"])
+        return self.redirect(f"{credentials['redirect_uri']}?{urlencode(query)}", application)
+
+    def get(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        try:
+            scopes, credentials = self.validate_authorization_request(request)
+        except OAuthToolkitError as error:
+            return self.error_response(error, application=None)
+        wanted = request.GET.get("acr_values", "").split()
+        if services.ACR_LEVEL2 in wanted and services.ACR_LEVEL1 not in wanted:
+            account: Account = self.account
+            if account.level < 2:
+                return self._unmet(credentials, "This service needs a level-2 e-ID account (activated in person).")
+            amr = list(request.session.get("amr", []))
+            if services.acr_for(account, amr) != services.ACR_LEVEL2:
+                return HttpResponseRedirect(
+                    reverse("portal:step_up") + "?" + urlencode({"next": request.get_full_path()})
+                )
+        application = get_application_model().objects.get(client_id=credentials["client_id"])
+        remembered = ClientConsent.objects.filter(
+            account=self.account, application=application, revoked_at__isnull=True
+        ).first()
+        if (
+            remembered is not None
+            and set(scopes) <= set(remembered.scopes)
+            and "consent" not in request.GET.get("prompt", "").split()
+        ):
+            try:
+                uri, _headers, _body, _status = self.create_authorization_response(
+                    request=request, scopes=" ".join(scopes), credentials=credentials, allow=True
+                )
+            except OAuthToolkitError as error:
+                return self.error_response(error, application)
+            return self.redirect(uri, application)
+        return super().get(request, *args, **kwargs)
+
+    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
+        context = super().get_context_data(**kwargs)
+        context["account"] = self.account
+        return context
+
+    def form_valid(self, form: Any) -> HttpResponse:
+        response = super().form_valid(form)
+        if form.cleaned_data.get("allow") and isinstance(response, HttpResponse) and response.status_code in (302, 200):
+            application = get_application_model().objects.get(client_id=form.cleaned_data["client_id"])
+            scopes = sorted(set(form.cleaned_data.get("scope", "").split()))
+            consent = ClientConsent.objects.filter(
+                account=self.account, application=application, revoked_at__isnull=True
+            ).first()
+            if consent is None:
+                ClientConsent.objects.create(account=self.account, application=application, scopes=scopes)
+            else:
+                consent.scopes = sorted(set(consent.scopes) | set(scopes))
+                consent.granted_at = timezone.now()
+                consent.save(update_fields=["scopes", "granted_at"])
+            services.record(
+                self.account, "client_consent_granted", self.request, client=application.name, scopes=scopes
+            )
+        return response

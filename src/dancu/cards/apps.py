@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class CardsConfig(AppConfig):
+    name = "dancu.cards"
+    verbose_name = "Identity cards"

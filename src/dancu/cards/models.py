@@ -1,0 +1,41 @@
+"""Identity cards as the registry knows them: number, issue and expiry dates, status.
+
+The chip, its data groups and the PKI behind them come with the cards issue; e-ID self-registration already needs the
+card number and issue date to match.
+"""
+
+from __future__ import annotations
+
+from django.db import models
+from django.db.models import Q
+
+from dancu.registry.models import Person
+
+
+class CardStatus(models.TextChoices):
+    VALID = "valid", "Còn hiệu lực"
+    REPLACED = "replaced", "Đã cấp đổi"
+    CANCELLED = "cancelled", "Đã hủy"
+
+
+class IdentityCard(models.Model):
+    """A chip identity card (thẻ căn cước / căn cước công dân). Its number is the holder's PIN."""
+
+    person = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="cards")
+    number = models.CharField(max_length=12, help_text="The card number: the holder's 12-digit PIN.")
+    issued_on = models.DateField()
+    expires_on = models.DateField(null=True, blank=True, help_text="Empty: does not expire (issued after 60).")
+    issuing_authority = models.CharField(max_length=120, default="Cục Cảnh sát quản lý hành chính về trật tự xã hội")
+    status = models.CharField(max_length=10, choices=CardStatus.choices, default=CardStatus.VALID)
+    status_changed_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["person", "-issued_on"]
+        constraints = [
+            models.UniqueConstraint(fields=["person"], condition=Q(status="valid"), name="card_one_valid_per_person"),
+        ]
+        indexes = [models.Index(fields=["number", "issued_on"], name="card_number_issued")]
+
+    def __str__(self) -> str:
+        return f"card {self.pk}"

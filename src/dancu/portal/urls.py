@@ -1,0 +1,22 @@
+from django.urls import path
+
+from dancu.portal import views
+
+app_name = "portal"
+urlpatterns = [
+    path("", views.home, name="home"),
+    path("dang-nhap/", views.login_view, name="login"),
+    path("dang-nhap/ma-xac-thuc/", views.login_totp, name="login_totp"),
+    path("xac-thuc-muc-2/", views.step_up, name="step_up"),
+    path("dang-xuat/", views.logout_view, name="logout"),
+    path("dang-ky/", views.register, name="register"),
+    path("dang-ky/xac-nhan/", views.register_confirm, name="register_confirm"),
+    path("khoi-phuc/", views.recover, name="recover"),
+    path("khoi-phuc/xac-nhan/", views.recover_confirm, name="recover_confirm"),
+    path("con/", views.add_child, name="add_child"),
+    path("con/<uuid:account_id>/", views.child_record, name="child"),
+    path("dong-y/", views.consents, name="consents"),
+    path("lich-su-truy-cap/", views.access_history, name="access"),
+    path("bao-mat/", views.security, name="security"),
+    path("bao-mat/thao-tac/", views.security_action, name="security_action"),
+]

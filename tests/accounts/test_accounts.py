@@ -1,0 +1,338 @@
+"""E-ID accounts through the portal and the services: registration matched against the registry and a valid
+card, one-time codes, sign-in with lockout and back-off and no account enumeration, TOTP, sessions with revoke,
+level-2 activation by an official, children's accounts, consents and access history, security headers."""
+
+from __future__ import annotations
+
+import base64
+import re
+import time
+from collections.abc import Iterator
+from datetime import date, timedelta
+from typing import Any
+
+import pytest
+from django.contrib.auth.models import User
+from django.test import Client
+from django.utils import timezone
+
+from dancu.accounts import services
+from dancu.accounts.messaging import read_outbox
+from dancu.accounts.models import Account, AccountSession, SecurityEvent
+from dancu.cards.services import issue_card
+from dancu.core.errors import DomainError
+from dancu.registry import services as registry
+from tests import factories
+
+pytestmark = pytest.mark.django_db
+PASSWORD = "Sen-no-ro-2024!x"
+
+
+@pytest.fixture(autouse=True)
+def _outbox(settings: Any, tmp_path: Any, django_capture_on_commit_callbacks: Any) -> Iterator[None]:
+    """Each test has its own outbox and keys. Messages go out when the transaction commits; the test's transaction
+    never commits, so Django's hook for tests runs the on-commit callbacks of each call made through ``sent``."""
+    settings.VAR_DIR = tmp_path
+    settings.DANCU_KEYS_DIR = str(tmp_path / "keys")
+    services._secret_box.cache_clear()
+    global _capture
+    _capture = django_capture_on_commit_callbacks
+    yield
+
+
+_capture: Any = None
+
+
+def sent(func: Any, *args: Any, **kwargs: Any) -> Any:
+    """Call ``func`` and run what it left for the commit (its messages)."""
+    with _capture(execute=True):
+        return func(*args, **kwargs)
+
+
+@pytest.fixture
+def citizen() -> Any:
+    person = factories.person(full_name="Phạm Thị Hoa", sex="F", birth_date=date(1992, 3, 8), residence="00004")
+    issue_card(pin=person.pin, issued_on=date(2021, 6, 1), actor="t")
+    return person
+
+
+def _register_data(person: Any, **overrides: Any) -> dict[str, Any]:
+    data = {
+        "pin": person.pin,
+        "full_name": "  PHẠM thị   hoa ",
+        "birth_date": "1992-03-08",
+        "card_issued_on": "2021-06-01",
+        "phone": "0912 345 678",
+    }
+    data.update(overrides)
+    return data
+
+
+def _last_code(phone: str = "+84912345678") -> str:
+    messages = read_outbox(phone)
+    assert messages, "no SMS in the outbox"
+    match = re.search(r"\b(\d{6})\b", messages[-1]["text"])
+    assert match, messages[-1]["text"]
+    return match.group(1)
+
+
+def _register(client: Client, person: Any, password: str = PASSWORD) -> Account:
+    response = sent(client.post, "/portal/dang-ky/", _register_data(person))
+    assert response.status_code == 302, response.content[:500]
+    response = client.post(
+        "/portal/dang-ky/xac-nhan/", {"code": _last_code(), "password": password, "password2": password}
+    )
+    assert response.status_code == 302
+    return Account.objects.get(person=person)
+
+
+def test_registration_matches_the_registry_and_sends_a_code(client: Client, citizen: Any) -> None:
+    account = _register(client, citizen)
+    assert account.level == 1
+    assert account.phone == "+84912345678"
+    assert list(SecurityEvent.objects.filter(account=account).values_list("kind", flat=True)) == [
+        "signed_in",
+        "registered",
+    ]
+    page = client.get("/portal/")
+    assert page.status_code == 200
+    assert citizen.pin in page.content.decode()
+
+
+@pytest.mark.parametrize(
+    "override",
+    [{"full_name": "Phạm Thị Hòa"}, {"birth_date": "1992-03-09"}, {"card_issued_on": "2021-06-02"}],
+    ids=["name", "birth_date", "card_issue_date"],
+)
+def test_registration_refuses_data_that_does_not_match(client: Client, citizen: Any, override: dict[str, str]) -> None:
+    response = client.post("/portal/dang-ky/", _register_data(citizen, **override))
+    assert response.status_code == 400
+    assert "không khớp" in response.content.decode()
+    assert not read_outbox()
+    assert not Account.objects.exists()
+
+
+def test_registration_needs_a_valid_card(client: Client) -> None:
+    person = factories.person(full_name="Lý Văn Tâm", birth_date=date(1990, 1, 2))
+    response = client.post("/portal/dang-ky/", _register_data(person, full_name="Lý Văn Tâm", birth_date="1990-01-02"))
+    assert response.status_code == 400
+
+
+def test_registration_refuses_bad_phone_and_weak_passwords(client: Client, citizen: Any) -> None:
+    assert client.post("/portal/dang-ky/", _register_data(citizen, phone="12345")).status_code == 400
+    assert sent(client.post, "/portal/dang-ky/", _register_data(citizen)).status_code == 302
+    code = _last_code()
+    for weak in ("short1!", "1234567890123", f"x{citizen.pin}y-Abc"):
+        response = client.post("/portal/dang-ky/xac-nhan/", {"code": code, "password": weak, "password2": weak})
+        assert response.status_code == 400
+    assert not Account.objects.exists()
+
+
+def test_a_code_dies_after_five_wrong_tries(citizen: Any) -> None:
+    pending = sent(
+        services.start_registration,
+        pin=citizen.pin, full_name=citizen.full_name, birth_date=citizen.birth_date,
+        card_issued_on=date(2021, 6, 1), phone="0912345678",
+    )  # fmt: skip
+    code = _last_code()
+    wrong = f"{(int(code) + 1) % 1_000_000:06d}"
+    for _ in range(5):
+        with pytest.raises(DomainError) as refused:
+            services.confirm_registration(pending_id=pending, code=wrong, password=PASSWORD)
+        assert refused.value.code == "code_invalid"
+    with pytest.raises(DomainError):
+        services.confirm_registration(pending_id=pending, code=code, password=PASSWORD)
+    assert not Account.objects.exists()
+
+
+def test_registering_again_does_not_reveal_or_duplicate(client: Client, citizen: Any) -> None:
+    _register(client, citizen)
+    other = Client()
+    response = sent(other.post, "/portal/dang-ky/", _register_data(citizen))
+    assert response.status_code == 302  # the same answer as for a new registration
+    assert "da co tai khoan" in read_outbox("+84912345678")[-1]["text"]
+    assert Account.objects.count() == 1
+
+
+def test_under_six_registers_through_a_parent(client: Client, citizen: Any, today: date) -> None:
+    child = registry.register_birth(
+        full_name="Phạm Minh Khôi", sex="M", birth_date=today - timedelta(days=400), birth_commune="00004",
+        mother_pin=citizen.pin, actor="t",
+    )  # fmt: skip
+    with pytest.raises(DomainError) as refused:
+        services.start_registration(
+            pin=child.pin,
+            full_name=child.full_name,
+            birth_date=child.birth_date,
+            card_issued_on=today,
+            phone="0912345678",
+        )
+    assert refused.value.code == "registration_data_mismatch"  # no card under 6
+    parent = _register(client, citizen)
+    response = client.post("/portal/con/", {"child_pin": child.pin})
+    assert response.status_code == 302
+    ward = Account.objects.get(person=child)
+    assert ward.guardian == parent and not ward.user.has_usable_password()
+    assert client.get(f"/portal/con/{ward.pk}/").status_code == 200
+    stranger = factories.person(full_name="Võ Văn Ba", birth_date=date(1980, 1, 1))
+    with pytest.raises(DomainError) as refused:
+        services.create_child_account(parent=parent, child_pin=stranger.pin)
+    assert refused.value.code == "not_your_child"
+
+
+@pytest.fixture
+def account(citizen: Any) -> Account:
+    from django.contrib.auth.hashers import make_password
+
+    user = User.objects.create(username="eid:x", password=make_password(PASSWORD))
+    return Account.objects.create(user=user, person=citizen, phone="+84912345678")
+
+
+def _login(client: Client, pin: str, password: str) -> Any:
+    return client.post("/portal/dang-nhap/", {"pin": pin, "password": password})
+
+
+def test_sign_in_failures_all_look_the_same(client: Client, account: Account) -> None:
+    unknown = _login(client, factories.new_pin(), PASSWORD)
+    wrong = _login(client, account.person.pin, "wrong-password-1")
+    malformed = _login(client, "12", PASSWORD)
+    bodies = {re.search(r'id="login-error">([^<]+)<', r.content.decode()).group(1) for r in (unknown, wrong, malformed)}
+    assert len(bodies) == 1
+    assert {unknown.status_code, wrong.status_code, malformed.status_code} == {400}
+
+
+def test_lockout_with_back_off(client: Client, account: Account) -> None:
+    for _ in range(services.FAILED_SIGN_INS_BEFORE_LOCK):
+        sent(_login, client, account.person.pin, "wrong-password-1")
+    account.refresh_from_db()
+    first_pause = account.locked_until - timezone.now()
+    assert timedelta(minutes=4) < first_pause <= timedelta(minutes=5)
+    assert "tam khoa" in read_outbox("+84912345678")[-1]["text"]
+    # While locked, even the right password is refused, with the same message.
+    assert _login(client, account.person.pin, PASSWORD).status_code == 400
+    # The next lockout lasts twice as long.
+    account.locked_until = timezone.now() - timedelta(seconds=1)
+    account.save()
+    for _ in range(services.FAILED_SIGN_INS_BEFORE_LOCK):
+        _login(client, account.person.pin, "wrong-password-1")
+    account.refresh_from_db()
+    assert timedelta(minutes=9) < account.locked_until - timezone.now() <= timedelta(minutes=10)
+    account.locked_until = None
+    account.save()
+    assert _login(client, account.person.pin, PASSWORD).status_code == 302
+    account.refresh_from_db()
+    assert account.failed_sign_ins == 0 and account.lockouts == 0
+
+
+def test_sign_in_changes_the_session_key(client: Client, account: Account) -> None:
+    client.get("/portal/dang-nhap/")
+    client.cookies["sessionid"] = "attacker-chosen-session-key-000001"
+    _login(client, account.person.pin, PASSWORD)
+    assert client.cookies["sessionid"].value != "attacker-chosen-session-key-000001"
+
+
+def test_sessions_are_listed_and_revoked(account: Account) -> None:
+    laptop, phone = Client(HTTP_USER_AGENT="Laptop"), Client(HTTP_USER_AGENT="Phone")
+    _login(laptop, account.person.pin, PASSWORD)
+    _login(phone, account.person.pin, PASSWORD)
+    page = laptop.get("/portal/bao-mat/").content.decode()
+    assert "Laptop" in page and "Phone" in page
+    other = AccountSession.objects.get(account=account, user_agent="Phone")
+    response = laptop.post("/portal/bao-mat/thao-tac/", {"action": "revoke_session", "session": other.pk})
+    assert response.status_code == 302
+    assert phone.get("/portal/").status_code == 302  # back to sign-in
+    assert laptop.get("/portal/").status_code == 200
+    assert SecurityEvent.objects.filter(account=account, kind="session_revoked").exists()
+
+
+def test_signing_out_ends_the_session_row(client: Client, account: Account) -> None:
+    _login(client, account.person.pin, PASSWORD)
+    client.post("/portal/dang-xuat/")
+    assert AccountSession.objects.get(account=account).end_reason == "signed_out"
+    assert client.get("/portal/").status_code == 302
+
+
+def _totp_now(secret_b32: str, at: float | None = None) -> str:
+    from cryptography.hazmat.primitives.hashes import SHA1
+    from cryptography.hazmat.primitives.twofactor.totp import TOTP
+
+    secret = base64.b32decode(secret_b32 + "=" * (-len(secret_b32) % 8))
+    return TOTP(secret, 6, SHA1(), 30, enforce_key_length=False).generate(at or time.time()).decode()
+
+
+def test_totp_enrolment_sign_in_and_no_replay(client: Client, account: Account) -> None:
+    _login(client, account.person.pin, PASSWORD)
+    page = client.post("/portal/bao-mat/thao-tac/", {"action": "totp_begin"}).content.decode()
+    secret = re.search(r'id="totp-secret">([A-Z2-7]+)<', page).group(1)
+    assert "<svg" in page
+    client.post("/portal/bao-mat/thao-tac/", {"action": "totp_confirm", "code": _totp_now(secret)})
+    assert services.has_totp(account)
+    browser = Client()
+    first = _login(browser, account.person.pin, PASSWORD)
+    assert first.status_code == 302 and "/ma-xac-thuc/" in first["Location"]
+    assert browser.get("/portal/").status_code == 302  # not signed in yet
+    code = _totp_now(secret, time.time() + 30)  # the next step: the enrolment's code is spent
+    assert browser.post(first["Location"], {"code": code}).status_code == 302
+    assert browser.get("/portal/").status_code == 200
+    assert AccountSession.objects.filter(account=account, amr=["otp", "pwd"]).exists()
+    again = Client()
+    step = _login(again, account.person.pin, PASSWORD)
+    assert again.post(step["Location"], {"code": code}).status_code == 400  # a code is accepted once
+
+
+def test_recovery_does_not_reveal_accounts_and_resets_the_password(account: Account) -> None:
+    stranger = Client()
+    response = sent(stranger.post, "/portal/khoi-phuc/", {"pin": account.person.pin, "phone": "0987654321"})
+    assert response.status_code == 302 and not read_outbox()
+    owner = Client()
+    response = sent(owner.post, "/portal/khoi-phuc/", {"pin": account.person.pin, "phone": "0912345678"})
+    assert response.status_code == 302
+    new = "Cay-tre-xanh-2025"
+    response = owner.post("/portal/khoi-phuc/xac-nhan/", {"code": _last_code(), "password": new, "password2": new})
+    assert response.status_code == 302
+    assert _login(Client(), account.person.pin, new).status_code == 302
+    assert _login(Client(), account.person.pin, PASSWORD).status_code == 400
+
+
+def test_an_official_activates_level_2_after_the_in_person_check(client: Client, account: Account) -> None:
+    from dancu.backoffice.services import ensure_roles
+
+    groups = ensure_roles()
+    official = User.objects.create_user("cutru-test", password="x-Secret-123456")
+    official.groups.add(groups["residence_officer"])
+    client.force_login(official)
+    url = f"/persons/{account.person.pk}/eid-level2/"
+    client.post(url, {})
+    account.refresh_from_db()
+    assert account.level == 1  # the check box is required
+    client.post(url, {"card_checked": "1"})
+    account.refresh_from_db()
+    assert account.level == 2 and account.level2_activated_by == "cutru-test"
+    viewer = User.objects.create_user("tracuu-test", password="x-Secret-123456")
+    viewer.groups.add(groups["viewer"])
+    other = Client()
+    other.force_login(viewer)
+    assert other.post(url, {"card_checked": "1"}).status_code == 403
+
+
+def test_a_citizen_cannot_use_the_back_office_login(account: Account) -> None:
+    response = Client().post("/login/", {"username": account.user.username, "password": PASSWORD})
+    assert response.status_code == 200 and "_auth_user_id" not in Client().session
+
+
+def test_portal_pages_carry_the_security_headers(client: Client, account: Account) -> None:
+    response = client.get("/portal/dang-nhap/")
+    assert response["X-Frame-Options"] == "DENY"
+    assert "frame-ancestors 'none'" in response["Content-Security-Policy"]
+    assert "script-src 'self'" in response["Content-Security-Policy"]
+    _login(client, account.person.pin, PASSWORD)
+    assert client.cookies["sessionid"]["httponly"]
+    assert client.cookies["sessionid"]["samesite"] == "Lax"
+    csrf = Client(enforce_csrf_checks=True)
+    assert csrf.post("/portal/dang-nhap/", {"pin": account.person.pin, "password": PASSWORD}).status_code == 403
+
+
+def test_english_is_switchable(client: Client) -> None:
+    assert "Đăng nhập" in client.get("/portal/dang-nhap/").content.decode()
+    client.post("/i18n/setlang/", {"language": "en", "next": "/portal/dang-nhap/"})
+    assert "Sign in with your e-ID account" in client.get("/portal/dang-nhap/").content.decode()
