@@ -100,11 +100,13 @@ def live_web(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveWeb]:
     web.dancu("demo_citizens", "--url", url, "-v0")
     web.dancu("demo_gateway", "-v0")
     web.dancu("project", "--rebuild", "-v0")
+    web.dancu("collectstatic", "--no-input", "-v0")
     web.citizens = json.loads((var_dir / "demo-citizens.json").read_text())
     server = subprocess.Popen(
         [
             str(BIN / "granian"), "--interface", "wsgi", "--host", "127.0.0.1", "--port", str(port), "--workers", "1",
-            "--blocking-threads", "4", "--log-level", "warning", "dancu.wsgi:application",
+            "--blocking-threads", "4", "--log-level", "warning", "--static-path-route", "/static",
+            "--static-path-mount", str(var_dir / "static"), "dancu.wsgi:application",
         ],
         env=env,
         stdout=subprocess.DEVNULL,

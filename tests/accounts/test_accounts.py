@@ -336,3 +336,28 @@ def test_english_is_switchable(client: Client) -> None:
     assert "Đăng nhập" in client.get("/portal/dang-nhap/").content.decode()
     client.post("/i18n/setlang/", {"language": "en", "next": "/portal/dang-nhap/"})
     assert "Sign in with your e-ID account" in client.get("/portal/dang-nhap/").content.decode()
+
+
+def test_passkey_endpoints_refuse_bad_input_with_codes(client: Client, account: Account) -> None:
+    no_challenge = client.post("/portal/passkey/dang-nhap/", b'{"credential": {}}', content_type="application/json")
+    assert no_challenge.status_code == 400 and no_challenge.json()["code"] == "passkey_sign_in_failed"
+    client.post("/portal/passkey/dang-nhap/tuy-chon/")
+    garbage = client.post("/portal/passkey/dang-nhap/", b"not json", content_type="application/json")
+    assert garbage.status_code == 400 and garbage.json()["code"] == "json_invalid"
+    client.post("/portal/passkey/dang-nhap/tuy-chon/")
+    forged = client.post(
+        "/portal/passkey/dang-nhap/", {"credential": {"rawId": "AAAA", "id": "AAAA"}}, content_type="application/json"
+    )
+    assert forged.status_code == 400 and forged.json()["code"] == "passkey_sign_in_failed"
+    _login(client, account.person.pin, PASSWORD)
+    unsolicited = client.post("/portal/passkey/dang-ky/", {"credential": {}}, content_type="application/json")
+    assert unsolicited.json()["code"] == "passkey_no_challenge"
+    client.post("/portal/passkey/dang-ky/tuy-chon/")
+    bad = client.post("/portal/passkey/dang-ky/", {"credential": {"id": "x"}}, content_type="application/json")
+    assert bad.status_code == 400 and bad.json()["code"] == "passkey_invalid"
+    assert not account.passkeys.exists()
+
+
+def test_a_deceased_holder_cannot_sign_in(client: Client, account: Account) -> None:
+    registry.record_death(pin=account.person.pin, death_date=timezone.localdate(), actor="t")
+    assert _login(client, account.person.pin, PASSWORD).status_code == 400

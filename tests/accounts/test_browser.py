@@ -19,15 +19,20 @@ PASSWORD = "Mua-thu-Ha-Noi-2026"
 
 
 @pytest.fixture(scope="module")
-def page(live_web: LiveWeb) -> Iterator[Any]:
+def browser() -> Iterator[Any]:
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox"])
-        context = browser.new_context(locale="vi-VN", base_url=live_web.url)
-        yield context.new_page()
-        context.close()
-        browser.close()
+        chromium = p.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox"])
+        yield chromium
+        chromium.close()
+
+
+@pytest.fixture
+def page(live_web: LiveWeb, browser: Any) -> Iterator[Any]:
+    context = browser.new_context(locale="vi-VN", base_url=live_web.url)
+    yield context.new_page()
+    context.close()
 
 
 def test_register_sign_in_see_access_and_revoke_consent(live_web: LiveWeb, page: Any) -> None:
@@ -55,7 +60,7 @@ def test_register_sign_in_see_access_and_revoke_consent(live_web: LiveWeb, page:
     page.get_by_role("button", name="Đăng xuất").click()
     page.get_by_label("Số định danh cá nhân").fill(me["pin"])
     page.get_by_label("Mật khẩu").fill(PASSWORD)
-    page.get_by_role("button", name="Đăng nhập").click()
+    page.get_by_role("button", name="Đăng nhập", exact=True).click()
     expect(page.locator("#record-name")).to_have_text(me["full_name"])
 
     # No access yet; consent to the demo bank seeing the ethnicity.
@@ -90,3 +95,41 @@ def test_register_sign_in_see_access_and_revoke_consent(live_web: LiveWeb, page:
     # English is one click away.
     page.get_by_role("button", name="English").click()
     expect(page.get_by_role("link", name="Who accessed my data")).to_be_visible()
+
+
+def test_passkey_added_then_used_to_sign_in(live_web: LiveWeb, browser: Any) -> None:
+    """Chromium's virtual authenticator (CDP WebAuthn domain) stands in for a phone or security key; WebAuthn needs
+    a host name, not an IP address, as relying-party id: the browser talks to localhost."""
+    from playwright.sync_api import expect
+
+    me = live_web.citizens["level1"]
+    base = live_web.url.replace("127.0.0.1", "localhost")
+    context = browser.new_context(locale="vi-VN", base_url=base)
+    try:
+        page = context.new_page()
+        cdp = context.new_cdp_session(page)
+        cdp.send("WebAuthn.enable")
+        cdp.send(
+            "WebAuthn.addVirtualAuthenticator",
+            {
+                "options": {
+                    "protocol": "ctap2", "transport": "internal", "hasResidentKey": True,
+                    "hasUserVerification": True, "isUserVerified": True,
+                }
+            },
+        )  # fmt: skip
+        page.goto("/portal/dang-nhap/")
+        page.get_by_label("Số định danh cá nhân").fill(me["pin"])
+        page.get_by_label("Mật khẩu").fill(me["password"])
+        page.get_by_role("button", name="Đăng nhập", exact=True).click()
+        page.get_by_role("link", name="Bảo mật").click()
+        page.get_by_label("Tên passkey").fill("Điện thoại")
+        page.get_by_role("button", name="Thêm passkey").click()
+        expect(page.locator("#passkeys")).to_contain_text("Điện thoại")
+        page.get_by_role("button", name="Đăng xuất").click()
+        page.get_by_role("button", name="Đăng nhập bằng passkey").click()
+        expect(page.locator("#record-pin")).to_have_text(me["pin"])
+        page.get_by_role("link", name="Bảo mật").click()
+        expect(page.locator("#security-events")).to_contain_text("passkey_added")
+    finally:
+        context.close()

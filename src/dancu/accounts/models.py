@@ -45,6 +45,11 @@ class Account(models.Model):
     def __str__(self) -> str:
         return f"account {self.pk}"
 
+    @property
+    def can_sign_in(self) -> bool:
+        """Open and its holder alive (a death closes the account; until the closing event lands, refuse anyway)."""
+        return self.status == AccountStatus.ACTIVE and self.person.status == "living"
+
 
 class SecurityEvent(models.Model):
     """Everything that happened to an account's security, shown to its holder."""

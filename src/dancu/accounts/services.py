@@ -267,7 +267,7 @@ def authenticate_password(*, pin: str, password: str, request: HttpRequest | Non
     ok = account.user.check_password(password)
     with transaction.atomic():
         account = Account.objects.select_for_update().select_related("user", "person").get(pk=account.pk)
-        if account.status != AccountStatus.ACTIVE:
+        if not account.can_sign_in:
             raise failed
         locked = bool(account.locked_until and account.locked_until > now)
         if locked:
@@ -302,8 +302,8 @@ def authenticate_password(*, pin: str, password: str, request: HttpRequest | Non
 
 def acr_for(account: Account, amr: list[str]) -> str:
     """Level 2 assurance needs a level-2 account and two factors (password with TOTP, or a passkey with user
-    verification); anything else is level 1."""
-    multi = ("hwk" in amr) or ("pwd" in amr and "otp" in amr)
+    verification: amr ``mfa``); anything else is level 1."""
+    multi = ("mfa" in amr) or ("pwd" in amr and "otp" in amr)
     return ACR_LEVEL2 if account.level >= Level.TWO and multi else ACR_LEVEL1
 
 
@@ -323,15 +323,15 @@ def start_session(request: HttpRequest, account: Account, amr: list[str]) -> Acc
     return session
 
 
-def add_factor(request: HttpRequest, account: Account, method: str) -> None:
+def add_factor(request: HttpRequest, account: Account, *methods: str) -> None:
     """Step-up: a second factor proven in this session (the session key changes too)."""
-    amr = sorted({*request.session.get("amr", []), method})
+    amr = sorted({*request.session.get("amr", []), *methods})
     old_key = request.session.session_key
     request.session.cycle_key()
     request.session["amr"] = amr
     request.session.save()
     AccountSession.objects.filter(session_key=old_key).update(session_key=request.session.session_key, amr=amr)
-    record(account, "step_up", request, method=method)
+    record(account, "step_up", request, methods=list(methods))
 
 
 def current_session(request: HttpRequest) -> AccountSession | None:

@@ -19,4 +19,8 @@ urlpatterns = [
     path("lich-su-truy-cap/", views.access_history, name="access"),
     path("bao-mat/", views.security, name="security"),
     path("bao-mat/thao-tac/", views.security_action, name="security_action"),
+    path("passkey/dang-ky/tuy-chon/", views.passkey_register_options, name="passkey_register_options"),
+    path("passkey/dang-ky/", views.passkey_register, name="passkey_register"),
+    path("passkey/dang-nhap/tuy-chon/", views.passkey_login_options, name="passkey_login_options"),
+    path("passkey/dang-nhap/", views.passkey_login, name="passkey_login"),
 ]

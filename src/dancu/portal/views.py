@@ -15,14 +15,14 @@ from urllib.parse import urlparse
 import segno
 from django.contrib import messages
 from django.contrib.auth import logout
-from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from dancu.accounts import services
+from dancu.accounts import passkeys, services, throttle
 from dancu.accounts.models import Account, AccountSession, AccountStatus, ClientConsent, SecurityEvent
 from dancu.cards.models import IdentityCard
 from dancu.core.errors import DomainError
@@ -56,6 +56,8 @@ def citizen_required(view: Callable[..., HttpResponse]) -> Callable[..., HttpRes
                 .filter(user=request.user, status=AccountStatus.ACTIVE)
                 .first()
             )
+        if account is not None and not account.can_sign_in:
+            account = None
         session = services.current_session(request) if account is not None else None
         if account is None or session is None:
             if request.user.is_authenticated:
@@ -121,17 +123,19 @@ def login_totp(request: HttpRequest) -> HttpResponse:
 def step_up(request: HttpRequest) -> HttpResponse:
     """A service asked for level 2: prove a second factor in this session."""
     account: Account = request.account  # type: ignore[attr-defined]
-    next_url = _safe_next(request, reverse("portal:home"))
-    if not services.has_totp(account):
-        return render(request, "portal/step_up.html", {"no_factor": True, "next": next_url})
-    if request.method == "POST":
+    context = {
+        "next": _safe_next(request, reverse("portal:home")),
+        "has_totp": services.has_totp(account),
+        "has_passkey": account.passkeys.exists(),
+    }
+    if request.method == "POST" and context["has_totp"]:
         try:
             services.verify_totp(account, request.POST.get("code", ""), request)
         except DomainError as exc:
-            return render(request, "portal/step_up.html", {"error": exc.message, "next": next_url}, status=400)
+            return render(request, "portal/step_up.html", {**context, "error": exc.message}, status=400)
         services.add_factor(request, account, "otp")
-        return HttpResponseRedirect(next_url)
-    return render(request, "portal/step_up.html", {"next": next_url})
+        return HttpResponseRedirect(str(context["next"]))
+    return render(request, "portal/step_up.html", context)
 
 
 @require_POST
@@ -391,6 +395,9 @@ def security_action(request: HttpRequest) -> HttpResponse:
         elif action == "revoke_session":
             services.revoke_session(account, int(request.POST.get("session", "0") or 0), request)
             messages.success(request, _("Session signed out."))
+        elif action == "passkey_remove":
+            passkeys.remove(request, account, int(request.POST.get("passkey", "0") or 0))
+            messages.success(request, _("Passkey removed."))
         elif action == "revoke_client":
             services.revoke_client_consent(account, int(request.POST.get("consent", "0") or 0), request)
             messages.success(request, _("Access for the application revoked."))
@@ -401,3 +408,52 @@ def security_action(request: HttpRequest) -> HttpResponse:
     except ValueError:
         messages.error(request, _("Invalid request."))
     return redirect("portal:security")
+
+
+# --- passkeys (JSON endpoints called by static/portal/passkeys.js) ---------------------------------------------------
+
+
+def _json_error(exc: DomainError) -> JsonResponse:
+    return JsonResponse(exc.as_dict(), status=exc.status)
+
+
+@citizen_required
+@require_POST
+def passkey_register_options(request: HttpRequest) -> HttpResponse:
+    return HttpResponse(passkeys.registration_options(request, request.account), content_type="application/json")  # type: ignore[attr-defined]
+
+
+@citizen_required
+@require_POST
+def passkey_register(request: HttpRequest) -> HttpResponse:
+    try:
+        data = passkeys.parse(request.body)
+        passkeys.register(request, request.account, data.get("credential") or {}, str(data.get("name", "")))  # type: ignore[attr-defined]
+    except DomainError as exc:
+        return _json_error(exc)
+    messages.success(request, _("Passkey added."))
+    return JsonResponse({"ok": True, "next": reverse("portal:security")})
+
+
+@require_POST
+def passkey_login_options(request: HttpRequest) -> HttpResponse:
+    try:
+        throttle.hit("passkey-ip", services.client_key(request), limit=60, window=300)
+    except DomainError as exc:
+        return _json_error(exc)
+    return HttpResponse(passkeys.authentication_options(request), content_type="application/json")
+
+
+@require_POST
+def passkey_login(request: HttpRequest) -> HttpResponse:
+    next_url = _safe_next(request, reverse("portal:home"))
+    try:
+        data = passkeys.parse(request.body)
+        account = passkeys.authenticate(request, data.get("credential") or {})
+    except DomainError as exc:
+        return _json_error(exc)
+    if request.user.is_authenticated and getattr(getattr(request.user, "eid_account", None), "pk", None) == account.pk:
+        services.add_factor(request, account, *passkeys.AMR)  # step-up with a passkey in a password session
+    else:
+        services.start_session(request, account, passkeys.AMR)
+    return JsonResponse({"ok": True, "next": next_url})

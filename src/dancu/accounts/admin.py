@@ -1,0 +1,38 @@
+"""Accounts in the admin: read-only for support staff (changes go through the services: level 2 from the back
+office, credentials by the holder). OpenID Connect clients are managed in django-oauth-toolkit's own admin pages
+(Applications), or with ``dancu oidc_client``."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import admin
+from django.http import HttpRequest
+
+from dancu.accounts.models import Account, SecurityEvent
+
+
+class ReadOnly(admin.ModelAdmin):  # type: ignore[type-arg]
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+
+@admin.register(Account)
+class AccountAdmin(ReadOnly):
+    list_display = ("id", "level", "status", "created_at", "level2_activated_at")
+    list_filter = ("level", "status")
+    exclude = ("user",)
+    raw_id_fields = ("person", "guardian")
+
+
+@admin.register(SecurityEvent)
+class SecurityEventAdmin(ReadOnly):
+    list_display = ("at", "kind", "account", "ip_prefix")
+    list_filter = ("kind",)
+    raw_id_fields = ("account",)
