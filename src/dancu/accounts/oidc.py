@@ -66,6 +66,12 @@ class Validator(OAuth2Validator):
         return result
 
     def _context(self, request: Any) -> AuthContext | None:
+        """Looked up once per request (the ID token and the token save both need it)."""
+        if not hasattr(request, "dancu_context"):
+            request.dancu_context = self._find_context(request)
+        return request.dancu_context  # type: ignore[no-any-return]
+
+    def _find_context(self, request: Any) -> AuthContext | None:
         if getattr(request, "grant_type", None) == "authorization_code" and getattr(request, "code", None):
             return AuthContext.objects.filter(key=token_key(request.code)).first()
         if getattr(request, "grant_type", None) == "refresh_token" and getattr(request, "refresh_token", None):
@@ -78,13 +84,12 @@ class Validator(OAuth2Validator):
     def save_bearer_token(self, token: dict[str, Any], request: Any, *args: Any, **kwargs: Any) -> Any:
         context = self._context(request)
         result = super().save_bearer_token(token, request, *args, **kwargs)
-        if context is not None:
-            for name in ("access_token", "refresh_token"):
-                if token.get(name):
-                    AuthContext.objects.update_or_create(
-                        key=token_key(token[name]),
-                        defaults={"account": context.account, "acr": context.acr, "amr": context.amr},
-                    )
+        if context is not None:  # new random tokens: their keys cannot exist yet
+            AuthContext.objects.bulk_create(
+                AuthContext(key=token_key(token[name]), account_id=context.account_id, acr=context.acr, amr=context.amr)
+                for name in ("access_token", "refresh_token")
+                if token.get(name)
+            )
         return result
 
     # --- claims
@@ -112,9 +117,10 @@ class Validator(OAuth2Validator):
             "acr": context.acr if context else ACR_LEVEL1,
             "amr": context.amr if context else ["pwd"],
         }
-        address = _address(person.pk)
-        if address:
-            claims["address"] = address
+        if "address" in (getattr(request, "scopes", None) or ()):
+            address = _address(person.pk)
+            if address:
+                claims["address"] = address
         if account.phone:
             claims["phone_number"] = account.phone
             claims["phone_number_verified"] = True

@@ -10,6 +10,7 @@ from __future__ import annotations
 import hashlib
 import time
 
+from django.conf import settings
 from django.core.cache import cache
 
 from dancu.core.errors import DomainError
@@ -22,6 +23,7 @@ def _key(scope: str, subject: str, window: int) -> str:
 
 def hit(scope: str, subject: str, *, limit: int, window: int) -> None:
     """Count one attempt; refuse with ``rate_limited`` once ``limit`` attempts were made in the current window."""
+    limit = int(limit * getattr(settings, "DANCU_RATE_LIMIT_FACTOR", 1.0))
     key = _key(scope, subject, window)
     cache.add(key, 0, window + 1)
     try:
