@@ -52,12 +52,12 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django.contrib.humanize",
     "ninja",  # serves Swagger UI from its own static files, not from a CDN
+    "dancu.accounts",  # before oauth2_provider: its templates override the toolkit's (consent, logout)
     "oauth2_provider",
     "dancu.events",
     "dancu.geo",
     "dancu.registry",
     "dancu.cards",
-    "dancu.accounts",
     "dancu.synth",
     "dancu.exchange",
     "dancu.backoffice",

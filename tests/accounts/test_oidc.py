@@ -297,3 +297,49 @@ def test_level2_account_steps_up_with_totp_and_gets_level2(live_web: LiveWeb, cl
     claims = _validate_id_token(live_web, token["id_token"], client["client_id"], "n2", token["access_token"])
     assert claims["acr"] == "urn:dancu:eid:level2"
     assert claims["amr"] == ["otp", "pwd"]
+
+
+def test_the_demo_relying_party_signs_in_at_both_levels_and_out(live_web: LiveWeb) -> None:
+    """`make demo`'s relying party (/demo-rp/) through the whole flow, as a browser would drive it."""
+    from cryptography.hazmat.primitives.hashes import SHA1
+    from cryptography.hazmat.primitives.twofactor.totp import TOTP
+
+    def form_next(html: str) -> str:
+        return re.findall(r'name="next" value="([^"]+)"', html)[-1].replace("&amp;", "&")
+
+    seen = {}
+    for who, level in (("level1", ""), ("level2", "?level=2"), ("level1", "?level=2")):
+        citizen = live_web.citizens[who]
+        http = requests.Session()
+        page = http.get(f"{live_web.url}/demo-rp/login/{level}")
+        page = http.post(
+            f"{live_web.url}/portal/dang-nhap/",
+            data={"csrfmiddlewaretoken": _csrf(page.text), "pin": citizen["pin"], "password": citizen["password"],
+                  "next": form_next(page.text)},
+        )  # fmt: skip
+        if "/ma-xac-thuc/" in page.url:
+            secret = citizen["totp_secret_base32"]
+            key = base64.b32decode(secret + "=" * (-len(secret) % 8))
+            code = (
+                TOTP(key, 6, SHA1(), 30, enforce_key_length=False).generate(time.time() + 30).decode()
+            )  # the next step: this step may be spent
+            page = http.post(
+                page.url, data={"csrfmiddlewaretoken": _csrf(page.text), "code": code, "next": form_next(page.text)}
+            )
+        if 'id="authorizationForm"' in page.text:
+            page = http.post(page.url, data={**_hidden_fields(page.text), "allow": "Authorize"})
+        acr = re.search(r'id="rp-acr">([^<]+)<', page.text)
+        seen[(who, level)] = (
+            acr.group(1) if acr else re.search(r'id="rp-error">.*?<code>([^<]+)</code>', page.text, re.S).group(1)
+        )
+        if acr:
+            out = http.post(f"{live_web.url}/demo-rp/logout/", data={"csrfmiddlewaretoken": _csrf(page.text)})
+            assert out.url.startswith(f"{live_web.url}/o/logout/") and 'id="authorizationForm"' in out.text
+            done = http.post(out.url, data={**_hidden_fields(out.text), "allow": "Logout"})
+            assert done.url == f"{live_web.url}/demo-rp/"
+            assert http.get(f"{live_web.url}/portal/", allow_redirects=False).status_code == 302  # signed out
+    assert seen == {
+        ("level1", ""): "urn:dancu:eid:level1",
+        ("level2", "?level=2"): "urn:dancu:eid:level2",
+        ("level1", "?level=2"): "unmet_authentication_requirements",
+    }

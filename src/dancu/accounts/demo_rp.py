@@ -28,6 +28,21 @@ USER_COOKIE = "demo_rp_user"
 SALT = "dancu.demo-rp"
 
 
+def _pack(data: dict[str, Any]) -> str:
+    """Cookie-safe text (JSON's quotes and commas would be escaped differently by different clients)."""
+    return base64.urlsafe_b64encode(json.dumps(data).encode()).decode()
+
+
+def _unpack(text: str) -> dict[str, Any]:
+    return json.loads(base64.urlsafe_b64decode(text.encode()))  # type: ignore[no-any-return]
+
+
+def _with_claims(user: dict[str, Any]) -> dict[str, Any]:
+    payload = user["id_token_raw"].split(".")[1]
+    user["id_token"] = json.loads(base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4)))
+    return user
+
+
 def _config(request: HttpRequest) -> dict[str, Any]:
     path = rp_file()
     if not path.exists():
@@ -53,7 +68,11 @@ def home(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "accounts/demo_rp.html",
-        {"user": json.loads(user) if user else None, "config": config, "error": request.GET.get("error", "")},
+        {
+            "user": _with_claims(_unpack(user)) if user else None,
+            "config": config,
+            "error": request.GET.get("error", ""),
+        },
     )
 
 
@@ -75,7 +94,7 @@ def start(request: HttpRequest) -> HttpResponse:
     if request.GET.get("level") == "2":
         params["acr_values"] = ACR_LEVEL2
     response = HttpResponseRedirect(config["op"] + "authorize/?" + urllib.parse.urlencode(params))
-    flow = json.dumps({"state": state, "nonce": nonce, "verifier": verifier})
+    flow = _pack({"state": state, "nonce": nonce, "verifier": verifier})
     response.set_signed_cookie(STATE_COOKIE, flow, salt=SALT, max_age=600, httponly=True, samesite="Lax")
     return response
 
@@ -87,7 +106,7 @@ def callback(request: HttpRequest) -> HttpResponse:
         return HttpResponseRedirect("/demo-rp/?" + urllib.parse.urlencode({"error": request.GET["error"]}))
     if raw is None:
         return HttpResponseRedirect("/demo-rp/?error=flow_expired")
-    flow = json.loads(raw)
+    flow = _unpack(raw)
     if not secrets.compare_digest(request.GET.get("state", ""), flow["state"]):
         return HttpResponseRedirect("/demo-rp/?error=state_mismatch")
     tokens = _call(
@@ -111,8 +130,9 @@ def callback(request: HttpRequest) -> HttpResponse:
         return HttpResponseRedirect("/demo-rp/?error=id_token_invalid")
     userinfo = _call(config["op"] + "userinfo/", headers={"Authorization": f"Bearer {tokens['access_token']}"})
     response = HttpResponseRedirect("/demo-rp/")
-    user = {"id_token": claims, "userinfo": userinfo, "id_token_raw": tokens["id_token"]}
-    response.set_signed_cookie(USER_COOKIE, json.dumps(user), salt=SALT, max_age=3600, httponly=True, samesite="Lax")
+    # Only what the page shows; the ID token was verified above and its claims are re-read from it for display.
+    user = {"userinfo": userinfo, "id_token_raw": tokens["id_token"]}
+    response.set_signed_cookie(USER_COOKIE, _pack(user), salt=SALT, max_age=3600, httponly=True, samesite="Lax")
     response.delete_cookie(STATE_COOKIE)
     return response
 
@@ -124,7 +144,7 @@ def logout(request: HttpRequest) -> HttpResponse:
     response: HttpResponse
     if raw:
         params = {
-            "id_token_hint": json.loads(raw)["id_token_raw"],
+            "id_token_hint": _unpack(raw)["id_token_raw"],
             "post_logout_redirect_uri": request.build_absolute_uri("/demo-rp/"),
             "client_id": config["client_id"],
         }

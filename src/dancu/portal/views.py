@@ -10,7 +10,7 @@ import functools
 from collections.abc import Callable
 from datetime import date
 from typing import Any
-from urllib.parse import urlparse
+from urllib.parse import urlencode, urlparse
 
 import segno
 from django.contrib import messages
@@ -62,7 +62,7 @@ def citizen_required(view: Callable[..., HttpResponse]) -> Callable[..., HttpRes
         if account is None or session is None:
             if request.user.is_authenticated:
                 logout(request)
-            return HttpResponseRedirect(reverse("portal:login") + "?next=" + request.path)
+            return HttpResponseRedirect(reverse("portal:login") + "?" + urlencode({"next": request.get_full_path()}))
         if (timezone.now() - session.last_seen_at).total_seconds() > 60:
             AccountSession.objects.filter(pk=session.pk).update(last_seen_at=timezone.now())
         request.account = account  # type: ignore[attr-defined]
@@ -94,7 +94,7 @@ def login_view(request: HttpRequest) -> HttpResponse:
         if services.has_totp(account):
             request.session.cycle_key()
             request.session[PRE_AUTH_KEY] = {"account": str(account.pk), "at": timezone.now().timestamp()}
-            return HttpResponseRedirect(reverse("portal:login_totp") + "?next=" + next_url)
+            return HttpResponseRedirect(reverse("portal:login_totp") + "?" + urlencode({"next": next_url}))
         services.start_session(request, account, ["pwd"])
         return HttpResponseRedirect(next_url)
     return render(request, "portal/login.html", {"next": next_url})
