@@ -96,7 +96,11 @@ def test_registration_matches_the_registry_and_sends_a_code(client: Client, citi
     ]
     page = client.get("/portal/")
     assert page.status_code == 200
-    assert citizen.pin in page.content.decode()
+    html = page.content.decode()
+    assert citizen.pin in html
+    history = html[html.index('id="residence-history"') :]
+    assert "Số 1 Phố Đội Cấn" in history and "thường trú" in history
+    assert "01/06/2021" in html  # the card
 
 
 @pytest.mark.parametrize(

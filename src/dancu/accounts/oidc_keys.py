@@ -51,7 +51,7 @@ def rotate(keys_dir: str | Path, keep: int = 2) -> Path:
     directory = Path(keys_dir) / "oidc"
     load(keys_dir)
     active = directory / "active.pem"
-    retired = directory / f"retired-{time.strftime('%Y%m%dT%H%M%S')}.pem"
+    retired = directory / f"retired-{time.time_ns():020d}.pem"  # sorts by age; never the same twice
     os.replace(active, retired)
     _write_once(active, _new_pem())
     for old in sorted(directory.glob("retired-*.pem"), reverse=True)[keep:]:

@@ -244,7 +244,7 @@ def _record_context(person: Person) -> dict[str, Any]:
             .values("full_name", "birth_date", "relationship_to_head", "status")
         )
     cards = list(IdentityCard.objects.filter(person=person).order_by("-issued_on"))
-    return {"record": record, "household": household, "cards": cards}
+    return {"record": record, "household": household, "cards": cards, "residences": presenters.residences_dict(person)}
 
 
 @citizen_required
