@@ -143,11 +143,8 @@ def logout(request: HttpRequest) -> HttpResponse:
     raw = request.get_signed_cookie(USER_COOKIE, default=None, salt=SALT)
     response: HttpResponse
     if raw:
-        params = {
-            "id_token_hint": _unpack(raw)["id_token_raw"],
-            "post_logout_redirect_uri": request.build_absolute_uri("/demo-rp/"),
-            "client_id": config["client_id"],
-        }
+        # client_id instead of id_token_hint: the ID token carries personal data and would land in access logs.
+        params = {"post_logout_redirect_uri": request.build_absolute_uri("/demo-rp/"), "client_id": config["client_id"]}
         response = HttpResponseRedirect(config["op"] + "logout/?" + urllib.parse.urlencode(params))
     else:
         response = HttpResponseRedirect("/demo-rp/")
