@@ -365,3 +365,8 @@ def test_passkey_endpoints_refuse_bad_input_with_codes(client: Client, account: 
 def test_a_deceased_holder_cannot_sign_in(client: Client, account: Account) -> None:
     registry.record_death(pin=account.person.pin, death_date=timezone.localdate(), actor="t")
     assert _login(client, account.person.pin, PASSWORD).status_code == 400
+
+
+def test_vietnamese_even_for_an_english_browser() -> None:
+    browser = Client(HTTP_ACCEPT_LANGUAGE="en-US,en;q=0.9")
+    assert "Đăng nhập bằng tài khoản định danh điện tử" in browser.get("/portal/dang-nhap/").content.decode()

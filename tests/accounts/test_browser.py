@@ -130,6 +130,6 @@ def test_passkey_added_then_used_to_sign_in(live_web: LiveWeb, browser: Any) -> 
         page.get_by_role("button", name="Đăng nhập bằng passkey").click()
         expect(page.locator("#record-pin")).to_have_text(me["pin"])
         page.get_by_role("link", name="Bảo mật").click()
-        expect(page.locator("#security-events")).to_contain_text("passkey_added")
+        expect(page.locator("#security-events")).to_contain_text("Thêm passkey")
     finally:
         context.close()

@@ -122,10 +122,15 @@ def ensure_demo_rp(base_url: str) -> dict[str, Any]:
         return json.loads(path.read_text())  # type: ignore[no-any-return]
     Application.objects.filter(client_id=DEMO_RP_CLIENT_ID).delete()
     base = base_url.rstrip("/")
+    # The same loopback server answers as 127.0.0.1 and as localhost (passkeys need a host name): allow both.
+    bases = [base]
+    for a, b in (("//127.0.0.1", "//localhost"), ("//localhost", "//127.0.0.1")):
+        if a in base:
+            bases.append(base.replace(a, b))
     app, secret = register_client(
         name="Cổng dịch vụ công (demo)",
-        redirect_uris=[f"{base}/demo-rp/callback/"],
-        post_logout_uris=[f"{base}/demo-rp/"],
+        redirect_uris=[f"{b}/demo-rp/callback/" for b in bases],
+        post_logout_uris=[f"{b}/demo-rp/" for b in bases],
         client_id=DEMO_RP_CLIENT_ID,
     )
     data = {"client_id": app.client_id, "client_secret": secret, "base_url": base}

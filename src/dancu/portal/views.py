@@ -20,6 +20,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from dancu.accounts import passkeys, services, throttle
@@ -30,6 +31,32 @@ from dancu.exchange import services as exchange
 from dancu.exchange.choices import CONSENT_FIELDS
 from dancu.registry import presenters
 from dancu.registry.models import Person
+
+#: What each security event is called on the Security page.
+SECURITY_EVENT_LABELS = {
+    "registered": gettext_lazy("Account created"),
+    "signed_in": gettext_lazy("Signed in"),
+    "signed_out": gettext_lazy("Signed out"),
+    "sign_in_failed": gettext_lazy("Failed sign-in"),
+    "sign_in_refused_locked": gettext_lazy("Sign-in refused while paused"),
+    "locked": gettext_lazy("Sign-in paused after failed attempts"),
+    "step_up": gettext_lazy("Second factor confirmed"),
+    "session_revoked": gettext_lazy("Session signed out remotely"),
+    "password_changed": gettext_lazy("Password changed"),
+    "recovery_requested": gettext_lazy("Recovery code requested"),
+    "recovery_completed": gettext_lazy("Password reset by recovery"),
+    "totp_enabled": gettext_lazy("Authenticator app added"),
+    "totp_disabled": gettext_lazy("Authenticator app removed"),
+    "totp_failed": gettext_lazy("Wrong authenticator code"),
+    "passkey_added": gettext_lazy("Passkey added"),
+    "passkey_removed": gettext_lazy("Passkey removed"),
+    "level2_activated": gettext_lazy("Level 2 activated in person"),
+    "child_account_created": gettext_lazy("Child's account created"),
+    "client_consent_granted": gettext_lazy("Application allowed"),
+    "client_consent_revoked": gettext_lazy("Application's access revoked"),
+    "consent_granted": gettext_lazy("Consent given to an organisation"),
+    "consent_revoked": gettext_lazy("Consent revoked"),
+}
 
 PRE_AUTH_KEY = "portal_pre_auth"
 PRE_AUTH_SECONDS = 300
@@ -348,7 +375,10 @@ def security(request: HttpRequest) -> HttpResponse:
         "has_totp": services.has_totp(account),
         "sessions": AccountSession.objects.filter(account=account, ended_at__isnull=True),
         "current_session": request.account_session,  # type: ignore[attr-defined]
-        "events": SecurityEvent.objects.filter(account=account)[:50],
+        "events": [
+            (event, SECURITY_EVENT_LABELS.get(event.kind, event.kind))
+            for event in SecurityEvent.objects.filter(account=account)[:50]
+        ],
         "client_consents": ClientConsent.objects.select_related("application").filter(
             account=account, revoked_at__isnull=True
         ),

@@ -67,6 +67,7 @@ class Command(BaseCommand):
             lines += [
                 "",
                 f"Citizen portal (e-ID sign-in): {url}/portal/   (Tiếng Việt; English one click away)",
+                f"  for passkeys open it as {url.replace('127.0.0.1', 'localhost')}/portal/ (no IP addresses)",
                 f"  level 1  PIN {l1['pin']}  password {l1['password']}  ({l1['full_name']})",
                 f"  level 2  PIN {l2['pin']}  password {l2['password']}  + authenticator app; its TOTP secret "
                 f"{l2['totp_secret_base32']} (e.g. oathtool --totp -b SECRET)",
