@@ -35,6 +35,7 @@ install: $(BIN)/dancu ## Create .venv with every dependency from uv.lock
 demo: install ## Migrate, load units, build 50,000 people in Hà Nội, demo officials and bank; serve :8000 and the gateway on :8001
 	DANCU_DEMO=1 $(BIN)/dancu migrate --no-input -v0
 	DANCU_DEMO=1 $(BIN)/dancu load_geo
+	DANCU_DEMO=1 $(BIN)/dancu load_catalogue
 	DANCU_DEMO=1 $(BIN)/dancu synth --people $(DEMO_PEOPLE) --province $(DEMO_PROVINCE) --seed $(DEMO_SEED)
 	DANCU_DEMO=1 $(BIN)/dancu demo_officials
 	DANCU_DEMO=1 $(BIN)/dancu demo_gateway

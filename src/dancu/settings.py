@@ -60,6 +60,7 @@ INSTALLED_APPS = [
     "dancu.cards",
     "dancu.synth",
     "dancu.exchange",
+    "dancu.services",
     "dancu.backoffice",
     "dancu.portal",
 ]

@@ -1,0 +1,376 @@
+"""The linked birth group: one declaration, three dossiers at three agencies (Decree 63/2024/NĐ-CP).
+
+The commune civil-status office registers the birth (``register_birth`` issues the child's PIN); the police register
+the child's permanent residence in a parent's household; social insurance issues the under-6 health-insurance card.
+The downstream dossiers wait, and start by themselves when the birth's event reaches the event log (``follow``).
+If an agency rejects, the citizen is told what to fix; dossiers that cannot go on without it are cancelled with the
+reason, the others carry on.
+"""
+
+from __future__ import annotations
+
+import random
+from datetime import date, timedelta
+from typing import Any
+
+from django.db import transaction
+from django.utils import timezone
+
+from dancu.accounts.messaging import send_sms
+from dancu.accounts.models import Account
+from dancu.core import workdays
+from dancu.core.errors import DomainError
+from dancu.core.names import fold_name, validate_name
+from dancu.events.services import EventRecord, consume
+from dancu.geo.models import Commune, Era
+from dancu.registry import rules as registry_rules
+from dancu.registry import services as registry
+from dancu.registry.choices import LifeStatus, Relationship, Sex
+from dancu.registry.models import Person
+from dancu.services import attachments
+from dancu.services.models import (
+    Attachment,
+    Case,
+    Dossier,
+    HealthInsuranceCard,
+    Notification,
+    Procedure,
+    ProcedureGroup,
+    Reuse,
+    Status,
+)
+from dancu.services.workflow import FINISHED, locked, move, next_number
+
+BIRTH_GROUP = "birth-group"
+BIRTH = "birth-registration"
+RESIDENCE = "permanent-residence-registration"
+INSURANCE = "health-insurance-under-6"
+#: Births are registered within 60 days (Law on Civil Status 2014 art. 15); later is late registration.
+BIRTH_REGISTRATION_DAYS = 60
+CONSUMER = "services-linked"
+
+
+def _parent(pin: str, field: str) -> Person:
+    person = Person.objects.filter(pin=pin).select_related("household").first()
+    if person is None:
+        raise DomainError("parent_not_in_registry", "This parent is not in the population database.", field=field)
+    return person
+
+
+def notify(account: Account, text: str, *, dossier: Dossier | None = None, case: Case | None = None) -> None:
+    Notification.objects.create(account=account, dossier=dossier, case=case, text=text)
+    if account.phone:
+        send_sms(account.phone, f"dancu: {text}")
+
+
+def _dossier(case: Case, procedure: Procedure, member: dict[str, Any], commune: str, data: dict[str, Any]) -> Dossier:
+    data = dict(data)
+    if "deadline_days" in member:
+        data["_deadline_days"] = member["deadline_days"]
+    return Dossier.objects.create(
+        number=next_number("HS"),
+        procedure=procedure,
+        case=case,
+        applicant=case.applicant,
+        commune=commune,
+        status=Status.WAITING if member.get("after") else Status.DRAFT,
+        data=data,
+    )
+
+
+@transaction.atomic
+def declare_birth(
+    account: Account,
+    *,
+    child_full_name: str,
+    child_sex: str,
+    child_birth_date: date,
+    child_birth_commune: str,
+    requester_relationship: str,
+    other_parent_pin: str | None = None,
+    birth_certificate: attachments.Upload | None = None,
+) -> Case:
+    """One declaration of the linked birth group by a parent signed in with the e-ID. The parents' data, the
+    household and the residence come from the registry (prefilled, locked, recorded as re-used); only the child's
+    facts and the hospital's birth certificate are asked for."""
+    group = ProcedureGroup.objects.get(code=BIRTH_GROUP)
+    procedures = {p.code: p for p in Procedure.objects.filter(code__in=[m["procedure"] for m in group.members])}
+    me = Person.objects.select_related("household").get(pk=account.person_id)
+    if requester_relationship not in ("mother", "father"):
+        raise DomainError(
+            "relationship_invalid", "The declarant is the mother or the father.", field="requester_relationship"
+        )
+    expected = Sex.FEMALE if requester_relationship == "mother" else Sex.MALE
+    if me.sex != expected or me.status != LifeStatus.LIVING:
+        raise DomainError(
+            "relationship_contradicts_registry", "The registry's data about you contradicts this relationship.",
+            field="requester_relationship",
+        )  # fmt: skip
+    other = _parent(other_parent_pin, "other_parent_pin") if other_parent_pin else None
+    if other is not None and other.sex == me.sex:
+        raise DomainError(
+            "other_parent_invalid", "The other parent has the same sex in the registry.", field="other_parent_pin"
+        )
+    mother, father = (me, other) if requester_relationship == "mother" else (other, me)
+    if child_sex not in (Sex.MALE, Sex.FEMALE):
+        raise DomainError("sex_invalid", "Sex is M or F.", field="child_sex")
+    today = timezone.localdate()
+    if child_birth_date > today:
+        raise DomainError("birth_date_in_future", "The date of birth is in the future.", field="child_birth_date")
+    if (today - child_birth_date).days > BIRTH_REGISTRATION_DAYS:
+        raise DomainError(
+            "birth_registration_late", "More than 60 days after the birth: use late birth registration.",
+            field="child_birth_date",
+        )  # fmt: skip
+    validate_name(child_full_name, field="child_full_name")
+    if not Commune.objects.filter(code=child_birth_commune, era=Era.CURRENT).exists():
+        raise DomainError("commune_unknown", "No current commune with this code.", field="child_birth_commune")
+    folded = fold_name(child_full_name)
+    parents = [p.pk for p in (mother, father) if p is not None]
+    if Person.objects.filter(birth_date=child_birth_date, name_folded=folded).filter(
+        mother_id__in=parents
+    ).exists() or (
+        Person.objects.filter(birth_date=child_birth_date, name_folded=folded, father_id__in=parents).exists()
+    ):
+        raise DomainError("birth_already_registered", "This child's birth is already registered.")
+    for pending in Case.objects.filter(
+        group=group, finished_on__isnull=True, data__child_birth_date=child_birth_date.isoformat(),
+        data__child_name_folded=folded,
+    ):  # fmt: skip
+        if set(pending.data.get("parent_ids", [])) & set(parents):
+            raise DomainError("birth_already_declared", "This birth has already been declared and is being processed.")
+    home = me if me.household_id else other if (other and other.household_id) else None
+    if home is None:
+        raise DomainError(
+            "parent_household_required", "Neither parent has a permanent residence to register the child in.",
+        )  # fmt: skip
+    spec = next(a for a in procedures[BIRTH].attachments if a["code"] == "birth_certificate")
+    if birth_certificate is None:
+        raise DomainError(
+            "attachment_required", "Attach the hospital's birth certificate.", field="attachments.birth_certificate"
+        )
+    stored = attachments.check(birth_certificate, spec)
+
+    now = timezone.now()
+    days = group.deadline_days or 3
+    case = Case.objects.create(
+        number=next_number("LT"),
+        group=group,
+        applicant=account,
+        received_at=now,
+        due_on=workdays.due_date(now, days),
+        data={
+            "child_birth_date": child_birth_date.isoformat(),
+            "child_name_folded": folded,
+            "parent_ids": parents,
+        },
+    )
+    household = home.household
+    assert household is not None
+    registration_commune = household.commune.code
+    child = {
+        "child_full_name": child_full_name.strip(),
+        "child_sex": child_sex,
+        "child_birth_date": child_birth_date.isoformat(),
+        "child_birth_commune": child_birth_commune,
+        "mother_pin": mother.pin if mother else None,
+        "father_pin": father.pin if father else None,
+        "requester_relationship": requester_relationship,
+    }
+    members = {m["procedure"]: m for m in group.members}
+    birth = _dossier(case, procedures[BIRTH], members[BIRTH], registration_commune, child)
+    residence = _dossier(
+        case, procedures[RESIDENCE], members[RESIDENCE], household.commune.code,
+        {"household_number": household.number, "relationship": Relationship.CHILD, "commune": household.commune.code},
+    )  # fmt: skip
+    insurance = _dossier(case, procedures[INSURANCE], members[INSURANCE], registration_commune, {})
+    Attachment.objects.create(dossier=birth, **stored)
+    for person, role in ((mother, "mother"), (father, "father")):
+        if person is not None:
+            Reuse.objects.create(
+                dossier=birth, source="registry.person", reference=str(person.pk),
+                fields=[f"{role}.full_name", f"{role}.birth_date", f"{role}.ethnicity", f"{role}.nationality",
+                        f"{role}.residence"],
+            )  # fmt: skip
+    Reuse.objects.create(
+        dossier=residence, source="registry.household", reference=household.number, fields=["household"]
+    )
+    move(birth, Status.SUBMITTED, actor=str(account.pk), actor_kind="citizen", at=now)
+    move(birth, Status.RECEIVED, actor="system", actor_kind="system", at=now)
+    notify(
+        account,
+        f"Hồ sơ liên thông {case.number} đã được tiếp nhận; hẹn trả kết quả ngày {case.due_on:%d/%m/%Y}. "
+        f"Case {case.number} received, due {case.due_on:%d/%m/%Y}.",
+        case=case,
+    )
+    del insurance
+    return case
+
+
+# --- officers' decisions ---------------------------------------------------------------------------------------------
+
+
+def _check_agency(dossier: Dossier, code: str) -> None:
+    if dossier.procedure.code != code:
+        raise DomainError("wrong_procedure", f"This decision is for {code} dossiers.", status=409)
+
+
+@transaction.atomic
+def approve_birth(dossier_id: object, *, official: str) -> Dossier:
+    """The commune civil-status officer registers the birth: the child gets a PIN; the electronic birth extract is
+    the result. The downstream dossiers start from the birth's event (see :func:`follow`)."""
+    dossier = locked(dossier_id)
+    _check_agency(dossier, BIRTH)
+    move(dossier, Status.APPROVED, actor=official, actor_kind="official")
+    data = dossier.data
+    child = registry.register_birth(
+        full_name=data["child_full_name"],
+        sex=data["child_sex"],
+        birth_date=data["child_birth_date"],
+        birth_commune=data["child_birth_commune"],
+        registration_commune=dossier.commune,
+        mother_pin=data.get("mother_pin"),
+        father_pin=data.get("father_pin"),
+        actor=official,
+        source=f"dossier:{dossier.number}",
+    )
+    dossier.result = {"pin": child.pin, "person_id": child.pk, "document": "birth-extract"}
+    dossier.save(update_fields=["result"])
+    move(dossier, Status.RESULT_ISSUED, actor=official, actor_kind="official")
+    notify(
+        dossier.applicant,
+        f"Đã đăng ký khai sinh, số định danh của trẻ: {child.pin}. Birth registered.",
+        dossier=dossier,
+    )
+    transaction.on_commit(follow)
+    return dossier
+
+
+def _upstream_result(dossier: Dossier) -> dict[str, Any]:
+    birth = Dossier.objects.filter(case=dossier.case, procedure__code=BIRTH).first()
+    if birth is None or birth.status != Status.RESULT_ISSUED:
+        raise DomainError("upstream_not_done", "The birth is not registered yet.", status=409)
+    return birth.result
+
+
+@transaction.atomic
+def approve_residence(dossier_id: object, *, official: str) -> Dossier:
+    """The police register the child's permanent residence in the parent's household."""
+    dossier = locked(dossier_id)
+    _check_agency(dossier, RESIDENCE)
+    child = _upstream_result(dossier)
+    move(dossier, Status.APPROVED, actor=official, actor_kind="official")
+    registry.register_permanent_residence(
+        pin=child["pin"],
+        commune=dossier.data["commune"],
+        address_line="",
+        valid_from=timezone.localdate(),
+        household_number=dossier.data["household_number"],
+        relationship=dossier.data.get("relationship", Relationship.CHILD),
+        actor=official,
+        source=f"dossier:{dossier.number}",
+    )
+    Reuse.objects.create(dossier=dossier, source=f"result:{BIRTH}", reference=child["pin"], fields=["child.pin"])
+    dossier.result = {"household_number": dossier.data["household_number"]}
+    dossier.save(update_fields=["result"])
+    move(dossier, Status.RESULT_ISSUED, actor=official, actor_kind="official")
+    notify(
+        dossier.applicant,
+        "Đã đăng ký thường trú cho trẻ. The child's permanent residence is registered.",
+        dossier=dossier,
+    )
+    _maybe_finish(dossier.case)
+    return dossier
+
+
+@transaction.atomic
+def approve_insurance(dossier_id: object, *, official: str) -> Dossier:
+    """Social insurance issues the under-6 health-insurance card (valid until the day before the 6th birthday)."""
+    dossier = locked(dossier_id)
+    _check_agency(dossier, INSURANCE)
+    child_ref = _upstream_result(dossier)
+    child = Person.objects.get(pk=child_ref["person_id"])
+    move(dossier, Status.APPROVED, actor=official, actor_kind="official")
+    province = child.pin[1:3]
+    rng = random.SystemRandom()
+    while True:
+        social = f"{province}{rng.randrange(10**8):08d}"
+        if not HealthInsuranceCard.objects.filter(social_insurance_number=social).exists():
+            break
+    sixth = child.birth_date.replace(year=child.birth_date.year + 6) if not (
+        child.birth_date.month == 2 and child.birth_date.day == 29
+    ) else date(child.birth_date.year + 6, 3, 1)  # fmt: skip
+    card = HealthInsuranceCard.objects.create(
+        number=f"TE1{province}{social}",
+        social_insurance_number=social,
+        person=child,
+        valid_from=child.birth_date,
+        valid_to=sixth - timedelta(days=1),
+        dossier=dossier,
+    )
+    Reuse.objects.create(dossier=dossier, source=f"result:{BIRTH}", reference=child.pin, fields=["child"])
+    dossier.result = {"card_number": card.number, "valid_to": card.valid_to.isoformat()}
+    dossier.save(update_fields=["result"])
+    move(dossier, Status.RESULT_ISSUED, actor=official, actor_kind="official")
+    notify(dossier.applicant, f"Đã cấp thẻ BHYT cho trẻ: {card.number}. Health-insurance card issued.", dossier=dossier)
+    _maybe_finish(dossier.case)
+    return dossier
+
+
+@transaction.atomic
+def reject(dossier_id: object, *, official: str, reason: str) -> Dossier:
+    """Refuse with a reason the citizen reads. Dossiers waiting for this one's result are cancelled with the same
+    explanation (never left hanging); the others go on."""
+    if not reason.strip():
+        raise DomainError("reason_required", "Give the reason for the refusal.", field="reason")
+    dossier = locked(dossier_id)
+    move(dossier, Status.REJECTED, actor=official, actor_kind="official", reason=reason)
+    text = f"Hồ sơ {dossier.number} ({dossier.procedure.name_vi}) bị từ chối: {reason}"
+    if dossier.case is not None:
+        group = dossier.case.group
+        downstream = [m["procedure"] for m in group.members if m.get("after") == dossier.procedure.code]
+        for waiting in Dossier.objects.select_for_update().filter(
+            case=dossier.case, procedure__code__in=downstream, status=Status.WAITING
+        ):
+            move(
+                waiting, Status.CANCELLED, actor="system", actor_kind="system",
+                reason=f"{dossier.procedure.name_vi} bị từ chối: {reason}",
+            )  # fmt: skip
+        if downstream:
+            text += ". Các thủ tục liên thông phụ thuộc đã dừng; sửa thông tin và nộp lại tờ khai."
+        _maybe_finish(dossier.case)
+    notify(dossier.applicant, text, dossier=dossier)
+    return dossier
+
+
+def _maybe_finish(case: Case | None) -> None:
+    if case is None or case.finished_on is not None:
+        return
+    statuses = set(Dossier.objects.filter(case=case).values_list("status", flat=True))
+    if statuses <= FINISHED:
+        case.finished_on = timezone.localdate()
+        case.save(update_fields=["finished_on"])
+
+
+# --- the event-log consumer that starts downstream dossiers ---------------------------------------------------------
+
+
+def _start_downstream(event: EventRecord) -> None:
+    if event.type != registry_rules.BIRTH_REGISTERED or not event.source.startswith("dossier:"):
+        return
+    upstream = Dossier.objects.filter(number=event.source.removeprefix("dossier:")).select_related("case").first()
+    if upstream is None or upstream.case is None:
+        return
+    group = upstream.case.group
+    after = [m["procedure"] for m in group.members if m.get("after") == upstream.procedure.code]
+    for dossier in (
+        Dossier.objects.select_for_update()
+        .select_related("procedure")
+        .filter(case=upstream.case, procedure__code__in=after, status=Status.WAITING)
+    ):
+        move(dossier, Status.RECEIVED, actor="system", actor_kind="system", reason=f"result of {upstream.number}")
+
+
+def follow() -> int:
+    """Apply new events to the linked groups (idempotent, from this consumer's offset); returns how many were read."""
+    return consume(CONSUMER, _start_downstream)

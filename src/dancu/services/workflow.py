@@ -1,0 +1,114 @@
+"""A dossier's life: draft → submitted → received (appointment notice, due date) → in process → supplement
+requested ⇄ resubmitted (the clock pauses) → approved / rejected → result issued. Linked dossiers wait for their
+upstream result. Each transition checks that it is allowed, is recorded with its actor, and is visible to the citizen.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from dancu.core import workdays
+from dancu.core.errors import DomainError
+from dancu.services.models import Counter, Dossier, Status, Transition
+
+#: Allowed moves: from -> to.
+MOVES: dict[str, set[str]] = {
+    Status.DRAFT: {Status.SUBMITTED, Status.CANCELLED},
+    Status.WAITING: {Status.RECEIVED, Status.CANCELLED},
+    Status.SUBMITTED: {Status.RECEIVED, Status.REJECTED},
+    Status.RECEIVED: {Status.IN_PROCESS, Status.SUPPLEMENT_REQUESTED, Status.APPROVED, Status.REJECTED},
+    Status.IN_PROCESS: {Status.SUPPLEMENT_REQUESTED, Status.APPROVED, Status.REJECTED},
+    Status.SUPPLEMENT_REQUESTED: {Status.RESUBMITTED, Status.CANCELLED},
+    Status.RESUBMITTED: {Status.IN_PROCESS, Status.SUPPLEMENT_REQUESTED, Status.APPROVED, Status.REJECTED},
+    Status.APPROVED: {Status.RESULT_ISSUED},
+    Status.REJECTED: set(),
+    Status.RESULT_ISSUED: set(),
+    Status.CANCELLED: set(),
+}
+OPEN = {Status.SUBMITTED, Status.RECEIVED, Status.IN_PROCESS, Status.SUPPLEMENT_REQUESTED, Status.RESUBMITTED}
+FINISHED = {Status.APPROVED, Status.REJECTED, Status.RESULT_ISSUED, Status.CANCELLED}
+
+
+def next_number(prefix: str) -> str:
+    """A dossier (``HS``) or case (``LT``) number: prefix, date, serial of the day (``HS.261123.000042``). The
+    day's counter row is locked while the serial is drawn, so concurrent submissions never share a number."""
+    stem = f"{prefix}.{timezone.localdate():%y%m%d}"
+    with transaction.atomic():
+        try:
+            with transaction.atomic():
+                Counter.objects.get_or_create(key=stem)
+        except IntegrityError:  # created by a concurrent transaction in the meantime
+            pass
+        counter = Counter.objects.select_for_update().get(key=stem)
+        counter.value += 1
+        counter.save(update_fields=["value"])
+    return f"{stem}.{counter.value:06d}"
+
+
+def move(
+    dossier: Dossier, to: str, *, actor: str, actor_kind: str, reason: str = "", at: datetime | None = None
+) -> Dossier:
+    """Change the status if the move is allowed; records the transition. The caller holds the row lock."""
+    if to not in MOVES[dossier.status]:
+        raise DomainError(
+            "transition_invalid",
+            f"A dossier in status '{dossier.status}' cannot become '{to}'.",
+            status=409,
+        )
+    now = at or timezone.now()
+    Transition.objects.create(
+        dossier=dossier, from_status=dossier.status, to_status=to, actor=actor[:150], actor_kind=actor_kind,
+        reason=reason,
+    )  # fmt: skip
+    dossier.status = to
+    fields = ["status", "updated_at"]
+    if to == Status.RECEIVED:
+        dossier.received_at = now
+        days = dossier.procedure.deadline_days_verification if dossier.verification else dossier.procedure.deadline_days
+        days = int(dossier.data.get("_deadline_days", days))
+        dossier.due_on = workdays.due_date(now, days)
+        fields += ["received_at", "due_on"]
+    elif to == Status.SUPPLEMENT_REQUESTED:
+        dossier.paused_at = now
+        fields.append("paused_at")
+    elif to == Status.RESUBMITTED and dossier.paused_at is not None:
+        paused = workdays.working_days_between(
+            dossier.paused_at.astimezone(workdays.VIETNAM).date(), now.astimezone(workdays.VIETNAM).date()
+        )
+        dossier.paused_working_days += paused
+        dossier.due_on = workdays.add_working_days(dossier.due_on, paused) if dossier.due_on else None
+        dossier.paused_at = None
+        fields += ["paused_working_days", "due_on", "paused_at"]
+    if to in (Status.APPROVED, Status.REJECTED, Status.CANCELLED):
+        dossier.finished_on = timezone.localdate()
+        fields.append("finished_on")
+    dossier.save(update_fields=fields)
+    return dossier
+
+
+def locked(dossier_id: object) -> Dossier:
+    dossier = Dossier.objects.select_for_update().select_related("procedure").filter(pk=dossier_id).first()
+    if dossier is None:
+        raise DomainError("dossier_not_found", "No such dossier.", status=404)
+    return dossier
+
+
+@transaction.atomic
+def start_processing(dossier_id: object, *, official: str) -> Dossier:
+    return move(locked(dossier_id), Status.IN_PROCESS, actor=official, actor_kind="official")
+
+
+@transaction.atomic
+def request_supplement(dossier_id: object, *, official: str, reason: str) -> Dossier:
+    if not reason.strip():
+        raise DomainError("reason_required", "Say what the citizen must add or correct.", field="reason")
+    return move(locked(dossier_id), Status.SUPPLEMENT_REQUESTED, actor=official, actor_kind="official", reason=reason)
+
+
+def deadline_status(dossier: Dossier) -> str | None:
+    if dossier.due_on is None:
+        return None
+    return workdays.deadline_status(dossier.due_on, timezone.localdate(), dossier.finished_on)
