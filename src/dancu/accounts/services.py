@@ -577,3 +577,17 @@ def revoke_client_consent(account: Account, consent_id: int, request: HttpReques
     consent.save(update_fields=["revoked_at"])
     revoke_client_tokens(account, consent.application_id)
     record(account, "client_consent_revoked", request, client=consent.application.name)
+
+
+def close_for_death(pin: str) -> Account | None:
+    """The holder died: close the account, end its sessions and revoke its applications' tokens (called by the
+    event consumer on ``death.recorded``; idempotent)."""
+    account = Account.objects.filter(person__pin=pin, status=AccountStatus.ACTIVE).first()
+    if account is None:
+        return None
+    account.status = AccountStatus.CLOSED
+    account.save(update_fields=["status"])
+    end_all_sessions(account, "holder_deceased")
+    revoke_client_tokens(account)
+    record(account, "closed_holder_deceased")
+    return account

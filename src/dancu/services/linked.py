@@ -356,7 +356,11 @@ def _maybe_finish(case: Case | None) -> None:
 
 
 def _start_downstream(event: EventRecord) -> None:
-    if event.type != registry_rules.BIRTH_REGISTERED or not event.source.startswith("dossier:"):
+    if event.type == registry_rules.DEATH_RECORDED:
+        _close_for_death(event)
+    if event.type not in (registry_rules.BIRTH_REGISTERED, registry_rules.DEATH_RECORDED):
+        return
+    if not event.source.startswith("dossier:"):
         return
     upstream = Dossier.objects.filter(number=event.source.removeprefix("dossier:")).select_related("case").first()
     if upstream is None or upstream.case is None:
@@ -371,6 +375,207 @@ def _start_downstream(event: EventRecord) -> None:
         move(dossier, Status.RECEIVED, actor="system", actor_kind="system", reason=f"result of {upstream.number}")
 
 
+def _close_for_death(event: EventRecord) -> None:
+    """Whatever recorded the death (a dossier, an import, an official), the deceased's cards are cancelled and their
+    e-ID account closed, through the event."""
+    from dancu.accounts.services import close_for_death
+    from dancu.cards.services import cancel_cards
+
+    close_for_death(event.pin)
+    cancel_cards(pin=event.pin, reason="death", actor="system", source=f"event:{event.event_id}")
+
+
 def follow() -> int:
     """Apply new events to the linked groups (idempotent, from this consumer's offset); returns how many were read."""
     return consume(CONSUMER, _start_downstream)
+
+
+# --- the linked death group ------------------------------------------------------------------------------------------
+
+DEATH_GROUP = "death-group"
+DEATH = "death-registration"
+REMOVAL = "permanent-residence-removal"
+FUNERAL = "funeral-allowance"
+SURVIVOR = "survivor-benefit"
+#: Base salary (mức lương cơ sở) from 1 July 2024: the funeral allowance is 10 times it.
+BASE_SALARY_VND = 2_340_000
+FUNERAL_MIN_MONTHS = 12
+MONTHLY_SURVIVOR_MIN_MONTHS = 180
+
+
+@transaction.atomic
+def declare_death(
+    account: Account,
+    *,
+    deceased_pin: str,
+    death_date: date,
+    death_place: str,
+    requester_relationship: str,
+    procedures: list[str],
+    death_notice: attachments.Upload | None = None,
+    survivors: list[str] | None = None,
+    bank_account: str = "",
+) -> Case:
+    """A relative declares a death and chooses 2, 3 or 4 procedures: death registration and residence removal
+    always, funeral allowance and survivor benefit on request (procedure 1.011537)."""
+    group = ProcedureGroup.objects.get(code=DEATH_GROUP)
+    chosen = {DEATH, REMOVAL, *procedures}
+    allowed = {m["procedure"] for m in group.members}
+    if not chosen <= allowed:
+        raise DomainError("procedure_not_in_group", "Choose among the group's procedures.", field="procedures")
+    deceased = Person.objects.select_related("household").filter(pin=deceased_pin).first()
+    if deceased is None:
+        raise DomainError("person_not_found", "No person with this personal ID number.", field="deceased_pin")
+    if deceased.status == LifeStatus.DECEASED:
+        raise DomainError("person_deceased", "This person's death is already registered.", field="deceased_pin")
+    if deceased.pk == account.person_id:
+        raise DomainError("requester_is_deceased", "A death is declared by someone else.", field="deceased_pin")
+    today = timezone.localdate()
+    if death_date > today or death_date < deceased.birth_date:
+        raise DomainError("death_date_invalid", "The date of death is between birth and today.", field="death_date")
+    if not death_place.strip() or not requester_relationship.strip():
+        raise DomainError(
+            "field_required", "Say where the death happened and how you are related.", field="death_place"
+        )
+    if FUNERAL in chosen and not bank_account.strip():
+        raise DomainError("field_required", "Give the bank account for the allowance.", field="bank_account")
+    for pending in Case.objects.filter(group=group, finished_on__isnull=True, data__deceased_id=deceased.pk):
+        raise DomainError("death_already_declared", f"This death was already declared ({pending.number}).")
+    spec = next(a for a in Procedure.objects.get(code=DEATH).attachments if a["code"] == "death_notice")
+    if death_notice is None:
+        raise DomainError("attachment_required", "Attach the death notice.", field="attachments.death_notice")
+    stored = attachments.check(death_notice, spec)
+    now = timezone.now()
+    case = Case.objects.create(
+        number=next_number("LT"), group=group, applicant=account, received_at=now,
+        due_on=workdays.due_date(now, group.deadline_days or 5), data={"deceased_id": deceased.pk},
+    )  # fmt: skip
+    procedures_by_code = {p.code: p for p in Procedure.objects.filter(code__in=chosen)}
+    commune = deceased.household.commune.code if deceased.household else account.person.household.commune.code
+    base = {"deceased_pin": deceased.pin}
+    extra = {
+        DEATH: {**base, "death_date": death_date.isoformat(), "death_place": death_place.strip()[:200],
+                "requester_relationship": requester_relationship.strip()[:60]},
+        REMOVAL: base,
+        FUNERAL: {**base, "bank_account": bank_account.strip()[:40]},
+        SURVIVOR: {**base, "survivors": list(survivors or [])},
+    }  # fmt: skip
+    dossiers = {}
+    for member in group.members:
+        code = member["procedure"]
+        if code in chosen:
+            dossiers[code] = _dossier(case, procedures_by_code[code], member, commune, extra[code])
+    Attachment.objects.create(dossier=dossiers[DEATH], **stored)
+    Reuse.objects.create(
+        dossier=dossiers[DEATH], source="registry.person", reference=str(deceased.pk),
+        fields=["deceased.full_name", "deceased.birth_date", "deceased.residence"],
+    )  # fmt: skip
+    move(dossiers[DEATH], Status.SUBMITTED, actor=str(account.pk), actor_kind="citizen", at=now)
+    move(dossiers[DEATH], Status.RECEIVED, actor="system", actor_kind="system", at=now)
+    notify(
+        account, f"Hồ sơ liên thông {case.number} đã được tiếp nhận; hẹn trả ngày {case.due_on:%d/%m/%Y}.", case=case
+    )
+    return case
+
+
+@transaction.atomic
+def approve_death(dossier_id: object, *, official: str) -> Dossier:
+    dossier = locked(dossier_id)
+    _check_agency(dossier, DEATH)
+    move(dossier, Status.APPROVED, actor=official, actor_kind="official")
+    registry.record_death(
+        pin=dossier.data["deceased_pin"], death_date=dossier.data["death_date"], place_text=dossier.data["death_place"],
+        actor=official, source=f"dossier:{dossier.number}",
+    )  # fmt: skip
+    dossier.result = {"document": "death-extract", "pin": dossier.data["deceased_pin"]}
+    dossier.save(update_fields=["result"])
+    move(dossier, Status.RESULT_ISSUED, actor=official, actor_kind="official")
+    notify(dossier.applicant, "Đã đăng ký khai tử. Death registered.", dossier=dossier)
+    transaction.on_commit(follow)
+    return dossier
+
+
+def _death_done(dossier: Dossier) -> dict[str, Any]:
+    death = Dossier.objects.filter(case=dossier.case, procedure__code=DEATH).first()
+    if death is None or death.status != Status.RESULT_ISSUED:
+        raise DomainError("upstream_not_done", "The death is not registered yet.", status=409)
+    return death.data
+
+
+@transaction.atomic
+def approve_removal(dossier_id: object, *, official: str) -> Dossier:
+    dossier = locked(dossier_id)
+    _check_agency(dossier, REMOVAL)
+    death = _death_done(dossier)
+    move(dossier, Status.APPROVED, actor=official, actor_kind="official")
+    registry.remove_permanent_residence(
+        pin=dossier.data["deceased_pin"], valid_to=death["death_date"], reason="death", actor=official,
+        source=f"dossier:{dossier.number}",
+    )  # fmt: skip
+    move(dossier, Status.RESULT_ISSUED, actor=official, actor_kind="official")
+    notify(dossier.applicant, "Đã xóa đăng ký thường trú. Permanent residence removed.", dossier=dossier)
+    _maybe_finish(dossier.case)
+    return dossier
+
+
+def contribution_months(person: Person) -> int:
+    """Months of contributions from the (synthetic) social-insurance data; created deterministically on first use."""
+    import hashlib
+
+    from dancu.services.models import Contributions
+
+    row = Contributions.objects.filter(person=person).first()
+    if row is None:
+        digest = int(hashlib.sha256(f"contributions:{person.pin}".encode()).hexdigest(), 16)
+        months = 0 if digest % 5 == 0 else digest % 420  # one in five never contributed
+        row = Contributions.objects.create(person=person, months=months)
+    return row.months
+
+
+@transaction.atomic
+def decide_funeral_allowance(dossier_id: object, *, official: str) -> Dossier:
+    """Approve (10 x base salary) when the deceased contributed at least 12 months; otherwise reject with the reason."""
+    dossier = locked(dossier_id)
+    _check_agency(dossier, FUNERAL)
+    _death_done(dossier)
+    person = Person.objects.get(pin=dossier.data["deceased_pin"])
+    months = contribution_months(person)
+    Reuse.objects.create(
+        dossier=dossier, source="social_insurance.contributions", reference=str(person.pk), fields=["months"]
+    )
+    if months < FUNERAL_MIN_MONTHS:
+        return reject(
+            dossier.pk, official=official, reason=f"Chỉ có {months} tháng đóng BHXH bắt buộc (cần ít nhất 12)."
+        )
+    move(dossier, Status.APPROVED, actor=official, actor_kind="official")
+    dossier.result = {"amount_vnd": 10 * BASE_SALARY_VND, "contribution_months": months}
+    dossier.save(update_fields=["result"])
+    move(dossier, Status.RESULT_ISSUED, actor=official, actor_kind="official")
+    notify(dossier.applicant, f"Trợ cấp mai táng {10 * BASE_SALARY_VND:,} đồng đã được duyệt.", dossier=dossier)
+    _maybe_finish(dossier.case)
+    return dossier
+
+
+@transaction.atomic
+def decide_survivor_benefit(dossier_id: object, *, official: str) -> Dossier:
+    """Monthly survivor benefit from 15 years (180 months) of contributions, a lump sum otherwise."""
+    dossier = locked(dossier_id)
+    _check_agency(dossier, SURVIVOR)
+    _death_done(dossier)
+    person = Person.objects.get(pin=dossier.data["deceased_pin"])
+    months = contribution_months(person)
+    Reuse.objects.create(
+        dossier=dossier, source="social_insurance.contributions", reference=str(person.pk), fields=["months"]
+    )
+    move(dossier, Status.APPROVED, actor=official, actor_kind="official")
+    kind = "monthly" if months >= MONTHLY_SURVIVOR_MIN_MONTHS else "lump_sum"
+    dossier.result = {"kind": kind, "contribution_months": months}
+    dossier.save(update_fields=["result"])
+    move(dossier, Status.RESULT_ISSUED, actor=official, actor_kind="official")
+    notify(
+        dossier.applicant,
+        f"Trợ cấp tuất đã được duyệt ({'hằng tháng' if kind == 'monthly' else 'một lần'}).",
+        dossier=dossier,
+    )
+    _maybe_finish(dossier.case)
+    return dossier

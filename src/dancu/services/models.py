@@ -224,3 +224,16 @@ class Notification(models.Model):
 
     def __str__(self) -> str:
         return f"notification {self.pk}"
+
+
+class Contributions(models.Model):
+    """Months of compulsory social-insurance contributions (synthetic social-insurance data for the demo and tests;
+    a real deployment reads them from the social-insurance database)."""
+
+    person = models.OneToOneField("registry.Person", on_delete=models.PROTECT, related_name="+")
+    months = models.PositiveIntegerField()
+    synthetic = models.BooleanField(default=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    def __str__(self) -> str:
+        return f"{self.months} months"
