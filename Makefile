@@ -35,8 +35,8 @@ install: $(BIN)/dancu ## Create .venv with every dependency from uv.lock
 demo: install ## Migrate, load units, build 50,000 people in Hà Nội, demo officials and bank; serve :8000 and the gateway on :8001
 	DANCU_DEMO=1 $(BIN)/dancu migrate --no-input -v0
 	DANCU_DEMO=1 $(BIN)/dancu load_geo
-	DANCU_DEMO=1 $(BIN)/dancu load_catalogue
 	DANCU_DEMO=1 $(BIN)/dancu synth --people $(DEMO_PEOPLE) --province $(DEMO_PROVINCE) --seed $(DEMO_SEED)
+	DANCU_DEMO=1 $(BIN)/dancu load_catalogue -v0
 	DANCU_DEMO=1 $(BIN)/dancu demo_officials
 	DANCU_DEMO=1 $(BIN)/dancu demo_gateway
 	DANCU_DEMO=1 $(BIN)/dancu demo_citizens --url http://$(HOST):$(PORT)
@@ -45,6 +45,7 @@ demo: install ## Migrate, load units, build 50,000 people in Hà Nội, demo off
 	@rm -rf var/metrics && mkdir -p var/metrics
 	@trap 'kill 0' INT TERM EXIT; \
 	DANCU_DEMO=1 $(BIN)/dancu project --follow -v0 & \
+	DANCU_DEMO=1 $(BIN)/dancu linked_follow --follow -v0 & \
 	DANCU_GATEWAY_ISSUER=http://$(HOST):$(GATEWAY_PORT) DANCU_GATEWAY_WORKERS=2 PROMETHEUS_MULTIPROC_DIR=var/metrics \
 		$(BIN)/granian --interface asgi \
 		--factory --host $(HOST) --port $(GATEWAY_PORT) --workers 2 --log-level warning dancu.gateway.app:app_factory & \
