@@ -16,15 +16,19 @@ ROLES: dict[str, tuple[str, tuple[str, ...]]] = {
         "Cán bộ tư pháp - hộ tịch",
         (
             "registry.view_person", "registry.add_person", "registry.change_person", "registry.view_household",
-            "events.view_event",
+            "events.view_event", "services.view_dossier", "services.change_dossier",
         ),
     ),
     "residence_officer": (
         "Cán bộ đăng ký cư trú",
         (
             "registry.view_person", "registry.change_person", "registry.view_household", "events.view_event",
-            "accounts.view_account", "accounts.change_account",
+            "accounts.view_account", "accounts.change_account", "services.view_dossier", "services.change_dossier",
         ),
+    ),
+    "social_insurance_officer": (
+        "Cán bộ bảo hiểm xã hội",
+        ("registry.view_person", "registry.view_household", "services.view_dossier", "services.change_dossier"),
     ),
     "viewer": ("Cán bộ tra cứu", ("registry.view_person", "registry.view_household")),
     "operator": (
@@ -45,7 +49,15 @@ DEMO_OFFICIALS = (
     ("cutru", "Trần Văn Minh", "residence_officer"),
     ("tracuu", "Lê Thu Hà", "viewer"),
     ("vanhanh", "Phạm Quốc Bảo", "operator"),
+    ("bhxh", "Võ Thị Thanh", "social_insurance_officer"),
 )
+
+#: Which agency's dossiers each role works on (the officers' queues).
+ROLE_AGENCY = {
+    "civil_status_officer": "commune_civil_status",
+    "residence_officer": "commune_police",
+    "social_insurance_officer": "social_insurance",
+}
 
 
 def credentials_file() -> Path:

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from dancu.portal import views
+from dancu.portal import procedures, views
 
 app_name = "portal"
 urlpatterns = [
@@ -16,6 +16,9 @@ urlpatterns = [
     path("con/", views.add_child, name="add_child"),
     path("con/<uuid:account_id>/", views.child_record, name="child"),
     path("dong-y/", views.consents, name="consents"),
+    path("thu-tuc/", procedures.index, name="procedures"),
+    path("thu-tuc/khai-sinh/", procedures.declare_birth, name="declare_birth"),
+    path("thu-tuc/ho-so/<uuid:case_id>/", procedures.case_detail, name="case"),
     path("lich-su-truy-cap/", views.access_history, name="access"),
     path("bao-mat/", views.security, name="security"),
     path("bao-mat/thao-tac/", views.security_action, name="security_action"),

@@ -152,8 +152,8 @@ class Transition(models.Model):
     """Every change of a dossier's status: who, when, why. Shown to the citizen."""
 
     dossier = models.ForeignKey(Dossier, on_delete=models.CASCADE, related_name="transitions")
-    from_status = models.CharField(max_length=12, blank=True)
-    to_status = models.CharField(max_length=12)
+    from_status = models.CharField(max_length=12, blank=True, choices=Status.choices)
+    to_status = models.CharField(max_length=12, choices=Status.choices)
     actor = models.CharField(max_length=150)
     actor_kind = models.CharField(max_length=10, help_text="citizen, official or system")
     reason = models.TextField(blank=True)

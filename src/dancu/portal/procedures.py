@@ -1,0 +1,106 @@
+"""Online procedures in the citizen portal: declare once (what the registry knows is prefilled and locked), follow
+the case and each agency's dossier, read the notifications."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+
+from dancu.accounts.models import Account
+from dancu.core.errors import DomainError
+from dancu.geo.models import Commune, Era
+from dancu.portal.views import citizen_required
+from dancu.registry.models import Person
+from dancu.services import linked
+from dancu.services.attachments import Upload
+from dancu.services.models import Case, Dossier, Notification, ProcedureGroup
+from dancu.services.workflow import deadline_status
+
+MAX_UPLOAD = 5 * 1024 * 1024
+
+
+def _upload(request: HttpRequest, name: str) -> Upload | None:
+    file = request.FILES.get(name)
+    if file is None:
+        return None
+    if file.size and file.size > MAX_UPLOAD + 1:
+        raise DomainError("attachment_too_large", "The file is larger than 5 MB.", field=f"attachments.{name}")
+    return Upload(name, file.content_type or "", file.read(MAX_UPLOAD + 1))
+
+
+@citizen_required
+def index(request: HttpRequest) -> HttpResponse:
+    account: Account = request.account  # type: ignore[attr-defined]
+    cases = Case.objects.filter(applicant=account).select_related("group").order_by("-created_at")[:50]
+    return render(
+        request,
+        "portal/procedures.html",
+        {
+            "groups": ProcedureGroup.objects.order_by("code"),
+            "cases": cases,
+            "notifications": Notification.objects.filter(account=account)[:20],
+        },
+    )
+
+
+def _birth_context(account: Account) -> dict[str, Any]:
+    me = Person.objects.select_related("household__commune__province", "spouse").get(pk=account.person_id)
+    communes = []
+    if me.household is not None:
+        communes = list(
+            Commune.objects.filter(era=Era.CURRENT, province=me.household.commune.province).order_by("name")
+        )
+    return {"me": me, "spouse": me.spouse, "household": me.household, "communes": communes,
+            "relationship": "mother" if me.sex == "F" else "father"}  # fmt: skip
+
+
+@citizen_required
+def declare_birth(request: HttpRequest) -> HttpResponse:
+    account: Account = request.account  # type: ignore[attr-defined]
+    context = _birth_context(account)
+    if request.method == "POST":
+        data = request.POST
+        try:
+            birth = date.fromisoformat(data.get("child_birth_date", ""))
+        except ValueError:
+            birth = None
+        try:
+            if birth is None:
+                raise DomainError("date_invalid", _("Dates are written YYYY-MM-DD."), field="child_birth_date")
+            other = (data.get("other_parent_pin") or "").strip() or (
+                context["spouse"].pin if context["spouse"] else None
+            )
+            case = linked.declare_birth(
+                account,
+                child_full_name=data.get("child_full_name", ""),
+                child_sex=data.get("child_sex", ""),
+                child_birth_date=birth,
+                child_birth_commune=data.get("child_birth_commune", "").strip(),
+                requester_relationship=context["relationship"],
+                other_parent_pin=other,
+                birth_certificate=_upload(request, "birth_certificate"),
+            )
+        except DomainError as exc:
+            return render(
+                request, "portal/declare_birth.html", {**context, "error": exc.message, "q": data}, status=400
+            )
+        return redirect("portal:case", case_id=case.pk)
+    return render(request, "portal/declare_birth.html", {**context, "q": {}})
+
+
+@citizen_required
+def case_detail(request: HttpRequest, case_id: str) -> HttpResponse:
+    account: Account = request.account  # type: ignore[attr-defined]
+    case = Case.objects.select_related("group").filter(pk=case_id, applicant=account).first()
+    if case is None:
+        raise Http404("No such case")
+    dossiers = []
+    for dossier in Dossier.objects.select_related("procedure").filter(case=case).order_by("created_at"):
+        dossiers.append(
+            {"dossier": dossier, "deadline": deadline_status(dossier), "transitions": list(dossier.transitions.all())}
+        )
+    return render(request, "portal/case.html", {"case": case, "dossiers": dossiers})
