@@ -16,4 +16,13 @@ for (const [pkg, list] of Object.entries(files)) {
     cpSync(join("node_modules", pkg, file), target);
   }
 }
-console.log(`vendored into ${out}`);
+// The OFL Noto Sans font (Vietnamese included) for the PDF results, shipped in the package.
+const fonts = "../src/dancu/services/fonts";
+rmSync(fonts, { recursive: true, force: true });
+mkdirSync(fonts, { recursive: true });
+const noto = "node_modules/@expo-google-fonts/noto-sans";
+for (const file of ["400Regular/NotoSans_400Regular.ttf", "700Bold/NotoSans_700Bold.ttf"]) {
+  cpSync(join(noto, file), join(fonts, file.split("/")[1]));
+}
+cpSync(join(noto, "LICENSE_FONT"), join(fonts, "OFL.txt"));
+console.log(`vendored into ${out} and ${fonts}`);

@@ -3,6 +3,7 @@ from django.urls import include, path
 
 from dancu.accounts import demo_rp
 from dancu.api import api
+from dancu.services import views as results_views
 
 urlpatterns = [
     path("api/", api.urls),
@@ -13,6 +14,9 @@ urlpatterns = [
     path("demo-rp/login/", demo_rp.start),
     path("demo-rp/callback/", demo_rp.callback),
     path("demo-rp/logout/", demo_rp.logout),
+    path("ket-qua/khoa.json", results_views.keys, name="document_keys"),
+    path("ket-qua/", results_views.check, name="document_check"),
+    path("ket-qua/<uuid:document_id>/", results_views.check, name="document"),
     path("i18n/", include("django.conf.urls.i18n")),
     path("", include("dancu.backoffice.urls")),
 ]

@@ -77,7 +77,7 @@ def test_demo_officials_are_created_once(settings: object, tmp_path: object) -> 
     first = ensure_demo_officials()
     second = ensure_demo_officials()
     assert first == second
-    assert set(first) == {"hotich", "cutru", "tracuu", "vanhanh"}
+    assert set(first) == {"hotich", "cutru", "tracuu", "vanhanh", "bhxh"}
     assert User.objects.get(username="vanhanh").has_perm("exchange.change_connectedsystem")
     assert User.objects.get(username="tracuu").has_perm("registry.view_person")
     assert not User.objects.get(username="tracuu").has_perm("registry.change_person")

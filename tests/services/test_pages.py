@@ -98,6 +98,16 @@ def test_declare_once_and_three_officers_act(parent: Client) -> None:
     assert child.pin in page
     assert re.search(r"TE1\d{12}", page)
     assert page.count("Đã trả kết quả") >= 3
+    # Three signed results in the parent's documents, each as a PDF, each checkable on the public page.
+    from dancu.services.models import Document
+
+    documents = list(Document.objects.filter(owner__person=mother))
+    assert {d.kind for d in documents} == {"birth-extract", "residence-confirmation", "health-insurance-card"}
+    assert parent.get("/portal/giay-to/").content.decode().count("/pdf/") == 3
+    pdf = parent.get(f"/portal/giay-to/{documents[0].pk}/pdf/")
+    assert pdf["Content-Type"] == "application/pdf" and pdf.content.startswith(b"%PDF-")
+    assert Client().get(f"/portal/giay-to/{documents[0].pk}/pdf/").status_code == 302  # not for strangers
+    assert 'id="check-result"' in Client().get(f"/ket-qua/{documents[1].pk}/").content.decode()
 
 
 def test_a_wrong_file_is_refused_on_the_form(parent: Client) -> None:

@@ -172,3 +172,16 @@ class SecretBox:
             if key.kid == kid:
                 return AESGCM(key.material).decrypt(nonce, blob[13 + kid_len :], associated)
         raise KeyError(f"no key {kid}")
+
+
+class SigningKeys:
+    """Ed25519 keys of one signer (an issuing agency) in their own key file: the newest signs, all verify."""
+
+    def __init__(self, path: Path) -> None:
+        self.keys = _load_or_create(path, 32)
+
+    def active(self) -> tuple[str, Ed25519PrivateKey]:
+        return self.keys[0].kid, Ed25519PrivateKey.from_private_bytes(self.keys[0].material)
+
+    def public_keys(self) -> dict[str, Ed25519PublicKey]:
+        return {k.kid: Ed25519PrivateKey.from_private_bytes(k.material).public_key() for k in self.keys}

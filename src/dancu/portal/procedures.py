@@ -15,9 +15,9 @@ from dancu.core.errors import DomainError
 from dancu.geo.models import Commune, Era
 from dancu.portal.views import citizen_required
 from dancu.registry.models import Person
-from dancu.services import linked
+from dancu.services import linked, results
 from dancu.services.attachments import Upload
-from dancu.services.models import Case, Dossier, Notification, ProcedureGroup
+from dancu.services.models import Case, Document, Dossier, Notification, ProcedureGroup
 from dancu.services.workflow import deadline_status
 
 MAX_UPLOAD = 5 * 1024 * 1024
@@ -104,3 +104,25 @@ def case_detail(request: HttpRequest, case_id: str) -> HttpResponse:
             {"dossier": dossier, "deadline": deadline_status(dossier), "transitions": list(dossier.transitions.all())}
         )
     return render(request, "portal/case.html", {"case": case, "dossiers": dossiers})
+
+
+@citizen_required
+def documents(request: HttpRequest) -> HttpResponse:
+    account: Account = request.account  # type: ignore[attr-defined]
+    return render(
+        request,
+        "portal/documents.html",
+        {"documents": Document.objects.filter(owner=account).select_related("dossier")[:100]},
+    )
+
+
+@citizen_required
+def document_pdf(request: HttpRequest, document_id: str) -> HttpResponse:
+    account: Account = request.account  # type: ignore[attr-defined]
+    document = Document.objects.select_related("dossier").filter(pk=document_id, owner=account).first()
+    if document is None:
+        raise Http404("No such document")
+    pdf = results.render_pdf(document, request.build_absolute_uri("/"))
+    response = HttpResponse(pdf, content_type="application/pdf")
+    response["Content-Disposition"] = f'attachment; filename="{document.kind}-{document.dossier.number}.pdf"'
+    return response

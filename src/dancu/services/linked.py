@@ -27,7 +27,7 @@ from dancu.registry import rules as registry_rules
 from dancu.registry import services as registry
 from dancu.registry.choices import LifeStatus, Relationship, Sex
 from dancu.registry.models import Person
-from dancu.services import attachments
+from dancu.services import attachments, results
 from dancu.services.models import (
     Attachment,
     Case,
@@ -210,6 +210,15 @@ def declare_birth(
 # --- officers' decisions ---------------------------------------------------------------------------------------------
 
 
+def _commune_name(code: str) -> str:
+    commune = Commune.objects.select_related("province").filter(code=code, era=Era.CURRENT).first()
+    return f"{commune.name}, {commune.province.name}" if commune else code
+
+
+def _name_of(pin: str | None) -> str:
+    return Person.objects.filter(pin=pin).values_list("full_name", flat=True).first() or "" if pin else ""
+
+
 def _check_agency(dossier: Dossier, code: str) -> None:
     if dossier.procedure.code != code:
         raise DomainError("wrong_procedure", f"This decision is for {code} dossiers.", status=409)
@@ -234,7 +243,15 @@ def approve_birth(dossier_id: object, *, official: str) -> Dossier:
         actor=official,
         source=f"dossier:{dossier.number}",
     )
-    dossier.result = {"pin": child.pin, "person_id": child.pk, "document": "birth-extract"}
+    document = results.issue(
+        dossier, kind="birth-extract", title="Trích lục khai sinh / Birth extract", subject_id=child.pk,
+        data={
+            "full_name": child.full_name, "pin": child.pin, "birth_date": child.birth_date.isoformat(),
+            "sex": child.get_sex_display(), "birth_place": _commune_name(data["child_birth_commune"]),
+            "mother": _name_of(data.get("mother_pin")), "father": _name_of(data.get("father_pin")),
+        },
+    )  # fmt: skip
+    dossier.result = {"pin": child.pin, "person_id": child.pk, "document": str(document.id)}
     dossier.save(update_fields=["result"])
     move(dossier, Status.RESULT_ISSUED, actor=official, actor_kind="official")
     notify(
@@ -271,7 +288,18 @@ def approve_residence(dossier_id: object, *, official: str) -> Dossier:
         source=f"dossier:{dossier.number}",
     )
     Reuse.objects.create(dossier=dossier, source=f"result:{BIRTH}", reference=child["pin"], fields=["child.pin"])
-    dossier.result = {"household_number": dossier.data["household_number"]}
+    person = Person.objects.select_related("household__commune__province").get(pin=child["pin"])
+    household = person.household
+    document = results.issue(
+        dossier, kind="residence-confirmation", title="Xác nhận thông tin về cư trú / Residence confirmation",
+        subject_id=person.pk,
+        data={
+            "full_name": person.full_name, "pin": person.pin, "household_number": dossier.data["household_number"],
+            "address": ", ".join(p for p in (household.address_line, household.commune.name,
+                                             household.commune.province.name) if p) if household else "",
+        },
+    )  # fmt: skip
+    dossier.result = {"household_number": dossier.data["household_number"], "document": str(document.id)}
     dossier.save(update_fields=["result"])
     move(dossier, Status.RESULT_ISSUED, actor=official, actor_kind="official")
     notify(
@@ -309,7 +337,14 @@ def approve_insurance(dossier_id: object, *, official: str) -> Dossier:
         dossier=dossier,
     )
     Reuse.objects.create(dossier=dossier, source=f"result:{BIRTH}", reference=child.pin, fields=["child"])
-    dossier.result = {"card_number": card.number, "valid_to": card.valid_to.isoformat()}
+    document = results.issue(
+        dossier, kind="health-insurance-card", title="Thẻ bảo hiểm y tế / Health-insurance card", subject_id=child.pk,
+        data={
+            "full_name": child.full_name, "pin": child.pin, "card_number": card.number,
+            "valid_from": card.valid_from.isoformat(), "valid_to": card.valid_to.isoformat(),
+        },
+    )  # fmt: skip
+    dossier.result = {"card_number": card.number, "valid_to": card.valid_to.isoformat(), "document": str(document.id)}
     dossier.save(update_fields=["result"])
     move(dossier, Status.RESULT_ISSUED, actor=official, actor_kind="official")
     notify(dossier.applicant, f"Đã cấp thẻ BHYT cho trẻ: {card.number}. Health-insurance card issued.", dossier=dossier)
@@ -487,7 +522,15 @@ def approve_death(dossier_id: object, *, official: str) -> Dossier:
         pin=dossier.data["deceased_pin"], death_date=dossier.data["death_date"], place_text=dossier.data["death_place"],
         actor=official, source=f"dossier:{dossier.number}",
     )  # fmt: skip
-    dossier.result = {"document": "death-extract", "pin": dossier.data["deceased_pin"]}
+    deceased = Person.objects.get(pin=dossier.data["deceased_pin"])
+    document = results.issue(
+        dossier, kind="death-extract", title="Trích lục khai tử / Death extract", subject_id=deceased.pk,
+        data={
+            "full_name": deceased.full_name, "pin": deceased.pin, "death_date": dossier.data["death_date"],
+            "death_place": dossier.data["death_place"],
+        },
+    )  # fmt: skip
+    dossier.result = {"pin": deceased.pin, "document": str(document.id)}
     dossier.save(update_fields=["result"])
     move(dossier, Status.RESULT_ISSUED, actor=official, actor_kind="official")
     notify(dossier.applicant, "Đã đăng ký khai tử. Death registered.", dossier=dossier)
@@ -548,7 +591,13 @@ def decide_funeral_allowance(dossier_id: object, *, official: str) -> Dossier:
             dossier.pk, official=official, reason=f"Chỉ có {months} tháng đóng BHXH bắt buộc (cần ít nhất 12)."
         )
     move(dossier, Status.APPROVED, actor=official, actor_kind="official")
-    dossier.result = {"amount_vnd": 10 * BASE_SALARY_VND, "contribution_months": months}
+    document = results.issue(
+        dossier, kind="funeral-allowance", title="Quyết định trợ cấp mai táng / Funeral allowance",
+        subject_id=person.pk,
+        data={"full_name": person.full_name, "pin": person.pin, "amount_vnd": f"{10 * BASE_SALARY_VND:,}",
+              "contribution_months": months},
+    )  # fmt: skip
+    dossier.result = {"amount_vnd": 10 * BASE_SALARY_VND, "contribution_months": months, "document": str(document.id)}
     dossier.save(update_fields=["result"])
     move(dossier, Status.RESULT_ISSUED, actor=official, actor_kind="official")
     notify(dossier.applicant, f"Trợ cấp mai táng {10 * BASE_SALARY_VND:,} đồng đã được duyệt.", dossier=dossier)
@@ -569,7 +618,13 @@ def decide_survivor_benefit(dossier_id: object, *, official: str) -> Dossier:
     )
     move(dossier, Status.APPROVED, actor=official, actor_kind="official")
     kind = "monthly" if months >= MONTHLY_SURVIVOR_MIN_MONTHS else "lump_sum"
-    dossier.result = {"kind": kind, "contribution_months": months}
+    document = results.issue(
+        dossier, kind="survivor-benefit", title="Quyết định trợ cấp tuất / Survivor benefit", subject_id=person.pk,
+        data={"full_name": person.full_name, "pin": person.pin,
+              "kind": "hằng tháng / monthly" if kind == "monthly" else "một lần / lump sum",
+              "contribution_months": months},
+    )  # fmt: skip
+    dossier.result = {"kind": kind, "contribution_months": months, "document": str(document.id)}
     dossier.save(update_fields=["result"])
     move(dossier, Status.RESULT_ISSUED, actor=official, actor_kind="official")
     notify(

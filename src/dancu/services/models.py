@@ -237,3 +237,26 @@ class Contributions(models.Model):
 
     def __str__(self) -> str:
         return f"{self.months} months"
+
+
+class Document(models.Model):
+    """An electronic result (birth extract, insurance card, ...): its data signed by the issuing agency's key. Kept
+    in the citizen's documents, verifiable on the public page or offline, re-usable by later procedures."""
+
+    id = models.UUIDField(primary_key=True, default=uuid7, editable=False)
+    kind = models.CharField(max_length=40)
+    title = models.CharField(max_length=200)
+    issuer = models.CharField(max_length=30, choices=Agency.choices)
+    owner = models.ForeignKey("accounts.Account", on_delete=models.PROTECT, related_name="documents")
+    subject = models.ForeignKey("registry.Person", on_delete=models.PROTECT, related_name="+", null=True, blank=True)
+    dossier = models.ForeignKey(Dossier, on_delete=models.PROTECT, related_name="documents")
+    data = models.JSONField()
+    issued_at = models.DateTimeField()
+    token = models.TextField(help_text="Compact JWS (EdDSA) over the document: what the QR code carries.")
+    revoked_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-issued_at"]
+
+    def __str__(self) -> str:
+        return self.title
