@@ -212,6 +212,9 @@ OAUTH2_PROVIDER = {
 # benchmarks raise it so that the limits are not what they measure. Account lockout is not affected.
 DANCU_RATE_LIMIT_FACTOR = float(os.environ.get("DANCU_RATE_LIMIT_FACTOR", "1"))
 
+# Online payments: "simulated" (the embedded provider with signed callbacks) or a provider class's dotted path.
+DANCU_PAYMENT_PROVIDER = os.environ.get("DANCU_PAYMENT_PROVIDER", "simulated")
+
 # Messages to citizens (SMS, e-mail): file (var/outbox.jsonl), console, or a dotted path (accounts/messaging.py).
 DANCU_MESSAGE_SENDER = os.environ.get("DANCU_MESSAGE_SENDER", "file")
 

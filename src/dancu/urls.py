@@ -17,6 +17,8 @@ urlpatterns = [
     path("ket-qua/khoa.json", results_views.keys, name="document_keys"),
     path("ket-qua/", results_views.check, name="document_check"),
     path("ket-qua/<uuid:document_id>/", results_views.check, name="document"),
+    path("thanh-toan/callback/", results_views.payment_callback, name="payment_callback"),
+    path("thanh-toan/gia-lap/<uuid:payment_id>/", results_views.simulated_checkout, name="payment_simulated"),
     path("i18n/", include("django.conf.urls.i18n")),
     path("", include("dancu.backoffice.urls")),
 ]

@@ -6,8 +6,9 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 
 from dancu.accounts.models import Account
@@ -15,9 +16,9 @@ from dancu.core.errors import DomainError
 from dancu.geo.models import Commune, Era
 from dancu.portal.views import citizen_required
 from dancu.registry.models import Person
-from dancu.services import linked, results
+from dancu.services import linked, payments, results
 from dancu.services.attachments import Upload
-from dancu.services.models import Case, Document, Dossier, Notification, ProcedureGroup
+from dancu.services.models import Case, Document, Dossier, Notification, Payment, PaymentStatus, ProcedureGroup
 from dancu.services.workflow import deadline_status
 
 MAX_UPLOAD = 5 * 1024 * 1024
@@ -83,13 +84,34 @@ def declare_birth(request: HttpRequest) -> HttpResponse:
                 requester_relationship=context["relationship"],
                 other_parent_pin=other,
                 birth_certificate=_upload(request, "birth_certificate"),
+                extract_copies=_int(data.get("extract_copies", "0")),
             )
         except DomainError as exc:
             return render(
                 request, "portal/declare_birth.html", {**context, "error": exc.message, "q": data}, status=400
             )
+        if case.payments.filter(status=PaymentStatus.PENDING).exists():
+            return redirect("portal:pay", case_id=case.pk)
         return redirect("portal:case", case_id=case.pk)
-    return render(request, "portal/declare_birth.html", {**context, "q": {}})
+    return render(request, "portal/declare_birth.html", {**context, "q": {}, "copy_fee": linked.EXTRACT_COPY_FEE_VND})
+
+
+def _int(text: str) -> int:
+    try:
+        return int(text or 0)
+    except ValueError:
+        return -1
+
+
+@citizen_required
+def pay(request: HttpRequest, case_id: str) -> HttpResponse:
+    """Off to the payment provider for the case's pending fee."""
+    account: Account = request.account  # type: ignore[attr-defined]
+    payment = Payment.objects.filter(case_id=case_id, case__applicant=account, status=PaymentStatus.PENDING).first()
+    if payment is None:
+        return redirect("portal:case", case_id=case_id)
+    back = reverse("portal:case", kwargs={"case_id": case_id})
+    return HttpResponseRedirect(payments.provider().checkout_url(payment, back))
 
 
 @citizen_required
@@ -103,7 +125,11 @@ def case_detail(request: HttpRequest, case_id: str) -> HttpResponse:
         dossiers.append(
             {"dossier": dossier, "deadline": deadline_status(dossier), "transitions": list(dossier.transitions.all())}
         )
-    return render(request, "portal/case.html", {"case": case, "dossiers": dossiers})
+    return render(
+        request,
+        "portal/case.html",
+        {"case": case, "dossiers": dossiers, "payments": case.payments.order_by("created_at")},
+    )
 
 
 @citizen_required

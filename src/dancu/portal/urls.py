@@ -19,6 +19,7 @@ urlpatterns = [
     path("thu-tuc/", procedures.index, name="procedures"),
     path("thu-tuc/khai-sinh/", procedures.declare_birth, name="declare_birth"),
     path("thu-tuc/ho-so/<uuid:case_id>/", procedures.case_detail, name="case"),
+    path("thu-tuc/ho-so/<uuid:case_id>/thanh-toan/", procedures.pay, name="pay"),
     path("giay-to/", procedures.documents, name="documents"),
     path("giay-to/<uuid:document_id>/pdf/", procedures.document_pdf, name="document_pdf"),
     path("lich-su-truy-cap/", views.access_history, name="access"),

@@ -27,13 +27,15 @@ from dancu.registry import rules as registry_rules
 from dancu.registry import services as registry
 from dancu.registry.choices import LifeStatus, Relationship, Sex
 from dancu.registry.models import Person
-from dancu.services import attachments, results
+from dancu.services import attachments, payments, results
 from dancu.services.models import (
     Attachment,
     Case,
     Dossier,
     HealthInsuranceCard,
     Notification,
+    Payment,
+    PaymentStatus,
     Procedure,
     ProcedureGroup,
     Reuse,
@@ -89,6 +91,7 @@ def declare_birth(
     requester_relationship: str,
     other_parent_pin: str | None = None,
     birth_certificate: attachments.Upload | None = None,
+    extract_copies: int = 0,
 ) -> Case:
     """One declaration of the linked birth group by a parent signed in with the e-ID. The parents' data, the
     household and the residence come from the registry (prefilled, locked, recorded as re-used); only the child's
@@ -150,6 +153,8 @@ def declare_birth(
             "attachment_required", "Attach the hospital's birth certificate.", field="attachments.birth_certificate"
         )
     stored = attachments.check(birth_certificate, spec)
+    if not 0 <= extract_copies <= 10:
+        raise DomainError("copies_invalid", "Between 0 and 10 paper copies of the extract.", field="extract_copies")
 
     now = timezone.now()
     days = group.deadline_days or 3
@@ -195,16 +200,45 @@ def declare_birth(
     Reuse.objects.create(
         dossier=residence, source="registry.household", reference=household.number, fields=["household"]
     )
-    move(birth, Status.SUBMITTED, actor=str(account.pk), actor_kind="citizen", at=now)
-    move(birth, Status.RECEIVED, actor="system", actor_kind="system", at=now)
+    del insurance
+    if extract_copies:
+        birth.data = {**birth.data, "extract_copies": extract_copies}
+        birth.save(update_fields=["data"])
+        payments.start(
+            case, amount_vnd=EXTRACT_COPY_FEE_VND * extract_copies,
+            description=f"Phí cấp {extract_copies} bản sao trích lục khai sinh ({case.number})",
+        )  # fmt: skip
+        return case  # received once the payment's callback lands (payment_received)
+    _receive(case, birth)
+    return case
+
+
+#: Fee for a copy of a civil-status extract (Circular 281/2016/TT-BTC): the birth group itself is free online.
+EXTRACT_COPY_FEE_VND = 8_000
+
+
+def _receive(case: Case, first: Dossier) -> None:
+    now = timezone.now()
+    move(first, Status.SUBMITTED, actor=str(case.applicant_id), actor_kind="citizen", at=now)
+    move(first, Status.RECEIVED, actor="system", actor_kind="system", at=now)
+    case.received_at = now
+    case.due_on = workdays.due_date(now, case.group.deadline_days or 3)
+    case.save(update_fields=["received_at", "due_on"])
     notify(
-        account,
+        case.applicant,
         f"Hồ sơ liên thông {case.number} đã được tiếp nhận; hẹn trả kết quả ngày {case.due_on:%d/%m/%Y}. "
         f"Case {case.number} received, due {case.due_on:%d/%m/%Y}.",
         case=case,
     )
-    del insurance
-    return case
+
+
+def payment_received(case: Case) -> None:
+    """The fee is paid: the first dossier of the case is submitted and received (called by payments.handle_callback
+    inside its transaction)."""
+    first_code = next(m["procedure"] for m in case.group.members if not m.get("after"))
+    first = Dossier.objects.select_for_update().select_related("procedure").get(case=case, procedure__code=first_code)
+    if first.status == Status.DRAFT:
+        _receive(case, first)
 
 
 # --- officers' decisions ---------------------------------------------------------------------------------------------
@@ -361,6 +395,13 @@ def reject(dossier_id: object, *, official: str, reason: str) -> Dossier:
     dossier = locked(dossier_id)
     move(dossier, Status.REJECTED, actor=official, actor_kind="official", reason=reason)
     text = f"Hồ sơ {dossier.number} ({dossier.procedure.name_vi}) bị từ chối: {reason}"
+    first_of_case = dossier.case is not None and any(
+        m["procedure"] == dossier.procedure.code and not m.get("after") for m in dossier.case.group.members
+    )
+    if first_of_case:  # the fee paid for the declaration: refunded, the procedure was not performed
+        for paid in Payment.objects.select_for_update().filter(case=dossier.case, status=PaymentStatus.PAID):
+            payments.refund(paid, reason)
+            text += f" Đã hoàn {paid.amount_vnd:,} đồng phí đã nộp."
     if dossier.case is not None:
         group = dossier.case.group
         downstream = [m["procedure"] for m in group.members if m.get("after") == dossier.procedure.code]

@@ -260,3 +260,44 @@ class Document(models.Model):
 
     def __str__(self) -> str:
         return self.title
+
+
+class PaymentStatus(models.TextChoices):
+    PENDING = "pending", "Chờ thanh toán"
+    PAID = "paid", "Đã thanh toán"
+    FAILED = "failed", "Không thành công"
+    REFUNDED = "refunded", "Đã hoàn tiền"
+
+
+class Payment(models.Model):
+    """A fee paid online for a case or dossier through a payment provider."""
+
+    id = models.UUIDField(primary_key=True, default=uuid7, editable=False)
+    case = models.ForeignKey(Case, on_delete=models.PROTECT, related_name="payments", null=True, blank=True)
+    dossier = models.ForeignKey(Dossier, on_delete=models.PROTECT, related_name="payments", null=True, blank=True)
+    account = models.ForeignKey("accounts.Account", on_delete=models.PROTECT, related_name="payments")
+    amount_vnd = models.PositiveIntegerField()
+    description = models.CharField(max_length=200)
+    provider = models.CharField(max_length=30)
+    provider_ref = models.CharField(max_length=64, blank=True)
+    status = models.CharField(max_length=10, choices=PaymentStatus.choices, default=PaymentStatus.PENDING)
+    created_at = models.DateTimeField(auto_now_add=True)
+    paid_at = models.DateTimeField(null=True, blank=True)
+    refunded_at = models.DateTimeField(null=True, blank=True)
+    refund_reason = models.CharField(max_length=300, blank=True)
+
+    def __str__(self) -> str:
+        return f"payment {self.pk}"
+
+
+class SimulatedTransaction(models.Model):
+    """The simulated provider's own books (what a real provider's settlement report would list)."""
+
+    reference = models.CharField(max_length=64, unique=True)
+    payment_id = models.UUIDField()
+    amount_vnd = models.PositiveIntegerField()
+    kind = models.CharField(max_length=10, help_text="charge or refund")
+    at = models.DateTimeField(auto_now_add=True)
+
+    def __str__(self) -> str:
+        return self.reference

@@ -3,14 +3,15 @@ document), and the agencies' published keys for offline checks."""
 
 from __future__ import annotations
 
-from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse
 from django.shortcuts import render
 from django.views.decorators.cache import cache_control
-from django.views.decorators.http import require_http_methods
+from django.views.decorators.csrf import csrf_exempt
+from django.views.decorators.http import require_http_methods, require_POST
 
 from dancu.core.errors import DomainError
-from dancu.services import results
-from dancu.services.models import Agency, Document
+from dancu.services import payments, results
+from dancu.services.models import Agency, Document, Payment, PaymentStatus
 
 
 @cache_control(max_age=300, public=True)
@@ -47,3 +48,39 @@ def check(request: HttpRequest, document_id: str | None = None) -> HttpResponse:
         context["error"] = "Không có văn bản này. / No such document."
     status = 400 if "error" in context and request.method == "POST" else 404 if "error" in context else 200
     return render(request, "services/check.html", context, status=status)
+
+
+@csrf_exempt  # a server-to-server notification: authenticated by its HMAC signature, not by a browser session
+@require_POST
+def payment_callback(request: HttpRequest) -> JsonResponse:
+    try:
+        payment = payments.handle_callback({k: v for k, v in request.POST.items()})
+    except DomainError as exc:
+        return JsonResponse(exc.as_dict(), status=exc.status)
+    return JsonResponse({"ok": True, "status": payment.status})
+
+
+@require_http_methods(["GET", "POST"])
+def simulated_checkout(request: HttpRequest, payment_id: str) -> HttpResponse:
+    """The simulated provider's checkout page (what a bank's page would be): pay or cancel, then back to dancu."""
+    payment = Payment.objects.filter(pk=payment_id, provider="simulated").first()
+    if payment is None:
+        raise Http404("No such payment")
+    back = request.GET.get("return", "/portal/thu-tuc/")
+    if not back.startswith("/") or back.startswith("//"):
+        back = "/portal/thu-tuc/"
+    if request.method == "POST" and payment.status == PaymentStatus.PENDING:
+        provider = payments.SimulatedProvider()
+        if request.POST.get("action") == "pay":
+            notification = provider.charge(payment)
+        else:
+            fields = {
+                "payment": str(payment.pk),
+                "amount": str(payment.amount_vnd),
+                "reference": "",
+                "status": "failed",
+            }
+            notification = {**fields, "signature": payments.sign_fields(provider.secret(), fields)}
+        payments.handle_callback(notification)  # the provider's server-to-server notification
+        return HttpResponseRedirect(back)
+    return render(request, "services/checkout.html", {"payment": payment, "back": back})
