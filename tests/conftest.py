@@ -57,3 +57,6 @@ def _fresh_cache() -> Iterator[None]:
     cache.clear()
     yield
     cache.clear()
+
+
+from tests.live import live_web  # noqa: E402,F401 - the live web server, shared by every test that needs one

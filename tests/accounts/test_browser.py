@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 
-from tests.accounts.conftest import LiveWeb
+from tests.live import LiveWeb
 
 pytestmark = pytest.mark.slow
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"

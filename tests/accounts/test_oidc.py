@@ -20,7 +20,7 @@ from joserfc import jwt
 from joserfc.errors import BadSignatureError
 from joserfc.jwk import KeySet
 
-from tests.accounts.conftest import LiveWeb
+from tests.live import LiveWeb
 
 pytestmark = pytest.mark.slow
 REDIRECT = "http://127.0.0.1:9/callback"

@@ -152,3 +152,31 @@ def document_pdf(request: HttpRequest, document_id: str) -> HttpResponse:
     response = HttpResponse(pdf, content_type="application/pdf")
     response["Content-Disposition"] = f'attachment; filename="{document.kind}-{document.dossier.number}.pdf"'
     return response
+
+
+@citizen_required
+def declare_death(request: HttpRequest) -> HttpResponse:
+    """A relative declares a death: the deceased's data comes from the registry by their ID number; the requester
+    chooses the optional procedures."""
+    account: Account = request.account  # type: ignore[attr-defined]
+    if request.method == "POST":
+        data = request.POST
+        try:
+            try:
+                died = date.fromisoformat(data.get("death_date", ""))
+            except ValueError:
+                raise DomainError("date_invalid", _("Dates are written YYYY-MM-DD."), field="death_date") from None
+            case = linked.declare_death(
+                account,
+                deceased_pin=data.get("deceased_pin", "").strip(),
+                death_date=died,
+                death_place=data.get("death_place", ""),
+                requester_relationship=data.get("requester_relationship", ""),
+                procedures=[p for p in data.getlist("procedures") if p in (linked.FUNERAL, linked.SURVIVOR)],
+                death_notice=_upload(request, "death_notice"),
+                bank_account=data.get("bank_account", ""),
+            )
+        except DomainError as exc:
+            return render(request, "portal/declare_death.html", {"error": exc.message, "q": data}, status=400)
+        return redirect("portal:case", case_id=case.pk)
+    return render(request, "portal/declare_death.html", {"q": {}})

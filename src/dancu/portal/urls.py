@@ -18,6 +18,7 @@ urlpatterns = [
     path("dong-y/", views.consents, name="consents"),
     path("thu-tuc/", procedures.index, name="procedures"),
     path("thu-tuc/khai-sinh/", procedures.declare_birth, name="declare_birth"),
+    path("thu-tuc/khai-tu/", procedures.declare_death, name="declare_death"),
     path("thu-tuc/ho-so/<uuid:case_id>/", procedures.case_detail, name="case"),
     path("thu-tuc/ho-so/<uuid:case_id>/thanh-toan/", procedures.pay, name="pay"),
     path("giay-to/", procedures.documents, name="documents"),

@@ -26,6 +26,7 @@ class LiveWeb:
     var_dir: Path
     citizens: dict[str, Any]
     env: dict[str, str]
+    officials: dict[str, str] | None = None
 
     def dancu(self, *args: str) -> str:
         done = subprocess.run(
@@ -97,11 +98,14 @@ def live_web(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveWeb]:
     web.dancu("migrate", "--no-input", "-v0")
     web.dancu("load_geo", "-v0")
     web.dancu("synth", "--people", "300", "--province", "01", "--seed", "3", "-v0")
+    web.dancu("load_catalogue", "-v0")
+    web.dancu("demo_officials", "-v0")
     web.dancu("demo_citizens", "--url", url, "-v0")
     web.dancu("demo_gateway", "-v0")
     web.dancu("project", "--rebuild", "-v0")
     web.dancu("collectstatic", "--no-input", "-v0")
     web.citizens = json.loads((var_dir / "demo-citizens.json").read_text())
+    web.officials = json.loads((var_dir / "demo-officials.json").read_text())
     server = subprocess.Popen(
         [
             str(BIN / "granian"), "--interface", "wsgi", "--host", "127.0.0.1", "--port", str(port), "--workers", "1",

@@ -1,0 +1,96 @@
+"""In a real browser (headless Chromium): a parent signs in, declares a newborn, pays for a paper copy, three
+officers act in the back office; the child is in the registry with a PIN, a residence in the household and an
+insurance card; the parent sees three results and checks one on the public page."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+
+from tests.accounts.test_browser import CHROMIUM
+from tests.live import LiveWeb
+
+pytestmark = pytest.mark.slow
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Any]:
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        chromium = p.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox"])
+        yield chromium
+        chromium.close()
+
+
+def _officer(browser: Any, web: LiveWeb, username: str, procedure: str) -> None:
+    from playwright.sync_api import expect
+
+    context = browser.new_context(locale="vi-VN", base_url=web.url)
+    page = context.new_page()
+    page.goto("/login/")
+    page.get_by_label("Tên đăng nhập").fill(username)
+    page.get_by_label("Mật khẩu").fill((web.officials or {})[username])
+    page.get_by_role("button", name="Đăng nhập").click()
+    page.get_by_role("link", name="Hồ sơ", exact=True).click()
+    page.locator("#queue tr", has_text=procedure).get_by_role("link").first.click()
+    page.get_by_role("button", name="Duyệt").click()
+    expect(page.locator("#dossier-status")).to_have_text("Đã trả kết quả")
+    context.close()
+
+
+def test_a_newborn_declared_once_three_results(live_web: LiveWeb, browser: Any) -> None:
+    from playwright.sync_api import expect
+
+    me = live_web.citizens["level1"]
+    context = browser.new_context(locale="vi-VN", base_url=live_web.url)
+    page = context.new_page()
+    page.goto("/portal/dang-nhap/")
+    page.get_by_label("Số định danh cá nhân").fill(me["pin"])
+    page.get_by_label("Mật khẩu").fill(me["password"])
+    page.get_by_role("button", name="Đăng nhập", exact=True).click()
+    page.get_by_role("link", name="Dịch vụ công").click()
+    page.get_by_role("link", name="Khai sinh cho trẻ").click()
+    expect(page.locator("#prefilled")).to_contain_text(me["full_name"])
+    page.get_by_label("Họ, chữ đệm và tên của trẻ").fill("Trần Bảo Ngọc")
+    page.get_by_label("Giới tính").select_option("F")
+    from datetime import date, timedelta
+
+    page.get_by_label("Ngày sinh").fill((date.today() - timedelta(days=2)).isoformat())
+    page.get_by_label("Giấy chứng sinh").set_input_files(
+        {"name": "giay-chung-sinh.pdf", "mimeType": "application/pdf", "buffer": b"%PDF-1.7\n% certificate\n"}
+    )
+    page.get_by_label("Số bản sao trích lục khai sinh giấy").fill("1")
+    page.get_by_role("button", name="Nộp tờ khai").click()
+    # The simulated payment provider's page, then back to the case.
+    expect(page.locator("#amount")).to_contain_text("8000")
+    page.get_by_role("button", name="Thanh toán / Pay").click()
+    expect(page.locator("#payment-paid")).to_be_visible()
+    case_url = page.url
+
+    _officer(browser, live_web, "hotich", "Đăng ký khai sinh")
+    _officer(browser, live_web, "cutru", "Đăng ký thường trú")
+    _officer(browser, live_web, "bhxh", "bảo hiểm y tế")
+
+    page.goto(case_url)
+    results = page.locator(".dossier-result")
+    expect(results).to_have_count(3)
+    pin = re.search(
+        r"\d{12}", page.locator('[data-procedure="birth-registration"] .dossier-result').inner_text()
+    ).group(0)
+    expect(page.locator('[data-procedure="health-insurance-under-6"] .dossier-result')).to_contain_text("TE1")
+    record = live_web.dancu("person", pin)
+    assert "Trần Bảo Ngọc" in record
+
+    page.get_by_role("link", name="Giấy tờ của tôi").click()
+    expect(page.locator("#documents tbody tr")).to_have_count(3)
+    with page.expect_download() as download:
+        page.locator("#documents tbody tr").first.get_by_role("link", name="PDF").click()
+    assert download.value.path().read_bytes().startswith(b"%PDF-")
+    page.locator("#documents tbody tr", has_text="Trích lục khai sinh").get_by_role("link", name="Kiểm tra").click()
+    expect(page.locator("#check-result")).to_contain_text("Chữ ký hợp lệ")
+    expect(page.locator("body")).to_contain_text(pin)
+    context.close()
