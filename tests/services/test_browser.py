@@ -94,3 +94,58 @@ def test_a_newborn_declared_once_three_results(live_web: LiveWeb, browser: Any) 
     expect(page.locator("#check-result")).to_contain_text("Chữ ký hợp lệ")
     expect(page.locator("body")).to_contain_text(pin)
     context.close()
+
+
+def test_a_death_with_three_procedures(live_web: LiveWeb, browser: Any) -> None:
+    from datetime import date, timedelta
+
+    from playwright.sync_api import expect
+
+    code = (
+        "from dancu.registry.models import Person; print(Person.objects.filter(status='living', "
+        "household__isnull=False, eid_account__isnull=True, permanent_residences__valid_to__isnull=True)"
+        ".order_by('birth_date')"
+        ".values_list('pin', flat=True).first())"
+    )
+    deceased = live_web.dancu("shell", "-c", code).strip().splitlines()[-1]  # after the shell's own banner
+    me = live_web.citizens["level1"]
+    context = browser.new_context(locale="vi-VN", base_url=live_web.url)
+    page = context.new_page()
+    page.goto("/portal/dang-nhap/")
+    page.get_by_label("Số định danh cá nhân").fill(me["pin"])
+    page.get_by_label("Mật khẩu").fill(me["password"])
+    page.get_by_role("button", name="Đăng nhập", exact=True).click()
+    page.goto("/portal/thu-tuc/khai-tu/")
+    page.get_by_label("Số định danh cá nhân của người mất").fill(deceased)
+    page.get_by_label("Ngày mất").fill((date.today() - timedelta(days=1)).isoformat())
+    page.get_by_label("Quan hệ của bạn với người mất").fill("cháu")
+    page.get_by_label("Nơi mất", exact=True).fill("Tại nhà")
+    page.get_by_label("Trợ cấp mai táng").check()
+    page.get_by_label("Tài khoản ngân hàng nhận trợ cấp").fill("0011001234567")
+    page.get_by_label("Giấy báo tử").set_input_files(
+        {"name": "giay-bao-tu.png", "mimeType": "image/png", "buffer": b"\x89PNG\r\n\x1a\n" + b"\0" * 64}
+    )
+    page.get_by_role("button", name="Nộp tờ khai").click()
+    assert page.locator("#declare-error").count() == 0, page.locator("#declare-error").inner_text()
+    expect(page.locator("[data-procedure]")).to_have_count(3)
+    case_url = page.url
+
+    _officer(browser, live_web, "hotich", "Đăng ký khai tử")
+    _officer(browser, live_web, "cutru", "Xóa đăng ký thường trú")
+    context_bhxh = browser.new_context(locale="vi-VN", base_url=live_web.url)
+    officer = context_bhxh.new_page()
+    officer.goto("/login/")
+    officer.get_by_label("Tên đăng nhập").fill("bhxh")
+    officer.get_by_label("Mật khẩu").fill((live_web.officials or {})["bhxh"])
+    officer.get_by_role("button", name="Đăng nhập").click()
+    officer.goto("/ho-so/")
+    officer.locator("#queue tr", has_text="mai táng").get_by_role("link").first.click()
+    officer.get_by_role("button", name="Duyệt").click()  # approved or refused by the contribution months
+    expect(officer.locator("#dossier-status")).to_have_text(re.compile("Đã trả kết quả|Từ chối"))
+    context_bhxh.close()
+
+    page.goto(case_url)
+    expect(page.locator(".dossier-status", has_text="Đang xử lý")).to_have_count(0)
+    expect(page.locator('[data-procedure="death-registration"] .dossier-result')).to_be_visible()
+    assert "deceased" in live_web.dancu("person", deceased)
+    context.close()
