@@ -41,7 +41,7 @@ from dancu.services.models import (
     Reuse,
     Status,
 )
-from dancu.services.workflow import FINISHED, locked, move, next_number
+from dancu.services.workflow import FINISHED, locked, move, next_number, next_numbers
 
 BIRTH_GROUP = "birth-group"
 BIRTH = "birth-registration"
@@ -65,12 +65,14 @@ def notify(account: Account, text: str, *, dossier: Dossier | None = None, case:
         send_sms(account.phone, f"dancu: {text}")
 
 
-def _dossier(case: Case, procedure: Procedure, member: dict[str, Any], commune: str, data: dict[str, Any]) -> Dossier:
+def _dossier(
+    case: Case, procedure: Procedure, member: dict[str, Any], commune: str, data: dict[str, Any], number: str = ""
+) -> Dossier:
     data = dict(data)
     if "deadline_days" in member:
         data["_deadline_days"] = member["deadline_days"]
     return Dossier.objects.create(
-        number=next_number("HS"),
+        number=number or next_number("HS"),
         procedure=procedure,
         case=case,
         applicant=case.applicant,
@@ -183,12 +185,14 @@ def declare_birth(
         "requester_relationship": requester_relationship,
     }
     members = {m["procedure"]: m for m in group.members}
-    birth = _dossier(case, procedures[BIRTH], members[BIRTH], registration_commune, child)
+    numbers = next_numbers("HS", 3)
+    birth = _dossier(case, procedures[BIRTH], members[BIRTH], registration_commune, child, numbers[0])
     residence = _dossier(
         case, procedures[RESIDENCE], members[RESIDENCE], household.commune.code,
         {"household_number": household.number, "relationship": Relationship.CHILD, "commune": household.commune.code},
+        numbers[1],
     )  # fmt: skip
-    insurance = _dossier(case, procedures[INSURANCE], members[INSURANCE], registration_commune, {})
+    insurance = _dossier(case, procedures[INSURANCE], members[INSURANCE], registration_commune, {}, numbers[2])
     Attachment.objects.create(dossier=birth, **stored)
     for person, role in ((mother, "mother"), (father, "father")):
         if person is not None:

@@ -8,6 +8,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from django.db import IntegrityError, transaction
+from django.db.models import F
 from django.utils import timezone
 
 from dancu.core import workdays
@@ -32,20 +33,24 @@ OPEN = {Status.SUBMITTED, Status.RECEIVED, Status.IN_PROCESS, Status.SUPPLEMENT_
 FINISHED = {Status.APPROVED, Status.REJECTED, Status.RESULT_ISSUED, Status.CANCELLED}
 
 
-def next_number(prefix: str) -> str:
-    """A dossier (``HS``) or case (``LT``) number: prefix, date, serial of the day (``HS.261123.000042``). The
-    day's counter row is locked while the serial is drawn, so concurrent submissions never share a number."""
+def next_numbers(prefix: str, count: int) -> list[str]:
+    """``count`` dossier (``HS``) or case (``LT``) numbers: prefix, date, serial of the day (``HS.261123.000042``).
+    The day's counter row is bumped by one UPDATE (row-locked until the transaction ends), so concurrent submissions
+    never share a number."""
     stem = f"{prefix}.{timezone.localdate():%y%m%d}"
     with transaction.atomic():
-        try:
-            with transaction.atomic():
-                Counter.objects.get_or_create(key=stem)
-        except IntegrityError:  # created by a concurrent transaction in the meantime
-            pass
-        counter = Counter.objects.select_for_update().get(key=stem)
-        counter.value += 1
-        counter.save(update_fields=["value"])
-    return f"{stem}.{counter.value:06d}"
+        if not Counter.objects.filter(key=stem).update(value=F("value") + count):
+            try:
+                with transaction.atomic():
+                    Counter.objects.create(key=stem, value=count)
+            except IntegrityError:  # created by a concurrent transaction in the meantime
+                Counter.objects.filter(key=stem).update(value=F("value") + count)
+        last = Counter.objects.filter(key=stem).values_list("value", flat=True).get()
+    return [f"{stem}.{serial:06d}" for serial in range(last - count + 1, last + 1)]
+
+
+def next_number(prefix: str) -> str:
+    return next_numbers(prefix, 1)[0]
 
 
 def move(
