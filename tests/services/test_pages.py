@@ -142,3 +142,30 @@ def test_an_officer_must_give_reasons(parent: Client) -> None:
     assert "Give the reason" in page
     page = _act(hotich, birth, "supplement", "Giấy chứng sinh bị mờ")
     assert "Yêu cầu bổ sung" in page
+
+
+def test_the_citizen_answers_a_supplement_request(parent: Client) -> None:
+    case = linked.declare_birth(
+        Account.objects.get(),
+        child_full_name="Lý Bình",
+        child_sex="F",
+        child_birth_date=timezone.localdate(),
+        child_birth_commune="00004",
+        requester_relationship="mother",
+        birth_certificate=linked.attachments.Upload("birth_certificate", "application/pdf", b"%PDF-1 blurred"),
+    )
+    birth = Dossier.objects.get(case=case, procedure__code=linked.BIRTH)
+    _act(official("hotich-s", "civil_status_officer"), birth, "supplement", "Giấy chứng sinh bị mờ")
+    page = parent.get(f"/portal/thu-tuc/ho-so/{case.pk}/").content.decode()
+    assert "Giấy chứng sinh bị mờ" in page and "bo-sung" in page
+    response = parent.post(
+        f"/portal/thu-tuc/ho-so/{case.pk}/{birth.pk}/bo-sung/",
+        {
+            "note": "Đã chụp lại",
+            "file": SimpleUploadedFile("cs.pdf", b"%PDF-1.7 sharp", content_type="application/pdf"),
+        },
+    )
+    assert response.status_code == 302
+    birth.refresh_from_db()
+    assert birth.status == "resubmitted"
+    assert bytes(birth.attachments.get().content) == b"%PDF-1.7 sharp"

@@ -6,10 +6,12 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
+from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
 
 from dancu.accounts.models import Account
 from dancu.core.errors import DomainError
@@ -180,3 +182,25 @@ def declare_death(request: HttpRequest) -> HttpResponse:
             return render(request, "portal/declare_death.html", {"error": exc.message, "q": data}, status=400)
         return redirect("portal:case", case_id=case.pk)
     return render(request, "portal/declare_death.html", {"q": {}})
+
+
+@citizen_required
+@require_POST
+def resubmit(request: HttpRequest, case_id: str, dossier_id: str) -> HttpResponse:
+    account: Account = request.account  # type: ignore[attr-defined]
+    from dancu.services import workflow
+
+    dossier = Dossier.objects.select_related("procedure").filter(pk=dossier_id, case_id=case_id).first()
+    try:
+        if dossier is None:
+            raise DomainError("dossier_not_found", "No such dossier.", status=404)
+        codes = [a["code"] for a in dossier.procedure.attachments]
+        upload = _upload(request, "file")
+        if upload is not None and codes:
+            upload = Upload(codes[0], upload.content_type, upload.content)
+        workflow.resubmit(dossier.pk, account_id=account.pk, note=request.POST.get("note", ""), upload=upload)
+    except DomainError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, _("Sent. The office continues with your dossier."))
+    return redirect("portal:case", case_id=case_id)

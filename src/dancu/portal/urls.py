@@ -21,6 +21,7 @@ urlpatterns = [
     path("thu-tuc/khai-tu/", procedures.declare_death, name="declare_death"),
     path("thu-tuc/ho-so/<uuid:case_id>/", procedures.case_detail, name="case"),
     path("thu-tuc/ho-so/<uuid:case_id>/thanh-toan/", procedures.pay, name="pay"),
+    path("thu-tuc/ho-so/<uuid:case_id>/<uuid:dossier_id>/bo-sung/", procedures.resubmit, name="resubmit"),
     path("giay-to/", procedures.documents, name="documents"),
     path("giay-to/<uuid:document_id>/pdf/", procedures.document_pdf, name="document_pdf"),
     path("lich-su-truy-cap/", views.access_history, name="access"),

@@ -6,6 +6,7 @@ upstream result. Each transition checks that it is allowed, is recorded with its
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
 from django.db import IntegrityError, transaction
 from django.db.models import F
@@ -117,3 +118,27 @@ def deadline_status(dossier: Dossier) -> str | None:
     if dossier.due_on is None:
         return None
     return workdays.deadline_status(dossier.due_on, timezone.localdate(), dossier.finished_on)
+
+
+def resubmit(dossier_id: object, *, account_id: object, note: str, upload: Any = None) -> Dossier:
+    """The citizen answers a supplement request: a note and, if asked, a corrected file; the clock restarts."""
+    from dancu.services import attachments
+    from dancu.services.models import Attachment
+
+    with transaction.atomic():
+        dossier = locked(dossier_id)
+        if dossier.applicant_id != account_id:
+            raise DomainError("dossier_not_found", "No such dossier.", status=404)
+        if dossier.status != Status.SUPPLEMENT_REQUESTED:
+            raise DomainError("transition_invalid", "No supplement was asked for this dossier.", status=409)
+        if not note.strip() and upload is None:
+            raise DomainError("supplement_empty", "Add a note or a corrected file.", field="note")
+        if upload is not None:
+            spec = next((a for a in dossier.procedure.attachments if a["code"] == upload.code), None)
+            if spec is None:
+                raise DomainError("attachment_unexpected", "This procedure does not take this file.", field="file")
+            Attachment.objects.filter(dossier=dossier, code=upload.code).delete()
+            Attachment.objects.create(dossier=dossier, **attachments.check(upload, spec))
+        return move(
+            dossier, Status.RESUBMITTED, actor=str(account_id), actor_kind="citizen", reason=note.strip()[:1000]
+        )
