@@ -174,3 +174,21 @@ def test_a_birth_declared_twice_or_already_registered(family: dict[str, Any]) ->
     with pytest.raises(DomainError) as refused:
         _declare(family)
     assert refused.value.code == "birth_already_registered"
+
+
+def test_verification_extends_the_deadline_to_the_legal_longer_one(family: dict[str, Any]) -> None:
+    case = _declare(family)
+    birth = _by_procedure(case)[linked.BIRTH]
+    with pytest.raises(DomainError):
+        workflow.require_verification(birth.pk, official="hotich", reason=" ")
+    workflow.require_verification(birth.pk, official="hotich", reason="Đối chiếu giấy chứng sinh với bệnh viện")
+    birth.refresh_from_db()
+    case.refresh_from_db()
+    assert birth.verification and birth.due_on == workdays.due_date(birth.received_at, 3)
+    assert case.due_on == workdays.due_date(case.received_at, 5)
+    linked.approve_birth(birth.pk, official="hotich")
+    linked.follow()
+    residence = Dossier.objects.get(case=case, procedure__code=linked.RESIDENCE)
+    workflow.require_verification(residence.pk, official="cutru", reason="Xác minh chỗ ở")
+    residence.refresh_from_db()
+    assert residence.due_on == workdays.due_date(residence.received_at, 5)  # the group's 5, not the procedure's 7

@@ -129,6 +129,12 @@ def dossier_action(request: HttpRequest, dossier_id: str) -> HttpResponse:
         elif action == "supplement":
             workflow.request_supplement(dossier.pk, official=official, reason=reason)
             linked.notify(dossier.applicant, f"Hồ sơ {dossier.number} cần bổ sung: {reason}", dossier=dossier)
+        elif action == "verify":
+            workflow.require_verification(dossier.pk, official=official, reason=reason)
+            linked.notify(
+                dossier.applicant, f"Hồ sơ {dossier.number} cần xác minh thêm; hạn mới được thông báo trên cổng.",
+                dossier=dossier,
+            )  # fmt: skip
         elif action == "approve":
             DECISIONS[dossier.procedure.code](dossier.pk, official=official)
         elif action == "reject":

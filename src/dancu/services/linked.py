@@ -71,6 +71,8 @@ def _dossier(
     data = dict(data)
     if "deadline_days" in member:
         data["_deadline_days"] = member["deadline_days"]
+    if "deadline_days_verification" in member:
+        data["_deadline_days_verification"] = member["deadline_days_verification"]
     return Dossier.objects.create(
         number=number or next_number("HS"),
         procedure=procedure,

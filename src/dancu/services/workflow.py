@@ -73,8 +73,10 @@ def move(
     fields = ["status", "updated_at"]
     if to == Status.RECEIVED:
         dossier.received_at = now
-        days = dossier.procedure.deadline_days_verification if dossier.verification else dossier.procedure.deadline_days
-        days = int(dossier.data.get("_deadline_days", days))
+        if dossier.verification:
+            days = int(dossier.data.get("_deadline_days_verification", dossier.procedure.deadline_days_verification))
+        else:
+            days = int(dossier.data.get("_deadline_days", dossier.procedure.deadline_days))
         dossier.due_on = workdays.due_date(now, days)
         fields += ["received_at", "due_on"]
     elif to == Status.SUPPLEMENT_REQUESTED:
@@ -142,3 +144,31 @@ def resubmit(dossier_id: object, *, account_id: object, note: str, upload: Any =
         return move(
             dossier, Status.RESUBMITTED, actor=str(account_id), actor_kind="citizen", reason=note.strip()[:1000]
         )
+
+
+def require_verification(dossier_id: object, *, official: str, reason: str) -> Dossier:
+    """The officer needs to verify something (the longer legal deadline applies from receipt, for the dossier and
+    its case)."""
+    if not reason.strip():
+        raise DomainError("reason_required", "Say what must be verified.", field="reason")
+    with transaction.atomic():
+        dossier = locked(dossier_id)
+        if dossier.status not in OPEN or dossier.verification or dossier.received_at is None:
+            raise DomainError(
+                "transition_invalid", "Verification can be declared once, on an open dossier.", status=409
+            )
+        dossier.verification = True
+        days = int(dossier.data.get("_deadline_days_verification", dossier.procedure.deadline_days_verification))
+        dossier.due_on = workdays.add_working_days(
+            workdays.due_date(dossier.received_at, days), dossier.paused_working_days
+        )
+        dossier.save(update_fields=["verification", "due_on", "updated_at"])
+        Transition.objects.create(
+            dossier=dossier, from_status=dossier.status, to_status=dossier.status, actor=official[:150],
+            actor_kind="official", reason=f"Cần xác minh: {reason.strip()[:900]}",
+        )  # fmt: skip
+        case = dossier.case
+        if case is not None and case.group.deadline_days_verification:
+            case.due_on = max(case.due_on, workdays.due_date(case.received_at, case.group.deadline_days_verification))
+            case.save(update_fields=["due_on"])
+    return dossier
