@@ -153,6 +153,11 @@ def main() -> None:
     parser.add_argument("--seconds", type=int, default=20)
     parser.add_argument("--connections", type=int, default=128)
     parser.add_argument("--skip-rebuild", action="store_true")
+    parser.add_argument(
+        "--compare-src", type=Path, action="append", default=[],
+        help="Also measure the gateway of another source tree (e.g. an earlier commit's src/ from git archive), "
+        "side by side in the same run; repeatable.",
+    )  # fmt: skip
     args = parser.parse_args()
     var = args.var_dir.resolve()
     env = os.environ | {"DANCU_VAR_DIR": str(var)}
@@ -200,25 +205,35 @@ def main() -> None:
                                 lua(floor_dir / "floor.lua", "/v1/verify", single, "x"))  # fmt: skip
         finally:
             stop(floor)
-        gateway = serve("dancu.gateway.app:app_factory", gw_port, gw_env, factory=True)
-        try:
-            token = get_token(base, var / "demo-client" / "demo-bank.private.jwk.json")
-            verify = load(
-                base + "/", args.seconds, args.connections, lua(floor_dir / "v.lua", "/v1/verify", single, token)
-            )
-            batched = load(base + "/", args.seconds, 4, lua(floor_dir / "b.lua", "/v1/verify/batch", batch, token))
-            memory = memory_mib(gateway.pid)
-        finally:
-            stop(gateway)
+        results = []
+        builds = [*((str(path), path) for path in args.compare_src), ("this tree", None)]
+        for number, (label, src) in enumerate(builds):
+            # Each build writes a fresh ledger of its own, so that none is measured against a bigger file.
+            build_env = gw_env | {"DANCU_LEDGER": str(floor_dir / f"ledger-{number}.sqlite3")}
+            if src is not None:
+                build_env["PYTHONPATH"] = str(src.resolve())
+            gateway = serve("dancu.gateway.app:app_factory", gw_port, build_env, factory=True)
+            try:
+                token = get_token(base, var / "demo-client" / "demo-bank.private.jwk.json")
+                verify = load(
+                    base + "/", args.seconds, args.connections, lua(floor_dir / "v.lua", "/v1/verify", single, token)
+                )
+                batched = load(base + "/", args.seconds, 4, lua(floor_dir / "b.lua", "/v1/verify/batch", batch, token))
+                memory = memory_mib(gateway.pid)
+            finally:
+                stop(gateway)
+            results.append((label, verify, batched, memory))
     print(f"floor (constant JSON, same server): {floor_result['rps']:,.0f} req/s, p50 {floor_result['p50']:.2f} ms, "
           f"p99 {floor_result['p99']:.2f} ms")  # fmt: skip
-    print(f"verify (auth + projection + durable ledger, {total:,} people): {verify['rps']:,.0f} req/s "
-          f"= {verify['rps'] / floor_result['rps']:.0%} of the floor, p50 {verify['p50']:.2f} ms, "
-          f"p99 {verify['p99']:.2f} ms, non-2xx {verify['non2xx']:.0f}")  # fmt: skip
-    print(f"batch of 1,000: {batched['rps']:,.1f} req/s = {batched['rps'] * 1000:,.0f} verifications/s, "
-          f"p50 {batched['p50']:.1f} ms, non-2xx {batched['non2xx']:.0f}")  # fmt: skip
-    print(f"gateway memory (granian + 2 workers) after the load: {memory[0]:,.0f} MiB RSS, "
-          f"{memory[1]:,.0f} MiB private")  # fmt: skip
+    for label, verify, batched, memory in results:
+        print(f"[{label}]")
+        print(f"verify (auth + projection + durable ledger, {total:,} people): {verify['rps']:,.0f} req/s "
+              f"= {verify['rps'] / floor_result['rps']:.0%} of the floor, p50 {verify['p50']:.2f} ms, "
+              f"p99 {verify['p99']:.2f} ms, non-2xx {verify['non2xx']:.0f}")  # fmt: skip
+        print(f"batch of 1,000: {batched['rps']:,.1f} req/s = {batched['rps'] * 1000:,.0f} verifications/s, "
+              f"p50 {batched['p50']:.1f} ms, non-2xx {batched['non2xx']:.0f}")  # fmt: skip
+        print(f"gateway memory (granian + 2 workers) after the load: {memory[0]:,.0f} MiB RSS, "
+              f"{memory[1]:,.0f} MiB private")  # fmt: skip
 
 
 if __name__ == "__main__":

@@ -30,12 +30,12 @@ from starlette.routing import Route
 
 from dancu.core.crypto import Keyring
 from dancu.core.errors import DomainError
-from dancu.core.names import fold_name, normalize_name
-from dancu.core.pin import parse_pin
+from dancu.core.pin import PROVINCE_CODES, parse_pin
 from dancu.gateway import projection
 from dancu.gateway.auth import AccessClaims, AuthError, TokenService
 from dancu.gateway.config import GatewayConfig
 from dancu.gateway.fields import CONSENT_FIELDS, LOOKUP_FIELDS, VERIFY_ATTRIBUTES
+from dancu.gateway.hashing import AttributeHasher, name_forms
 from dancu.gateway.ledger import AsyncLedger, Ledger, LedgerEntry, now_iso
 from dancu.gateway.state import SharedState, quota_day, seconds_to_quota_midnight
 
@@ -260,6 +260,7 @@ class Gateway:
         self.config = config
         keys = Keyring(config.keys_dir)
         self.keys = keys
+        self.hasher = AttributeHasher(keys.hmac_key)
         self.db = projection.connect(config.projection)  # creates the schema if the projector has not yet run
         self.db.close()
         self.db = projection.connect(config.projection, readonly=True)
@@ -327,6 +328,7 @@ class Gateway:
             self._keys_seen = stamp
             keys = Keyring(self.config.keys_dir, create=False)
             self.keys = keys
+            self.hasher = AttributeHasher(keys.hmac_key)
             self.tokens.rotate(keys.token_signing_key(), keys.token_public_keys())
             kid, key = keys.ledger_signing_key()
             self.ledger.ledger.set_signing_key(key, kid)
@@ -410,7 +412,7 @@ class Gateway:
         return found
 
     def compare(self, pin: str, row: tuple[Any, ...] | None, item: VerifyRequestItem, rule: GrantRule) -> VerifyResult:
-        keys = self.keys
+        keys = self.hasher
         reasons: list[str] = []
         if row is None:
 
@@ -425,10 +427,9 @@ class Gateway:
         name: Answer = "not_provided"
         folded: Answer = "not_provided"
         if item.full_name is not None:
-            name = "match" if keys.attribute_hmac(pin, "name", normalize_name(item.full_name)) == name_h else "no_match"
-            folded = (
-                "match" if keys.attribute_hmac(pin, "name_folded", fold_name(item.full_name)) == fold_h else "no_match"
-            )
+            normalized, folded_name = name_forms(item.full_name)
+            name = "match" if keys.attribute_hmac(pin, "name", normalized) == name_h else "no_match"
+            folded = "match" if keys.attribute_hmac(pin, "name_folded", folded_name) == fold_h else "no_match"
         dob: Answer = "not_provided"
         if item.birth_date is not None:
             cut = (
@@ -464,7 +465,9 @@ def _provided(item: VerifyRequestItem) -> tuple[str, ...]:
 
 def _check_item(item: VerifyRequestItem) -> None:
     """Validate the shape of one item (4xx codes); raises DomainError."""
-    parse_pin(item.pin)
+    pin = item.pin
+    if not (len(pin) == 12 and pin.isascii() and pin.isdigit() and pin[:3] in PROVINCE_CODES):
+        parse_pin(pin)  # raises the precise error
     if item.full_name is not None and not 0 < len(item.full_name) <= 100:
         raise DomainError("full_name_invalid", "full_name has 1-100 characters.", field="full_name")
     if item.birth_date is not None:
@@ -541,7 +544,7 @@ async def verify(request: Request) -> Response:
             _check_item(payload)
         except DomainError as error:
             raise RequestFailed(400, error.code, error.message) from None
-        pin_h = gateway.keys.pin_hmac(payload.pin)
+        pin_h = gateway.hasher.pin_hmac(payload.pin)
         claims, rule = gateway.authorise(request, payload.purpose, "verify")
         result = gateway.compare(payload.pin, gateway.person(pin_h), payload, rule)
         outcome = "found" if result.found else "not_found"
@@ -578,7 +581,7 @@ async def verify_batch(request: Request) -> Response:
             except DomainError as error:
                 checked.append((index, item, None, fields, error.code))
                 continue
-            checked.append((index, item, gateway.keys.pin_hmac(item.pin), fields, ""))
+            checked.append((index, item, gateway.hasher.pin_hmac(item.pin), fields, ""))
         rows = gateway.persons([pin_h for _i, _item, pin_h, _f, _e in checked if pin_h is not None])
         for index, item, pin_h, fields, error_code in checked:
             if pin_h is None:
@@ -622,7 +625,7 @@ async def lookup(request: Request) -> Response:
             parse_pin(payload.pin)
         except DomainError as error:
             raise RequestFailed(400, error.code, error.message) from None
-        pin_h = gateway.keys.pin_hmac(payload.pin)
+        pin_h = gateway.hasher.pin_hmac(payload.pin)
         claims, rule = gateway.authorise(request, payload.purpose, "lookup")
         refused: dict[str, str] = {}
         wanted = []

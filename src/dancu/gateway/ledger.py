@@ -56,6 +56,7 @@ from pathlib import Path
 from types import TracebackType
 from typing import Any, Self
 
+import orjson
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 
@@ -185,9 +186,18 @@ class LedgerWriteError(RuntimeError):
     """
 
 
+_now_cache: list[Any] = [-1, ""]  # [milliseconds since the epoch, its text]: calls within a millisecond share it
+
+
 def now_iso() -> str:
     """The current UTC time in the :attr:`LedgerEntry.time` format (``2026-11-23T02:00:00.123Z``)."""
-    return datetime.now(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+    ms = time.time_ns() // 1_000_000
+    cache = _now_cache
+    if ms != cache[0]:
+        seconds, millis = divmod(ms, 1000)
+        cache[1] = f"{time.strftime('%Y-%m-%dT%H:%M:%S', time.gmtime(seconds))}.{millis:03d}Z"
+        cache[0] = ms
+    return str(cache[1])
 
 
 def _canonical_hash(
@@ -199,8 +209,12 @@ def _canonical_hash(
     body = [sequence, at, system, purpose, operation, pin_hmac, fields, outcome, request_id]
     if items:
         body.append(items)
-    canonical = _CANONICAL.encode(body)
-    return hashlib.sha256(prev_hash + canonical.encode()).digest()
+    try:
+        # orjson writes the same bytes as _CANONICAL (compact, UTF-8, the same escapes), several times faster.
+        canonical = orjson.dumps(body)
+    except TypeError:  # lone surrogates: raise what the standard library raises (UnicodeEncodeError)
+        canonical = _CANONICAL.encode(body).encode()
+    return hashlib.sha256(prev_hash + canonical).digest()
 
 
 def _checkpoint_message(sequence: int, entry_hash: bytes, sealed_at: str) -> bytes:
@@ -232,11 +246,16 @@ def _checked(entry: LedgerEntry) -> tuple[str, str, str, str, str, list[str], st
     return values
 
 
-def _checked_encodable(entry: LedgerEntry) -> None:
+def _checked_encodable(entry: LedgerEntry) -> tuple[str, str, str, str, str, list[str], str, str]:
     """:func:`_checked`, and every value encodable as UTF-8 (UnicodeEncodeError otherwise)."""
-    for value in _checked(entry):
+    values = _checked(entry)
+    for value in values:
         for text in value if isinstance(value, list) else (value,):
             text.encode()
+    for pin, item_fields, outcome in entry.items:
+        for text in (pin, *item_fields, outcome):
+            text.encode()
+    return values
 
 
 def _seconds_since(iso_time: str) -> float:
@@ -410,7 +429,13 @@ class Ledger:
         """
         if not entries:
             return []
-        values = [_checked(entry) for entry in entries]
+        return self._append_checked([_checked_encodable(entry) for entry in entries], entries)
+
+    def _append_checked(
+        self, values: list[tuple[str, str, str, str, str, list[str], str, str]], entries: Sequence[LedgerEntry]
+    ) -> list[int]:
+        """:meth:`append_batch` of entries already checked by :func:`_checked_encodable` (``values`` theirs)."""
+        dumps = orjson.dumps
         with self._lock, self._transaction() as conn:
             last, prev_hash = self._tail(conn)
             rows = []
@@ -421,8 +446,8 @@ class Ledger:
                 items = [[pin, list(fields), outcome] for pin, fields, outcome in entry.items]
                 entry_hash = _canonical_hash(prev_hash, sequence, value, value[5], items)
                 rows.append(
-                    (sequence, *value[:5], _CANONICAL.encode(value[5]), *value[6:], prev_hash, entry_hash,
-                     _CANONICAL.encode(items) if items else "")
+                    (sequence, *value[:5], dumps(value[5]).decode(), *value[6:], prev_hash, entry_hash,
+                     dumps(items).decode() if items else "")
                 )  # fmt: skip
                 item_rows.extend((pin, sequence, index) for index, (pin, _f, _o) in enumerate(entry.items) if pin)
                 prev_hash = entry_hash
