@@ -9,6 +9,7 @@ revoked since the previous run (:meth:`Projector.sync_consents`).
 
 from __future__ import annotations
 
+import glob
 import hashlib
 import os
 import sqlite3
@@ -35,6 +36,8 @@ from dancu.registry.models import Person
 #: Consents stamped this long before a pass are read again by the next one (a consent is stamped when it is written
 #: and seen when its transaction commits; clocks of several web servers differ a little).
 CONSENT_OVERLAP = timedelta(minutes=2)
+#: Persons projected since the verification index was written (read from SQLite meanwhile) before a new one is.
+VERIFY_INDEX_REWRITE = 50_000
 #: Seconds between full passes over the consents (see :meth:`Projector.sync_consents`).
 CONSENT_FULL_SECONDS = 600.0
 
@@ -90,6 +93,7 @@ class Projector:
         """Rows and the new offset in one transaction: a crash never leaves the offset ahead of the rows."""
         with projection.transaction(self.db) as db:
             db.executemany("INSERT OR REPLACE INTO persons VALUES (?,?,?,?,?,?,?,?,?,?,?)", rows)
+            db.executemany("INSERT OR IGNORE INTO verify_changed VALUES (?)", [(row[0],) for row in rows])
             _mark(db, offset)
 
     def offset(self) -> int:
@@ -137,6 +141,7 @@ class Projector:
             db.execute("DELETE FROM persons")
             db.execute("INSERT INTO persons SELECT * FROM persons_load ORDER BY pin_h")
             _mark(db, start_sequence)
+            self._write_verify_index(db)
         db.execute("DROP TABLE persons_load")
         report = self.catch_up()
         self.export_config(full_consents=True)
@@ -164,9 +169,30 @@ class Projector:
             self._write(self._rows(records), offset)
             people += len(records)
             events += len(page)
+        changed = int(self.db.execute("SELECT COUNT(*) FROM verify_changed").fetchone()[0])
+        if changed > VERIFY_INDEX_REWRITE or not projection.meta(self.db, "verify_index"):
+            with projection.transaction(self.db) as db:
+                self._write_verify_index(db)
         self.db.execute("INSERT OR REPLACE INTO meta VALUES ('log_sequence', ?)", (str(max(head, offset)),))
         self.db.execute("INSERT OR REPLACE INTO meta VALUES ('checked_at', ?)", (datetime.now(UTC).isoformat(),))
         return ProjectReport(people, events, offset, time.perf_counter() - started, False)
+
+    def _write_verify_index(self, db: sqlite3.Connection) -> None:
+        """Within a write transaction: a new verification index file of every person, named in the projection, and
+        ``verify_changed`` emptied (see :mod:`dancu.gateway.projection`). Files older than the previous one are
+        removed (a gateway still reading the previous one keeps it until it sees the new name)."""
+        generation = int(projection.meta(db, "verify_generation", "0")) + 1
+        name = f"{self.path.name}.verify-{generation}.idx"
+        projection.write_verify_index(db, self.path.parent / name)
+        db.execute("DELETE FROM verify_changed")
+        db.executemany(
+            "INSERT OR REPLACE INTO meta VALUES (?, ?)",
+            [("verify_index", name), ("verify_generation", str(generation))],
+        )
+        keep = {name, f"{self.path.name}.verify-{generation - 1}.idx"}
+        for old in self.path.parent.glob(f"{glob.escape(self.path.name)}.verify-*.idx*"):
+            if old.name not in keep:
+                old.unlink(missing_ok=True)
 
     def export_config(self, *, full_consents: bool = False) -> None:
         """Copy systems, purposes and grants into the projection (read by the gateway every second), and bring its

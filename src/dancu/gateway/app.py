@@ -264,6 +264,7 @@ class Gateway:
         self.db = projection.connect(config.projection)  # creates the schema if the projector has not yet run
         self.db.close()
         self.db = projection.connect(config.projection, readonly=True)
+        self.reader = projection.PersonReader(self.db, config.projection.parent)
         self.state = SharedState(config.state)
         kid, key = keys.ledger_signing_key()
         self.ledger = AsyncLedger(Ledger(config.ledger, signing_key=key, key_id=kid))
@@ -393,23 +394,12 @@ class Gateway:
         return claims, rule
 
     def person(self, pin_h: bytes) -> tuple[Any, ...] | None:
-        return self.db.execute(  # type: ignore[no-any-return]
-            "SELECT name_h, name_fold_h, dob_h, dob_precision, sex_h, deceased FROM persons WHERE pin_h = ?", (pin_h,)
-        ).fetchone()
+        """``(name_h, name_fold_h, dob_h, dob_precision, sex_h, deceased)`` of a person, or None."""
+        return self.reader.person(pin_h)
 
     def persons(self, pin_hs: list[bytes]) -> dict[bytes, tuple[Any, ...]]:
-        """Rows for many keys in one statement (a batch): key -> the same tuple as :meth:`person`."""
-        found: dict[bytes, tuple[Any, ...]] = {}
-        for start in range(0, len(pin_hs), 900):
-            chunk = pin_hs[start : start + 900]
-            rows = self.db.execute(
-                "SELECT pin_h, name_h, name_fold_h, dob_h, dob_precision, sex_h, deceased FROM persons "
-                f"WHERE pin_h IN ({','.join('?' * len(chunk))})",
-                chunk,
-            )
-            for row in rows:
-                found[row[0]] = row[1:]
-        return found
+        """Rows for many keys (a batch): key -> the same tuple as :meth:`person`."""
+        return self.reader.persons(pin_hs)
 
     def compare(self, pin: str, row: tuple[Any, ...] | None, item: VerifyRequestItem, rule: GrantRule) -> VerifyResult:
         keys = self.hasher
