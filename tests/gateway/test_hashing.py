@@ -8,11 +8,17 @@ from hypothesis import strategies as st
 
 from dancu.core.crypto import Keyring
 from dancu.core.names import fold_name, normalize_name
-from dancu.gateway.hashing import AttributeHasher, name_forms
+from dancu.gateway.hashing import AttributeHasher, _normalize, name_forms
 
 VIETNAMESE = "aăâbcdđeêghiklmnoôơpqrstuưvxyàảãáạằẳẵắặầẩẫấậèẻẽéẹềểễếệìỉĩíịòỏõóọồổỗốộờởỡớợùủũúụừửữứựỳỷỹýỵ"
 names = st.lists(
-    st.text(alphabet=VIETNAMESE + VIETNAMESE.upper() + " '-\t\u00a0\u2019\u0301\u0323Đİß", min_size=0, max_size=8),
+    st.text(
+        alphabet=VIETNAMESE
+        + VIETNAMESE.upper()
+        + " '-\t\n\x1c\x1f\x85\u00a0\u2000\u2028\u3000\u2019\u02bc\u0301\u0323Đİß",
+        min_size=0,
+        max_size=8,
+    ),
     max_size=5,
 ).map(" ".join)
 
@@ -21,6 +27,7 @@ names = st.lists(
 @settings(max_examples=3000)
 def test_name_forms_equal_core(raw: str) -> None:
     assert name_forms(raw) == (normalize_name(raw), fold_name(raw))
+    assert _normalize(raw) == normalize_name(raw)
 
 
 def test_name_forms_examples() -> None:

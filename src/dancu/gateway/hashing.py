@@ -13,6 +13,7 @@ Vietnamese names are made of a few thousand syllables, whose folded forms are ke
 from __future__ import annotations
 
 import hashlib
+from unicodedata import is_normalized, normalize
 
 from dancu.core.crypto import HMAC_BYTES
 from dancu.core.names import fold_name, normalize_name
@@ -65,9 +66,19 @@ def _fold_word(word: str) -> str | None:
     return result
 
 
+def _normalize(raw: str) -> str:
+    """:func:`dancu.core.names.normalize_name`, with ``str.split`` for its whitespace regular expression (both split
+    on exactly the characters for which ``str.isspace`` is true)."""
+    text = raw if is_normalized("NFC", raw) else normalize("NFC", raw)
+    if "\u2019" in text or "\u02bc" in text:
+        text = text.replace("\u2019", "'").replace("\u02bc", "'")
+    text = " ".join(text.split()).casefold()
+    return text if is_normalized("NFC", text) else normalize("NFC", text)
+
+
 def name_forms(raw: str) -> tuple[str, str]:
     """``(normalize_name(raw), fold_name(raw))``, the second from the per-word dictionary."""
-    normalized = normalize_name(raw)
+    normalized = _normalize(raw)
     words = normalized.split(" ")
     folds = [_fold_word(word) for word in words]
     if None in folds:
