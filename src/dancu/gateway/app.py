@@ -449,15 +449,14 @@ def _clean(text: str, limit: int = 40) -> str:
     return text[:limit].encode("utf-8", "replace").decode("utf-8")
 
 
+#: The attributes sent, by which of full_name, birth_date and sex are present (bits 1, 2, 4), in that order.
+_PROVIDED = tuple(tuple(name for bit, name in enumerate(VERIFY_ATTRIBUTES) if mask >> bit & 1) for mask in range(8))
+
+
 def _provided(item: VerifyRequestItem) -> tuple[str, ...]:
     """The attributes the caller sent (recorded in the ledger as the fields of the call), in VERIFY_ATTRIBUTES'
     order."""
-    full_name, birth_date, sex = item.full_name, item.birth_date, item.sex
-    if full_name is not None and birth_date is not None and sex is not None:
-        return VERIFY_ATTRIBUTES
-    return tuple(
-        name for name, value in zip(VERIFY_ATTRIBUTES, (full_name, birth_date, sex), strict=True) if value is not None
-    )
+    return _PROVIDED[(item.full_name is not None) | (item.birth_date is not None) << 1 | (item.sex is not None) << 2]
 
 
 def _check_item(item: VerifyRequestItem) -> None:

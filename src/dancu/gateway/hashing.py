@@ -49,21 +49,19 @@ class AttributeHasher:
         return self.digest(f"{attribute}\0{pin}\0{value}".encode())
 
 
-_WORD_FOLDS: dict[str, str | None] = {}
+_WORD_FOLDS: dict[str, str] = {}
 _WORD_FOLDS_MAX = 200_000
 
 
 def _fold_word(word: str) -> str | None:
-    """The folded form of one word of a normalised name; ``None`` if the word is not its own normal form (the
-    caller then folds the whole name the slow way)."""
-    folded = _WORD_FOLDS.get(word, "")
-    if folded != "":
-        return folded
-    result = fold_name(word) if word and normalize_name(word) == word else None
+    """The folded form of one word of a normalised name, remembered; ``None`` if the word is not its own normal form
+    (the caller then folds the whole name the slow way)."""
+    if not word or normalize_name(word) != word:
+        return None
     if len(_WORD_FOLDS) >= _WORD_FOLDS_MAX:
         _WORD_FOLDS.clear()
-    _WORD_FOLDS[word] = result
-    return result
+    folded = _WORD_FOLDS[word] = fold_name(word)
+    return folded
 
 
 def _normalize(raw: str) -> str:
@@ -80,7 +78,8 @@ def name_forms(raw: str) -> tuple[str, str]:
     """``(normalize_name(raw), fold_name(raw))``, the second from the per-word dictionary."""
     normalized = _normalize(raw)
     words = normalized.split(" ")
-    folds = [_fold_word(word) for word in words]
+    known = _WORD_FOLDS.get
+    folds = [known(word) or _fold_word(word) for word in words]
     if None in folds:
         return normalized, fold_name(raw)
     return normalized, " ".join(folds)  # type: ignore[arg-type]

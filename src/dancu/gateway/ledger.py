@@ -442,12 +442,18 @@ class Ledger:
             item_rows: list[tuple[str, int, int]] = []
             for value, entry in zip(values, entries, strict=True):
                 sequence += 1
-                items = [[pin, list(fields), outcome] for pin, fields, outcome in entry.items]
-                entry_hash = _canonical_hash(prev_hash, sequence, value, value[5], items)
+                if entry.items:
+                    # The canonical JSON of a batch entry ends with its items: encode them once, for the hash and
+                    # for the stored column (the same bytes as _canonical_hash's, which verify_ledger recomputes).
+                    items_json = dumps([[pin, list(fields), outcome] for pin, fields, outcome in entry.items])
+                    head = dumps([sequence, *value])
+                    entry_hash = hashlib.sha256(prev_hash + head[:-1] + b"," + items_json + b"]").digest()
+                    stored_items = items_json.decode()
+                else:
+                    entry_hash, stored_items = _canonical_hash(prev_hash, sequence, value, value[5]), ""
                 rows.append(
-                    (sequence, *value[:5], dumps(value[5]).decode(), *value[6:], prev_hash, entry_hash,
-                     dumps(items).decode() if items else "")
-                )  # fmt: skip
+                    (sequence, *value[:5], dumps(value[5]).decode(), *value[6:], prev_hash, entry_hash, stored_items)
+                )
                 item_rows.extend((pin, sequence, index) for index, (pin, _f, _o) in enumerate(entry.items) if pin)
                 prev_hash = entry_hash
             conn.executemany(_INSERT_ENTRY, rows)
