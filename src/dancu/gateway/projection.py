@@ -167,16 +167,15 @@ class VerifyIndex:
         self._records = _HEADER.size + 4 * ((1 << bits) + 1)
 
     def get(self, pin_h: bytes) -> tuple[bytes, bytes, bytes, str, bytes, int] | None:
-        bucket = int.from_bytes(pin_h[:4], "big") >> self._shift
         starts = self._starts
-        data = self._map
-        offset = self._records + starts[bucket] * VERIFY_RECORD
-        end = self._records + starts[bucket + 1] * VERIFY_RECORD
-        while offset < end:
-            if data[offset : offset + 16] == pin_h:
-                record = data[offset + 16 : offset + VERIFY_RECORD]
-                return (record[0:16], record[16:32], record[32:48], _PRECISION_TEXT[record[64]], record[48:64],
-                        record[65])  # fmt: skip
+        bucket = int.from_bytes(pin_h[:4], "big") >> self._shift
+        first, end = starts[bucket], starts[bucket + 1]
+        offset = self._records + first * VERIFY_RECORD
+        for _ in range(end - first):  # about one record per bucket
+            record = self._map[offset : offset + VERIFY_RECORD]
+            if record[:16] == pin_h:
+                return (record[16:32], record[32:48], record[48:64], _PRECISION_TEXT[record[80]], record[64:80],
+                        record[81])  # fmt: skip
             offset += VERIFY_RECORD
         return None
 
