@@ -348,10 +348,12 @@ class Gateway:
         self, claims: AccessClaims | None, purpose: str, operation: str, pin_h: bytes | None, fields: tuple[str, ...],
         outcome: str, request_id: str,
     ) -> None:  # fmt: skip
-        self.metrics.count(operation, outcome.split(":")[0])
+        self.metrics.count(operation, outcome.partition(":")[0])
+        if purpose not in self.exchange.purposes:  # a known purpose code is clean already
+            purpose = _clean(purpose)
         entry = LedgerEntry(
-            time=now_iso(), system=claims.client_id if claims else "", purpose=_clean(purpose), operation=operation,
-            pin_hmac=pin_h.hex() if pin_h else "", fields=fields, outcome=outcome, request_id=request_id,
+            now_iso(), claims.client_id if claims else "", purpose, operation, pin_h.hex() if pin_h else "", fields,
+            outcome, request_id,
         )  # fmt: skip
         try:
             await self.ledger.append(entry)
