@@ -4,8 +4,9 @@
 2. the floor of the HTTP stack: the same granian/Starlette setup answering a constant JSON, measured right before
    each gateway build and once after the last (the machine is shared: each build is compared with its neighbours);
 3. POST /v1/verify with authentication and a durable ledger entry, random PINs;
-4. POST /v1/verify/batch with 1,000 items (verifications/s);
-5. resident memory of the gateway's worker processes.
+4. with --rate R, POST /v1/verify in open loop at R calls/s (bench/rate_load.py: latency percentiles);
+5. POST /v1/verify/batch with 1,000 items (verifications/s);
+6. resident memory of the gateway's worker processes.
 
 Usage: .venv/bin/python bench/gateway_bench.py --var-dir DIR [--seconds 20] [--connections 128] [--rate 2000]
        [--compare-src OTHER/src ...]   (another source tree measured side by side, e.g. `git archive main src`)
@@ -227,9 +228,9 @@ def main() -> None:
                 verify = load(
                     base + "/", args.seconds, args.connections, lua(floor_dir / "v.lua", "/v1/verify", single, token)
                 )
-                batched = load(base + "/", args.seconds, 4, lua(floor_dir / "b.lua", "/v1/verify/batch", batch, token))
                 open_loop = ""
                 if args.rate:
+                    time.sleep(3)  # let the WAL checkpoint of the closed-loop run finish: a steady rate is measured
                     bodies = floor_dir / "bodies.json"
                     bodies.write_text(json.dumps([json.loads(b) for b in single], ensure_ascii=False))
                     open_loop = subprocess.run(
@@ -238,6 +239,7 @@ def main() -> None:
                          "--bodies", str(bodies)],
                         capture_output=True, text=True, check=True,
                     ).stdout.strip()  # fmt: skip
+                batched = load(base + "/", args.seconds, 4, lua(floor_dir / "b.lua", "/v1/verify/batch", batch, token))
                 memory = memory_mib(gateway.pid)
             finally:
                 stop(gateway)
