@@ -459,7 +459,7 @@ class Ledger:
                 prev_hash = entry_hash
             conn.executemany(_INSERT_ENTRY, rows)
             if item_rows:
-                conn.executemany(_INSERT_ITEM, item_rows)
+                conn.executemany(_INSERT_ITEM, sorted(item_rows))  # in key order: the B-tree is walked in order
             if self._signing_key is not None:
                 sealed = self._last_checkpoint(conn)
                 if (
