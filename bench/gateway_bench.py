@@ -29,6 +29,7 @@ import time
 import urllib.request
 import uuid
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 BIN = ROOT / ".venv" / "bin"
@@ -128,6 +129,34 @@ def get_token(base: str, key_path: Path) -> str:
         return str(json.loads(response.read())["access_token"])
 
 
+def cpu_seconds(pgid: int) -> float:
+    """CPU time (user + system, every thread) used so far by the processes of a process group (Linux)."""
+    total = 0
+    for pid in os.listdir("/proc"):
+        if not pid.isdigit():
+            continue
+        try:
+            if os.getpgid(int(pid)) != pgid:
+                continue
+            with open(f"/proc/{pid}/stat") as stat:
+                fields = stat.read().rsplit(")", 1)[1].split()
+            total += int(fields[11]) + int(fields[12])
+        except (OSError, ProcessLookupError):
+            continue
+    return total / os.sysconf("SC_CLK_TCK")
+
+
+def load_with_cpu(process: subprocess.Popen[bytes], *args: Any) -> dict[str, float]:
+    """:func:`load`, and the server's CPU microseconds per request during it (less sensitive than requests/s to
+    what else runs on a shared machine)."""
+    before = cpu_seconds(process.pid)
+    result = load(*args)
+    spent = cpu_seconds(process.pid) - before
+    requests = result["rps"] * args[1]
+    result["cpu_us"] = spent / requests * 1e6 if requests else float("nan")
+    return result
+
+
 def memory_mib(pgid: int) -> tuple[float, float]:
     """(RSS, private memory) of a process group in MiB. RSS counts the memory-mapped projection's pages, which are
     the kernel's shared file cache; private memory (Private_Clean + Private_Dirty) is what the processes own."""
@@ -206,8 +235,8 @@ def main() -> None:
         def measure_floor() -> dict[str, float]:
             floor = serve("floor_app:app", floor_port, os.environ | {"PYTHONPATH": str(floor_dir)}, factory=False)
             try:
-                return load(f"http://127.0.0.1:{floor_port}/", args.seconds, args.connections,
-                            lua(floor_dir / "floor.lua", "/v1/verify", single, "x"))  # fmt: skip
+                return load_with_cpu(floor, f"http://127.0.0.1:{floor_port}/", args.seconds, args.connections,
+                                     lua(floor_dir / "floor.lua", "/v1/verify", single, "x"))  # fmt: skip
             finally:
                 stop(floor)
 
@@ -225,9 +254,10 @@ def main() -> None:
             gateway = serve("dancu.gateway.app:app_factory", gw_port, build_env, factory=True)
             try:
                 token = get_token(base, var / "demo-client" / "demo-bank.private.jwk.json")
-                verify = load(
-                    base + "/", args.seconds, args.connections, lua(floor_dir / "v.lua", "/v1/verify", single, token)
-                )
+                verify = load_with_cpu(
+                    gateway, base + "/", args.seconds, args.connections,
+                    lua(floor_dir / "v.lua", "/v1/verify", single, token),
+                )  # fmt: skip
                 open_loop = ""
                 if args.rate:
                     time.sleep(3)  # let the WAL checkpoint of the closed-loop run finish: a steady rate is measured
@@ -254,6 +284,9 @@ def main() -> None:
         print(f"verify (auth + projection + durable ledger, {total:,} people): {verify['rps']:,.0f} req/s "
               f"= {verify['rps'] / floor_rps:.0%} of the floor, p50 {verify['p50']:.2f} ms, "
               f"p99 {verify['p99']:.2f} ms, non-2xx {verify['non2xx']:.0f}")  # fmt: skip
+        floor_cpu = (before["cpu_us"] + after["cpu_us"]) / 2
+        print(f"server CPU per request: floor {floor_cpu:.0f} us, verify {verify['cpu_us']:.0f} us "
+              f"(floor/verify = {floor_cpu / verify['cpu_us']:.0%})")  # fmt: skip
         print(f"batch of 1,000: {batched['rps']:,.1f} req/s = {batched['rps'] * 1000:,.0f} verifications/s, "
               f"p50 {batched['p50']:.1f} ms, non-2xx {batched['non2xx']:.0f}")  # fmt: skip
         print(f"gateway memory (granian + 2 workers) after the load: {memory[0]:,.0f} MiB RSS, "
