@@ -3,8 +3,9 @@
 1. projection rebuild of every person (seconds);
 2. the floor of the HTTP stack: the same granian/Starlette setup answering a constant JSON, measured right before
    each gateway build and once after the last (the machine is shared: each build is compared with its neighbours);
-3. POST /v1/verify with authentication and a durable ledger entry, random PINs;
-4. with --rate R, POST /v1/verify in open loop at R calls/s (bench/rate_load.py: latency percentiles);
+3. with --rate R, POST /v1/verify in open loop at R calls/s (bench/rate_load.py: latency percentiles), first, on
+   the freshly started gateway (a steady rate, not the aftermath of the saturating run);
+4. POST /v1/verify with authentication and a durable ledger entry, random PINs, closed loop (wrk);
 5. POST /v1/verify/batch with 1,000 items (verifications/s);
 6. resident memory of the gateway's worker processes.
 
@@ -254,13 +255,8 @@ def main() -> None:
             gateway = serve("dancu.gateway.app:app_factory", gw_port, build_env, factory=True)
             try:
                 token = get_token(base, var / "demo-client" / "demo-bank.private.jwk.json")
-                verify = load_with_cpu(
-                    gateway, base + "/", args.seconds, args.connections,
-                    lua(floor_dir / "v.lua", "/v1/verify", single, token),
-                )  # fmt: skip
                 open_loop = ""
                 if args.rate:
-                    time.sleep(3)  # let the WAL checkpoint of the closed-loop run finish: a steady rate is measured
                     bodies = floor_dir / "bodies.json"
                     bodies.write_text(json.dumps([json.loads(b) for b in single], ensure_ascii=False))
                     open_loop = subprocess.run(
@@ -269,6 +265,10 @@ def main() -> None:
                          "--bodies", str(bodies)],
                         capture_output=True, text=True, check=True,
                     ).stdout.strip()  # fmt: skip
+                verify = load_with_cpu(
+                    gateway, base + "/", args.seconds, args.connections,
+                    lua(floor_dir / "v.lua", "/v1/verify", single, token),
+                )  # fmt: skip
                 batched = load(base + "/", args.seconds, 4, lua(floor_dir / "b.lua", "/v1/verify/batch", batch, token))
                 memory = memory_mib(gateway.pid)
             finally:
