@@ -1,12 +1,16 @@
 """Gateway benchmarks on a populated registry (made by synth_bench.py --keep DIR), side by side in one run:
 
 1. projection rebuild of every person (seconds);
-2. the floor of the HTTP stack: the same granian/Starlette setup answering a constant JSON;
-3. POST /v1/verify with authentication and a durable ledger entry, random PINs;
-4. POST /v1/verify/batch with 1,000 items (verifications/s);
-5. resident memory of the gateway's worker processes.
+2. the floor of the HTTP stack: the same granian/Starlette setup answering a constant JSON, measured right before
+   each gateway build and once after the last (the machine is shared: each build is compared with its neighbours);
+3. with --rate R, POST /v1/verify in open loop at R calls/s (bench/rate_load.py: latency percentiles), first, on
+   the freshly started gateway (a steady rate, not the aftermath of the saturating run);
+4. POST /v1/verify with authentication and a durable ledger entry, random PINs, closed loop (wrk);
+5. POST /v1/verify/batch with 1,000 items (verifications/s);
+6. resident memory of the gateway's worker processes.
 
-Usage: .venv/bin/python bench/gateway_bench.py --var-dir DIR [--seconds 20] [--connections 32]
+Usage: .venv/bin/python bench/gateway_bench.py --var-dir DIR [--seconds 20] [--connections 128] [--rate 2000]
+       [--compare-src OTHER/src ...]   (another source tree measured side by side, e.g. `git archive main src`)
 Load from wrk through ../shared/tools/http-load (loopback only, bounded).
 """
 
@@ -26,6 +30,7 @@ import time
 import urllib.request
 import uuid
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 BIN = ROOT / ".venv" / "bin"
@@ -125,6 +130,34 @@ def get_token(base: str, key_path: Path) -> str:
         return str(json.loads(response.read())["access_token"])
 
 
+def cpu_seconds(pgid: int) -> float:
+    """CPU time (user + system, every thread) used so far by the processes of a process group (Linux)."""
+    total = 0
+    for pid in os.listdir("/proc"):
+        if not pid.isdigit():
+            continue
+        try:
+            if os.getpgid(int(pid)) != pgid:
+                continue
+            with open(f"/proc/{pid}/stat") as stat:
+                fields = stat.read().rsplit(")", 1)[1].split()
+            total += int(fields[11]) + int(fields[12])
+        except (OSError, ProcessLookupError):
+            continue
+    return total / os.sysconf("SC_CLK_TCK")
+
+
+def load_with_cpu(process: subprocess.Popen[bytes], *args: Any) -> dict[str, float]:
+    """:func:`load`, and the server's CPU microseconds per request during it (less sensitive than requests/s to
+    what else runs on a shared machine)."""
+    before = cpu_seconds(process.pid)
+    result = load(*args)
+    spent = cpu_seconds(process.pid) - before
+    requests = result["rps"] * args[1]
+    result["cpu_us"] = spent / requests * 1e6 if requests else float("nan")
+    return result
+
+
 def memory_mib(pgid: int) -> tuple[float, float]:
     """(RSS, private memory) of a process group in MiB. RSS counts the memory-mapped projection's pages, which are
     the kernel's shared file cache; private memory (Private_Clean + Private_Dirty) is what the processes own."""
@@ -153,6 +186,12 @@ def main() -> None:
     parser.add_argument("--seconds", type=int, default=20)
     parser.add_argument("--connections", type=int, default=128)
     parser.add_argument("--skip-rebuild", action="store_true")
+    parser.add_argument("--rate", type=int, default=0, help="Also run bench/rate_load.py at this many verifications/s.")
+    parser.add_argument(
+        "--compare-src", type=Path, action="append", default=[],
+        help="Also measure the gateway of another source tree (e.g. an earlier commit's src/ from git archive), "
+        "side by side in the same run; repeatable.",
+    )  # fmt: skip
     args = parser.parse_args()
     var = args.var_dir.resolve()
     env = os.environ | {"DANCU_VAR_DIR": str(var)}
@@ -194,31 +233,66 @@ def main() -> None:
             {"pin": p, "full_name": n, "sex": s} for p, n, s in random.Random(i).sample(pins, 1000)]},
             ensure_ascii=False) for i in range(3)]  # fmt: skip
 
-        floor = serve("floor_app:app", floor_port, os.environ | {"PYTHONPATH": str(floor_dir)}, factory=False)
-        try:
-            floor_result = load(f"http://127.0.0.1:{floor_port}/", args.seconds, args.connections,
-                                lua(floor_dir / "floor.lua", "/v1/verify", single, "x"))  # fmt: skip
-        finally:
-            stop(floor)
-        gateway = serve("dancu.gateway.app:app_factory", gw_port, gw_env, factory=True)
-        try:
-            token = get_token(base, var / "demo-client" / "demo-bank.private.jwk.json")
-            verify = load(
-                base + "/", args.seconds, args.connections, lua(floor_dir / "v.lua", "/v1/verify", single, token)
-            )
-            batched = load(base + "/", args.seconds, 4, lua(floor_dir / "b.lua", "/v1/verify/batch", batch, token))
-            memory = memory_mib(gateway.pid)
-        finally:
-            stop(gateway)
-    print(f"floor (constant JSON, same server): {floor_result['rps']:,.0f} req/s, p50 {floor_result['p50']:.2f} ms, "
-          f"p99 {floor_result['p99']:.2f} ms")  # fmt: skip
-    print(f"verify (auth + projection + durable ledger, {total:,} people): {verify['rps']:,.0f} req/s "
-          f"= {verify['rps'] / floor_result['rps']:.0%} of the floor, p50 {verify['p50']:.2f} ms, "
-          f"p99 {verify['p99']:.2f} ms, non-2xx {verify['non2xx']:.0f}")  # fmt: skip
-    print(f"batch of 1,000: {batched['rps']:,.1f} req/s = {batched['rps'] * 1000:,.0f} verifications/s, "
-          f"p50 {batched['p50']:.1f} ms, non-2xx {batched['non2xx']:.0f}")  # fmt: skip
-    print(f"gateway memory (granian + 2 workers) after the load: {memory[0]:,.0f} MiB RSS, "
-          f"{memory[1]:,.0f} MiB private")  # fmt: skip
+        def measure_floor() -> dict[str, float]:
+            floor = serve("floor_app:app", floor_port, os.environ | {"PYTHONPATH": str(floor_dir)}, factory=False)
+            try:
+                return load_with_cpu(floor, f"http://127.0.0.1:{floor_port}/", args.seconds, args.connections,
+                                     lua(floor_dir / "floor.lua", "/v1/verify", single, "x"))  # fmt: skip
+            finally:
+                stop(floor)
+
+        # The machine is shared and its load drifts: the floor is measured before each build and after the last,
+        # and each build is compared with the mean of the floors either side of it.
+        floors = []
+        results = []
+        builds = [*((str(path), path) for path in args.compare_src), ("this tree", None)]
+        for number, (label, src) in enumerate(builds):
+            # Each build writes a fresh ledger of its own, so that none is measured against a bigger file.
+            build_env = gw_env | {"DANCU_LEDGER": str(floor_dir / f"ledger-{number}.sqlite3")}
+            if src is not None:
+                build_env["PYTHONPATH"] = str(src.resolve())
+            floors.append(measure_floor())
+            gateway = serve("dancu.gateway.app:app_factory", gw_port, build_env, factory=True)
+            try:
+                token = get_token(base, var / "demo-client" / "demo-bank.private.jwk.json")
+                open_loop = ""
+                if args.rate:
+                    bodies = floor_dir / "bodies.json"
+                    bodies.write_text(json.dumps([json.loads(b) for b in single], ensure_ascii=False))
+                    open_loop = subprocess.run(
+                        [sys.executable, str(ROOT / "bench" / "rate_load.py"), "--url", base + "/v1/verify",
+                         "--rate", str(args.rate), "--seconds", str(min(args.seconds, 120)), "--token", token,
+                         "--bodies", str(bodies)],
+                        capture_output=True, text=True, check=True,
+                    ).stdout.strip()  # fmt: skip
+                verify = load_with_cpu(
+                    gateway, base + "/", args.seconds, args.connections,
+                    lua(floor_dir / "v.lua", "/v1/verify", single, token),
+                )  # fmt: skip
+                batched = load(base + "/", args.seconds, 4, lua(floor_dir / "b.lua", "/v1/verify/batch", batch, token))
+                memory = memory_mib(gateway.pid)
+            finally:
+                stop(gateway)
+            results.append((label, verify, batched, memory, open_loop))
+        floors.append(measure_floor())
+    for number, (label, verify, batched, memory, open_loop) in enumerate(results):
+        before, after = floors[number], floors[number + 1]
+        floor_rps = (before["rps"] + after["rps"]) / 2
+        print(f"[{label}]")
+        print(f"floor (constant JSON, same server) before and after: {before['rps']:,.0f} and {after['rps']:,.0f} "
+              f"req/s, p99 {before['p99']:.2f} and {after['p99']:.2f} ms")  # fmt: skip
+        print(f"verify (auth + projection + durable ledger, {total:,} people): {verify['rps']:,.0f} req/s "
+              f"= {verify['rps'] / floor_rps:.0%} of the floor, p50 {verify['p50']:.2f} ms, "
+              f"p99 {verify['p99']:.2f} ms, non-2xx {verify['non2xx']:.0f}")  # fmt: skip
+        floor_cpu = (before["cpu_us"] + after["cpu_us"]) / 2
+        print(f"server CPU per request: floor {floor_cpu:.0f} us, verify {verify['cpu_us']:.0f} us "
+              f"(floor/verify = {floor_cpu / verify['cpu_us']:.0%})")  # fmt: skip
+        print(f"batch of 1,000: {batched['rps']:,.1f} req/s = {batched['rps'] * 1000:,.0f} verifications/s, "
+              f"p50 {batched['p50']:.1f} ms, non-2xx {batched['non2xx']:.0f}")  # fmt: skip
+        print(f"gateway memory (granian + 2 workers) after the load: {memory[0]:,.0f} MiB RSS, "
+              f"{memory[1]:,.0f} MiB private")  # fmt: skip
+        if open_loop:
+            print(open_loop)
 
 
 if __name__ == "__main__":

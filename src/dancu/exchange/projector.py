@@ -3,24 +3,28 @@
 Incremental: events after the projection's offset name the people that changed; their current records are
 re-projected (idempotent), and the offset moves in the same SQLite transaction as the rows. A rebuild notes the
 log's last sequence first, projects everyone, then catches up from that sequence, so nothing committed meanwhile is
-missed. The exchange configuration (systems, purposes, grants, consents) is exported on every run.
+missed. The exchange configuration (systems, purposes, grants) is exported on every run, and the consents granted or
+revoked since the previous run (:meth:`Projector.sync_consents`).
 """
 
 from __future__ import annotations
 
+import glob
 import hashlib
 import os
 import sqlite3
 import time
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 import orjson
 from django.conf import settings
 from django.db import connection
+from django.db.models import Q
+from django.utils import timezone
 
 from dancu.core.crypto import Keyring
 from dancu.events.services import last_sequence, read_events
@@ -28,6 +32,14 @@ from dancu.exchange.models import ConnectedSystem, Consent, Grant, Purpose
 from dancu.exchange.rows import compute_in_pool, projection_rows
 from dancu.gateway import projection
 from dancu.registry.models import Person
+
+#: Consents stamped this long before a pass are read again by the next one (a consent is stamped when it is written
+#: and seen when its transaction commits; clocks of several web servers differ a little).
+CONSENT_OVERLAP = timedelta(minutes=2)
+#: Persons projected since the verification index was written (read from SQLite meanwhile) before a new one is.
+VERIFY_INDEX_REWRITE = 50_000
+#: Seconds between full passes over the consents (see :meth:`Projector.sync_consents`).
+CONSENT_FULL_SECONDS = 600.0
 
 _PERSON_SQL = """
 SELECT p.pin, p.full_name, p.birth_date, p.birth_date_precision, p.sex, p.status, p.death_date, p.ethnicity,
@@ -81,6 +93,7 @@ class Projector:
         """Rows and the new offset in one transaction: a crash never leaves the offset ahead of the rows."""
         with projection.transaction(self.db) as db:
             db.executemany("INSERT OR REPLACE INTO persons VALUES (?,?,?,?,?,?,?,?,?,?,?)", rows)
+            db.executemany("INSERT OR IGNORE INTO verify_changed VALUES (?)", [(row[0],) for row in rows])
             _mark(db, offset)
 
     def offset(self) -> int:
@@ -128,9 +141,10 @@ class Projector:
             db.execute("DELETE FROM persons")
             db.execute("INSERT INTO persons SELECT * FROM persons_load ORDER BY pin_h")
             _mark(db, start_sequence)
+            self._write_verify_index(db)
         db.execute("DROP TABLE persons_load")
         report = self.catch_up()
-        self.export_config()
+        self.export_config(full_consents=True)
         return ProjectReport(people + report.people, report.events, report.offset, time.perf_counter() - started, True)
 
     def catch_up(self, *, batch: int = 5000) -> ProjectReport:
@@ -155,12 +169,34 @@ class Projector:
             self._write(self._rows(records), offset)
             people += len(records)
             events += len(page)
+        changed = int(self.db.execute("SELECT COUNT(*) FROM verify_changed").fetchone()[0])
+        if changed > VERIFY_INDEX_REWRITE or not projection.meta(self.db, "verify_index"):
+            with projection.transaction(self.db) as db:
+                self._write_verify_index(db)
         self.db.execute("INSERT OR REPLACE INTO meta VALUES ('log_sequence', ?)", (str(max(head, offset)),))
         self.db.execute("INSERT OR REPLACE INTO meta VALUES ('checked_at', ?)", (datetime.now(UTC).isoformat(),))
         return ProjectReport(people, events, offset, time.perf_counter() - started, False)
 
-    def export_config(self) -> None:
-        """Copy systems, purposes, grants and consents into the projection (read by the gateway every second)."""
+    def _write_verify_index(self, db: sqlite3.Connection) -> None:
+        """Within a write transaction: a new verification index file of every person, named in the projection, and
+        ``verify_changed`` emptied (see :mod:`dancu.gateway.projection`). Files older than the previous one are
+        removed (a gateway still reading the previous one keeps it until it sees the new name)."""
+        generation = int(projection.meta(db, "verify_generation", "0")) + 1
+        name = f"{self.path.name}.verify-{generation}.idx"
+        projection.write_verify_index(db, self.path.parent / name)
+        db.execute("DELETE FROM verify_changed")
+        db.executemany(
+            "INSERT OR REPLACE INTO meta VALUES (?, ?)",
+            [("verify_index", name), ("verify_generation", str(generation))],
+        )
+        keep = {name, f"{self.path.name}.verify-{generation - 1}.idx"}
+        for old in self.path.parent.glob(f"{glob.escape(self.path.name)}.verify-*.idx*"):
+            if old.name not in keep:
+                old.unlink(missing_ok=True)
+
+    def export_config(self, *, full_consents: bool = False) -> None:
+        """Copy systems, purposes and grants into the projection (read by the gateway every second), and bring its
+        consents up to date (:meth:`sync_consents`)."""
         systems = [
             (s.client_id, s.organisation, s.name, s.kind, s.status, orjson.dumps(s.jwks).decode())
             for s in ConnectedSystem.objects.all()
@@ -173,25 +209,86 @@ class Projector:
             )
             for g in Grant.objects.select_related("system", "purpose")
         ]  # fmt: skip
-        consents = [
-            (bytes.fromhex(c.pin_hmac), c.system.client_id, orjson.dumps(c.fields).decode())
-            for c in Consent.objects.select_related("system").filter(revoked_at__isnull=True)
-        ]
-        fingerprint = orjson.dumps([systems, purposes, grants, [(c[0].hex(), c[1], c[2]) for c in consents]])
-        version = hashlib.sha256(fingerprint).hexdigest()[:16]
-        if projection.meta(self.db, "config_version") == version:
-            return
+        # Consents are not part of the version: the gateway reads them per lookup, and a citizen granting or revoking
+        # one must not make every worker reload its configuration (and reset its rate buckets).
+        version = hashlib.sha256(orjson.dumps([systems, purposes, grants])).hexdigest()[:16]
+        if projection.meta(self.db, "config_version") != version:
+            with projection.transaction(self.db) as db:
+                for table in ("systems", "purposes", "grants"):
+                    db.execute(f"DELETE FROM {table}")
+                db.executemany("INSERT INTO systems VALUES (?,?,?,?,?,?)", systems)
+                db.executemany("INSERT INTO purposes VALUES (?,?,?)", purposes)
+                db.executemany("INSERT INTO grants VALUES (?,?,?,?,?,?,?)", grants)
+                db.execute("INSERT OR REPLACE INTO meta VALUES ('config_version', ?)", (version,))
+        self.sync_consents(full=full_consents)
+
+    def sync_consents(self, *, full: bool = False) -> int:
+        """Bring the projection's consents up to date; returns the number of (person, system) pairs rewritten.
+
+        Incremental: only the pairs with a consent granted or revoked since the last pass (less
+        ``CONSENT_OVERLAP``, so that a consent committed a little after it was stamped is not missed) are read
+        again and rewritten. A full pass (every active consent, the table rewritten) runs the first time, when
+        ``full`` is asked, and every ``CONSENT_FULL_SECONDS``: it catches what leaves no time stamp behind, a
+        consent row deleted (with its system) or its fields edited in place. An ``updated_at`` column on
+        ``Consent`` would make those exact too.
+        """
+        started = timezone.now()
+        since_text = projection.meta(self.db, "consents_since")
+        full_at_text = projection.meta(self.db, "consents_full_at")
+        due = (
+            full
+            or not since_text
+            or not full_at_text
+            or (started - datetime.fromisoformat(full_at_text)).total_seconds() >= CONSENT_FULL_SECONDS
+        )
+        client_ids = dict(ConnectedSystem.objects.values_list("id", "client_id"))
+        active = Consent.objects.filter(revoked_at__isnull=True)
+        mark = [("consents_since", (started - CONSENT_OVERLAP).isoformat())]
+        if due:
+            rows = _merged_consents(active.values_list("pin_hmac", "system_id", "fields"), client_ids)
+            with projection.transaction(self.db) as db:
+                db.execute("DELETE FROM consents")
+                db.executemany("INSERT INTO consents VALUES (?,?,?)", rows)
+                db.executemany(
+                    "INSERT OR REPLACE INTO meta VALUES (?, ?)", [*mark, ("consents_full_at", started.isoformat())]
+                )
+            return len(rows)
+        since = datetime.fromisoformat(since_text)
+        changed = set(
+            Consent.objects.filter(Q(granted_at__gte=since) | Q(revoked_at__gte=since)).values_list(
+                "pin_hmac", "system_id"
+            )
+        )
+        rows = []
+        pins = sorted({pin for pin, _system in changed})
+        for start in range(0, len(pins), 500):
+            found = active.filter(pin_hmac__in=pins[start : start + 500]).values_list("pin_hmac", "system_id", "fields")
+            rows += _merged_consents((c for c in found if (c[0], c[1]) in changed), client_ids)
+        gone = [(bytes.fromhex(pin), client_ids[system]) for pin, system in changed if system in client_ids]
         with projection.transaction(self.db) as db:
-            for table in ("systems", "purposes", "grants", "consents"):
-                db.execute(f"DELETE FROM {table}")
-            db.executemany("INSERT INTO systems VALUES (?,?,?,?,?,?)", systems)
-            db.executemany("INSERT INTO purposes VALUES (?,?,?)", purposes)
-            db.executemany("INSERT INTO grants VALUES (?,?,?,?,?,?,?)", grants)
-            db.executemany("INSERT INTO consents VALUES (?,?,?)", consents)
-            db.execute("INSERT OR REPLACE INTO meta VALUES ('config_version', ?)", (version,))
+            db.executemany("DELETE FROM consents WHERE pin_h = ? AND client_id = ?", gone)
+            db.executemany("INSERT INTO consents VALUES (?,?,?)", rows)
+            db.executemany("INSERT OR REPLACE INTO meta VALUES (?, ?)", mark)
+        return len(changed)
 
     def lag(self) -> int:
         return max(0, last_sequence() - self.offset())
+
+
+def _merged_consents(
+    consents: Iterable[tuple[str, int, Any]], client_ids: dict[int, str]
+) -> list[tuple[bytes, str, str]]:
+    """Projection rows, one per (person, system): the fields of that pair's active consents together."""
+    merged: dict[tuple[str, int], list[str]] = {}
+    for pin, system, fields in consents:
+        if system not in client_ids:
+            continue
+        have = merged.setdefault((pin, system), [])
+        have.extend(field for field in fields if field not in have)
+    return [
+        (bytes.fromhex(pin), client_ids[system], orjson.dumps(fields).decode())
+        for (pin, system), fields in merged.items()
+    ]
 
 
 def project(*, rebuild: bool = False) -> ProjectReport:

@@ -6,6 +6,7 @@ import sqlite3
 import threading
 import time
 from pathlib import Path
+from typing import Any
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS used_jti (client_id TEXT NOT NULL, jti TEXT NOT NULL, expires INTEGER NOT NULL,
@@ -19,9 +20,19 @@ CREATE TABLE IF NOT EXISTS usage (client_id TEXT NOT NULL, purpose TEXT NOT NULL
 _VN_OFFSET = 7 * 3600
 
 
+_day_cache: list[Any] = [0.0, 0.0, ""]  # [start, end) in epoch seconds of the quota day last computed, and its date
+
+
 def quota_day(now: float | None = None) -> str:
     """Today's date in Vietnam, the day a daily quota counts in."""
-    return time.strftime("%Y-%m-%d", time.gmtime((time.time() if now is None else now) + _VN_OFFSET))
+    at = time.time() if now is None else now
+    cache = _day_cache
+    if cache[0] <= at < cache[1]:  # every call checks the quota: format the date once a day, not once a call
+        return str(cache[2])
+    day = time.strftime("%Y-%m-%d", time.gmtime(at + _VN_OFFSET))
+    start = at - (at + _VN_OFFSET) % 86400
+    cache[:] = [start, start + 86400, day]
+    return day
 
 
 def seconds_to_quota_midnight(now: float | None = None) -> int:

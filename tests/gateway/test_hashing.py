@@ -1,0 +1,64 @@
+"""The gateway's cheaper hashing and name forms give exactly what dancu.core gives."""
+
+from __future__ import annotations
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from dancu.core.crypto import Keyring
+from dancu.core.names import fold_name, normalize_name
+from dancu.gateway.hashing import AttributeHasher, _normalize, name_forms
+
+VIETNAMESE = "aăâbcdđeêghiklmnoôơpqrstuưvxyàảãáạằẳẵắặầẩẫấậèẻẽéẹềểễếệìỉĩíịòỏõóọồổỗốộờởỡớợùủũúụừửữứựỳỷỹýỵ"
+names = st.lists(
+    st.text(
+        alphabet=VIETNAMESE
+        + VIETNAMESE.upper()
+        + " '-\t\n\x1c\x1f\x85\u00a0\u2000\u2028\u3000\u2019\u02bc\u0301\u0323Đİß",
+        min_size=0,
+        max_size=8,
+    ),
+    max_size=5,
+).map(" ".join)
+
+
+@given(st.one_of(names, st.text(max_size=30)))
+@settings(max_examples=3000)
+def test_name_forms_equal_core(raw: str) -> None:
+    assert name_forms(raw) == (normalize_name(raw), fold_name(raw))
+    assert _normalize(raw) == normalize_name(raw)
+
+
+def test_name_forms_examples() -> None:
+    assert name_forms("  ĐẶNG  thị   Ánh ") == ("đặng thị ánh", "dang thi anh")
+    assert name_forms("Nguye\u0302\u0303n Văn An") == (normalize_name("Nguyễn Văn An"), "nguyen van an")
+
+
+@pytest.fixture(scope="module")
+def keyring(tmp_path_factory: pytest.TempPathFactory) -> Keyring:
+    return Keyring(tmp_path_factory.mktemp("keys"))
+
+
+TEXT = st.text(alphabet=st.characters(blacklist_categories=("Cs",)), max_size=40)
+
+
+@given(key=st.binary(min_size=0, max_size=100), pin=TEXT, value=TEXT)
+@settings(max_examples=500, suppress_health_check=[HealthCheck.function_scoped_fixture])
+def test_hmacs_equal_core(keyring: Keyring, key: bytes, pin: str, value: str) -> None:
+    original = keyring.hmac_key
+    try:
+        keyring.hmac_key = key
+        hasher = AttributeHasher(key)
+        assert hasher.pin_hmac(pin) == keyring.pin_hmac(pin)
+        for attribute in ("name", "name_folded", "birth_date", "sex"):
+            assert hasher.attribute_hmac(pin, attribute, value) == keyring.attribute_hmac(pin, attribute, value)
+    finally:
+        keyring.hmac_key = original
+
+
+def test_with_a_generated_key(keyring: Keyring) -> None:
+    assert len(keyring.hmac_key) == 32
+    hasher = AttributeHasher(keyring.hmac_key)
+    assert hasher.pin_hmac("001091000001") == keyring.pin_hmac("001091000001")
+    assert hasher.attribute_hmac("001091000001", "sex", "F") == keyring.attribute_hmac("001091000001", "sex", "F")
