@@ -62,7 +62,8 @@ def test_a_consent_granted_then_revoked_reaches_the_gateway(gateway: Setup) -> N
 def test_an_incremental_pass_reads_only_what_changed(gateway: Setup) -> None:
     bank = ConnectedSystem.objects.get(client_id="demo-bank")
     old = Consent.objects.create(pin_hmac="aa" * 16, system=bank, fields=["ethnicity"])
-    Consent.objects.filter(pk=old.pk).update(granted_at=timezone.now() - timedelta(days=3))
+    three_days_ago = timezone.now() - timedelta(days=3)
+    Consent.objects.filter(pk=old.pk).update(granted_at=three_days_ago, updated_at=three_days_ago)
     projector = Projector()
     try:
         projector.sync_consents(full=True)

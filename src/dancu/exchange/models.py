@@ -119,6 +119,11 @@ class Consent(models.Model):
     fields = models.JSONField(default=list)
     granted_at = models.DateTimeField(auto_now_add=True)
     revoked_at = models.DateTimeField(null=True, blank=True)
+    updated_at = models.DateTimeField(
+        auto_now=True,
+        db_index=True,
+        help_text="Set on every change: the projector copies what changed since its last pass.",
+    )
 
     def __str__(self) -> str:
         return f"consent {self.system_id}"

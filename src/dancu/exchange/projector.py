@@ -23,7 +23,6 @@ from typing import Any
 import orjson
 from django.conf import settings
 from django.db import connection
-from django.db.models import Q
 from django.utils import timezone
 
 from dancu.core.crypto import Keyring
@@ -254,11 +253,7 @@ class Projector:
                 )
             return len(rows)
         since = datetime.fromisoformat(since_text)
-        changed = set(
-            Consent.objects.filter(Q(granted_at__gte=since) | Q(revoked_at__gte=since)).values_list(
-                "pin_hmac", "system_id"
-            )
-        )
+        changed = set(Consent.objects.filter(updated_at__gte=since).values_list("pin_hmac", "system_id"))
         rows = []
         pins = sorted({pin for pin, _system in changed})
         for start in range(0, len(pins), 500):

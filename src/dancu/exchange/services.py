@@ -230,7 +230,9 @@ def grant_consent(pin: str, client_id: str, fields: list[str]) -> Consent:
         raise DomainError("consent_fields_invalid", "Choose among the fields this system may ask for.", field="fields")
     pin_h = keyring().pin_hmac(pin).hex()
     now = timezone.now()
-    Consent.objects.filter(pin_hmac=pin_h, system=offer["system"], revoked_at__isnull=True).update(revoked_at=now)
+    Consent.objects.filter(pin_hmac=pin_h, system=offer["system"], revoked_at__isnull=True).update(
+        revoked_at=now, updated_at=now
+    )
     return Consent.objects.create(pin_hmac=pin_h, system=offer["system"], fields=wanted)
 
 
@@ -242,5 +244,5 @@ def revoke_consent(pin: str, consent_id: int) -> Consent:
     if consent is None:
         raise NotFound("consent_not_found", "No such open consent.")
     consent.revoked_at = timezone.now()
-    consent.save(update_fields=["revoked_at"])
+    consent.save(update_fields=["revoked_at", "updated_at"])
     return consent
