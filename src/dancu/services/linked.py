@@ -291,15 +291,28 @@ def approve_birth(dossier_id: object, *, official: str) -> Dossier:
             "mother": _name_of(data.get("mother_pin")), "father": _name_of(data.get("father_pin")),
         },
     )  # fmt: skip
-    dossier.result = {"pin": child.pin, "person_id": child.pk, "document": str(document.id)}
+    return _result_issued(
+        dossier,
+        official,
+        {"pin": child.pin, "person_id": child.pk, "document": str(document.id)},
+        f"Đã đăng ký khai sinh, số định danh của trẻ: {child.pin}. Birth registered.",
+        starts_downstream=True,
+    )
+
+
+def _result_issued(
+    dossier: Dossier, official: str, result: dict[str, Any], message: str, *, starts_downstream: bool
+) -> Dossier:
+    """The common end of a decision: the result recorded, the dossier issued, the citizen told; then either the
+    dossiers waiting for this result start (through the event log, after commit) or the case may be finished."""
+    dossier.result = result
     dossier.save(update_fields=["result"])
     move(dossier, Status.RESULT_ISSUED, actor=official, actor_kind="official")
-    notify(
-        dossier.applicant,
-        f"Đã đăng ký khai sinh, số định danh của trẻ: {child.pin}. Birth registered.",
-        dossier=dossier,
-    )
-    transaction.on_commit(follow)
+    notify(dossier.applicant, message, dossier=dossier)
+    if starts_downstream:
+        transaction.on_commit(follow)
+    else:
+        _maybe_finish(dossier.case)
     return dossier
 
 
@@ -339,16 +352,13 @@ def approve_residence(dossier_id: object, *, official: str) -> Dossier:
                                              household.commune.province.name) if p) if household else "",
         },
     )  # fmt: skip
-    dossier.result = {"household_number": dossier.data["household_number"], "document": str(document.id)}
-    dossier.save(update_fields=["result"])
-    move(dossier, Status.RESULT_ISSUED, actor=official, actor_kind="official")
-    notify(
-        dossier.applicant,
+    return _result_issued(
+        dossier,
+        official,
+        {"household_number": dossier.data["household_number"], "document": str(document.id)},
         "Đã đăng ký thường trú cho trẻ. The child's permanent residence is registered.",
-        dossier=dossier,
+        starts_downstream=False,
     )
-    _maybe_finish(dossier.case)
-    return dossier
 
 
 @transaction.atomic
@@ -384,12 +394,13 @@ def approve_insurance(dossier_id: object, *, official: str) -> Dossier:
             "valid_from": card.valid_from.isoformat(), "valid_to": card.valid_to.isoformat(),
         },
     )  # fmt: skip
-    dossier.result = {"card_number": card.number, "valid_to": card.valid_to.isoformat(), "document": str(document.id)}
-    dossier.save(update_fields=["result"])
-    move(dossier, Status.RESULT_ISSUED, actor=official, actor_kind="official")
-    notify(dossier.applicant, f"Đã cấp thẻ BHYT cho trẻ: {card.number}. Health-insurance card issued.", dossier=dossier)
-    _maybe_finish(dossier.case)
-    return dossier
+    return _result_issued(
+        dossier,
+        official,
+        {"card_number": card.number, "valid_to": card.valid_to.isoformat(), "document": str(document.id)},
+        f"Đã cấp thẻ BHYT cho trẻ: {card.number}. Health-insurance card issued.",
+        starts_downstream=False,
+    )
 
 
 @transaction.atomic
@@ -577,12 +588,13 @@ def approve_death(dossier_id: object, *, official: str) -> Dossier:
             "death_place": dossier.data["death_place"],
         },
     )  # fmt: skip
-    dossier.result = {"pin": deceased.pin, "document": str(document.id)}
-    dossier.save(update_fields=["result"])
-    move(dossier, Status.RESULT_ISSUED, actor=official, actor_kind="official")
-    notify(dossier.applicant, "Đã đăng ký khai tử. Death registered.", dossier=dossier)
-    transaction.on_commit(follow)
-    return dossier
+    return _result_issued(
+        dossier,
+        official,
+        {"pin": deceased.pin, "document": str(document.id)},
+        "Đã đăng ký khai tử. Death registered.",
+        starts_downstream=True,
+    )
 
 
 def _death_done(dossier: Dossier) -> dict[str, Any]:
@@ -644,12 +656,13 @@ def decide_funeral_allowance(dossier_id: object, *, official: str) -> Dossier:
         data={"full_name": person.full_name, "pin": person.pin, "amount_vnd": f"{10 * BASE_SALARY_VND:,}",
               "contribution_months": months},
     )  # fmt: skip
-    dossier.result = {"amount_vnd": 10 * BASE_SALARY_VND, "contribution_months": months, "document": str(document.id)}
-    dossier.save(update_fields=["result"])
-    move(dossier, Status.RESULT_ISSUED, actor=official, actor_kind="official")
-    notify(dossier.applicant, f"Trợ cấp mai táng {10 * BASE_SALARY_VND:,} đồng đã được duyệt.", dossier=dossier)
-    _maybe_finish(dossier.case)
-    return dossier
+    return _result_issued(
+        dossier,
+        official,
+        {"amount_vnd": 10 * BASE_SALARY_VND, "contribution_months": months, "document": str(document.id)},
+        f"Trợ cấp mai táng {10 * BASE_SALARY_VND:,} đồng đã được duyệt.",
+        starts_downstream=False,
+    )
 
 
 @transaction.atomic
@@ -671,13 +684,10 @@ def decide_survivor_benefit(dossier_id: object, *, official: str) -> Dossier:
               "kind": "hằng tháng / monthly" if kind == "monthly" else "một lần / lump sum",
               "contribution_months": months},
     )  # fmt: skip
-    dossier.result = {"kind": kind, "contribution_months": months, "document": str(document.id)}
-    dossier.save(update_fields=["result"])
-    move(dossier, Status.RESULT_ISSUED, actor=official, actor_kind="official")
-    notify(
-        dossier.applicant,
+    return _result_issued(
+        dossier,
+        official,
+        {"kind": kind, "contribution_months": months, "document": str(document.id)},
         f"Trợ cấp tuất đã được duyệt ({'hằng tháng' if kind == 'monthly' else 'một lần'}).",
-        dossier=dossier,
+        starts_downstream=False,
     )
-    _maybe_finish(dossier.case)
-    return dossier
