@@ -14,6 +14,7 @@ from datetime import date, timedelta
 from typing import Any
 
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 
 from dancu.accounts.messaging import send_sms
@@ -53,7 +54,7 @@ CONSUMER = "services-linked"
 
 
 def _parent(pin: str, field: str) -> Person:
-    person = Person.objects.filter(pin=pin).select_related("household").first()
+    person = Person.objects.filter(pin=pin).select_related("household__commune").first()
     if person is None:
         raise DomainError("parent_not_in_registry", "This parent is not in the population database.", field=field)
     return person
@@ -102,7 +103,7 @@ def declare_birth(
     facts and the hospital's birth certificate are asked for."""
     group = ProcedureGroup.objects.get(code=BIRTH_GROUP)
     procedures = {p.code: p for p in Procedure.objects.filter(code__in=[m["procedure"] for m in group.members])}
-    me = Person.objects.select_related("household").get(pk=account.person_id)
+    me = Person.objects.select_related("household__commune").get(pk=account.person_id)
     if requester_relationship not in ("mother", "father"):
         raise DomainError(
             "relationship_invalid", "The declarant is the mother or the father.", field="requester_relationship"
@@ -134,11 +135,9 @@ def declare_birth(
         raise DomainError("commune_unknown", "No current commune with this code.", field="child_birth_commune")
     folded = fold_name(child_full_name)
     parents = [p.pk for p in (mother, father) if p is not None]
-    if Person.objects.filter(birth_date=child_birth_date, name_folded=folded).filter(
-        mother_id__in=parents
-    ).exists() or (
-        Person.objects.filter(birth_date=child_birth_date, name_folded=folded, father_id__in=parents).exists()
-    ):
+    if Person.objects.filter(
+        Q(mother_id__in=parents) | Q(father_id__in=parents), birth_date=child_birth_date, name_folded=folded
+    ).exists():
         raise DomainError("birth_already_registered", "This child's birth is already registered.")
     for pending in Case.objects.filter(
         group=group, finished_on__isnull=True, data__child_birth_date=child_birth_date.isoformat(),
@@ -196,16 +195,19 @@ def declare_birth(
     )  # fmt: skip
     insurance = _dossier(case, procedures[INSURANCE], members[INSURANCE], registration_commune, {}, numbers[2])
     Attachment.objects.create(dossier=birth, **stored)
-    for person, role in ((mother, "mother"), (father, "father")):
-        if person is not None:
-            Reuse.objects.create(
-                dossier=birth, source="registry.person", reference=str(person.pk),
-                fields=[f"{role}.full_name", f"{role}.birth_date", f"{role}.ethnicity", f"{role}.nationality",
-                        f"{role}.residence"],
-            )  # fmt: skip
-    Reuse.objects.create(
-        dossier=residence, source="registry.household", reference=household.number, fields=["household"]
+    reuses = [
+        Reuse(
+            dossier=birth, source="registry.person", reference=str(person.pk),
+            fields=[f"{role}.full_name", f"{role}.birth_date", f"{role}.ethnicity", f"{role}.nationality",
+                    f"{role}.residence"],
+        )
+        for person, role in ((mother, "mother"), (father, "father"))
+        if person is not None
+    ]  # fmt: skip
+    reuses.append(
+        Reuse(dossier=residence, source="registry.household", reference=household.number, fields=["household"])
     )
+    Reuse.objects.bulk_create(reuses)
     del insurance
     if extract_copies:
         birth.data = {**birth.data, "extract_copies": extract_copies}
