@@ -68,12 +68,19 @@ def mothers(count: int, offset: int = 0) -> list[Any]:
 CERTIFICATE = b"%PDF-1.7\n" + os.urandom(200_000)
 
 
+GIVEN = ["An", "Bình", "Châu", "Dũng", "Giang", "Hà", "Hải", "Hòa", "Khang", "Lan", "Linh", "Minh", "Nam", "Ngọc",
+         "Phúc", "Quân", "Sơn", "Tâm", "Thảo", "Trang", "Tuấn", "Vy"]  # fmt: skip
+MIDDLE = ["Văn", "Thị", "Minh", "Gia", "Bảo", "Ngọc", "Đức", "Thanh", "Hoàng", "Khánh"]
+
+
 def declare(account: Any, n: int, born: date) -> Any:
     from dancu.services import linked
     from dancu.services.attachments import Upload
 
+    # Names as varied as a province's newborns (the duplicate check reads open cases with the same name and date).
+    name = f"Nguyễn {MIDDLE[n % len(MIDDLE)]} {GIVEN[(n // len(MIDDLE)) % len(GIVEN)]}"
     return linked.declare_birth(
-        account, child_full_name=f"Nguyễn Văn An {'B' * (n % 3 + 1)}", child_sex="M", child_birth_date=born,
+        account, child_full_name=name, child_sex="M", child_birth_date=born,
         child_birth_commune=account.person.household.commune.code, requester_relationship="mother",
         birth_certificate=Upload("birth_certificate", "application/pdf", CERTIFICATE),
     )  # fmt: skip

@@ -69,12 +69,13 @@ def notify(account: Account, text: str, *, dossier: Dossier | None = None, case:
 def _dossier(
     case: Case, procedure: Procedure, member: dict[str, Any], commune: str, data: dict[str, Any], number: str = ""
 ) -> Dossier:
+    """A new dossier of the case, not yet saved (the case's dossiers are inserted together)."""
     data = dict(data)
     if "deadline_days" in member:
         data["_deadline_days"] = member["deadline_days"]
     if "deadline_days_verification" in member:
         data["_deadline_days_verification"] = member["deadline_days_verification"]
-    return Dossier.objects.create(
+    return Dossier(
         number=number or next_number("HS"),
         procedure=procedure,
         case=case,
@@ -194,6 +195,7 @@ def declare_birth(
         numbers[1],
     )  # fmt: skip
     insurance = _dossier(case, procedures[INSURANCE], members[INSURANCE], registration_commune, {}, numbers[2])
+    Dossier.objects.bulk_create([birth, residence, insurance])
     Attachment.objects.create(dossier=birth, **stored)
     reuses = [
         Reuse(
@@ -217,7 +219,7 @@ def declare_birth(
             description=f"Phí cấp {extract_copies} bản sao trích lục khai sinh ({case.number})",
         )  # fmt: skip
         return case  # received once the payment's callback lands (payment_received)
-    _receive(case, birth)
+    _receive(case, birth, case_received_now=True)
     return case
 
 
@@ -225,13 +227,15 @@ def declare_birth(
 EXTRACT_COPY_FEE_VND = 8_000
 
 
-def _receive(case: Case, first: Dossier) -> None:
-    now = timezone.now()
+def _receive(case: Case, first: Dossier, *, case_received_now: bool = False) -> None:
+    """Submit and receive the case's first dossier; the case's clock starts now (unless it was created just now)."""
+    now = case.received_at if case_received_now else timezone.now()
     move(first, Status.SUBMITTED, actor=str(case.applicant_id), actor_kind="citizen", at=now)
     move(first, Status.RECEIVED, actor="system", actor_kind="system", at=now)
-    case.received_at = now
-    case.due_on = workdays.due_date(now, case.group.deadline_days or 3)
-    case.save(update_fields=["received_at", "due_on"])
+    if not case_received_now:
+        case.received_at = now
+        case.due_on = workdays.due_date(now, case.group.deadline_days or 3)
+        case.save(update_fields=["received_at", "due_on"])
     notify(
         case.applicant,
         f"Hồ sơ liên thông {case.number} đã được tiếp nhận; hẹn trả kết quả ngày {case.due_on:%d/%m/%Y}. "
@@ -560,6 +564,7 @@ def declare_death(
         code = member["procedure"]
         if code in chosen:
             dossiers[code] = _dossier(case, procedures_by_code[code], member, commune, extra[code])
+    Dossier.objects.bulk_create(dossiers.values())
     Attachment.objects.create(dossier=dossiers[DEATH], **stored)
     Reuse.objects.create(
         dossier=dossiers[DEATH], source="registry.person", reference=str(deceased.pk),
