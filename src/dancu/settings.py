@@ -208,6 +208,9 @@ OAUTH2_PROVIDER = {
     "REQUEST_APPROVAL_PROMPT": "force",  # remembered consent is ours (accounts.ClientConsent), revocable
 }
 
+# The passkeys' relying-party id: a host name (browsers refuse IP addresses); empty = the request's host.
+DANCU_WEBAUTHN_RP_ID = os.environ.get("DANCU_WEBAUTHN_RP_ID", "")
+
 # Multiplies the per-network limits on sign-in, one-time codes and registration (accounts/throttle.py); the
 # benchmarks raise it so that the limits are not what they measure. Account lockout is not affected.
 DANCU_RATE_LIMIT_FACTOR = float(os.environ.get("DANCU_RATE_LIMIT_FACTOR", "1"))
