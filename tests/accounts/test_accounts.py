@@ -129,7 +129,11 @@ def test_registration_refuses_bad_phone_and_weak_passwords(client: Client, citiz
     for weak in ("short1!", "1234567890123", f"x{citizen.pin}y-Abc"):
         response = client.post("/portal/dang-ky/xac-nhan/", {"code": code, "password": weak, "password2": weak})
         assert response.status_code == 400
+        assert "password" in response.content.decode().lower() or "mật khẩu" in response.content.decode().lower()
     assert not Account.objects.exists()
+    # The weak passwords were refused for themselves, without using up the code.
+    response = client.post("/portal/dang-ky/xac-nhan/", {"code": code, "password": PASSWORD, "password2": PASSWORD})
+    assert response.status_code == 302 and Account.objects.filter(person=citizen).exists()
 
 
 def test_a_code_dies_after_five_wrong_tries(citizen: Any) -> None:
@@ -229,10 +233,14 @@ def test_lockout_with_back_off(client: Client, account: Account) -> None:
 
 
 def test_sign_in_changes_the_session_key(client: Client, account: Account) -> None:
-    client.get("/portal/dang-nhap/")
-    client.cookies["sessionid"] = "attacker-chosen-session-key-000001"
-    _login(client, account.person.pin, PASSWORD)
-    assert client.cookies["sessionid"].value != "attacker-chosen-session-key-000001"
+    anonymous = client.session  # a real, stored session before sign-in (what a fixation attack plants)
+    anonymous["visited"] = True
+    anonymous.save()
+    client.cookies["sessionid"] = anonymous.session_key
+    before = anonymous.session_key
+    assert _login(client, account.person.pin, PASSWORD).status_code == 302
+    assert client.cookies["sessionid"].value != before
+    assert AccountSession.objects.get(account=account).session_key == client.cookies["sessionid"].value
 
 
 def test_sessions_are_listed_and_revoked(account: Account) -> None:
@@ -320,8 +328,10 @@ def test_an_official_activates_level_2_after_the_in_person_check(client: Client,
 
 
 def test_a_citizen_cannot_use_the_back_office_login(account: Account) -> None:
-    response = Client().post("/login/", {"username": account.user.username, "password": PASSWORD})
-    assert response.status_code == 200 and "_auth_user_id" not in Client().session
+    browser = Client()
+    response = browser.post("/login/", {"username": account.user.username, "password": PASSWORD})
+    assert response.status_code == 200 and "_auth_user_id" not in browser.session
+    assert "Wrong username or password" in response.content.decode()
 
 
 def test_portal_pages_carry_the_security_headers(client: Client, account: Account) -> None:

@@ -11,15 +11,6 @@ from oauth2_provider.oauth2_validators import OAuth2Validator
 from dancu.accounts.models import Account, AuthContext
 from dancu.accounts.services import ACR_LEVEL1
 
-#: Scopes a client may ask for, with what the consent screen says about them (vi / en).
-SCOPES = {
-    "openid": "Đăng nhập bằng tài khoản định danh điện tử / Sign in with your e-ID",
-    "profile": "Họ tên, ngày sinh, giới tính / Name, date of birth, sex",
-    "pin": "Số định danh cá nhân / Personal ID number",
-    "address": "Nơi thường trú / Permanent residence",
-    "phone": "Số điện thoại / Phone number",
-}
-
 
 def token_key(value: str) -> str:
     return hashlib.sha256(value.encode()).hexdigest()

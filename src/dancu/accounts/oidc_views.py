@@ -15,19 +15,9 @@ from oauth2_provider.models import get_application_model
 from oauth2_provider.views import AuthorizationView
 
 from dancu.accounts import services
-from dancu.accounts.models import Account, AccountStatus, ClientConsent
+from dancu.accounts.models import Account, ClientConsent
 
 ACR_VALUES = (services.ACR_LEVEL1, services.ACR_LEVEL2)
-
-
-def _account(request: HttpRequest) -> Account | None:
-    user = request.user
-    if not user.is_authenticated:
-        return None
-    account = Account.objects.select_related("person").filter(user=user, status=AccountStatus.ACTIVE).first()
-    if account is None or services.current_session(request) is None:
-        return None
-    return account
 
 
 class AuthorizeView(AuthorizationView):
@@ -36,10 +26,11 @@ class AuthorizeView(AuthorizationView):
 
     def dispatch(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
         if request.user.is_authenticated:
-            account = _account(request)
-            if account is None:  # an official's session, or a revoked one: the citizen must sign in
+            found = services.signed_in(request)
+            if found is None:  # an official's session, or a revoked one: the citizen must sign in
                 logout(request)
             else:
+                account = found[0]
                 self.account = account
                 amr = list(request.session.get("amr", []))
                 request.user.dancu_auth = {"acr": services.acr_for(account, amr), "amr": amr}  # type: ignore[union-attr]

@@ -36,7 +36,7 @@ from dancu.accounts.models import (
     SecurityEvent,
     TotpDevice,
 )
-from dancu.cards.models import CardStatus, IdentityCard
+from dancu.cards.services import current_card
 from dancu.core.crypto import SecretBox
 from dancu.core.errors import DomainError
 from dancu.core.names import normalize_name
@@ -181,10 +181,8 @@ def _matching_person(pin: str, full_name: str, birth_date: date, card_issued_on:
         return None
     if normalize_name(person.full_name) != normalize_name(full_name) or person.birth_date != birth_date:
         return None
-    card = IdentityCard.objects.filter(person=person, status=CardStatus.VALID, issued_on=card_issued_on).first()
-    if card is None or (card.expires_on is not None and card.expires_on <= timezone.localdate()):
-        return None
-    return person
+    card = current_card(person)
+    return person if card is not None and card.issued_on == card_issued_on else None
 
 
 def start_registration(
@@ -224,16 +222,39 @@ def start_registration(
     return str(row.pk)
 
 
+def _check_new_password_first(pending_id: str, purpose: str, password: str) -> None:
+    """Refuse a weak password before the SMS code is checked, so that it does not use up the code. Reveals nothing:
+    the person is known only to whoever holds the pending id (kept in their browser session)."""
+    pending = OneTimeCode.objects.filter(pk=pending_id, purpose=purpose).first() if _is_uuid(pending_id) else None
+    person_id = None
+    if pending is not None and purpose == "register" and not pending.payload.get("exists"):
+        person_id = pending.payload.get("person_id")
+    elif pending is not None and purpose == "recover" and pending.payload.get("account"):
+        person_id = Account.objects.filter(pk=pending.payload["account"]).values_list("person_id", flat=True).first()
+    person = Person.objects.filter(pk=person_id).first() if person_id else None
+    check_password_strength(password, person)
+
+
+def _is_uuid(value: str) -> bool:
+    import uuid
+
+    try:
+        uuid.UUID(str(value))
+    except ValueError:
+        return False
+    return True
+
+
 def confirm_registration(*, pending_id: str, code: str, password: str, request: HttpRequest | None = None) -> Account:
     """Step 2: the code from the SMS and a password; creates the level-1 account."""
     throttle.hit("code-ip", client_key(request), limit=30, window=900)
+    _check_new_password_first(pending_id, "register", password)
     row = check_code(pending_id, "register", code)
     if row.payload.get("exists"):
         raise DomainError(
             "code_invalid", "The code is wrong or has expired. / Mã không đúng hoặc đã hết hạn.", field="code"
         )
     person = Person.objects.get(pk=row.payload["person_id"])
-    check_password_strength(password, person)
     with transaction.atomic():
         if Account.objects.filter(person=person).exists():
             raise DomainError("account_exists", "An account exists for this person: sign in or recover it.")
@@ -332,6 +353,18 @@ def add_factor(request: HttpRequest, account: Account, *methods: str) -> None:
     request.session.save()
     AccountSession.objects.filter(session_key=old_key).update(session_key=request.session.session_key, amr=amr)
     record(account, "step_up", request, methods=list(methods))
+
+
+def signed_in(request: HttpRequest) -> tuple[Account, AccountSession] | None:
+    """The citizen's account and open session behind this request, or ``None`` (anonymous, an official, a revoked or
+    ended session, a closed account or a dead holder): the one check behind the portal and the OIDC provider."""
+    if not request.user.is_authenticated:
+        return None
+    account = Account.objects.select_related("person", "user").filter(user=request.user).first()
+    if account is None or not account.can_sign_in:
+        return None
+    session = current_session(request)
+    return (account, session) if session is not None else None
 
 
 def current_session(request: HttpRequest) -> AccountSession | None:
@@ -467,7 +500,7 @@ def activate_level2(
             raise DomainError("account_already_level2", "The account is already level 2.")
         if age_on(account.person.birth_date, timezone.localdate()) < MIN_LEVEL2_AGE:
             raise DomainError("level2_under_6", "Children under 6 have level-1 accounts only (Decree 69/2024).")
-        if current_card_for(account.person) is None:
+        if current_card(account.person) is None:
             raise DomainError("card_required", "Level 2 needs a valid identity card.")
         account.level = Level.TWO
         account.level2_activated_at = timezone.now()
@@ -475,13 +508,6 @@ def activate_level2(
         account.save(update_fields=["level", "level2_activated_at", "level2_activated_by"])
         record(account, "level2_activated", request, official=official[:150])
     return account
-
-
-def current_card_for(person: Person) -> IdentityCard | None:
-    card = IdentityCard.objects.filter(person=person, status=CardStatus.VALID).first()
-    if card is None or (card.expires_on is not None and card.expires_on <= timezone.localdate()):
-        return None
-    return card
 
 
 def create_child_account(*, parent: Account, child_pin: str, request: HttpRequest | None = None) -> Account:
@@ -527,13 +553,13 @@ def start_recovery(*, pin: str, phone: str, request: HttpRequest | None = None) 
 
 def complete_recovery(*, pending_id: str, code: str, password: str, request: HttpRequest | None = None) -> Account:
     throttle.hit("code-ip", client_key(request), limit=30, window=900)
+    _check_new_password_first(pending_id, "recover", password)
     row = check_code(pending_id, "recover", code)
     if not row.payload.get("account"):
         raise DomainError(
             "code_invalid", "The code is wrong or has expired. / Mã không đúng hoặc đã hết hạn.", field="code"
         )
     account = Account.objects.select_related("user", "person").get(pk=row.payload["account"])
-    check_password_strength(password, account.person)
     with transaction.atomic():
         account.user.set_password(password)
         account.user.save(update_fields=["password"])

@@ -136,7 +136,10 @@ def dossier_action(request: HttpRequest, dossier_id: str) -> HttpResponse:
                 dossier=dossier,
             )  # fmt: skip
         elif action == "approve":
-            DECISIONS[dossier.procedure.code](dossier.pk, official=official)
+            decide = DECISIONS.get(dossier.procedure.code)
+            if decide is None:
+                raise DomainError("decision_not_supported", "This procedure is not decided online yet.")
+            decide(dossier.pk, official=official)
         elif action == "reject":
             linked.reject(dossier.pk, official=official, reason=reason)
         else:

@@ -15,7 +15,8 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
 from dancu.accounts.models import Account
-from dancu.accounts.services import activate_level2, current_card_for
+from dancu.accounts.services import activate_level2
+from dancu.cards.services import current_card
 from dancu.core.errors import DomainError
 from dancu.core.pin import parse_pin
 from dancu.geo.models import Commune, Era
@@ -140,7 +141,7 @@ def person_detail(request: HttpRequest, person_id: int) -> HttpResponse:
             "as_of_invalid": bool(as_of_raw) and as_of is None,
             "as_of_record": as_of_record,
             "eid": Account.objects.filter(person=person).first(),
-            "card": current_card_for(person),
+            "card": current_card(person),
             "as_of_ethnicity": ETHNIC_GROUPS.get(as_of_record.get("ethnicity", 0), "") if as_of_record else "",
             "communes": communes,
         },

@@ -26,7 +26,11 @@ def _age(birth: date, on: date) -> int:
 
 
 def current_card(person: Person) -> IdentityCard | None:
-    return IdentityCard.objects.filter(person=person, status=CardStatus.VALID).first()
+    """The person's valid card that has not expired, if any."""
+    card = IdentityCard.objects.filter(person=person, status=CardStatus.VALID).first()
+    if card is None or (card.expires_on is not None and card.expires_on <= timezone.localdate()):
+        return None
+    return card
 
 
 @transaction.atomic

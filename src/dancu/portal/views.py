@@ -10,7 +10,7 @@ import functools
 from collections.abc import Callable
 from datetime import date
 from typing import Any
-from urllib.parse import urlencode, urlparse
+from urllib.parse import urlencode
 
 import segno
 from django.contrib import messages
@@ -19,12 +19,13 @@ from django.http import HttpRequest, HttpResponse, HttpResponseRedirect, JsonRes
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from dancu.accounts import passkeys, services, throttle
-from dancu.accounts.models import Account, AccountSession, AccountStatus, ClientConsent, SecurityEvent
+from dancu.accounts.models import Account, AccountSession, ClientConsent, SecurityEvent
 from dancu.cards.models import IdentityCard
 from dancu.core.errors import DomainError
 from dancu.exchange import services as exchange
@@ -64,9 +65,9 @@ FIELD_NAMES = {"ethnicity": "Dân tộc / Ethnicity", "religion": "Tôn giáo / 
 
 
 def _safe_next(request: HttpRequest, default: str) -> str:
+    """The ``next`` address if it stays on this site (Django's own check), else ``default``."""
     target = request.POST.get("next") or request.GET.get("next") or ""
-    parsed = urlparse(target)
-    if target.startswith("/") and not target.startswith("//") and not parsed.netloc and not parsed.scheme:
+    if target and url_has_allowed_host_and_scheme(target, allowed_hosts=None, require_https=request.is_secure()):
         return target
     return default
 
@@ -76,20 +77,12 @@ def citizen_required(view: Callable[..., HttpResponse]) -> Callable[..., HttpRes
 
     @functools.wraps(view)
     def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-        account = None
-        if request.user.is_authenticated:
-            account = (
-                Account.objects.select_related("person", "user")
-                .filter(user=request.user, status=AccountStatus.ACTIVE)
-                .first()
-            )
-        if account is not None and not account.can_sign_in:
-            account = None
-        session = services.current_session(request) if account is not None else None
-        if account is None or session is None:
+        found = services.signed_in(request)
+        if found is None:
             if request.user.is_authenticated:
                 logout(request)
             return HttpResponseRedirect(reverse("portal:login") + "?" + urlencode({"next": request.get_full_path()}))
+        account, session = found
         if (timezone.now() - session.last_seen_at).total_seconds() > 60:
             AccountSession.objects.filter(pk=session.pk).update(last_seen_at=timezone.now())
         request.account = account  # type: ignore[attr-defined]

@@ -195,7 +195,7 @@ def declare_birth(
         numbers[1],
     )  # fmt: skip
     insurance = _dossier(case, procedures[INSURANCE], members[INSURANCE], registration_commune, {}, numbers[2])
-    Dossier.objects.bulk_create([birth, residence, insurance])
+    Dossier.objects.bulk_create([birth, residence, insurance])  # insurance waits: nothing more to write for it
     Attachment.objects.create(dossier=birth, **stored)
     reuses = [
         Reuse(
@@ -210,7 +210,6 @@ def declare_birth(
         Reuse(dossier=residence, source="registry.household", reference=household.number, fields=["household"])
     )
     Reuse.objects.bulk_create(reuses)
-    del insurance
     if extract_copies:
         birth.data = {**birth.data, "extract_copies": extract_copies}
         birth.save(update_fields=["data"])
@@ -322,11 +321,12 @@ def _result_issued(
     return dossier
 
 
-def _upstream_result(dossier: Dossier) -> dict[str, Any]:
-    birth = Dossier.objects.filter(case=dossier.case, procedure__code=BIRTH).first()
-    if birth is None or birth.status != Status.RESULT_ISSUED:
-        raise DomainError("upstream_not_done", "The birth is not registered yet.", status=409)
-    return birth.result
+def _upstream(dossier: Dossier, code: str) -> Dossier:
+    """The case's dossier ``code`` whose result this one builds on; refused until that result is issued."""
+    upstream = Dossier.objects.filter(case=dossier.case, procedure__code=code).first()
+    if upstream is None or upstream.status != Status.RESULT_ISSUED:
+        raise DomainError("upstream_not_done", f"The {code} result is not issued yet.", status=409)
+    return upstream
 
 
 @transaction.atomic
@@ -334,7 +334,7 @@ def approve_residence(dossier_id: object, *, official: str) -> Dossier:
     """The police register the child's permanent residence in the parent's household."""
     dossier = locked(dossier_id)
     _check_agency(dossier, RESIDENCE)
-    child = _upstream_result(dossier)
+    child = _upstream(dossier, BIRTH).result
     move(dossier, Status.APPROVED, actor=official, actor_kind="official")
     registry.register_permanent_residence(
         pin=child["pin"],
@@ -372,7 +372,7 @@ def approve_insurance(dossier_id: object, *, official: str) -> Dossier:
     """Social insurance issues the under-6 health-insurance card (valid until the day before the 6th birthday)."""
     dossier = locked(dossier_id)
     _check_agency(dossier, INSURANCE)
-    child_ref = _upstream_result(dossier)
+    child_ref = _upstream(dossier, BIRTH).result
     child = Person.objects.get(pk=child_ref["person_id"])
     move(dossier, Status.APPROVED, actor=official, actor_kind="official")
     province = child.pin[1:3]
@@ -604,18 +604,11 @@ def approve_death(dossier_id: object, *, official: str) -> Dossier:
     )
 
 
-def _death_done(dossier: Dossier) -> dict[str, Any]:
-    death = Dossier.objects.filter(case=dossier.case, procedure__code=DEATH).first()
-    if death is None or death.status != Status.RESULT_ISSUED:
-        raise DomainError("upstream_not_done", "The death is not registered yet.", status=409)
-    return death.data
-
-
 @transaction.atomic
 def approve_removal(dossier_id: object, *, official: str) -> Dossier:
     dossier = locked(dossier_id)
     _check_agency(dossier, REMOVAL)
-    death = _death_done(dossier)
+    death = _upstream(dossier, DEATH).data
     move(dossier, Status.APPROVED, actor=official, actor_kind="official")
     registry.remove_permanent_residence(
         pin=dossier.data["deceased_pin"], valid_to=death["death_date"], reason="death", actor=official,
@@ -646,7 +639,7 @@ def decide_funeral_allowance(dossier_id: object, *, official: str) -> Dossier:
     """Approve (10 x base salary) when the deceased contributed at least 12 months; otherwise reject with the reason."""
     dossier = locked(dossier_id)
     _check_agency(dossier, FUNERAL)
-    _death_done(dossier)
+    _upstream(dossier, DEATH)
     person = Person.objects.get(pin=dossier.data["deceased_pin"])
     months = contribution_months(person)
     Reuse.objects.create(
@@ -677,7 +670,7 @@ def decide_survivor_benefit(dossier_id: object, *, official: str) -> Dossier:
     """Monthly survivor benefit from 15 years (180 months) of contributions, a lump sum otherwise."""
     dossier = locked(dossier_id)
     _check_agency(dossier, SURVIVOR)
-    _death_done(dossier)
+    _upstream(dossier, DEATH)
     person = Person.objects.get(pin=dossier.data["deceased_pin"])
     months = contribution_months(person)
     Reuse.objects.create(

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse
 from django.shortcuts import render
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.cache import cache_control
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods, require_POST
@@ -66,8 +67,8 @@ def simulated_checkout(request: HttpRequest, payment_id: str) -> HttpResponse:
     payment = Payment.objects.filter(pk=payment_id, provider="simulated").first()
     if payment is None:
         raise Http404("No such payment")
-    back = request.GET.get("return", "/portal/thu-tuc/")
-    if not back.startswith("/") or back.startswith("//"):
+    back = request.GET.get("return", "")
+    if not url_has_allowed_host_and_scheme(back, allowed_hosts=None):
         back = "/portal/thu-tuc/"
     if request.method == "POST" and payment.status == PaymentStatus.PENDING:
         provider = payments.SimulatedProvider()
