@@ -9,6 +9,7 @@
    time the week took. The clock is simulated by replacing django.utils.timezone.now in this process only.
 
 Usage: .venv/bin/python bench/services_bench.py [--people 20000] [--submissions 300] [--births 600] [--deaths 150]
+       [--src DIR]   (another source tree, e.g. `git archive COMMIT src | tar -x -C /tmp/base`, side by side)
 """
 
 from __future__ import annotations
@@ -27,10 +28,10 @@ from typing import Any
 ROOT = Path(__file__).resolve().parent.parent
 
 
-def setup(var: Path, people: int) -> None:
+def setup(var: Path, people: int, src: Path = ROOT / "src") -> None:
     os.environ.update(DANCU_VAR_DIR=str(var), DJANGO_SETTINGS_MODULE="dancu.settings")
     os.environ.pop("DATABASE_URL", None)
-    sys.path.insert(0, str(ROOT / "src"))
+    sys.path.insert(0, str(src))
     import django
 
     django.setup()
@@ -234,10 +235,17 @@ def main() -> None:
     parser.add_argument("--submissions", type=int, default=300)
     parser.add_argument("--births", type=int, default=600)
     parser.add_argument("--deaths", type=int, default=150)
+    parser.add_argument(
+        "--src", type=Path, default=ROOT / "src",
+        help="the source tree to measure (e.g. an earlier commit's, from git archive), for side-by-side runs",
+    )  # fmt: skip
     args = parser.parse_args()
     var = Path(tempfile.mkdtemp(prefix="dancu-services-bench-"))
     started = time.perf_counter()
-    setup(var, args.people)
+    setup(var, args.people, args.src)
+    import dancu
+
+    print(f"source: {Path(dancu.__file__).parent.parent}")
     print(f"setup ({args.people} people) {time.perf_counter() - started:.1f} s in {var}")
     bench_submissions(args.submissions)
     started = time.perf_counter()

@@ -41,8 +41,9 @@ from dancu.services.models import (
     ProcedureGroup,
     Reuse,
     Status,
+    Transition,
 )
-from dancu.services.workflow import FINISHED, locked, move, next_number, next_numbers
+from dancu.services.workflow import FINISHED, Step, locked, move, move_through, next_number, next_numbers, steps
 
 BIRTH_GROUP = "birth-group"
 BIRTH = "birth-registration"
@@ -195,7 +196,13 @@ def declare_birth(
         numbers[1],
     )  # fmt: skip
     insurance = _dossier(case, procedures[INSURANCE], members[INSURANCE], registration_commune, {}, numbers[2])
+    if extract_copies:
+        birth.data = {**birth.data, "extract_copies": extract_copies}
+        transitions: list[Transition] = []
+    else:  # submitted and received at once, before the insert: one INSERT for the dossiers, one for the transitions
+        transitions, _ = steps(birth, _receiving(case), at=now)
     Dossier.objects.bulk_create([birth, residence, insurance])  # insurance waits: nothing more to write for it
+    Transition.objects.bulk_create(transitions)
     Attachment.objects.create(dossier=birth, **stored)
     reuses = [
         Reuse(
@@ -211,14 +218,12 @@ def declare_birth(
     )
     Reuse.objects.bulk_create(reuses)
     if extract_copies:
-        birth.data = {**birth.data, "extract_copies": extract_copies}
-        birth.save(update_fields=["data"])
         payments.start(
             case, amount_vnd=EXTRACT_COPY_FEE_VND * extract_copies,
             description=f"Phí cấp {extract_copies} bản sao trích lục khai sinh ({case.number})",
         )  # fmt: skip
         return case  # received once the payment's callback lands (payment_received)
-    _receive(case, birth, case_received_now=True)
+    _notify_received(case)
     return case
 
 
@@ -226,21 +231,28 @@ def declare_birth(
 EXTRACT_COPY_FEE_VND = 8_000
 
 
-def _receive(case: Case, first: Dossier, *, case_received_now: bool = False) -> None:
-    """Submit and receive the case's first dossier; the case's clock starts now (unless it was created just now)."""
-    now = case.received_at if case_received_now else timezone.now()
-    move(first, Status.SUBMITTED, actor=str(case.applicant_id), actor_kind="citizen", at=now)
-    move(first, Status.RECEIVED, actor="system", actor_kind="system", at=now)
-    if not case_received_now:
-        case.received_at = now
-        case.due_on = workdays.due_date(now, case.group.deadline_days or 3)
-        case.save(update_fields=["received_at", "due_on"])
+def _receiving(case: Case) -> list[Step]:
+    """The moves of a declaration's first dossier: submitted by the citizen, received by the system."""
+    return [(Status.SUBMITTED, str(case.applicant_id), "citizen"), (Status.RECEIVED, "system", "system")]
+
+
+def _notify_received(case: Case) -> None:
     notify(
         case.applicant,
         f"Hồ sơ liên thông {case.number} đã được tiếp nhận; hẹn trả kết quả ngày {case.due_on:%d/%m/%Y}. "
         f"Case {case.number} received, due {case.due_on:%d/%m/%Y}.",
         case=case,
     )
+
+
+def _receive(case: Case, first: Dossier) -> None:
+    """Submit and receive the case's first dossier once its fee is paid; the case's clock starts now."""
+    now = timezone.now()
+    move_through(first, _receiving(case), at=now)
+    case.received_at = now
+    case.due_on = workdays.due_date(now, case.group.deadline_days or 3)
+    case.save(update_fields=["received_at", "due_on"])
+    _notify_received(case)
 
 
 def payment_received(case: Case) -> None:
@@ -570,8 +582,7 @@ def declare_death(
         dossier=dossiers[DEATH], source="registry.person", reference=str(deceased.pk),
         fields=["deceased.full_name", "deceased.birth_date", "deceased.residence"],
     )  # fmt: skip
-    move(dossiers[DEATH], Status.SUBMITTED, actor=str(account.pk), actor_kind="citizen", at=now)
-    move(dossiers[DEATH], Status.RECEIVED, actor="system", actor_kind="system", at=now)
+    move_through(dossiers[DEATH], _receiving(case), at=now)
     notify(
         account, f"Hồ sơ liên thông {case.number} đã được tiếp nhận; hẹn trả ngày {case.due_on:%d/%m/%Y}.", case=case
     )

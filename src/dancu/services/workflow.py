@@ -8,8 +8,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from django.db import IntegrityError, transaction
-from django.db.models import F
+from django.db import connection, transaction
 from django.utils import timezone
 
 from dancu.core import workdays
@@ -36,17 +35,17 @@ FINISHED = {Status.APPROVED, Status.REJECTED, Status.RESULT_ISSUED, Status.CANCE
 
 def next_numbers(prefix: str, count: int) -> list[str]:
     """``count`` dossier (``HS``) or case (``LT``) numbers: prefix, date, serial of the day (``HS.261123.000042``).
-    The day's counter row is bumped by one UPDATE (row-locked until the transaction ends), so concurrent submissions
-    never share a number."""
+    The day's counter row is created or bumped by one upsert that returns the new value (the row stays locked until
+    the transaction ends, on SQLite and PostgreSQL alike), so concurrent submissions never share a number."""
     stem = f"{prefix}.{timezone.localdate():%y%m%d}"
-    with transaction.atomic():
-        if not Counter.objects.filter(key=stem).update(value=F("value") + count):
-            try:
-                with transaction.atomic():
-                    Counter.objects.create(key=stem, value=count)
-            except IntegrityError:  # created by a concurrent transaction in the meantime
-                Counter.objects.filter(key=stem).update(value=F("value") + count)
-        last = Counter.objects.filter(key=stem).values_list("value", flat=True).get()
+    table = connection.ops.quote_name(Counter._meta.db_table)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f'INSERT INTO {table} ("key", "value") VALUES (%s, %s) '
+            f'ON CONFLICT ("key") DO UPDATE SET "value" = {table}."value" + excluded."value" RETURNING "value"',
+            [stem, count],
+        )
+        last = int(cursor.fetchone()[0])
     return [f"{stem}.{serial:06d}" for serial in range(last - count + 1, last + 1)]
 
 
@@ -54,45 +53,67 @@ def next_number(prefix: str) -> str:
     return next_numbers(prefix, 1)[0]
 
 
+Step = tuple[str, str, str]
+"""One move of a dossier: (new status, actor, actor kind)."""
+
+
+def steps(
+    dossier: Dossier, moves: list[Step], *, reason: str = "", at: datetime | None = None
+) -> tuple[list[Transition], list[str]]:
+    """Apply ``moves`` to the dossier in memory, each checked against :data:`MOVES`; returns the transitions to
+    insert and the dossier's changed fields. :func:`move` saves them; a new dossier's first moves can be applied
+    before it is inserted (one INSERT for the dossier, one for its transitions)."""
+    now = at or timezone.now()
+    transitions: list[Transition] = []
+    fields: list[str] = ["status", "updated_at"]
+    for to, actor, actor_kind in moves:
+        if to not in MOVES[dossier.status]:
+            raise DomainError(
+                "transition_invalid",
+                f"A dossier in status '{dossier.status}' cannot become '{to}'.",
+                status=409,
+            )
+        transition = Transition(dossier=dossier, from_status=dossier.status, to_status=to, reason=reason)
+        transition.actor, transition.actor_kind = actor[:150], actor_kind
+        transitions.append(transition)
+        dossier.status = to
+        if to == Status.RECEIVED:
+            dossier.received_at = now
+            procedure = dossier.procedure
+            if dossier.verification:
+                days = int(dossier.data.get("_deadline_days_verification", procedure.deadline_days_verification))
+            else:
+                days = int(dossier.data.get("_deadline_days", procedure.deadline_days))
+            dossier.due_on = workdays.due_date(now, days)
+            fields += ["received_at", "due_on"]
+        elif to == Status.SUPPLEMENT_REQUESTED:
+            dossier.paused_at = now
+            fields.append("paused_at")
+        elif to == Status.RESUBMITTED and dossier.paused_at is not None:
+            paused = workdays.working_days_between(
+                dossier.paused_at.astimezone(workdays.VIETNAM).date(), now.astimezone(workdays.VIETNAM).date()
+            )
+            dossier.paused_working_days += paused
+            dossier.due_on = workdays.add_working_days(dossier.due_on, paused) if dossier.due_on else None
+            dossier.paused_at = None
+            fields += ["paused_working_days", "due_on", "paused_at"]
+        if to in (Status.APPROVED, Status.REJECTED, Status.CANCELLED):
+            dossier.finished_on = timezone.localdate()
+            fields.append("finished_on")
+    return transitions, list(dict.fromkeys(fields))
+
+
 def move(
     dossier: Dossier, to: str, *, actor: str, actor_kind: str, reason: str = "", at: datetime | None = None
 ) -> Dossier:
     """Change the status if the move is allowed; records the transition. The caller holds the row lock."""
-    if to not in MOVES[dossier.status]:
-        raise DomainError(
-            "transition_invalid",
-            f"A dossier in status '{dossier.status}' cannot become '{to}'.",
-            status=409,
-        )
-    now = at or timezone.now()
-    Transition.objects.create(
-        dossier=dossier, from_status=dossier.status, to_status=to, actor=actor[:150], actor_kind=actor_kind,
-        reason=reason,
-    )  # fmt: skip
-    dossier.status = to
-    fields = ["status", "updated_at"]
-    if to == Status.RECEIVED:
-        dossier.received_at = now
-        if dossier.verification:
-            days = int(dossier.data.get("_deadline_days_verification", dossier.procedure.deadline_days_verification))
-        else:
-            days = int(dossier.data.get("_deadline_days", dossier.procedure.deadline_days))
-        dossier.due_on = workdays.due_date(now, days)
-        fields += ["received_at", "due_on"]
-    elif to == Status.SUPPLEMENT_REQUESTED:
-        dossier.paused_at = now
-        fields.append("paused_at")
-    elif to == Status.RESUBMITTED and dossier.paused_at is not None:
-        paused = workdays.working_days_between(
-            dossier.paused_at.astimezone(workdays.VIETNAM).date(), now.astimezone(workdays.VIETNAM).date()
-        )
-        dossier.paused_working_days += paused
-        dossier.due_on = workdays.add_working_days(dossier.due_on, paused) if dossier.due_on else None
-        dossier.paused_at = None
-        fields += ["paused_working_days", "due_on", "paused_at"]
-    if to in (Status.APPROVED, Status.REJECTED, Status.CANCELLED):
-        dossier.finished_on = timezone.localdate()
-        fields.append("finished_on")
+    return move_through(dossier, [(to, actor, actor_kind)], reason=reason, at=at)
+
+
+def move_through(dossier: Dossier, moves: list[Step], *, reason: str = "", at: datetime | None = None) -> Dossier:
+    """Several moves at once (e.g. submitted then received): one UPDATE, the transitions in one INSERT."""
+    transitions, fields = steps(dossier, moves, reason=reason, at=at)
+    Transition.objects.bulk_create(transitions)
     dossier.save(update_fields=fields)
     return dossier
 
