@@ -218,8 +218,20 @@ DANCU_RATE_LIMIT_FACTOR = float(os.environ.get("DANCU_RATE_LIMIT_FACTOR", "1"))
 # Online payments: "simulated" (the embedded provider with signed callbacks) or a provider class's dotted path.
 DANCU_PAYMENT_PROVIDER = os.environ.get("DANCU_PAYMENT_PROVIDER", "simulated")
 
-# Messages to citizens (SMS, e-mail): file (var/outbox.jsonl), console, or a dotted path (accounts/messaging.py).
+# Messages to citizens (SMS, e-mail) go through the outbox table to a sender: file (var/outbox.jsonl), console,
+# smtp (e-mail only) or a dotted path (accounts/messaging.py). E-mail uses DANCU_EMAIL_SENDER when it is set.
 DANCU_MESSAGE_SENDER = os.environ.get("DANCU_MESSAGE_SENDER", "file")
+DANCU_EMAIL_SENDER = os.environ.get("DANCU_EMAIL_SENDER", "")
+# SMTP for DANCU_EMAIL_SENDER=smtp. DANCU_SMTP_SECURITY: starttls (default), ssl or none (loopback relays only).
+EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+EMAIL_HOST = os.environ.get("DANCU_SMTP_HOST", "127.0.0.1")
+EMAIL_PORT = int(os.environ.get("DANCU_SMTP_PORT", "587"))
+EMAIL_HOST_USER = os.environ.get("DANCU_SMTP_USER", "")
+EMAIL_HOST_PASSWORD = os.environ.get("DANCU_SMTP_PASSWORD", "")
+EMAIL_USE_TLS = os.environ.get("DANCU_SMTP_SECURITY", "starttls") == "starttls"
+EMAIL_USE_SSL = os.environ.get("DANCU_SMTP_SECURITY", "starttls") == "ssl"
+EMAIL_TIMEOUT = 10
+DEFAULT_FROM_EMAIL = os.environ.get("DANCU_MAIL_FROM", "dancu <no-reply@dancu.invalid>")
 
 # The registry's actor when nobody is signed in (CLI, synth, imports) is named explicitly per call; see services.
 DANCU_PROVINCE = os.environ.get("DANCU_PROVINCE", "")

@@ -31,6 +31,10 @@ class Account(models.Model):
     level = models.PositiveSmallIntegerField(choices=Level.choices, default=Level.ONE)
     status = models.CharField(max_length=8, choices=AccountStatus.choices, default=AccountStatus.ACTIVE)
     phone = models.CharField(max_length=16, blank=True, help_text="E.164, confirmed by a one-time code.")
+    email = models.EmailField(blank=True, help_text="Optional; set only once confirmed by a code sent to it.")
+    email_confirmed_at = models.DateTimeField(null=True, blank=True)
+    notify_by_sms = models.BooleanField(default=True, help_text="Procedure notices by SMS (security codes always).")
+    notify_by_email = models.BooleanField(default=True, help_text="Procedure notices by e-mail, if an address is set.")
     guardian = models.ForeignKey(
         "self", on_delete=models.PROTECT, null=True, blank=True, related_name="wards",
         help_text="For a child under 6: the parent's account that manages it.",
@@ -165,3 +169,35 @@ class AuthContext(models.Model):
 
     def __str__(self) -> str:
         return self.acr
+
+
+class MessageStatus(models.TextChoices):
+    PENDING = "pending", "Chờ gửi"
+    SENT = "sent", "Đã gửi"
+    FAILED = "failed", "Không gửi được"
+
+
+class OutboundMessage(models.Model):
+    """The outbox: an SMS or e-mail to a citizen, written in the transaction that decided it and delivered after
+    the commit; a delivery that fails is retried with back-off (``dancu messages deliver``). The text is erased once
+    delivered (it may hold a one-time code)."""
+
+    id = models.UUIDField(primary_key=True, default=uuid7, editable=False)
+    channel = models.CharField(max_length=8, help_text="sms or email")
+    to = models.CharField(max_length=254)
+    subject = models.CharField(max_length=200, blank=True)
+    text = models.TextField(blank=True)
+    status = models.CharField(max_length=8, choices=MessageStatus.choices, default=MessageStatus.PENDING)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    next_attempt_at = models.DateTimeField(null=True, blank=True)
+    error = models.CharField(max_length=80, blank=True, help_text="The last failure's kind (never its text).")
+    created_at = models.DateTimeField(auto_now_add=True)
+    sent_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        indexes = [
+            models.Index(fields=["next_attempt_at"], name="outbox_due", condition=Q(status="pending")),
+        ]
+
+    def __str__(self) -> str:
+        return f"message {self.pk} ({self.channel}, {self.status})"

@@ -57,6 +57,10 @@ SECURITY_EVENT_LABELS = {
     "client_consent_revoked": gettext_lazy("Application's access revoked"),
     "consent_granted": gettext_lazy("Consent given to an organisation"),
     "consent_revoked": gettext_lazy("Consent revoked"),
+    "email_code_sent": gettext_lazy("E-mail confirmation code sent"),
+    "email_changed": gettext_lazy("E-mail address confirmed"),
+    "email_removed": gettext_lazy("E-mail address removed"),
+    "notifications_changed": gettext_lazy("Notification settings changed"),
 }
 
 PRE_AUTH_KEY = "portal_pre_auth"
@@ -377,6 +381,7 @@ def security(request: HttpRequest) -> HttpResponse:
         ),
         "passkeys": account.passkeys.all(),
         "masked_phone": services.mask_phone(account.phone),
+        "email_pending": (request.session.get("email_pending") or {}).get("email", ""),
         "acr": services.acr_for(account, request.session.get("amr", [])),
     }
     return render(request, "portal/security.html", context)
@@ -415,6 +420,30 @@ def security_action(request: HttpRequest) -> HttpResponse:
                 raise DomainError("password_wrong", _("The current password is wrong."))
             services.disable_totp(account, request)
             messages.success(request, _("Authenticator app removed."))
+        elif action == "email_begin":
+            email = services.normalise_email(request.POST.get("email", ""))
+            pending = services.start_email_change(account=account, email=email, request=request)
+            request.session["email_pending"] = {"id": pending, "email": email}
+            messages.success(request, _("A code was sent to %(email)s.") % {"email": email})
+        elif action == "email_confirm":
+            pending = request.session.get("email_pending") or {}
+            services.confirm_email(
+                account=account, pending_id=str(pending.get("id", "")), email=str(pending.get("email", "")),
+                code=request.POST.get("code", ""), request=request,
+            )  # fmt: skip
+            request.session.pop("email_pending", None)
+            messages.success(request, _("E-mail address confirmed."))
+        elif action == "email_cancel":
+            request.session.pop("email_pending", None)
+        elif action == "email_remove":
+            services.remove_email(account=account, request=request)
+            messages.success(request, _("E-mail address removed."))
+        elif action == "notifications":
+            services.set_notification_channels(
+                account=account, sms=request.POST.get("sms") == "on", email=request.POST.get("email") == "on",
+                request=request,
+            )  # fmt: skip
+            messages.success(request, _("Notification settings saved."))
         elif action == "revoke_session":
             services.revoke_session(account, int(request.POST.get("session", "0") or 0), request)
             messages.success(request, _("Session signed out."))

@@ -17,8 +17,8 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
-from dancu.accounts.messaging import send_sms
 from dancu.accounts.models import Account
+from dancu.accounts.services import send_notice
 from dancu.core import workdays
 from dancu.core.errors import DomainError
 from dancu.core.names import fold_name, validate_name
@@ -62,9 +62,10 @@ def _parent(pin: str, field: str) -> Person:
 
 
 def notify(account: Account, text: str, *, dossier: Dossier | None = None, case: Case | None = None) -> None:
+    """In the portal, and by SMS and e-mail as the holder chose (through the outbox, after the commit)."""
     Notification.objects.create(account=account, dossier=dossier, case=case, text=text)
-    if account.phone:
-        send_sms(account.phone, f"dancu: {text}")
+    number = case.number if case is not None else dossier.number if dossier is not None else ""
+    send_notice(account, text, subject=f"dancu: hồ sơ {number} / case {number}" if number else "")
 
 
 def _dossier(
