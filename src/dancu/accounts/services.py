@@ -359,13 +359,17 @@ def add_factor(request: HttpRequest, account: Account, *methods: str) -> None:
 def signed_in(request: HttpRequest) -> tuple[Account, AccountSession] | None:
     """The citizen's account and open session behind this request, or ``None`` (anonymous, an official, a revoked or
     ended session, a closed account or a dead holder): the one check behind the portal and the OIDC provider."""
-    if not request.user.is_authenticated:
+    key = request.session.session_key
+    if not key or not request.user.is_authenticated:
         return None
-    account = Account.objects.select_related("person", "user").filter(user=request.user).first()
-    if account is None or not account.can_sign_in:
+    session = (
+        AccountSession.objects.select_related("account__person", "account__user")
+        .filter(session_key=key, ended_at__isnull=True, account__user=request.user)
+        .first()
+    )
+    if session is None or not session.account.can_sign_in:
         return None
-    session = current_session(request)
-    return (account, session) if session is not None else None
+    return session.account, session
 
 
 def current_session(request: HttpRequest) -> AccountSession | None:

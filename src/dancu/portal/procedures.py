@@ -51,12 +51,14 @@ def index(request: HttpRequest) -> HttpResponse:
 
 
 def _birth_context(account: Account) -> dict[str, Any]:
+    """The form's prefilled data; the province's communes (for the place of birth) are read only when the form is
+    drawn, not for a submission that succeeds."""
     me = Person.objects.select_related("household__commune__province", "spouse").get(pk=account.person_id)
-    communes = []
-    if me.household is not None:
-        communes = list(
-            Commune.objects.filter(era=Era.CURRENT, province=me.household.commune.province).order_by("name")
-        )
+    communes = (
+        Commune.objects.filter(era=Era.CURRENT, province=me.household.commune.province).order_by("name")
+        if me.household is not None
+        else Commune.objects.none()
+    )
     return {"me": me, "spouse": me.spouse, "household": me.household, "communes": communes,
             "relationship": "mother" if me.sex == "F" else "father"}  # fmt: skip
 
