@@ -13,7 +13,7 @@ import random
 from datetime import date, timedelta
 from typing import Any
 
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import Q
 from django.utils import timezone
 
@@ -88,7 +88,6 @@ def _dossier(
     )
 
 
-@transaction.atomic
 def declare_birth(
     account: Account,
     *,
@@ -103,26 +102,18 @@ def declare_birth(
 ) -> Case:
     """One declaration of the linked birth group by a parent signed in with the e-ID. The parents' data, the
     household and the residence come from the registry (prefilled, locked, recorded as re-used); only the child's
-    facts and the hospital's birth certificate are asked for."""
+    facts and the hospital's birth certificate are asked for.
+
+    What needs no registry row (the form's own values, the catalogue, the file's type, size and digest) is checked
+    before the write transaction; the rest inside it, with the parents' rows locked (PostgreSQL; SQLite's
+    transactions are serialised anyway) so that two declarations of one child cannot both pass the duplicate check.
+    On SQLite the transaction holds the database's write lock: the shorter it is, the more declarations per second."""
     group = ProcedureGroup.objects.get(code=BIRTH_GROUP)
     procedures = {p.code: p for p in Procedure.objects.filter(code__in=[m["procedure"] for m in group.members])}
-    me = Person.objects.select_related("household__commune").get(pk=account.person_id)
     if requester_relationship not in ("mother", "father"):
         raise DomainError(
             "relationship_invalid", "The declarant is the mother or the father.", field="requester_relationship"
         )
-    expected = Sex.FEMALE if requester_relationship == "mother" else Sex.MALE
-    if me.sex != expected or me.status != LifeStatus.LIVING:
-        raise DomainError(
-            "relationship_contradicts_registry", "The registry's data about you contradicts this relationship.",
-            field="requester_relationship",
-        )  # fmt: skip
-    other = _parent(other_parent_pin, "other_parent_pin") if other_parent_pin else None
-    if other is not None and other.sex == me.sex:
-        raise DomainError(
-            "other_parent_invalid", "The other parent has the same sex in the registry.", field="other_parent_pin"
-        )
-    mother, father = (me, other) if requester_relationship == "mother" else (other, me)
     if child_sex not in (Sex.MALE, Sex.FEMALE):
         raise DomainError("sex_invalid", "Sex is M or F.", field="child_sex")
     today = timezone.localdate()
@@ -137,7 +128,54 @@ def declare_birth(
     if not Commune.objects.filter(code=child_birth_commune, era=Era.CURRENT).exists():
         raise DomainError("commune_unknown", "No current commune with this code.", field="child_birth_commune")
     folded = fold_name(child_full_name)
-    parents = [p.pk for p in (mother, father) if p is not None]
+    spec = next(a for a in procedures[BIRTH].attachments if a["code"] == "birth_certificate")
+    if birth_certificate is None:
+        raise DomainError(
+            "attachment_required", "Attach the hospital's birth certificate.", field="attachments.birth_certificate"
+        )
+    stored = attachments.check(birth_certificate, spec)
+    if not 0 <= extract_copies <= 10:
+        raise DomainError("copies_invalid", "Between 0 and 10 paper copies of the extract.", field="extract_copies")
+    with transaction.atomic():
+        return _declare_birth(
+            account, group, procedures, stored, folded,
+            child_full_name=child_full_name, child_sex=child_sex, child_birth_date=child_birth_date,
+            child_birth_commune=child_birth_commune, requester_relationship=requester_relationship,
+            other_parent_pin=other_parent_pin, extract_copies=extract_copies,
+        )  # fmt: skip
+
+
+def _declare_birth(
+    account: Account,
+    group: ProcedureGroup,
+    procedures: dict[str, Procedure],
+    stored: dict[str, Any],
+    folded: str,
+    *,
+    child_full_name: str,
+    child_sex: str,
+    child_birth_date: date,
+    child_birth_commune: str,
+    requester_relationship: str,
+    other_parent_pin: str | None,
+    extract_copies: int,
+) -> Case:
+    me = Person.objects.select_related("household__commune").get(pk=account.person_id)
+    expected = Sex.FEMALE if requester_relationship == "mother" else Sex.MALE
+    if me.sex != expected or me.status != LifeStatus.LIVING:
+        raise DomainError(
+            "relationship_contradicts_registry", "The registry's data about you contradicts this relationship.",
+            field="requester_relationship",
+        )  # fmt: skip
+    other = _parent(other_parent_pin, "other_parent_pin") if other_parent_pin else None
+    if other is not None and other.sex == me.sex:
+        raise DomainError(
+            "other_parent_invalid", "The other parent has the same sex in the registry.", field="other_parent_pin"
+        )
+    mother, father = (me, other) if requester_relationship == "mother" else (other, me)
+    parents = sorted(p.pk for p in (mother, father) if p is not None)
+    if connection.features.has_select_for_update:  # SQLite: the transaction already holds the write lock
+        list(Person.objects.select_for_update().filter(pk__in=parents).order_by("pk").values_list("pk", flat=True))
     if Person.objects.filter(
         Q(mother_id__in=parents) | Q(father_id__in=parents), birth_date=child_birth_date, name_folded=folded
     ).exists():
@@ -153,14 +191,6 @@ def declare_birth(
         raise DomainError(
             "parent_household_required", "Neither parent has a permanent residence to register the child in.",
         )  # fmt: skip
-    spec = next(a for a in procedures[BIRTH].attachments if a["code"] == "birth_certificate")
-    if birth_certificate is None:
-        raise DomainError(
-            "attachment_required", "Attach the hospital's birth certificate.", field="attachments.birth_certificate"
-        )
-    stored = attachments.check(birth_certificate, spec)
-    if not 0 <= extract_copies <= 10:
-        raise DomainError("copies_invalid", "Between 0 and 10 paper copies of the extract.", field="extract_copies")
 
     now = timezone.now()
     days = group.deadline_days or 3

@@ -1,0 +1,72 @@
+"""On PostgreSQL, two declarations of one child sent at the same moment (the mother and the father, each signed in)
+cannot both pass the duplicate check: the parents' rows are locked for the declaration's transaction."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterator
+from datetime import date, timedelta
+from typing import Any
+
+import pytest
+from django.contrib.auth.models import User
+from django.db import connection
+from django.utils import timezone
+
+from dancu.accounts.models import Account
+from dancu.core.errors import DomainError
+from dancu.services import linked
+from dancu.services.attachments import Upload
+from dancu.services.models import Case
+from tests import factories
+
+pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
+PDF = b"%PDF-1.7\n" + b"0" * 2000
+
+
+@pytest.fixture(autouse=True)
+def _reference_data(settings: Any, tmp_path: Any) -> Iterator[None]:
+    from dancu.geo.services import load_administrative_units
+    from dancu.services.catalogue import load_catalogue
+
+    settings.VAR_DIR = tmp_path
+    load_administrative_units()  # a transactional test starts after another one's flush
+    load_catalogue()
+    yield
+    load_administrative_units()
+    load_catalogue()
+
+
+def test_the_same_birth_declared_twice_at_once() -> None:
+    assert connection.vendor == "postgresql"
+    mother = factories.person(full_name="Đỗ Thị Lan", sex="F", birth_date=date(1995, 4, 2), residence="00004")
+    father = factories.person(full_name="Vũ Minh Đức", sex="M", birth_date=date(1993, 9, 9), residence="00004")
+    declarants = [
+        (Account.objects.create(user=User.objects.create(username=f"eid:{p.pk}"), person=p), relationship, other.pin)
+        for p, relationship, other in ((mother, "mother", father), (father, "father", mother))
+    ]
+    barrier = threading.Barrier(len(declarants))
+    outcomes: list[str] = []
+
+    def declare(account: Account, relationship: str, other_pin: str) -> None:
+        try:
+            barrier.wait(5)
+            linked.declare_birth(
+                account, child_full_name="Vũ Minh An", child_sex="M",
+                child_birth_date=timezone.localdate() - timedelta(days=2), child_birth_commune="00004",
+                requester_relationship=relationship, other_parent_pin=other_pin,
+                birth_certificate=Upload("birth_certificate", "application/pdf", PDF),
+            )  # fmt: skip
+            outcomes.append("declared")
+        except DomainError as refused:
+            outcomes.append(refused.code)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=declare, args=args) for args in declarants]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(30)
+    assert sorted(outcomes) == ["birth_already_declared", "declared"]
+    assert Case.objects.filter(group__code=linked.BIRTH_GROUP).count() == 1
