@@ -70,3 +70,33 @@ def test_the_same_birth_declared_twice_at_once() -> None:
         thread.join(30)
     assert sorted(outcomes) == ["birth_already_declared", "declared"]
     assert Case.objects.filter(group__code=linked.BIRTH_GROUP).count() == 1
+
+
+def test_the_same_death_declared_twice_at_once() -> None:
+    deceased = factories.person(full_name="Vũ Văn Hùng", sex="M", birth_date=date(1950, 1, 5), residence="00004")
+    relatives = [factories.person(birth_date=date(1980 + i, 2, 2), residence="00004") for i in range(2)]
+    accounts = [Account.objects.create(user=User.objects.create(username=f"eid:{p.pk}"), person=p) for p in relatives]
+    barrier = threading.Barrier(len(accounts))
+    outcomes: list[str] = []
+
+    def declare(account: Account) -> None:
+        try:
+            barrier.wait(5)
+            linked.declare_death(
+                account, deceased_pin=deceased.pin, death_date=timezone.localdate() - timedelta(days=1),
+                death_place="Bệnh viện Bạch Mai", requester_relationship="con", procedures=[],
+                death_notice=Upload("death_notice", "application/pdf", PDF),
+            )  # fmt: skip
+            outcomes.append("declared")
+        except DomainError as refused:
+            outcomes.append(refused.code)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=declare, args=(account,)) for account in accounts]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(30)
+    assert sorted(outcomes) == ["death_already_declared", "declared"]
+    assert Case.objects.filter(group__code=linked.DEATH_GROUP).count() == 1

@@ -568,6 +568,8 @@ def declare_death(
     deceased = Person.objects.select_related("household").filter(pin=deceased_pin).first()
     if deceased is None:
         raise DomainError("person_not_found", "No person with this personal ID number.", field="deceased_pin")
+    if connection.features.has_select_for_update:  # one declaration of a death at a time (SQLite: serialised)
+        list(Person.objects.select_for_update().filter(pk=deceased.pk).values_list("pk", flat=True))
     if deceased.status == LifeStatus.DECEASED:
         raise DomainError("person_deceased", "This person's death is already registered.", field="deceased_pin")
     if deceased.pk == account.person_id:
