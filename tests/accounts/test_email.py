@@ -238,3 +238,14 @@ def test_a_message_that_never_goes_is_marked_failed(account: Account, smtp: Any)
     call_command("messages", "status", stdout=out)
     assert "failed 1" in out.getvalue() and "ConnectionRefusedError" in out.getvalue()
     assert "lan@example.vn" not in out.getvalue(), "no personal data in the operator's view"
+
+
+def test_old_sent_messages_are_purged(account: Account) -> None:
+    old = OutboundMessage.objects.create(channel="sms", to=PHONE, status=MessageStatus.SENT, sent_at=timezone.now())
+    OutboundMessage.objects.filter(pk=old.pk).update(sent_at=timezone.now() - timedelta(days=91))
+    recent = OutboundMessage.objects.create(channel="sms", to=PHONE, status=MessageStatus.SENT, sent_at=timezone.now())
+    pending = OutboundMessage.objects.create(channel="sms", to=PHONE, text="x")
+    out = StringIO()
+    call_command("messages", "purge", "--days", "90", stdout=out)
+    assert "1 sent messages" in out.getvalue()
+    assert set(OutboundMessage.objects.values_list("pk", flat=True)) == {recent.pk, pending.pk}

@@ -1,4 +1,5 @@
-"""``dancu messages deliver [--follow] | status``: the outbox of SMS and e-mail to citizens (accounts/messaging.py)."""
+"""``dancu messages deliver [--follow] | status | purge [--days 90]``: the outbox of SMS and e-mail to citizens
+(accounts/messaging.py)."""
 
 from __future__ import annotations
 
@@ -17,15 +18,22 @@ from dancu.accounts.models import MessageStatus, OutboundMessage
 class Command(BaseCommand):
     help = (
         "deliver: retry the pending messages that are due (once, or every --interval seconds with --follow; run one "
-        "such process per deployment). status: how many are pending, failed, sent in the last 24 hours."
+        "such process per deployment). status: how many are pending, failed, sent in the last 24 hours. purge: delete "
+        "the records of messages sent more than --days days ago (their text is already erased)."
     )
 
     def add_arguments(self, parser: CommandParser) -> None:
-        parser.add_argument("action", choices=["deliver", "status"])
+        parser.add_argument("action", choices=["deliver", "status", "purge"])
+        parser.add_argument("--days", type=int, default=90, help="purge: keep this many days of sent messages")
         parser.add_argument("--follow", action="store_true")
         parser.add_argument("--interval", type=float, default=10.0)
 
     def handle(self, *args: Any, **options: Any) -> None:
+        if options["action"] == "purge":
+            before = timezone.now() - timedelta(days=max(options["days"], 1))
+            deleted, _ = OutboundMessage.objects.filter(status=MessageStatus.SENT, sent_at__lt=before).delete()
+            self.stdout.write(f"{deleted} sent messages older than {options['days']} days deleted")
+            return
         if options["action"] == "status":
             by_status = OutboundMessage.objects.values("status").annotate(n=Count("id")).order_by()
             counts = {row["status"]: row["n"] for row in by_status}
