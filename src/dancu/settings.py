@@ -218,6 +218,11 @@ DANCU_WEBAUTHN_RP_ID = os.environ.get("DANCU_WEBAUTHN_RP_ID", "")
 # benchmarks raise it so that the limits are not what they measure. Account lockout is not affected.
 DANCU_RATE_LIMIT_FACTOR = float(os.environ.get("DANCU_RATE_LIMIT_FACTOR", "1"))
 
+# Dossier attachments: files (content-addressed under DANCU_ATTACHMENTS_DIR), database (in the rows), or a dotted
+# path to a store class (services/attachments.py).
+DANCU_ATTACHMENT_STORE = os.environ.get("DANCU_ATTACHMENT_STORE", "files")
+DANCU_ATTACHMENTS_DIR = os.environ.get("DANCU_ATTACHMENTS_DIR", "")  # empty: VAR_DIR/attachments
+
 # Online payments: "simulated" (the embedded provider with signed callbacks) or a provider class's dotted path.
 DANCU_PAYMENT_PROVIDER = os.environ.get("DANCU_PAYMENT_PROVIDER", "simulated")
 

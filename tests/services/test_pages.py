@@ -168,4 +168,4 @@ def test_the_citizen_answers_a_supplement_request(parent: Client) -> None:
     assert response.status_code == 302
     birth.refresh_from_db()
     assert birth.status == "resubmitted"
-    assert bytes(birth.attachments.get().content) == b"%PDF-1.7 sharp"
+    assert linked.attachments.read(birth.attachments.get()) == b"%PDF-1.7 sharp"

@@ -17,7 +17,7 @@ from django.views.decorators.http import require_POST
 from dancu.backoffice.services import ROLE_AGENCY, ROLES
 from dancu.core.errors import DomainError
 from dancu.registry.models import Person
-from dancu.services import linked, workflow
+from dancu.services import attachments, linked, workflow
 from dancu.services.models import Agency, Dossier, Status
 
 DECISIONS: dict[str, Callable[..., Dossier]] = {
@@ -158,6 +158,10 @@ def attachment(request: HttpRequest, dossier_id: str, attachment_id: int) -> Htt
     item = dossier.attachments.filter(pk=attachment_id).first()
     if item is None:
         raise Http404("No such attachment")
-    response = HttpResponse(bytes(item.content), content_type=item.content_type)
+    try:
+        content = attachments.read(item)
+    except DomainError as exc:
+        return HttpResponse(exc.message, status=exc.status, content_type="text/plain; charset=utf-8")
+    response = HttpResponse(content, content_type=item.content_type)
     response["Content-Disposition"] = f'attachment; filename="{item.code}-{dossier.number}"'
     return response

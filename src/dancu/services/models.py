@@ -195,14 +195,17 @@ class HealthInsuranceCard(models.Model):
 
 
 class Attachment(models.Model):
-    """A file attached to a dossier, kept in the database with the dossier (written in the same transaction)."""
+    """A file attached to a dossier: in the attachment store (``stored`` names it; see services/attachments.py) or,
+    with ``DANCU_ATTACHMENT_STORE=database``, in ``content``. Read it with ``attachments.read``, which checks the
+    digest."""
 
     dossier = models.ForeignKey(Dossier, on_delete=models.CASCADE, related_name="attachments")
     code = models.CharField(max_length=40)
     content_type = models.CharField(max_length=60)
     size = models.PositiveIntegerField()
-    sha256 = models.CharField(max_length=64)
-    content = models.BinaryField()
+    sha256 = models.CharField(max_length=64, db_index=True)
+    stored = models.CharField(max_length=200, blank=True, help_text="The file's name in the attachment store.")
+    content = models.BinaryField(blank=True, default=b"")
     created_at = models.DateTimeField(auto_now_add=True)
 
     def __str__(self) -> str:
