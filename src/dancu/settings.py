@@ -230,6 +230,8 @@ DANCU_PAYMENT_PROVIDER = os.environ.get("DANCU_PAYMENT_PROVIDER", "simulated")
 # smtp (e-mail only) or a dotted path (accounts/messaging.py). E-mail uses DANCU_EMAIL_SENDER when it is set.
 DANCU_MESSAGE_SENDER = os.environ.get("DANCU_MESSAGE_SENDER", "file")
 DANCU_EMAIL_SENDER = os.environ.get("DANCU_EMAIL_SENDER", "")
+# commit: each message is handed to its sender right after the commit; worker: only `dancu messages deliver` sends.
+DANCU_MESSAGE_HANDOFF = os.environ.get("DANCU_MESSAGE_HANDOFF", "commit")
 # SMTP for DANCU_EMAIL_SENDER=smtp. DANCU_SMTP_SECURITY: starttls (default), ssl or none (loopback relays only).
 EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
 EMAIL_HOST = os.environ.get("DANCU_SMTP_HOST", "127.0.0.1")

@@ -249,3 +249,17 @@ def test_old_sent_messages_are_purged(account: Account) -> None:
     call_command("messages", "purge", "--days", "90", stdout=out)
     assert "1 sent messages" in out.getvalue()
     assert set(OutboundMessage.objects.values_list("pk", flat=True)) == {recent.pk, pending.pk}
+
+
+def test_with_worker_hand_off_requests_only_write_the_outbox(
+    settings: Any, account: Account, django_capture_on_commit_callbacks: Any
+) -> None:
+    settings.DANCU_MESSAGE_HANDOFF = "worker"
+    with django_capture_on_commit_callbacks(execute=True) as callbacks:
+        services.start_email_change(account=account, email="lan@example.vn")
+    assert callbacks == [] and read_outbox() == []
+    assert OutboundMessage.objects.get().status == MessageStatus.PENDING
+    out = StringIO()
+    call_command("messages", "deliver", stdout=out)
+    assert "1 delivered" in out.getvalue()
+    assert [m["to"] for m in read_outbox()] == ["lan@example.vn"]

@@ -4,7 +4,8 @@ A message is a row of :class:`~dancu.accounts.models.OutboundMessage`, written i
 (a rolled-back registration sends nothing, a committed one loses nothing) and handed to its sender right after the
 commit. A sender that fails does not fail the citizen's request: the row stays pending with a back-off, and
 ``dancu messages deliver`` (``--follow`` in production) retries it; after :data:`MAX_ATTEMPTS` it is marked failed.
-A delivered message's text is erased (it may hold a one-time code).
+A delivered message's text is erased (it may hold a one-time code). With ``DANCU_MESSAGE_HANDOFF=worker`` requests
+only write the rows and the ``deliver`` process sends everything.
 
 ``DANCU_MESSAGE_SENDER`` names the sender of SMS (and of e-mail unless ``DANCU_EMAIL_SENDER`` names another):
 ``file`` (the embedded default: one JSON line per message appended to ``var/outbox.jsonl``, read by the demo and
@@ -118,8 +119,15 @@ def queue(channel: str, to: str, text: str, subject: str = "") -> OutboundMessag
     """Write the message in the current transaction; it is delivered once the transaction commits (at once outside
     one)."""
     message = OutboundMessage.objects.create(channel=channel, to=to, subject=subject[:200], text=text)
-    transaction.on_commit(lambda: deliver(message))
+    if not _worker_only():
+        transaction.on_commit(lambda: deliver(message))
     return message
+
+
+def _worker_only() -> bool:
+    """``DANCU_MESSAGE_HANDOFF=worker``: requests only write the rows and ``dancu messages deliver --follow`` sends
+    them (a slow SMS gateway or mail relay then never holds up a citizen's request)."""
+    return getattr(settings, "DANCU_MESSAGE_HANDOFF", "commit") == "worker"
 
 
 def send_sms(to: str, text: str) -> OutboundMessage:
@@ -164,7 +172,9 @@ def deliver_due(limit: int = 500) -> tuple[int, int]:
     """Retry the pending messages whose time has come (and those never tried, e.g. after a crash between the commit
     and the hand-off): (delivered, failed again)."""
     now = timezone.now()
-    due = OutboundMessage.objects.filter(status=MessageStatus.PENDING, created_at__lt=now - timedelta(seconds=5))
+    due = OutboundMessage.objects.filter(status=MessageStatus.PENDING)
+    if not _worker_only():  # leave the newest to the hand-off that follows their commit
+        due = due.filter(created_at__lt=now - timedelta(seconds=5))
     due = due.exclude(next_attempt_at__gt=now).order_by("created_at")[:limit]
     delivered = failed = 0
     for message in due:

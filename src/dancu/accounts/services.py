@@ -627,9 +627,9 @@ def confirm_email(
     *, account: Account, pending_id: str, email: str, code: str, request: HttpRequest | None = None
 ) -> None:
     throttle.hit("code-ip", client_key(request), limit=30, window=900)
-    email = normalise_email(email)
-    if not _is_uuid(pending_id):
+    if not _is_uuid(pending_id):  # nothing pending (or a forged id)
         raise DomainError("code_invalid", "The code is wrong or has expired. / Mã không đúng hoặc đã hết hạn.")
+    email = normalise_email(email)
     row = check_code(pending_id, "email", code)
     if row.payload.get("account") != str(account.pk) or row.payload.get("email") != _email_digest(email):
         raise DomainError("code_invalid", "The code is wrong or has expired. / Mã không đúng hoặc đã hết hạn.")
