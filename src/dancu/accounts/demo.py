@@ -85,6 +85,8 @@ def ensure_demo_citizens(*, rp_base_url: str = "http://127.0.0.1:8000") -> dict[
     p1, p2 = _password(), _password()
     _account(level1, p1, "+84912000001", Level.ONE)
     a2 = _account(level2, p2, "+84912000002", Level.TWO)
+    a2.email, a2.email_confirmed_at = "cong-dan-muc-2@example.com", timezone.now()  # notices also by e-mail
+    a2.save(update_fields=["email", "email_confirmed_at"])
     secret = secrets.token_bytes(20)
     TotpDevice.objects.create(
         account=a2,
@@ -100,6 +102,7 @@ def ensure_demo_citizens(*, rp_base_url: str = "http://127.0.0.1:8000") -> dict[
             "full_name": level2.full_name,
             "password": p2,
             "totp_secret_base32": base64.b32encode(secret).decode().rstrip("="),
+            "email": a2.email,
         },
         "self_registration": {
             "pin": newcomer.pin,
