@@ -57,7 +57,7 @@ def test_register_sign_in_see_access_and_revoke_consent(live_web: LiveWeb, page:
     expect(page.locator("#account-level")).to_contain_text("mức 1")
 
     # Sign out and back in.
-    page.get_by_role("button", name="Đăng xuất").click()
+    page.get_by_role("navigation").get_by_role("button", name="Đăng xuất").click()
     page.get_by_label("Số định danh cá nhân").fill(me["pin"])
     page.get_by_label("Mật khẩu").fill(PASSWORD)
     page.get_by_role("button", name="Đăng nhập", exact=True).click()
@@ -126,7 +126,7 @@ def test_passkey_added_then_used_to_sign_in(live_web: LiveWeb, browser: Any) -> 
         page.get_by_label("Tên passkey").fill("Điện thoại")
         page.get_by_role("button", name="Thêm passkey").click()
         expect(page.locator("#passkeys")).to_contain_text("Điện thoại")
-        page.get_by_role("button", name="Đăng xuất").click()
+        page.get_by_role("navigation").get_by_role("button", name="Đăng xuất").click()
         page.get_by_role("button", name="Đăng nhập bằng passkey").click()
         expect(page.locator("#record-pin")).to_have_text(me["pin"])
         page.get_by_role("link", name="Bảo mật").click()

@@ -122,7 +122,9 @@ def test_a_wrong_file_is_refused_on_the_form(parent: Client) -> None:
         },
     )
     assert response.status_code == 400
-    assert "PDF" in response.content.decode()
+    page = response.content.decode()
+    assert "PDF" in page
+    assert "Lý Minh Khang" in page and "(8000 đồng/bản" in page, "the form comes back filled in, with its fee"
     assert not Case.objects.exists()
 
 

@@ -363,12 +363,13 @@ def signed_in(request: HttpRequest) -> tuple[Account, AccountSession] | None:
     if not key or not request.user.is_authenticated:
         return None
     session = (
-        AccountSession.objects.select_related("account__person", "account__user")
+        AccountSession.objects.select_related("account__person")
         .filter(session_key=key, ended_at__isnull=True, account__user=request.user)
         .first()
     )
     if session is None or not session.account.can_sign_in:
         return None
+    session.account.user = request.user  # type: ignore[assignment]  # the same row, already loaded
     return session.account, session
 
 

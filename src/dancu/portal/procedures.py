@@ -60,14 +60,16 @@ def _birth_context(account: Account) -> dict[str, Any]:
         else Commune.objects.none()
     )
     return {"me": me, "spouse": me.spouse, "household": me.household, "communes": communes,
-            "relationship": "mother" if me.sex == "F" else "father"}  # fmt: skip
+            "relationship": "mother" if me.sex == "F" else "father",
+            "copy_fee": linked.EXTRACT_COPY_FEE_VND}  # fmt: skip
 
 
 @citizen_required
 def declare_birth(request: HttpRequest) -> HttpResponse:
     account: Account = request.account  # type: ignore[attr-defined]
-    context = _birth_context(account)
     if request.method == "POST":
+        # The two facts a submission needs; the whole prefilled form is read only to draw it again after a refusal.
+        sex, spouse_pin = Person.objects.filter(pk=account.person_id).values_list("sex", "spouse__pin").get()
         data = request.POST
         try:
             birth = date.fromisoformat(data.get("child_birth_date", ""))
@@ -76,28 +78,26 @@ def declare_birth(request: HttpRequest) -> HttpResponse:
         try:
             if birth is None:
                 raise DomainError("date_invalid", _("Dates are written YYYY-MM-DD."), field="child_birth_date")
-            other = (data.get("other_parent_pin") or "").strip() or (
-                context["spouse"].pin if context["spouse"] else None
-            )
+            other = (data.get("other_parent_pin") or "").strip() or spouse_pin
             case = linked.declare_birth(
                 account,
                 child_full_name=data.get("child_full_name", ""),
                 child_sex=data.get("child_sex", ""),
                 child_birth_date=birth,
                 child_birth_commune=data.get("child_birth_commune", "").strip(),
-                requester_relationship=context["relationship"],
+                requester_relationship="mother" if sex == "F" else "father",
                 other_parent_pin=other,
                 birth_certificate=_upload(request, "birth_certificate"),
                 extract_copies=_int(data.get("extract_copies", "0")),
             )
         except DomainError as exc:
-            return render(
-                request, "portal/declare_birth.html", {**context, "error": exc.message, "q": data}, status=400
-            )
-        if case.payments.filter(status=PaymentStatus.PENDING).exists():
+            context = {**_birth_context(account), "error": exc.message, "q": data}
+            return render(request, "portal/declare_birth.html", context, status=400)
+        if _int(data.get("extract_copies", "0")) and case.payments.filter(status=PaymentStatus.PENDING).exists():
             return redirect("portal:pay", case_id=case.pk)
         return redirect("portal:case", case_id=case.pk)
-    return render(request, "portal/declare_birth.html", {**context, "q": {}, "copy_fee": linked.EXTRACT_COPY_FEE_VND})
+    context = {**_birth_context(account), "q": {}}
+    return render(request, "portal/declare_birth.html", context)
 
 
 def _int(text: str) -> int:
