@@ -52,6 +52,7 @@ import contextlib
 import fcntl
 import hashlib
 import heapq
+import itertools
 import json
 import logging
 import os
@@ -974,7 +975,12 @@ class PersonIndexer:
             for first, _last, _level in runs:
                 with conn.blobopen("person_runs", "records", first, readonly=True) as blob:
                     sources.append(blob.read())
-            merged = b"".join(heapq.merge(*map(_records_of, sources)))
+            # Streamed into one buffer, a few thousand records at a time: a merge never holds a million small
+            # objects (the gateway's memory), only its inputs and its output (~29 MB each at level 1).
+            merged = bytearray()
+            stream = heapq.merge(*map(_records_of, sources))
+            while chunk := b"".join(itertools.islice(stream, 8192)):
+                merged += chunk
             del sources
             _begin_immediate(conn)
             try:
