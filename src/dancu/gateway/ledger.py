@@ -325,7 +325,7 @@ def _set_wal(conn: sqlite3.Connection) -> object:
             time.sleep(0.01)
 
 
-def _connect(path: Path) -> sqlite3.Connection:
+def _connect(path: Path, *, cache_kib: int = 8192) -> sqlite3.Connection:
     conn = sqlite3.connect(path, timeout=BUSY_TIMEOUT_SECONDS, isolation_level=None, check_same_thread=False)
     try:
         conn.execute(f"PRAGMA busy_timeout = {int(BUSY_TIMEOUT_SECONDS * 1000)}")
@@ -333,9 +333,9 @@ def _connect(path: Path) -> sqlite3.Connection:
         if str(mode).lower() != "wal":
             raise RuntimeError(f"the access ledger {path} needs WAL mode, SQLite answered {mode!r}")
         conn.execute("PRAGMA synchronous = FULL")
-        # 64 MiB of page cache: the per-person index takes keys in random order, and at millions of entries its pages
-        # must stay in memory for appends to stay fast.
-        conn.execute("PRAGMA cache_size = -65536")
+        # Appends touch the last pages only (the per-person index is built elsewhere, in sorted runs): a small page
+        # cache will do, and it is memory in every gateway worker.
+        conn.execute(f"PRAGMA cache_size = -{cache_kib}")
     except BaseException:
         conn.close()
         raise
@@ -580,7 +580,7 @@ class _WalCheckpointer(threading.Thread):
         self._halt = threading.Event()
 
     def run(self) -> None:
-        conn = _connect(self.path)
+        conn = _connect(self.path, cache_kib=2048)  # reads the tail once, writes a run now and then
         indexer = PersonIndexer(self.path, run_keys=int(os.environ.get("DANCU_LEDGER_RUN_KEYS") or RUN_KEYS))
         try:
             while not self._halt.wait(self.interval):
