@@ -922,17 +922,25 @@ class PersonIndexer:
             self._pending = []
         deadline = time.monotonic() + seconds
         written = 0
+        since_pause = 0
         while time.monotonic() < deadline:
             rows = conn.execute(
-                "SELECT sequence, pin_hmac, items FROM entries WHERE sequence > ? ORDER BY sequence LIMIT 2048",
+                "SELECT sequence, pin_hmac, items FROM entries WHERE sequence > ? ORDER BY sequence LIMIT 256",
                 (self._scanned,),
             ).fetchall()
             for sequence, pin_hmac, items in rows:
-                self._pending += _entry_records(sequence, pin_hmac, items)
+                records = _entry_records(sequence, pin_hmac, items)
+                self._pending += records
                 self._scanned = sequence
                 if len(self._pending) >= self.run_keys or sequence - self._base >= self.run_keys:
                     written += self._write_run(conn)
-            if len(rows) < 2048:
+                since_pause += len(records) + 1
+                if since_pause >= 512:
+                    # This thread shares the GIL with the worker's event loop: hand it over every ~0.5 ms of work
+                    # rather than after the interpreter's 5 ms switch interval, so answers are not held up.
+                    time.sleep(0)
+                    since_pause = 0
+            if len(rows) < 256:
                 break
         if final and self._scanned > self._base:
             written += self._write_run(conn)
@@ -979,8 +987,9 @@ class PersonIndexer:
             # objects (the gateway's memory), only its inputs and its output (~29 MB each at level 1).
             merged = bytearray()
             stream = heapq.merge(*map(_records_of, sources))
-            while chunk := b"".join(itertools.islice(stream, 8192)):
+            while chunk := b"".join(itertools.islice(stream, 1024)):
                 merged += chunk
+                time.sleep(0)  # let the event loop have the GIL (see step)
             del sources
             _begin_immediate(conn)
             try:
