@@ -742,3 +742,26 @@ def test_a_ledger_from_before_the_runs_is_read_and_upgraded(tmp_path: Path) -> N
         assert not names & {"entries_pin_hmac", "entry_items"}
         ledger.index_people(run_keys=4)
         assert [e.request_id for e in ledger.entries_for(PIN_A)] == [f"t-{i}" for i in range(1, 10, 2)]
+
+
+def test_one_indexer_at_a_time(tmp_path: Path) -> None:
+    """Gateway workers elect the indexer with a lock file: a second one does nothing until the first is gone."""
+    from dancu.gateway.ledger import PersonIndexer
+
+    path = tmp_path / "ledger.sqlite3"
+    with _ledger(path) as ledger:
+        ledger.append_batch([_entry(i, PIN_A) for i in range(10)])
+        assert ledger._conn is not None
+        first, second = PersonIndexer(path, run_keys=4), PersonIndexer(path, run_keys=4)
+        try:
+            assert first.step(ledger._conn) == 2  # holds the lock: runs of entries 1-4 and 5-8
+            ledger.append_batch([_entry(i, PIN_A) for i in range(10, 20)])
+            assert second.step(ledger._conn) == 0  # another worker: the lock is taken
+            first.close()  # the first worker is gone
+            assert second.step(ledger._conn) == 3  # takes over from where the runs end: 9-12, 13-16, 17-20
+            runs = ledger._conn.execute("SELECT first, last FROM person_runs ORDER BY first").fetchall()
+            assert runs == [(1, 4), (5, 8), (9, 12), (13, 16), (17, 20)]
+            assert [e.request_id for e in ledger.entries_for(PIN_A, limit=100)] == [f"t-{i}" for i in range(20)]
+        finally:
+            first.close()
+            second.close()

@@ -160,7 +160,7 @@ class Projector:
         ranges = [(first, first + batch) for first in range(low or 0, (high or -1) + 1, batch)]
         source = _registry_source()
         # Hashing and encryption dominate: on a large registry they run in worker processes, one per core,
-        # while this process reads the next pages.
+        # each reading its own ranges of person ids.
         if workers is None:
             workers = (os.cpu_count() or 1) if Person.objects.count() > 50_000 else 1
         if workers <= 1 or source is None:  # in this process, on Django's connection (or SQLite in memory)
