@@ -564,6 +564,16 @@ def _fail_all(items: Iterable[_Pending], message: str, cause: BaseException | No
             item.future.set_exception(error)
 
 
+def _run_keys_setting() -> int:
+    """``DANCU_LEDGER_RUN_KEYS``, or :data:`RUN_KEYS` when it is unset or not a positive whole number."""
+    text = os.environ.get("DANCU_LEDGER_RUN_KEYS", "")
+    if text.isdigit() and int(text) > 0:
+        return int(text)
+    if text:
+        log.warning("DANCU_LEDGER_RUN_KEYS=%r is not a positive whole number: using %d", text, RUN_KEYS)
+    return RUN_KEYS
+
+
 class _WalCheckpointer(threading.Thread):
     """Moves the ledger's write-ahead log into the database file once a second, off the commit path, and extends the
     per-person index (:class:`PersonIndexer`: in one gateway process at a time).
@@ -581,7 +591,7 @@ class _WalCheckpointer(threading.Thread):
 
     def run(self) -> None:
         conn = _connect(self.path, cache_kib=2048)  # reads the tail once, writes a run now and then
-        indexer = PersonIndexer(self.path, run_keys=int(os.environ.get("DANCU_LEDGER_RUN_KEYS") or RUN_KEYS))
+        indexer = PersonIndexer(self.path, run_keys=_run_keys_setting())
         try:
             while not self._halt.wait(self.interval):
                 try:
