@@ -935,7 +935,8 @@ class PersonIndexer:
         since_pause = 0
         while time.monotonic() < deadline:
             rows = conn.execute(
-                "SELECT sequence, pin_hmac, items FROM entries WHERE sequence > ? ORDER BY sequence LIMIT 256",
+                # A few rows at a time: a batch entry's items are ~100 KB of text, held until the next fetch.
+                "SELECT sequence, pin_hmac, items FROM entries WHERE sequence > ? ORDER BY sequence LIMIT 32",
                 (self._scanned,),
             ).fetchall()
             for sequence, pin_hmac, items in rows:
@@ -950,7 +951,7 @@ class PersonIndexer:
                     # rather than after the interpreter's 5 ms switch interval, so answers are not held up.
                     time.sleep(0)
                     since_pause = 0
-            if len(rows) < 256:
+            if len(rows) < 32:
                 break
         if final and self._scanned > self._base:
             written += self._write_run(conn)
