@@ -11,6 +11,7 @@
 
 Usage: .venv/bin/python bench/gateway_bench.py --var-dir DIR [--seconds 20] [--connections 128] [--rate 2000]
        [--compare-src OTHER/src ...]   (another source tree measured side by side, e.g. `git archive main src`)
+       [--rate-runs N]   (only the open loop at --rate, N rounds, the builds alternating on fresh gateways)
 Load from wrk through ../shared/tools/http-load (loopback only, bounded).
 """
 
@@ -188,6 +189,10 @@ def main() -> None:
     parser.add_argument("--skip-rebuild", action="store_true")
     parser.add_argument("--rate", type=int, default=0, help="Also run bench/rate_load.py at this many verifications/s.")
     parser.add_argument(
+        "--rate-runs", type=int, default=0,
+        help="Only the open loop at --rate: this many rounds, each build on a fresh gateway and ledger in turn.",
+    )  # fmt: skip
+    parser.add_argument(
         "--compare-src", type=Path, action="append", default=[],
         help="Also measure the gateway of another source tree (e.g. an earlier commit's src/ from git archive), "
         "side by side in the same run; repeatable.",
@@ -241,11 +246,33 @@ def main() -> None:
             finally:
                 stop(floor)
 
+        builds = [*((str(path), path) for path in args.compare_src), ("this tree", None)]
+        if args.rate_runs:  # open loop only, builds alternating, so that the machine's drift hits each alike
+            bodies = floor_dir / "bodies.json"
+            bodies.write_text(json.dumps([json.loads(b) for b in single], ensure_ascii=False))
+            for round_ in range(args.rate_runs):
+                for number, (label, src) in enumerate(builds):
+                    build_env = gw_env | {"DANCU_LEDGER": str(floor_dir / f"ledger-{round_}-{number}.sqlite3")}
+                    if src is not None:
+                        build_env["PYTHONPATH"] = str(src.resolve())
+                    gateway = serve("dancu.gateway.app:app_factory", gw_port, build_env, factory=True)
+                    try:
+                        token = get_token(base, var / "demo-client" / "demo-bank.private.jwk.json")
+                        out = subprocess.run(
+                            [sys.executable, str(ROOT / "bench" / "rate_load.py"), "--url", base + "/v1/verify",
+                             "--rate", str(args.rate or 2000), "--seconds", str(min(args.seconds, 120)),
+                             "--token", token, "--bodies", str(bodies)],
+                            capture_output=True, text=True, check=True,
+                        ).stdout.strip()  # fmt: skip
+                    finally:
+                        stop(gateway)
+                    load_average = " ".join(Path("/proc/loadavg").read_text().split()[:3])
+                    print(f"round {round_ + 1} [{label}] (load {load_average}): {out}", flush=True)
+            return
         # The machine is shared and its load drifts: the floor is measured before each build and after the last,
         # and each build is compared with the mean of the floors either side of it.
         floors = []
         results = []
-        builds = [*((str(path), path) for path in args.compare_src), ("this tree", None)]
         for number, (label, src) in enumerate(builds):
             # Each build writes a fresh ledger of its own, so that none is measured against a bigger file.
             build_env = gw_env | {"DANCU_LEDGER": str(floor_dir / f"ledger-{number}.sqlite3")}

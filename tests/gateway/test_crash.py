@@ -23,7 +23,7 @@ from pathlib import Path
 import pytest
 
 from dancu.core.crypto import Keyring
-from dancu.gateway.ledger import verify_ledger
+from dancu.gateway.ledger import Ledger, read_entries_for, verify_ledger
 from tests.gateway.conftest import Setup
 
 pytestmark = [pytest.mark.django_db, pytest.mark.slow]
@@ -73,7 +73,8 @@ def test_kill_9_under_load_loses_no_acknowledged_request(gateway: Setup) -> None
     headers = {"Authorization": f"Bearer {token}", "Content-Type": "application/json"}
     acknowledged: list[str] = []
     stop = threading.Event()
-    with running_gateway(gateway) as (port, server):
+    # Small runs, so that the per-person index is being written while the gateway is killed.
+    with running_gateway(gateway, DANCU_LEDGER_RUN_KEYS="64") as (port, server):
 
         def client() -> None:
             conn = http.client.HTTPConnection("127.0.0.1", port, timeout=5)
@@ -108,6 +109,15 @@ def test_kill_9_under_load_loses_no_acknowledged_request(gateway: Setup) -> None
     assert [rid for rid in acknowledged if rid not in recorded] == []
     report = verify_ledger(gateway.config.ledger, Keyring(gateway.config.keys_dir).ledger_public_keys())
     assert report.ok, report.problem
+    # The person's own view (the citizen portal's query) holds every acknowledged call, runs and tail together,
+    # right after the crash and once the index has caught up.
+    pin_h = Keyring(gateway.config.keys_dir).pin_hmac(gateway.people["living"].pin).hex()
+    mine = {entry.request_id for entry in read_entries_for(gateway.config.ledger, pin_h, limit=1_000_000)}
+    assert [rid for rid in acknowledged if rid not in mine] == []
+    with Ledger(gateway.config.ledger, signing_key=None) as ledger:
+        ledger.index_people(run_keys=64, final=True)
+        assert {entry.request_id for entry in ledger.entries_for(pin_h, limit=1_000_000)} == mine
+    assert verify_ledger(gateway.config.ledger, Keyring(gateway.config.keys_dir).ledger_public_keys()).ok
 
 
 def test_metrics_sum_every_worker(gateway: Setup, tmp_path: Path) -> None:

@@ -643,9 +643,125 @@ def test_batch_items_are_hashed_indexed_and_verified(tmp_path: Path) -> None:
     ledger.close()
     keys = {"k": key.public_key()}
     assert verify_ledger(path, keys).ok
+    with Ledger(path, signing_key=None) as reopened:
+        assert reopened.index_people(run_keys=1, final=True) == 2  # runs of entries 1 and 2
+        assert reopened.entries_for("aa" * 16) == mine  # now read from the runs
+    assert verify_ledger(path, keys).ok
     with sqlite3.connect(path) as db:  # hiding an access from the citizen's view is detected
-        db.execute("DELETE FROM entry_items WHERE pin_hmac = ?", ("bb" * 16,))
+        (records,) = db.execute("SELECT records FROM person_runs WHERE first = 2").fetchone()
+        kept = b"".join(records[i : i + 28] for i in range(0, len(records), 28) if not records[i:].startswith(b"bb"))
+        db.execute("UPDATE person_runs SET records = ? WHERE first = 2", (kept,))
     report = verify_ledger(path, keys)
     assert not report.ok
     assert report.first_bad_sequence == 2
     assert "index" in report.problem
+    with sqlite3.connect(path) as db:  # so is a deleted run
+        db.execute("DELETE FROM person_runs WHERE first = 1")
+    report = verify_ledger(path, keys)
+    assert not report.ok
+    assert report.first_bad_sequence == 1
+    assert "index" in report.problem
+
+
+def _reference(entries: list[LedgerEntry], pin: str) -> list[tuple[int, str, tuple[str, ...], str]]:
+    """A person's entries, worked out from what was appended: (sequence, request id, fields, outcome)."""
+    found = []
+    for sequence, entry in enumerate(entries, start=1):
+        if entry.pin_hmac == pin:
+            found.append((sequence, entry.request_id, entry.fields, entry.outcome))
+        for index, (item_pin, fields, outcome) in enumerate(entry.items):
+            if item_pin == pin:
+                found.append((sequence, f"{entry.request_id}:{index}", fields, outcome))
+    return sorted(found, key=lambda e: (e[0], e[1]))
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_per_person_runs_give_the_same_entries_as_the_tail(tmp_path: Path, seed: int) -> None:
+    """Whatever has been indexed in runs (and merged) and whatever is left in the tail, a person's entries are
+    exactly the appended ones that concern them, page by page; and verify_ledger accepts the runs."""
+    import random
+
+    rng = random.Random(seed)
+    pins = [f"{n:02x}" * 16 for n in range(6)] + ["ab" * 16 + "ff", "ab" * 16]  # two sharing the key's 16 bytes
+    path = tmp_path / "ledger.sqlite3"
+    appended: list[LedgerEntry] = []
+    with _ledger(path) as ledger:
+        for round_ in range(12):
+            batch = []
+            for i in range(rng.randint(1, 6)):
+                if rng.random() < 0.3:
+                    items = tuple(
+                        (rng.choice([*pins, ""]), ("sex",), rng.choice(["found", "not_found"]))
+                        for _ in range(rng.randint(1, 5))
+                    )
+                    batch.append(LedgerEntry(now_iso(), "bank", "kyc", "verify_batch", "", (), f"items={len(items)}",
+                                             f"b{round_}-{i}", items))  # fmt: skip
+                else:
+                    batch.append(_entry(i, rng.choice([*pins, ""]), tag=f"s{round_}"))
+            ledger.append_batch(batch)
+            appended += batch
+            if rng.random() < 0.5:
+                ledger.index_people(run_keys=rng.randint(1, 8), fanout=rng.randint(2, 3))
+            for pin in pins:
+                want = _reference(appended, pin)
+                got = ledger.entries_for(pin, limit=10_000)
+                assert [(e.sequence, e.request_id, e.fields, e.outcome) for e in got] == want
+                assert {e.pin_hmac for e in got} <= {pin}
+                if want:  # paging: after a sequence, a few at a time
+                    after = want[len(want) // 2][0]
+                    page = ledger.entries_for(pin, after=after, limit=3)
+                    assert [(e.sequence, e.request_id) for e in page] == [(w[0], w[1]) for w in want if w[0] > after][
+                        :3
+                    ]
+        ledger.index_people(run_keys=3, fanout=2, final=True)
+        assert ledger._conn is not None
+        levels = {row[0] for row in ledger._conn.execute("SELECT level FROM person_runs")}
+        assert levels <= {0, 1}
+        for pin in pins:
+            assert [(e.sequence, e.request_id) for e in ledger.entries_for(pin, limit=10_000)] == [
+                (w[0], w[1]) for w in _reference(appended, pin)
+            ]
+    assert verify_ledger(path, PUBLIC_KEYS).ok
+
+
+def test_a_ledger_from_before_the_runs_is_read_and_upgraded(tmp_path: Path) -> None:
+    path = tmp_path / "ledger.sqlite3"
+    with _ledger(path) as ledger:
+        ledger.append_batch([_entry(i, PIN_A if i % 2 else PIN_B) for i in range(10)])
+    with _raw(path) as db:  # the layout of the earlier version: a B-tree index and an items table, no runs
+        db.execute("DROP TABLE person_runs")
+        db.execute("CREATE INDEX entries_pin_hmac ON entries (pin_hmac, sequence)")
+        db.execute("CREATE TABLE entry_items (pin_hmac TEXT, sequence INTEGER, item INTEGER)")
+    from dancu.gateway.ledger import read_entries_for
+
+    assert [e.request_id for e in read_entries_for(path, PIN_A)] == [f"t-{i}" for i in range(1, 10, 2)]
+    with _ledger(path) as ledger:  # opening it for writing upgrades it
+        assert ledger._conn is not None
+        names = {row[0] for row in ledger._conn.execute("SELECT name FROM sqlite_master")}
+        assert "person_runs" in names
+        assert not names & {"entries_pin_hmac", "entry_items"}
+        ledger.index_people(run_keys=4)
+        assert [e.request_id for e in ledger.entries_for(PIN_A)] == [f"t-{i}" for i in range(1, 10, 2)]
+
+
+def test_one_indexer_at_a_time(tmp_path: Path) -> None:
+    """Gateway workers elect the indexer with a lock file: a second one does nothing until the first is gone."""
+    from dancu.gateway.ledger import PersonIndexer
+
+    path = tmp_path / "ledger.sqlite3"
+    with _ledger(path) as ledger:
+        ledger.append_batch([_entry(i, PIN_A) for i in range(10)])
+        assert ledger._conn is not None
+        first, second = PersonIndexer(path, run_keys=4), PersonIndexer(path, run_keys=4)
+        try:
+            assert first.step(ledger._conn) == 2  # holds the lock: runs of entries 1-4 and 5-8
+            ledger.append_batch([_entry(i, PIN_A) for i in range(10, 20)])
+            assert second.step(ledger._conn) == 0  # another worker: the lock is taken
+            first.close()  # the first worker is gone
+            assert second.step(ledger._conn) == 3  # takes over from where the runs end: 9-12, 13-16, 17-20
+            runs = ledger._conn.execute("SELECT first, last FROM person_runs ORDER BY first").fetchall()
+            assert runs == [(1, 4), (5, 8), (9, 12), (13, 16), (17, 20)]
+            assert [e.request_id for e in ledger.entries_for(PIN_A, limit=100)] == [f"t-{i}" for i in range(20)]
+        finally:
+            first.close()
+            second.close()

@@ -13,8 +13,9 @@ import glob
 import hashlib
 import os
 import sqlite3
+import tempfile
 import time
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -23,12 +24,13 @@ from typing import Any
 import orjson
 from django.conf import settings
 from django.db import connection
+from django.db.models import Max, Min
 from django.utils import timezone
 
 from dancu.core.crypto import Keyring
 from dancu.events.services import last_sequence, read_events
 from dancu.exchange.models import ConnectedSystem, Consent, Grant, Purpose
-from dancu.exchange.rows import compute_in_pool, projection_rows
+from dancu.exchange.rows import SPILL_BUCKETS, RegistrySource, projection_rows, read_spilled, spill_in_pool
 from dancu.gateway import projection
 from dancu.registry.models import Person
 
@@ -41,7 +43,8 @@ VERIFY_INDEX_REWRITE = 50_000
 CONSENT_FULL_SECONDS = 600.0
 
 _PERSON_SQL = """
-SELECT p.pin, p.full_name, p.birth_date, p.birth_date_precision, p.sex, p.status, p.death_date, p.ethnicity,
+SELECT p.pin, p.full_name, CAST(p.birth_date AS TEXT), p.birth_date_precision, p.sex, p.status,
+       CAST(p.death_date AS TEXT), p.ethnicity,
        p.religion, p.nationality, oc.code, oc.name, op.name, r.address_line, rc.code, rc.name, rp.name
 FROM registry_person p
 LEFT JOIN geo_commune oc ON oc.id = p.origin_commune_id LEFT JOIN geo_province op ON op.id = oc.province_id
@@ -74,6 +77,45 @@ def _mark(db: sqlite3.Connection, offset: int | None) -> None:
     db.execute("INSERT OR REPLACE INTO meta VALUES ('updated_at', ?)", (datetime.now(UTC).isoformat(),))
 
 
+_PAGE_SQL = _PERSON_SQL + " WHERE p.id >= %s AND p.id < %s"
+
+
+def _registry_source() -> RegistrySource | None:
+    """How worker processes open the registry's database on their own (``None`` when they cannot: SQLite in
+    memory). The same database and credentials as Django's connection."""
+    if connection.vendor == "sqlite":
+        name = str(connection.settings_dict["NAME"])
+        if name.startswith("file:") or name == ":memory:" or not Path(name).is_file():
+            return None
+        return RegistrySource("sqlite", {"path": name}, _PAGE_SQL)
+    if connection.vendor == "postgresql":
+        params = {key: value for key, value in connection.get_connection_params().items()
+                  if isinstance(value, str | int) and key != "client_encoding"}  # fmt: skip
+        if connection.settings_dict.get("PASSWORD"):
+            params["password"] = connection.settings_dict["PASSWORD"]
+        return RegistrySource("postgresql", params, _PAGE_SQL)
+    return None
+
+
+class _DjangoSource(RegistrySource):
+    """Reads through Django's own connection, in this process."""
+
+    def connect(self) -> Any:
+        return connection
+
+    def close(self, conn: Any) -> None:
+        pass  # Django's connection stays open (and inside the caller's transaction, if any)
+
+    def read(self, conn: Any, first: int, end: int) -> list[Sequence[Any]]:
+        with connection.cursor() as cursor:
+            cursor.execute(self.sql, [first, end])
+            return list(cursor.fetchall())
+
+
+def _django_source() -> RegistrySource:
+    return _DjangoSource("django", {}, _PAGE_SQL)
+
+
 class Projector:
     def __init__(self, path: Path | None = None, keys: Keyring | None = None) -> None:
         self.path = path or projection_path()
@@ -103,45 +145,49 @@ class Projector:
     def rebuild(self, *, batch: int = 10_000, workers: int | None = None) -> ProjectReport:
         """Project every person from nothing, then catch up with the log.
 
-        Rows are loaded into a scratch table and moved into the projection sorted by key in one transaction, so
-        the B-tree is written in order (fast) and gateways keep reading the previous projection until the swap.
+        The rows are computed page by page (in worker processes on a large registry) and spilled into
+        :data:`~dancu.exchange.rows.SPILL_BUCKETS` scratch files by the leading bits of their key; each file is then
+        sorted in memory and appended to a new table in key order (the B-tree written left to right, and the
+        verification index's records made on the way), which is swapped in by renaming, in one short transaction.
+        Gateways keep reading the previous projection until the swap.
         """
         started = time.perf_counter()
         start_sequence = last_sequence()
         db = self.db
-        db.execute("DROP TABLE IF EXISTS persons_load")
-        db.execute("CREATE TABLE persons_load AS SELECT * FROM persons WHERE 0")
         people = 0
 
-        def pages() -> Iterator[list[Sequence[Any]]]:
-            last_id = 0
-            with connection.cursor() as cursor:
-                while True:
-                    cursor.execute(
-                        _PERSON_SQL.replace("SELECT p.pin", "SELECT p.id, p.pin", 1)
-                        + " WHERE p.id > %s ORDER BY p.id LIMIT %s",
-                        [last_id, batch],
-                    )
-                    page = cursor.fetchall()
-                    if not page:
-                        return
-                    last_id = page[-1][0]
-                    yield [row[1:] for row in page]
-
+        low, high = Person.objects.aggregate(low=Min("id"), high=Max("id")).values()
+        ranges = [(first, first + batch) for first in range(low or 0, (high or -1) + 1, batch)]
+        source = _registry_source()
         # Hashing and encryption dominate: on a large registry they run in worker processes, one per core,
-        # while this process reads the next pages and writes the finished ones.
+        # each reading its own ranges of person ids.
         if workers is None:
             workers = (os.cpu_count() or 1) if Person.objects.count() > 50_000 else 1
-        for rows in compute_in_pool(self.keys, pages(), workers=workers):
-            with projection.transaction(db):
-                db.executemany("INSERT INTO persons_load VALUES (?,?,?,?,?,?,?,?,?,?,?)", rows)
-            people += len(rows)
+        if workers <= 1 or source is None:  # in this process, on Django's connection (or SQLite in memory)
+            workers, source = 1, _django_source()
+        generation = int(projection.meta(db, "verify_generation", "0")) + 1
+        index_name = f"{self.path.name}.verify-{generation}.idx"
+        with tempfile.TemporaryDirectory(prefix=f".{self.path.name}.rebuild-", dir=self.path.parent) as scratch:
+            for count in spill_in_pool(self.keys, source, ranges, scratch, workers=workers):
+                people += count
+            db.execute("DROP TABLE IF EXISTS persons_new")
+            db.execute(projection.PERSONS_TABLE.format(name="persons_new"))
+            records: list[bytes] = []
+            for bucket in range(SPILL_BUCKETS):
+                rows = read_spilled(scratch, bucket)
+                with projection.transaction(db):
+                    db.executemany("INSERT INTO persons_new VALUES (?,?,?,?,?,?,?,?,?,?,?)", rows)
+                records += map(projection.verify_record, (row[:7] for row in rows))
+                del rows
+        projection.write_verify_records(records, self.path.parent / index_name)
+        del records
         with projection.transaction(db):
-            db.execute("DELETE FROM persons")
-            db.execute("INSERT INTO persons SELECT * FROM persons_load ORDER BY pin_h")
+            db.execute("DROP TABLE IF EXISTS persons_old")
+            db.execute("ALTER TABLE persons RENAME TO persons_old")
+            db.execute("ALTER TABLE persons_new RENAME TO persons")
             _mark(db, start_sequence)
-            self._write_verify_index(db)
-        db.execute("DROP TABLE persons_load")
+            self._name_verify_index(db, generation)
+        db.execute("DROP TABLE persons_old")
         report = self.catch_up()
         self.export_config(full_consents=True)
         return ProjectReport(people + report.people, report.events, report.offset, time.perf_counter() - started, True)
@@ -178,11 +224,16 @@ class Projector:
 
     def _write_verify_index(self, db: sqlite3.Connection) -> None:
         """Within a write transaction: a new verification index file of every person, named in the projection, and
-        ``verify_changed`` emptied (see :mod:`dancu.gateway.projection`). Files older than the previous one are
-        removed (a gateway still reading the previous one keeps it until it sees the new name)."""
+        ``verify_changed`` emptied (see :mod:`dancu.gateway.projection`)."""
         generation = int(projection.meta(db, "verify_generation", "0")) + 1
+        projection.write_verify_index(db, self.path.parent / f"{self.path.name}.verify-{generation}.idx")
+        self._name_verify_index(db, generation)
+
+    def _name_verify_index(self, db: sqlite3.Connection, generation: int) -> None:
+        """Within a write transaction: name the verification index file of ``generation`` (already written) and
+        empty ``verify_changed``. Files older than the previous one are removed (a gateway still reading the
+        previous one keeps it until it sees the new name)."""
         name = f"{self.path.name}.verify-{generation}.idx"
-        projection.write_verify_index(db, self.path.parent / name)
         db.execute("DELETE FROM verify_changed")
         db.executemany(
             "INSERT OR REPLACE INTO meta VALUES (?, ?)",

@@ -405,17 +405,19 @@ class Gateway:
         return self.reader.persons(pin_hs)
 
     def compare(self, pin: str, row: tuple[Any, ...] | None, item: VerifyRequestItem, rule: GrantRule) -> VerifyResult:
+        found, attributes, reasons, status = self.answers(pin, row, item, rule)
+        return VerifyResult(found=found, attributes=attributes, reasons=reasons, status=status)
+
+    def answers(
+        self, pin: str, row: tuple[Any, ...] | None, item: VerifyRequestItem, rule: GrantRule
+    ) -> tuple[bool, Attributes, list[str], Literal["living", "deceased"] | None]:
+        """``(found, attributes, reasons, status)`` of one verification (the :class:`Attributes` instances are shared
+        between answers: there are 81 of them, never changed)."""
+        if row is None:
+            return False, _ATTRIBUTES[_absent(item.full_name), _absent(item.full_name), _absent(item.birth_date),
+                                      _absent(item.sex)], ["pin_not_found"], None  # fmt: skip
         keys = self.hasher
         reasons: list[str] = []
-        if row is None:
-
-            def absent(value: object) -> Answer:
-                return "not_provided" if value is None else "no_match"
-
-            attributes = Attributes(
-                absent(item.full_name), absent(item.full_name), absent(item.birth_date), absent(item.sex)
-            )
-            return VerifyResult(found=False, attributes=attributes, reasons=["pin_not_found"])
         name_h, fold_h, dob_h, precision, sex_h, deceased = row
         name: Answer = "not_provided"
         folded: Answer = "not_provided"
@@ -443,7 +445,22 @@ class Gateway:
             status = "deceased" if deceased else "living"
             if deceased:
                 reasons.append("person_deceased")
-        return VerifyResult(found=True, attributes=Attributes(name, folded, dob, sex), reasons=reasons, status=status)
+        return True, _ATTRIBUTES[name, folded, dob, sex], reasons, status
+
+
+def _absent(value: object) -> Answer:
+    return "not_provided" if value is None else "no_match"
+
+
+_ANSWERS: tuple[Answer, ...] = ("match", "no_match", "not_provided")
+#: Every combination of answers, made once (msgspec encodes a shared instance as well as a new one).
+_ATTRIBUTES = {
+    (name, folded, dob, sex): Attributes(name, folded, dob, sex)
+    for name in _ANSWERS
+    for folded in _ANSWERS
+    for dob in _ANSWERS
+    for sex in _ANSWERS
+}
 
 
 def _clean(text: str, limit: int = 40) -> str:
@@ -583,13 +600,11 @@ async def verify(request: Request) -> Response:
             raise RequestFailed(400, error.code, error.message) from None
         pin_h = gateway.hasher.pin_hmac(payload.pin)
         claims, rule = gateway.authorise(authorization, payload.purpose, "verify")
-        result = gateway.compare(payload.pin, gateway.person(pin_h), payload, rule)
-        outcome = "found" if result.found else "not_found"
-        await gateway.record(claims, payload.purpose, "verify", pin_h, fields, outcome, request_id)
-        response = VerifyResponse(
-            found=result.found, attributes=result.attributes, reasons=result.reasons, status=result.status,
-            request_id=request_id,
-        )  # fmt: skip
+        found, attributes, reasons, status = gateway.answers(payload.pin, gateway.person(pin_h), payload, rule)
+        await gateway.record(claims, payload.purpose, "verify", pin_h, fields, "found" if found else "not_found",
+                             request_id)  # fmt: skip
+        response = VerifyResponse(found=found, attributes=attributes, reasons=reasons, status=status,
+                                  request_id=request_id)  # fmt: skip
         gateway.metrics.observe("verify", time.perf_counter() - started)
         return _json(gateway, response)
     except RequestFailed as failure:
@@ -611,6 +626,7 @@ async def verify_batch(request: Request) -> Response:
         results: list[BatchItemResult] = []
         items: list[tuple[str, tuple[str, ...], str]] = []
         checked: list[tuple[int, VerifyRequestItem, bytes | None, tuple[str, ...], str]] = []
+        pin_hmac = gateway.hasher.pin_hmac
         for index, item in enumerate(payload.items):
             fields = _provided(item)
             try:
@@ -618,16 +634,17 @@ async def verify_batch(request: Request) -> Response:
             except DomainError as error:
                 checked.append((index, item, None, fields, error.code))
                 continue
-            checked.append((index, item, gateway.hasher.pin_hmac(item.pin), fields, ""))
+            checked.append((index, item, pin_hmac(item.pin), fields, ""))
         rows = gateway.persons([pin_h for _i, _item, pin_h, _f, _e in checked if pin_h is not None])
+        answers, row_of = gateway.answers, rows.get
         for index, item, pin_h, fields, error_code in checked:
             if pin_h is None:
                 results.append(BatchItemResult(index=index, found=False, error=error_code))
                 items.append(("", fields, f"refused:{error_code}"))
                 continue
-            result = gateway.compare(item.pin, rows.get(pin_h), item, rule)
-            results.append(BatchItemResult(index, result.found, result.attributes, result.reasons, result.status))
-            items.append((pin_h.hex(), fields, "found" if result.found else "not_found"))
+            found, attributes, reasons, status = answers(item.pin, row_of(pin_h), item, rule)
+            results.append(BatchItemResult(index, found, attributes, reasons, status))
+            items.append((pin_h.hex(), fields, "found" if found else "not_found"))
         gateway.metrics.count("verify_batch", "ok")
         # One hashed entry for the call, listing each person concerned (indexed by HMAC(PIN) for the citizen).
         entry = LedgerEntry(

@@ -32,15 +32,27 @@ What :func:`verify_ledger` cannot detect
     - Anything done by someone holding the signing key (they can re-sign a rewritten chain), and lies told before
       writing (the ledger records what the gateway says happened).
 
-Reading a person's own entries uses an index on ``pin_hmac``; the PIN itself is never stored. The module uses only
-the standard library and ``cryptography`` (the gateway process never imports Django).
+The per-person index
+    A person reads their own entries by the HMAC of their PIN (the PIN itself is never stored). A SQLite index on
+    that key cost one random B-tree page and one WAL frame per entry, on the answer path. Instead, the entries are
+    indexed in *runs*: once enough entries have accumulated, a background thread of one gateway process (the one
+    holding ``<ledger>.indexer.lock``) writes the keys of a range of entries as one ``person_runs`` row, a blob of
+    fixed-size records ``(key, sequence, item)`` sorted by key; sixteen runs are later merged into one. A query
+    binary-searches each run and scans the entries after the last run (the open tail) directly, in one read
+    snapshot, so it is complete whatever the indexer has done: the runs are derived data, rebuilt from the entries
+    (which are the durable truth) after a crash, and ``verify_ledger`` checks every run against the entries it covers.
+
+The module uses only the standard library and ``cryptography`` (the gateway process never imports Django).
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import fcntl
 import hashlib
+import heapq
+import itertools
 import json
 import logging
 import os
@@ -82,13 +94,22 @@ _CANONICAL = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"))
 _TIME_FORMAT = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z")
 _ENTRY_COLUMNS = "sequence, time, system, purpose, operation, pin_hmac, fields, outcome, request_id"
 _INSERT_ENTRY = f"INSERT INTO entries ({_ENTRY_COLUMNS}, prev_hash, hash, items) VALUES ({', '.join('?' * 12)})"
-_INSERT_ITEM = "INSERT INTO entry_items (pin_hmac, sequence, item) VALUES (?, ?, ?)"
-_SELECT_FOR_PIN = f"SELECT {_ENTRY_COLUMNS} FROM entries WHERE pin_hmac = ? AND sequence > ? ORDER BY sequence LIMIT ?"
-_SELECT_ITEMS_FOR_PIN = (
-    f"SELECT {', '.join('e.' + c.strip() for c in _ENTRY_COLUMNS.split(','))}, e.items, i.item FROM entry_items i "
-    "JOIN entries e ON e.sequence = i.sequence WHERE i.pin_hmac = ? AND i.sequence > ? "
-    "ORDER BY i.sequence, i.item LIMIT ?"
+_SELECT_ROW = f"SELECT {_ENTRY_COLUMNS}, items FROM entries"
+#: The open tail's rows that concern a person: their own calls, and batch calls listing them (found in C by instr,
+#: then checked exactly).
+_SELECT_TAIL_FOR_PIN = (
+    f"{_SELECT_ROW} WHERE sequence > ? AND (pin_hmac = ? OR (items <> '' AND instr(items, ?) > 0)) ORDER BY sequence"
 )
+
+# The per-person index (see the module docstring). A record: the key (the pin_hmac's text, its first 16 bytes,
+# zero-padded: a longer text sharing them is told apart when the entry is read), the entry's sequence (8 bytes, big
+# endian) and 1 + the item's position in a batch entry, or 0 for the entry's own pin_hmac (4 bytes, big endian).
+RUN_RECORD = 28
+#: Keys (or entries) in a run as first written; RUN_FANOUT runs of one level are merged into one of the next.
+RUN_KEYS = 65_536
+RUN_FANOUT = 16
+#: Runs are not merged beyond this level (level 1: about a million keys, 29 MB), so that a merge stays small.
+RUN_MAX_LEVEL = 1
 
 _SCHEMA = (
     """CREATE TABLE IF NOT EXISTS entries (
@@ -105,15 +126,14 @@ _SCHEMA = (
         hash BLOB NOT NULL,
         items TEXT NOT NULL DEFAULT ''
     )""",
-    "CREATE INDEX IF NOT EXISTS entries_pin_hmac ON entries (pin_hmac, sequence)",
-    # A batch call is one entry whose hashed ``items`` list each person concerned; this index finds a person's items
-    # (derived data: verify_ledger checks it against the hashed lists, so a deleted row here is detected too).
-    """CREATE TABLE IF NOT EXISTS entry_items (
-        pin_hmac TEXT NOT NULL,
-        sequence INTEGER NOT NULL,
-        item INTEGER NOT NULL,
-        PRIMARY KEY (pin_hmac, sequence, item)
-    ) WITHOUT ROWID""",
+    # The per-person index: runs of sorted records covering entries first..last (derived data, checked by
+    # verify_ledger against the entries, so an edited or deleted run is detected too).
+    """CREATE TABLE IF NOT EXISTS person_runs (
+        first INTEGER PRIMARY KEY,
+        last INTEGER NOT NULL,
+        level INTEGER NOT NULL,
+        records BLOB NOT NULL
+    )""",
     """CREATE TABLE IF NOT EXISTS checkpoints (
         sequence INTEGER PRIMARY KEY,
         hash BLOB NOT NULL,
@@ -305,7 +325,7 @@ def _set_wal(conn: sqlite3.Connection) -> object:
             time.sleep(0.01)
 
 
-def _connect(path: Path) -> sqlite3.Connection:
+def _connect(path: Path, *, cache_kib: int = 8192) -> sqlite3.Connection:
     conn = sqlite3.connect(path, timeout=BUSY_TIMEOUT_SECONDS, isolation_level=None, check_same_thread=False)
     try:
         conn.execute(f"PRAGMA busy_timeout = {int(BUSY_TIMEOUT_SECONDS * 1000)}")
@@ -313,9 +333,9 @@ def _connect(path: Path) -> sqlite3.Connection:
         if str(mode).lower() != "wal":
             raise RuntimeError(f"the access ledger {path} needs WAL mode, SQLite answered {mode!r}")
         conn.execute("PRAGMA synchronous = FULL")
-        # 64 MiB of page cache: the per-person index takes keys in random order, and at millions of entries its pages
-        # must stay in memory for appends to stay fast.
-        conn.execute("PRAGMA cache_size = -65536")
+        # Appends touch the last pages only (the per-person index is built elsewhere, in sorted runs): a small page
+        # cache will do, and it is memory in every gateway worker.
+        conn.execute(f"PRAGMA cache_size = -{cache_kib}")
     except BaseException:
         conn.close()
         raise
@@ -366,6 +386,9 @@ class Ledger:
             columns = {row[1] for row in conn.execute("PRAGMA table_info(entries)")}
             if "items" not in columns:  # a ledger written before batch entries existed
                 conn.execute("ALTER TABLE entries ADD COLUMN items TEXT NOT NULL DEFAULT ''")
+            # A ledger written before the per-person runs: its B-tree indexes go (the runs are built from the entries).
+            conn.execute("DROP INDEX IF EXISTS entries_pin_hmac")
+            conn.execute("DROP TABLE IF EXISTS entry_items")
 
     # -- plumbing
 
@@ -440,7 +463,6 @@ class Ledger:
             last, prev_hash = self._tail(conn)
             rows = []
             sequence = last
-            item_rows: list[tuple[str, int, int]] = []
             for value, entry in zip(values, entries, strict=True):
                 sequence += 1
                 if entry.items:
@@ -455,11 +477,8 @@ class Ledger:
                 rows.append(
                     (sequence, *value[:5], dumps(value[5]).decode(), *value[6:], prev_hash, entry_hash, stored_items)
                 )
-                item_rows.extend((pin, sequence, index) for index, (pin, _f, _o) in enumerate(entry.items) if pin)
                 prev_hash = entry_hash
             conn.executemany(_INSERT_ENTRY, rows)
-            if item_rows:
-                conn.executemany(_INSERT_ITEM, sorted(item_rows))  # in key order: the B-tree is walked in order
             if self._signing_key is not None:
                 sealed = self._last_checkpoint(conn)
                 if (
@@ -503,6 +522,13 @@ class Ledger:
         with self._lock:
             return _entries_for(self._connection(), pin_hmac, after=after, limit=limit)
 
+    def index_people(self, *, run_keys: int = RUN_KEYS, fanout: int = RUN_FANOUT, final: bool = False) -> int:
+        """Extend the per-person index now, in this thread (a gateway's background thread does it on its own);
+        returns the runs written. With ``final``, the entries left over make a last, smaller run."""
+        indexer = PersonIndexer(self.path, run_keys=run_keys, fanout=fanout, use_lock=False)
+        with self._lock:
+            return indexer.step(self._connection(), seconds=float("inf"), final=final)
+
     def last_sequence(self) -> int:
         """The sequence of the last entry (0 for an empty ledger), as committed by any process."""
         with self._lock:
@@ -538,8 +564,19 @@ def _fail_all(items: Iterable[_Pending], message: str, cause: BaseException | No
             item.future.set_exception(error)
 
 
+def _run_keys_setting() -> int:
+    """``DANCU_LEDGER_RUN_KEYS``, or :data:`RUN_KEYS` when it is unset or not a positive whole number."""
+    text = os.environ.get("DANCU_LEDGER_RUN_KEYS", "")
+    if text.isdigit() and int(text) > 0:
+        return int(text)
+    if text:
+        log.warning("DANCU_LEDGER_RUN_KEYS=%r is not a positive whole number: using %d", text, RUN_KEYS)
+    return RUN_KEYS
+
+
 class _WalCheckpointer(threading.Thread):
-    """Moves the ledger's write-ahead log into the database file once a second, off the commit path.
+    """Moves the ledger's write-ahead log into the database file once a second, off the commit path, and extends the
+    per-person index (:class:`PersonIndexer`: in one gateway process at a time).
 
     With SQLite's automatic checkpoint, every thousandth page made the committing batch wait for a copy and an fsync
     of the database file: that was the slowest answers' wait. Gateways disable it on their ledger connection
@@ -553,12 +590,18 @@ class _WalCheckpointer(threading.Thread):
         self._halt = threading.Event()
 
     def run(self) -> None:
-        conn = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False)
+        conn = _connect(self.path, cache_kib=2048)  # reads the tail once, writes a run now and then
+        indexer = PersonIndexer(self.path, run_keys=_run_keys_setting())
         try:
             while not self._halt.wait(self.interval):
+                try:
+                    indexer.step(conn)
+                except (sqlite3.Error, OSError):
+                    log.exception("access ledger: the per-person index could not be extended (will retry)")
                 with contextlib.suppress(sqlite3.Error):
                     conn.execute("PRAGMA wal_checkpoint(PASSIVE)")
         finally:
+            indexer.close()
             conn.close()
 
     def stop(self) -> None:
@@ -729,18 +772,253 @@ def _entries_for(conn: sqlite3.Connection, pin_hmac: str, *, after: int, limit: 
         raise ValueError("entries_for needs a pin_hmac (entries without a PIN belong to nobody)")
     if limit < 1:
         raise ValueError("limit must be at least 1")
-    rows = conn.execute(_SELECT_FOR_PIN, (pin_hmac, after, limit)).fetchall()
-    item_rows = conn.execute(_SELECT_ITEMS_FOR_PIN, (pin_hmac, after, limit)).fetchall()
-    found = [StoredEntry(r[0], r[1], r[2], r[3], r[4], r[5], tuple(json.loads(r[6])), r[7], r[8]) for r in rows]
-    for r in item_rows:  # one item of a batch call: that item's fields and outcome
-        item_pin, item_fields, item_outcome = json.loads(r[9])[r[10]]
-        if item_pin == pin_hmac:
-            found.append(
-                StoredEntry(r[0], r[1], r[2], r[3], r[4], pin_hmac, tuple(item_fields), item_outcome,
-                            f"{r[8]}:{r[10]}")
-            )  # fmt: skip
+    began = not conn.in_transaction
+    if began:
+        conn.execute("BEGIN")  # one snapshot: the runs and the tail after them belong together
+    try:
+        return _entries_for_in_snapshot(conn, pin_hmac, after, limit)
+    finally:
+        if began:
+            conn.execute("COMMIT")
+
+
+def _entries_for_in_snapshot(conn: sqlite3.Connection, pin_hmac: str, after: int, limit: int) -> list[StoredEntry]:
+    key = _run_key(pin_hmac)
+    indexed_to = 0
+    candidates: set[int] = set()
+    try:
+        runs = conn.execute("SELECT first, last FROM person_runs ORDER BY first").fetchall()
+    except sqlite3.OperationalError:  # a ledger from before the runs, not yet opened by a gateway: all is tail
+        runs = []
+    for first, last in runs:
+        if first != indexed_to + 1:
+            break  # runs that do not follow on (a damaged index): read everything after the last good one directly
+        indexed_to = last
+        if last > after:
+            with conn.blobopen("person_runs", "records", first, readonly=True) as blob:
+                candidates.update(sequence for sequence in _run_sequences(blob, key) if sequence > after)
+    found: list[StoredEntry] = []
+    ordered = sorted(candidates)
+    step = max(limit, 64)
+    for start in range(0, len(ordered), step):  # oldest first, until the page is full
+        chunk = ordered[start : start + step]
+        rows = conn.execute(f"{_SELECT_ROW} WHERE sequence IN ({','.join('?' * len(chunk))})", chunk).fetchall()
+        for row in rows:
+            found += _row_entries(row, pin_hmac)
+        if len(found) >= limit:
+            break
+    if len(found) < limit:
+        needle = "[" + orjson.dumps(pin_hmac).decode() + ","  # how an item naming this key starts in the JSON
+        for row in conn.execute(_SELECT_TAIL_FOR_PIN, (max(after, indexed_to), pin_hmac, needle)):
+            found += _row_entries(row, pin_hmac)
+            if len(found) >= limit:  # later rows sort after these
+                break
     found.sort(key=lambda e: (e.sequence, e.request_id))
     return found[:limit]
+
+
+def _row_entries(row: Sequence[Any], pin_hmac: str) -> list[StoredEntry]:
+    """A person's entries in one ledger row: the call itself if it concerned them, and each item of a batch call that
+    did (with that item's fields and outcome, and ``request_id:item``)."""
+    found = []
+    if row[5] == pin_hmac:
+        found.append(StoredEntry(row[0], row[1], row[2], row[3], row[4], row[5], tuple(json.loads(row[6])), row[7],
+                                 row[8]))  # fmt: skip
+    if row[9]:
+        for index, (item_pin, item_fields, item_outcome) in enumerate(json.loads(row[9])):
+            if item_pin == pin_hmac:
+                found.append(StoredEntry(row[0], row[1], row[2], row[3], row[4], pin_hmac, tuple(item_fields),
+                                         item_outcome, f"{row[8]}:{index}"))  # fmt: skip
+    return found
+
+
+# -- the per-person index's runs
+
+
+def _run_key(pin_hmac: str) -> bytes:
+    return pin_hmac.encode()[:16].ljust(16, b"\0")
+
+
+def _entry_records(sequence: int, pin_hmac: Any, items: Any) -> list[bytes]:
+    """The per-person index records of one entry (its stored ``pin_hmac`` and ``items`` columns)."""
+    position = sequence.to_bytes(8, "big")
+    records = [_run_key(pin_hmac) + position + b"\0\0\0\0"] if isinstance(pin_hmac, str) and pin_hmac else []
+    if items and isinstance(items, str):
+        try:
+            listed = orjson.loads(items)
+        except orjson.JSONDecodeError:
+            listed = []
+        for index, item in enumerate(listed if isinstance(listed, list) else ()):
+            if isinstance(item, list) and item and isinstance(item[0], str) and item[0]:
+                records.append(_run_key(item[0]) + position + (index + 1).to_bytes(4, "big"))
+    return records
+
+
+def _records_of(run: bytes) -> Iterator[bytes]:
+    return (run[offset : offset + RUN_RECORD] for offset in range(0, len(run), RUN_RECORD))
+
+
+def _run_sequences(blob: Any, key: bytes) -> list[int]:
+    """The sequences recorded under ``key`` in one run (``blob``: a sorted records blob, or bytes)."""
+    size = RUN_RECORD
+    low, high = 0, len(blob) // size
+    while low < high:
+        middle = (low + high) // 2
+        if blob[middle * size : middle * size + 16] < key:
+            low = middle + 1
+        else:
+            high = middle
+    found: list[int] = []
+    position, end = low * size, len(blob)
+    while position < end:
+        chunk = blob[position : min(end, position + 64 * size)]
+        for offset in range(0, len(chunk), size):
+            if chunk[offset : offset + 16] != key:
+                return found
+            found.append(int.from_bytes(chunk[offset + 16 : offset + 24], "big"))
+        position += len(chunk)
+    return found
+
+
+class PersonIndexer:
+    """Writes the per-person index's runs from committed entries, and merges them (see the module docstring).
+
+    Only one process per ledger indexes at a time: the one that holds an exclusive ``flock`` on
+    ``<ledger>.indexer.lock`` (released when the process ends, so another takes over). Entries are read from where
+    the runs end, incrementally between calls to :meth:`step`; nothing here is on an answer's path.
+    """
+
+    def __init__(
+        self, path: Path, *, run_keys: int = RUN_KEYS, fanout: int = RUN_FANOUT, max_level: int = RUN_MAX_LEVEL,
+        use_lock: bool = True,
+    ) -> None:  # fmt: skip
+        if run_keys < 1 or fanout < 2:
+            raise ValueError("run_keys must be at least 1 and fanout at least 2")
+        self.path = Path(path)
+        self.run_keys, self.fanout, self.max_level = run_keys, fanout, max_level
+        self._use_lock = use_lock
+        self._lock_fd: int | None = None
+        self._base = -1  # the last entry covered by the runs, as last seen
+        self._scanned = 0  # the last entry read into _pending
+        self._pending: list[bytes] = []
+
+    def _holds_lock(self) -> bool:
+        if not self._use_lock:
+            return True
+        if self._lock_fd is None:
+            fd = os.open(f"{self.path}.indexer.lock", os.O_RDWR | os.O_CREAT, 0o600)
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except OSError:
+                os.close(fd)
+                return False
+            self._lock_fd = fd
+        return True
+
+    def close(self) -> None:
+        if self._lock_fd is not None:
+            os.close(self._lock_fd)  # releases the flock
+            self._lock_fd = None
+
+    def step(self, conn: sqlite3.Connection, *, seconds: float = 0.5, final: bool = False) -> int:
+        """Read the entries committed since the last call and write the runs now full (at most ``seconds`` of work;
+        with ``final``, also a last run of whatever is left). Returns the number of runs written."""
+        if not self._holds_lock():
+            return 0
+        row = conn.execute("SELECT MAX(last) FROM person_runs").fetchone()
+        base = int(row[0] or 0)
+        if base != self._base:  # first call, or the runs changed under us: start again from where they end
+            self._base = self._scanned = base
+            self._pending = []
+        deadline = time.monotonic() + seconds
+        written = 0
+        since_pause = 0
+        while time.monotonic() < deadline:
+            rows = conn.execute(
+                # A few rows at a time: a batch entry's items are ~100 KB of text, held until the next fetch.
+                "SELECT sequence, pin_hmac, items FROM entries WHERE sequence > ? ORDER BY sequence LIMIT 32",
+                (self._scanned,),
+            ).fetchall()
+            for sequence, pin_hmac, items in rows:
+                records = _entry_records(sequence, pin_hmac, items)
+                self._pending += records
+                self._scanned = sequence
+                if len(self._pending) >= self.run_keys or sequence - self._base >= self.run_keys:
+                    written += self._write_run(conn)
+                since_pause += len(records) + 1
+                if since_pause >= 512:
+                    # This thread shares the GIL with the worker's event loop: hand it over every ~0.5 ms of work
+                    # rather than after the interpreter's 5 ms switch interval, so answers are not held up.
+                    time.sleep(0)
+                    since_pause = 0
+            if len(rows) < 32:
+                break
+        if final and self._scanned > self._base:
+            written += self._write_run(conn)
+        return written
+
+    def _write_run(self, conn: sqlite3.Connection) -> int:
+        first, last = self._base + 1, self._scanned
+        records = b"".join(sorted(self._pending))
+        _begin_immediate(conn)
+        try:
+            row = conn.execute("SELECT MAX(last) FROM person_runs").fetchone()
+            if int(row[0] or 0) != self._base:  # another indexer wrote meanwhile (it held the lock before us)
+                conn.execute("ROLLBACK")
+                self._base = -1
+                return 0
+            conn.execute("INSERT INTO person_runs (first, last, level, records) VALUES (?, ?, 0, ?)",
+                         (first, last, records))  # fmt: skip
+            conn.execute("COMMIT")
+        except BaseException:
+            if conn.in_transaction:
+                with contextlib.suppress(sqlite3.Error):
+                    conn.execute("ROLLBACK")
+            raise
+        self._base = last
+        self._pending = []
+        self._merge(conn)
+        return 1
+
+    def _merge(self, conn: sqlite3.Connection) -> None:
+        """Merge the last ``fanout`` runs into one while they are all of one level below ``max_level``."""
+        while True:
+            runs = conn.execute(
+                "SELECT first, last, level FROM person_runs ORDER BY first DESC LIMIT ?", (self.fanout,)
+            ).fetchall()
+            level = runs[0][2] if runs else 0
+            if len(runs) < self.fanout or level >= self.max_level or any(run[2] != level for run in runs):
+                return
+            runs.reverse()
+            sources = []
+            for first, _last, _level in runs:
+                with conn.blobopen("person_runs", "records", first, readonly=True) as blob:
+                    sources.append(blob.read())
+            # Streamed into one buffer, a few thousand records at a time: a merge never holds a million small
+            # objects (the gateway's memory), only its inputs and its output (~29 MB each at level 1).
+            merged = bytearray()
+            stream = heapq.merge(*map(_records_of, sources))
+            while chunk := b"".join(itertools.islice(stream, 1024)):
+                merged += chunk
+                time.sleep(0)  # let the event loop have the GIL (see step)
+            del sources
+            _begin_immediate(conn)
+            try:
+                current = conn.execute(
+                    "SELECT first, last, level FROM person_runs WHERE first >= ? ORDER BY first", (runs[0][0],)
+                ).fetchall()
+                if current != runs:
+                    conn.execute("ROLLBACK")
+                    return
+                conn.execute("DELETE FROM person_runs WHERE first >= ?", (runs[0][0],))
+                conn.execute("INSERT INTO person_runs (first, last, level, records) VALUES (?, ?, ?, ?)",
+                             (runs[0][0], runs[-1][1], level + 1, merged))  # fmt: skip
+                conn.execute("COMMIT")
+            except BaseException:
+                if conn.in_transaction:
+                    with contextlib.suppress(sqlite3.Error):
+                        conn.execute("ROLLBACK")
+                raise
 
 
 def verify_ledger(path: Path, public_keys: Mapping[str, Ed25519PublicKey]) -> VerifyReport:
@@ -783,8 +1061,11 @@ def _verify(conn: sqlite3.Connection, public_keys: Mapping[str, Ed25519PublicKey
     prev_hash = GENESIS_HASH
     last_sealed = 0
     cursor = conn.execute(f"SELECT {_ENTRY_COLUMNS}, prev_hash, hash, items FROM entries ORDER BY sequence")
-    indexed = conn.execute("SELECT sequence, item, pin_hmac FROM entry_items ORDER BY sequence, item")
-    pending_index = next(indexed, None)
+    runs = (
+        conn.execute("SELECT first, last FROM person_runs ORDER BY first").fetchall() if "person_runs" in tables else []
+    )
+    run_at = 0  # the run covering the current entry is runs[run_at]
+    run_records: list[bytes] = []
     for row in cursor:
         sequence = row[0]
         if sequence != expected:
@@ -824,20 +1105,22 @@ def _verify(conn: sqlite3.Connection, public_keys: Mapping[str, Ed25519PublicKey
                 f"entry {sequence} was edited: its content no longer matches its stored hash",
             )
         prev_hash = computed
-        # The per-person index of a batch entry must list exactly the entry's hashed items.
-        expected_items = [(sequence, index, item[0]) for index, item in enumerate(items) if item and item[0]]
-        actual_items = []
-        while pending_index is not None and pending_index[0] <= sequence:
-            actual_items.append(tuple(pending_index))
-            pending_index = next(indexed, None)
-        if actual_items != expected_items:
-            return _fail(
-                n_entries,
-                n_checkpoints,
-                sequence,
-                f"the per-person index of entry {sequence} does not match its hashed items "
-                "(index rows edited or deleted)",
-            )
+        # The per-person index: each run must list exactly the keys of the entries it covers.
+        if run_at < len(runs):
+            first, last = runs[run_at]
+            if first != (runs[run_at - 1][1] + 1 if run_at else 1) or last < first:
+                return _fail(n_entries, n_checkpoints, sequence,
+                             f"the per-person index has no run starting at entry {sequence} (a run was deleted or "
+                             "edited)")  # fmt: skip
+            run_records += _entry_records(sequence, row[5], row[11])
+            if sequence == last:
+                problem_at = _check_run(conn, first, run_records)
+                if problem_at is not None:
+                    return _fail(n_entries, n_checkpoints, problem_at,
+                                 f"the per-person index run of entries {first} to {last} does not match the entries "
+                                 f"(from entry {problem_at}: index records edited or deleted)")  # fmt: skip
+                run_at += 1
+                run_records = []
         sealed = checkpoints.get(sequence)
         if sealed is not None:
             problem = _check_checkpoint(sequence, computed, sealed, public_keys, last_sealed)
@@ -847,6 +1130,10 @@ def _verify(conn: sqlite3.Connection, public_keys: Mapping[str, Ed25519PublicKey
         expected = sequence + 1
 
     last = expected - 1
+    if run_at < len(runs):
+        return _fail(n_entries, n_checkpoints, runs[run_at][0],
+                     f"the per-person index run of entries {runs[run_at][0]} to {runs[run_at][1]} goes beyond the "
+                     f"last entry ({last}) or does not follow on from the previous run")  # fmt: skip
     beyond = sorted(s for s in checkpoints if s > last)
     if beyond:
         return _fail(
@@ -857,6 +1144,22 @@ def _verify(conn: sqlite3.Connection, public_keys: Mapping[str, Ed25519PublicKey
             "removed (the ledger was truncated)",
         )
     return VerifyReport(True, n_entries, n_checkpoints, None, "")
+
+
+def _check_run(conn: sqlite3.Connection, first: int, expected: list[bytes]) -> int | None:
+    """The first entry whose records differ between a stored run and ``expected`` (``None`` when they agree)."""
+    with conn.blobopen("person_runs", "records", first, readonly=True) as blob:
+        stored = blob.read()
+    wanted = b"".join(sorted(expected))
+    if stored == wanted:
+        return None
+    size = RUN_RECORD
+    have = {stored[offset : offset + size] for offset in range(0, len(stored), size)}
+    differing = have.symmetric_difference(expected)
+    if not differing:  # the same records, out of order
+        return first
+    sequences = [int.from_bytes(record[16:24], "big") for record in differing if len(record) == size]
+    return max(first, min(sequences)) if sequences else first
 
 
 def _check_checkpoint(

@@ -21,12 +21,13 @@ import os
 import sqlite3
 import struct
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
-SCHEMA = """
-CREATE TABLE IF NOT EXISTS persons (
+#: The persons table, by name (a rebuild fills ``persons_new`` and swaps it in).
+PERSONS_TABLE = """
+CREATE TABLE IF NOT EXISTS {name} (
     pin_h BLOB PRIMARY KEY,
     name_h BLOB NOT NULL,
     name_fold_h BLOB NOT NULL,
@@ -39,6 +40,10 @@ CREATE TABLE IF NOT EXISTS persons (
     residence BLOB NOT NULL,
     origin BLOB NOT NULL
 ) WITHOUT ROWID;
+"""
+SCHEMA = (
+    PERSONS_TABLE.format(name="persons")
+    + """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS systems (
     client_id TEXT PRIMARY KEY, organisation TEXT NOT NULL, name TEXT NOT NULL, kind TEXT NOT NULL,
@@ -55,6 +60,7 @@ CREATE TABLE IF NOT EXISTS consents (
 ) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS verify_changed (pin_h BLOB PRIMARY KEY) WITHOUT ROWID;
 """
+)
 
 
 def connect(path: Path, *, readonly: bool = False) -> sqlite3.Connection:
@@ -109,17 +115,24 @@ def _bucket_bits(count: int) -> int:
     return min(24, max(8, count.bit_length()))
 
 
+def verify_record(row: Sequence[Any]) -> bytes:
+    """The verification index's record of a projection row (the columns of :data:`VERIFY_COLUMNS`, in order)."""
+    pin_h, name_h, fold_h, dob_h, precision, sex_h, deceased = row
+    return b"".join((pin_h, name_h, fold_h, dob_h, sex_h, _PRECISION[precision], b"\1" if deceased else b"\0"))
+
+
 def write_verify_index(conn: sqlite3.Connection, path: Path) -> int:
     """Write the verification index of every person in ``conn``'s projection to ``path`` (through a temporary file,
     synced, then renamed); returns the number of people. Run it inside the transaction that names the file, so
     that no projected row can slip between the file and ``verify_changed``."""
-    precision_codes = _PRECISION
-    records = [  # streamed from the cursor: a record (~115 bytes in memory) per person, not a row of objects
-        b"".join((pin_h, name_h, fold_h, dob_h, sex_h, precision_codes[precision], b"\1" if deceased else b"\0"))
-        for pin_h, name_h, fold_h, dob_h, precision, sex_h, deceased in conn.execute(
-            f"SELECT {VERIFY_COLUMNS} FROM persons ORDER BY pin_h"
-        )
-    ]
+    # streamed from the cursor: a record (~115 bytes in memory) per person, not a row of objects
+    records = [verify_record(row) for row in conn.execute(f"SELECT {VERIFY_COLUMNS} FROM persons ORDER BY pin_h")]
+    return write_verify_records(records, path)
+
+
+def write_verify_records(records: list[bytes], path: Path) -> int:
+    """Write a verification index of ``records`` (from :func:`verify_record`, sorted by key) to ``path`` (through
+    a temporary file, synced, then renamed); returns their number."""
     count = len(records)
     bits = _bucket_bits(count)
     shift = 32 - bits
