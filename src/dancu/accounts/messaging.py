@@ -153,7 +153,8 @@ def deliver(message: OutboundMessage) -> bool:
         else:
             wait = min(FIRST_RETRY * 2 ** (message.attempts - 1), LONGEST_RETRY)
             message.next_attempt_at = timezone.now() + wait
-        message.save(update_fields=["attempts", "error", "status", "next_attempt_at"])
+        with transaction.atomic():  # a transaction, so that on SQLite it waits in the writers' queue
+            message.save(update_fields=["attempts", "error", "status", "next_attempt_at"])
         log.warning(
             "message %s (%s) delivery failed, attempt %d: %s", message.pk, message.channel, message.attempts,
             message.error,
@@ -164,7 +165,8 @@ def deliver(message: OutboundMessage) -> bool:
     message.text = ""
     message.attempts += 1
     message.next_attempt_at = None
-    message.save(update_fields=["status", "sent_at", "text", "attempts", "next_attempt_at"])
+    with transaction.atomic():
+        message.save(update_fields=["status", "sent_at", "text", "attempts", "next_attempt_at"])
     return True
 
 
