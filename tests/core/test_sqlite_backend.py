@@ -10,7 +10,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from django.db import connections
 
 from dancu.core.sqlite.base import DatabaseWrapper
 
@@ -23,7 +22,13 @@ def _own_databases(django_db_blocker: Any) -> Any:
 
 
 def _wrapper(path: Path) -> DatabaseWrapper:
-    settings = {**connections["default"].settings_dict, "NAME": str(path), "TEST": {}}
+    settings = {  # as dancu.settings configures SQLite (whichever database the suite itself runs on)
+        "ENGINE": "dancu.core.sqlite", "NAME": str(path), "USER": "", "PASSWORD": "", "HOST": "", "PORT": "",
+        "OPTIONS": {"transaction_mode": "IMMEDIATE",
+                    "init_command": "PRAGMA journal_mode=WAL; PRAGMA busy_timeout=10000;"},
+        "TIME_ZONE": None, "CONN_MAX_AGE": 0, "CONN_HEALTH_CHECKS": False, "AUTOCOMMIT": True,
+        "ATOMIC_REQUESTS": False, "TEST": {},
+    }  # fmt: skip
     wrapper = DatabaseWrapper(settings, alias=f"sqlite-test-{id(path)}")
     wrapper.ensure_connection()
     return wrapper
