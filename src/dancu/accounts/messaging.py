@@ -153,7 +153,7 @@ def deliver(message: OutboundMessage) -> bool:
         else:
             wait = min(FIRST_RETRY * 2 ** (message.attempts - 1), LONGEST_RETRY)
             message.next_attempt_at = timezone.now() + wait
-        with transaction.atomic():  # a transaction, so that on SQLite it waits in the writers' queue
+        with transaction.atomic():  # in a transaction: on SQLite it then waits for the write lock in short steps
             message.save(update_fields=["attempts", "error", "status", "next_attempt_at"])
         log.warning(
             "message %s (%s) delivery failed, attempt %d: %s", message.pk, message.channel, message.attempts,
