@@ -97,11 +97,13 @@ def test_unreferenced_files_are_collected(settings: Any, mother: Account) -> Non
     out = StringIO()
     call_command("attachments", "gc", stdout=out)  # younger than 24 h: kept (it may be about to be referenced)
     assert "deleted 0" in out.getvalue() and orphan.exists()
+    crashed = orphan.parent / ".incoming-k3j2h1"  # a write interrupted by a crash
+    crashed.write_bytes(b"%PDF-1.7 half")
     old = time.time() - 2 * 86400
     for path in root.glob("*/*/*"):
         os.utime(path, (old, old))
     call_command("attachments", "gc", stdout=out)
-    assert not orphan.exists()
+    assert not orphan.exists() and not crashed.exists()
     row = Attachment.objects.get(dossier__case=kept)
     assert attachments.read(row) == PDF, "the referenced file stays"
     call_command("attachments", "check", stdout=out)

@@ -113,11 +113,12 @@ class FileStore:
         return self.path(name).read_bytes()
 
     def names(self) -> list[tuple[str, float]]:
-        """Every stored file's name and modification time (for garbage collection)."""
+        """Every file's name and modification time (for garbage collection; a temporary file left by a crash mid-write
+        is listed too, and no row names it)."""
         return [
             (str(path.relative_to(self.root)), path.stat().st_mtime)
             for path in self.root.glob("*/*/*")
-            if path.is_file() and not path.name.startswith(".")
+            if path.is_file()
         ]
 
     def delete(self, name: str, older_than: float) -> bool:
