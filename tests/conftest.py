@@ -59,4 +59,4 @@ def _fresh_cache() -> Iterator[None]:
     cache.clear()
 
 
-from tests.live import live_web  # noqa: E402,F401 - the live web server, shared by every test that needs one
+from tests.live import browser, live_web  # noqa: E402,F401 - the live web server and Chromium, shared

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import socket
 import subprocess
 import sys
@@ -134,3 +135,25 @@ def live_web(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveWeb]:
     server.wait(10)
     if server.stderr is not None:
         server.stderr.close()
+
+
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[Any]:
+    """Debian's headless Chromium through Playwright (no browser download), one for every browser test."""
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        chromium = p.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox"])
+        yield chromium
+        chromium.close()
+
+
+def sign_in(page: Any, pin: str, password: str) -> None:
+    """The portal's sign-in form, filled and sent as a citizen would."""
+    page.goto("/portal/dang-nhap/")
+    page.get_by_label("Số định danh cá nhân").fill(pin)
+    page.get_by_label("Mật khẩu").fill(password)
+    page.get_by_role("button", name="Đăng nhập", exact=True).click()

@@ -5,27 +5,15 @@ gateway honours both."""
 from __future__ import annotations
 
 import re
-import shutil
 from collections.abc import Iterator
 from typing import Any
 
 import pytest
 
-from tests.live import LiveWeb
+from tests.live import LiveWeb, sign_in
 
 pytestmark = pytest.mark.slow
-CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 PASSWORD = "Mua-thu-Ha-Noi-2026"
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Any]:
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        chromium = p.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox"])
-        yield chromium
-        chromium.close()
 
 
 @pytest.fixture
@@ -118,10 +106,7 @@ def test_passkey_added_then_used_to_sign_in(live_web: LiveWeb, browser: Any) -> 
                 }
             },
         )  # fmt: skip
-        page.goto("/portal/dang-nhap/")
-        page.get_by_label("Số định danh cá nhân").fill(me["pin"])
-        page.get_by_label("Mật khẩu").fill(me["password"])
-        page.get_by_role("button", name="Đăng nhập", exact=True).click()
+        sign_in(page, me["pin"], me["password"])
         page.get_by_role("link", name="Bảo mật").click()
         page.get_by_label("Tên passkey").fill("Điện thoại")
         page.get_by_role("button", name="Thêm passkey").click()

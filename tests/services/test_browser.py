@@ -5,25 +5,13 @@ insurance card; the parent sees three results and checks one on the public page.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
 
-from tests.accounts.test_browser import CHROMIUM
-from tests.live import LiveWeb
+from tests.live import LiveWeb, sign_in
 
 pytestmark = pytest.mark.slow
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Any]:
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        chromium = p.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox"])
-        yield chromium
-        chromium.close()
 
 
 def _officer(browser: Any, web: LiveWeb, username: str, procedure: str) -> None:
@@ -48,10 +36,7 @@ def test_a_newborn_declared_once_three_results(live_web: LiveWeb, browser: Any) 
     me = live_web.citizens["level1"]
     context = browser.new_context(locale="vi-VN", base_url=live_web.url)
     page = context.new_page()
-    page.goto("/portal/dang-nhap/")
-    page.get_by_label("Số định danh cá nhân").fill(me["pin"])
-    page.get_by_label("Mật khẩu").fill(me["password"])
-    page.get_by_role("button", name="Đăng nhập", exact=True).click()
+    sign_in(page, me["pin"], me["password"])
     page.get_by_role("link", name="Dịch vụ công").click()
     page.get_by_role("link", name="Khai sinh cho trẻ").click()
     expect(page.locator("#prefilled")).to_contain_text(me["full_name"])
@@ -111,10 +96,7 @@ def test_a_death_with_three_procedures(live_web: LiveWeb, browser: Any) -> None:
     me = live_web.citizens["level1"]
     context = browser.new_context(locale="vi-VN", base_url=live_web.url)
     page = context.new_page()
-    page.goto("/portal/dang-nhap/")
-    page.get_by_label("Số định danh cá nhân").fill(me["pin"])
-    page.get_by_label("Mật khẩu").fill(me["password"])
-    page.get_by_role("button", name="Đăng nhập", exact=True).click()
+    sign_in(page, me["pin"], me["password"])
     page.goto("/portal/thu-tuc/khai-tu/")
     page.get_by_label("Số định danh cá nhân của người mất").fill(deceased)
     page.get_by_label("Ngày mất").fill((date.today() - timedelta(days=1)).isoformat())

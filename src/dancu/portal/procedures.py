@@ -124,11 +124,13 @@ def case_detail(request: HttpRequest, case_id: str) -> HttpResponse:
     case = Case.objects.select_related("group").filter(pk=case_id, applicant=account).first()
     if case is None:
         raise Http404("No such case")
-    dossiers = []
-    for dossier in Dossier.objects.select_related("procedure").filter(case=case).order_by("created_at"):
-        dossiers.append(
-            {"dossier": dossier, "deadline": deadline_status(dossier), "transitions": list(dossier.transitions.all())}
-        )
+    dossiers = [
+        {"dossier": dossier, "deadline": deadline_status(dossier), "transitions": list(dossier.transitions.all())}
+        for dossier in Dossier.objects.select_related("procedure")
+        .prefetch_related("transitions")  # one query for every dossier's transitions, not one each
+        .filter(case=case)
+        .order_by("created_at")
+    ]
     return render(
         request,
         "portal/case.html",

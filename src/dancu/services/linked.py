@@ -653,12 +653,12 @@ def approve_removal(dossier_id: object, *, official: str) -> Dossier:
     dossier = locked(dossier_id)
     _check_agency(dossier, REMOVAL)
     death = _upstream(dossier, DEATH).data
-    move(dossier, Status.APPROVED, actor=official, actor_kind="official")
+    # Approved and issued at once (the removal is its own result; the transaction undoes both if the registry refuses).
+    move_through(dossier, [(Status.APPROVED, official, "official"), (Status.RESULT_ISSUED, official, "official")])
     registry.remove_permanent_residence(
         pin=dossier.data["deceased_pin"], valid_to=death["death_date"], reason="death", actor=official,
         source=f"dossier:{dossier.number}",
     )  # fmt: skip
-    move(dossier, Status.RESULT_ISSUED, actor=official, actor_kind="official")
     notify(dossier.applicant, "Đã xóa đăng ký thường trú. Permanent residence removed.", dossier=dossier)
     _maybe_finish(dossier.case)
     return dossier
