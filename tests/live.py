@@ -140,9 +140,10 @@ def live_web(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveWeb]:
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def browser() -> Iterator[Any]:
-    """Debian's headless Chromium through Playwright (no browser download), one for every browser test."""
+    """Debian's headless Chromium through Playwright (no browser download), one per test module: Playwright's sync
+    API keeps an event loop running while it is open, which later tests' ``asyncio.run`` would trip over."""
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as p:
