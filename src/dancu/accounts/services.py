@@ -373,13 +373,6 @@ def signed_in(request: HttpRequest) -> tuple[Account, AccountSession] | None:
     return session.account, session
 
 
-def current_session(request: HttpRequest) -> AccountSession | None:
-    key = request.session.session_key
-    if not key:
-        return None
-    return AccountSession.objects.filter(session_key=key, ended_at__isnull=True).first()
-
-
 def end_session(request: HttpRequest, reason: str = "signed_out") -> None:
     key = request.session.session_key
     session = AccountSession.objects.filter(session_key=key, ended_at__isnull=True).select_related("account").first()
