@@ -14,6 +14,7 @@ import multiprocessing
 import sqlite3
 import subprocess
 import sys
+import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -153,6 +154,30 @@ def test_sequences_contiguous_across_batches_and_two_ledger_objects(tmp_path: Pa
     assert report.ok, report.problem
     assert report.entries == 70
     assert report.checkpoints >= 9
+
+
+def test_writers_take_turns_and_a_turn_is_re_entrant(tmp_path: Path) -> None:
+    """Whoever holds the write turn writes alone: another writer of the same file waits (asleep in flock, not
+    polling) until the turn is given back; appends inside one's own turn do not wait for it again."""
+    path = tmp_path / "l.sqlite3"
+    with _ledger(path) as one, _ledger(path) as two:
+        written = threading.Event()
+        got: list[int] = []
+
+        def other() -> None:
+            got.extend(two.append_batch([_entry(1, tag="two")]))
+            written.set()
+
+        with one.writing():
+            waiting = threading.Thread(target=other)
+            waiting.start()
+            assert not written.wait(0.3)  # the other writer waits for the turn
+            assert one.append_batch([_entry(0, tag="one")]) == [1]  # inside one's own turn
+            assert one.checkpoint() is None  # re-entrant too (nothing to seal: a first batch is sealed at once)
+        assert written.wait(5)
+        waiting.join(5)
+    assert got == [2]
+    assert verify_ledger(path, PUBLIC_KEYS).ok
 
 
 def _append_in_child(path: str, key: bytes, tag: str) -> None:
@@ -504,34 +529,40 @@ def test_async_write_failure_reaches_every_caller(tmp_path: Path, monkeypatch: p
     assert after == 1
 
 
-def test_async_writer_cancelled_mid_write_fails_its_callers(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_async_writer_failing_mid_write_fails_its_callers(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The writer thread itself dies (not an error of one write): the call being written, the calls queued behind
+    it and every later call fail at once, nobody waits forever, and stop() still works."""
     ledger = _ledger(tmp_path / "l.sqlite3")
-    real_append_batch = ledger.append_batch
+    inside = threading.Event()
 
-    def slow(entries: list[LedgerEntry]) -> list[int]:
+    def dying(entries: list[LedgerEntry]) -> list[int]:
+        inside.set()
         time.sleep(0.1)
-        return real_append_batch(entries)
+        raise SystemExit("the writer thread is going away")
 
-    monkeypatch.setattr(ledger, "append_batch", slow)
+    monkeypatch.setattr(ledger, "append_batch", dying)
 
-    async def main() -> tuple[int | BaseException, ...]:
+    async def main() -> tuple[tuple[int | BaseException, ...], BaseException | None]:
         writer = AsyncLedger(ledger)
         await writer.start()
         first = asyncio.create_task(writer.append(_entry(1)))
-        await asyncio.sleep(0.02)  # the writer is inside append_batch
+        await asyncio.to_thread(inside.wait, 5)  # the writer is inside append_batch
         second = asyncio.create_task(writer.append(_entry(2)))  # queued behind it
-        await asyncio.sleep(0)
-        assert writer._task is not None
-        writer._task.cancel()
-        results = await asyncio.gather(first, second, return_exceptions=True)
-        await writer.stop()  # no error: the writer was cancelled, not stop()
-        return results
+        results = await asyncio.wait_for(asyncio.gather(first, second, return_exceptions=True), 5)
+        later: BaseException | None = None
+        try:
+            await writer.append(_entry(3))
+        except RuntimeError as error:
+            later = error
+        await writer.stop()
+        return results, later
 
     try:
-        results = asyncio.run(main())
+        results, later = asyncio.run(main())
     finally:
         ledger.close()
-    assert [type(result) for result in results] == [LedgerWriteError, LedgerWriteError]  # nobody waits forever
+    assert [type(result) for result in results] == [LedgerWriteError, LedgerWriteError]
+    assert isinstance(later, RuntimeError)
 
 
 def test_async_invalid_entry_fails_only_its_caller(tmp_path: Path) -> None:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import gc
 import os
 import sqlite3
 import time
@@ -812,7 +813,28 @@ async def openapi(request: Request) -> Response:
     return Response(orjson.dumps(document(gateway.config.issuer)), media_type="application/json")
 
 
-def create_app(config: GatewayConfig | None = None) -> Starlette:
+#: The collector's youngest generation, in objects (CPython's default is 700). See :func:`_tune_gc`.
+GC_YOUNG_OBJECTS = 20_000
+
+
+def _tune_gc() -> None:
+    """Set the cyclic garbage collector for a process that serves the gateway and nothing else.
+
+    What exists once the gateway has started (modules, configuration, keys, caches' first contents) lives as long as
+    the process: it is frozen out of the collector's scans, so a full collection no longer walks it. And the
+    youngest generation is collected every 20,000 new objects instead of 700: the objects of the calls in progress,
+    which a collection can only find alive, are scanned 30 times less often. Measured under load: 10-20% less CPU
+    per verification, the slowest answers (p99) a third shorter (bench/RESULTS.md).
+    """
+    gc.collect()
+    gc.freeze()
+    _, older, oldest = gc.get_threshold()
+    gc.set_threshold(GC_YOUNG_OBJECTS, older, oldest)
+
+
+def create_app(config: GatewayConfig | None = None, *, tune_gc: bool = False) -> Starlette:
+    """The gateway's application. ``tune_gc`` (for a process that serves nothing else, as under granian: see
+    :func:`app_factory`) sets the garbage collector once the gateway has started (:func:`_tune_gc`)."""
     settings = config or GatewayConfig.from_env()
 
     @contextlib.asynccontextmanager
@@ -820,6 +842,8 @@ def create_app(config: GatewayConfig | None = None) -> Starlette:
         gateway = Gateway(settings)
         app.state.gateway = gateway
         await gateway.start()
+        if tune_gc:
+            _tune_gc()
         try:
             yield
         finally:
@@ -844,4 +868,5 @@ def create_app(config: GatewayConfig | None = None) -> Starlette:
 
 
 def app_factory() -> Starlette:
-    return create_app()
+    """The application for a server process (``granian --factory dancu.gateway.app:app_factory``)."""
+    return create_app(tune_gc=True)

@@ -3,9 +3,10 @@
 Each call (a bank verifying a customer, a ministry looking up a record, a refused or malformed request...) becomes one
 :class:`LedgerEntry`. Entries are appended to a SQLite file in WAL mode with ``synchronous=FULL``: when
 :meth:`Ledger.append_batch` returns, the entries are on disk, so the gateway answers only calls that are already
-recorded. Several gateway worker processes may append to the same file; ``BEGIN IMMEDIATE`` serialises them and the
-sequence numbers stay contiguous (1, 2, 3... with no gaps). :class:`AsyncLedger` gives an asyncio server group commit:
-concurrent calls are written by one writer task in batches, one transaction (one fsync) per batch.
+recorded. Several gateway worker processes may append to the same file; they take turns (:class:`_WriteTurn`, a
+``flock`` held around ``BEGIN IMMEDIATE`` ... ``COMMIT``) and the sequence numbers stay contiguous (1, 2, 3... with
+no gaps). :class:`AsyncLedger` gives an asyncio server group commit: concurrent calls are written by one writer
+thread in batches, one transaction (one fsync) per batch.
 
 Hash chain
     ``hash = SHA-256(prev_hash || canonical)``, where ``canonical`` is the compact UTF-8 JSON of
@@ -241,41 +242,31 @@ def _checkpoint_message(sequence: int, entry_hash: bytes, sealed_at: str) -> byt
     return CHECKPOINT_DOMAIN + sequence.to_bytes(8, "big") + entry_hash + sealed_at.encode()
 
 
-def _checked(entry: LedgerEntry) -> tuple[str, str, str, str, str, list[str], str, str]:
-    """The entry's eight values (``fields`` as a list), after checking they are all ``str``. (Text that is not valid
-    UTF-8, i.e. lone surrogates, fails later when encoded, still before anything is written.)"""
+def _check(entry: LedgerEntry) -> None:
+    """Raise unless ``entry`` is a :class:`LedgerEntry` whose values are all text (``TypeError``), whose time is
+    well formed (``ValueError``) and whose texts are all encodable as UTF-8 (lone surrogates: ``UnicodeEncodeError``).
+    This runs for every call the gateway serves: one join in C checks the types, one encode the encoding."""
     if type(entry) is not LedgerEntry:
         raise TypeError(f"expected a LedgerEntry, got {type(entry).__name__}")
-    return _values(entry, _texts(entry))
-
-
-def _texts(entry: LedgerEntry) -> list[Any]:
-    """Every text of an entry, checked to be ``str`` (one pass in C: this runs for every call the gateway serves)."""
     texts: list[Any] = [entry.time, entry.system, entry.purpose, entry.operation, entry.pin_hmac, entry.outcome,
                         entry.request_id, *entry.fields]  # fmt: skip
     for pin, item_fields, outcome in entry.items:
         texts += (pin, *item_fields, outcome)
-    if set(map(type, texts)) != {str}:
-        wrong = next(text for text in texts if type(text) is not str)
-        raise TypeError(f"ledger entry values must be str, got {type(wrong).__name__} in {entry!r}")
-    return texts
-
-
-def _values(entry: LedgerEntry, texts: list[Any]) -> tuple[str, str, str, str, str, list[str], str, str]:
+    try:
+        joined = "".join(texts)
+    except TypeError:
+        wrong = next(text for text in texts if not isinstance(text, str))
+        raise TypeError(f"ledger entry values must be str, got {type(wrong).__name__} in {entry!r}") from None
     if not _TIME_FORMAT.fullmatch(entry.time):
         raise ValueError(f"ledger entry time must look like 2026-11-23T02:00:00.123Z, got {entry.time!r}")
-    return (entry.time, entry.system, entry.purpose, entry.operation, entry.pin_hmac, texts[7 : 7 + len(entry.fields)],
-            entry.outcome, entry.request_id)  # fmt: skip
+    joined.encode()
 
 
 def _checked_encodable(entry: LedgerEntry) -> tuple[str, str, str, str, str, list[str], str, str]:
-    """:func:`_checked`, and every value encodable as UTF-8 (UnicodeEncodeError otherwise)."""
-    if type(entry) is not LedgerEntry:
-        raise TypeError(f"expected a LedgerEntry, got {type(entry).__name__}")
-    texts = _texts(entry)
-    values = _values(entry, texts)
-    "".join(texts).encode()  # lone surrogates raise UnicodeEncodeError
-    return values
+    """The entry's eight values (``fields`` as a list), after :func:`_check`."""
+    _check(entry)
+    return (entry.time, entry.system, entry.purpose, entry.operation, entry.pin_hmac, list(entry.fields),
+            entry.outcome, entry.request_id)  # fmt: skip
 
 
 def _seconds_since(iso_time: str) -> float:
@@ -288,28 +279,45 @@ def _seconds_since(iso_time: str) -> float:
     return (datetime.now(UTC) - then).total_seconds()
 
 
-def _begin_immediate(conn: sqlite3.Connection) -> None:
-    """``BEGIN IMMEDIATE``, waiting for another process's write with short sleeps.
+class _WriteTurn:
+    """Whose turn it is to write a ledger file: an exclusive ``flock`` on ``<ledger>.write.lock``, taken by every
+    process's writer (appends, checkpoints, the per-person index's runs) before ``BEGIN IMMEDIATE``.
 
-    SQLite's own busy handler sleeps 1, 2, 5, ... up to 100 ms between tries; with several gateway workers taking
-    turns at the ledger every millisecond, that made the slowest answers wait 100 ms. The connection's busy timeout
-    is turned off for this statement and the retry here sleeps 0.1-1 ms instead, up to the same overall deadline.
+    SQLite's write lock has no queue: a writer that finds it taken can only try again later, and with several
+    gateway workers committing in turn that polling cost ~7 µs of CPU per entry (a try, a sleep, the GIL taken back,
+    several times per batch) and up to a poll interval of delay. A waiter for the flock sleeps in the kernel, costs
+    nothing and is woken when the holder releases it. SQLite's busy handler (30 s) still covers a writer that does not
+    take the turn (an older gateway build during an upgrade). The flock is released when its process ends, however
+    it ends.
+
+    Re-entrant within one thread (a depth count); the callers serialise their threads with a lock of their own.
     """
-    conn.execute("PRAGMA busy_timeout = 0")
-    try:
-        deadline = time.monotonic() + BUSY_TIMEOUT_SECONDS
-        pause = 0.0001
-        while True:
-            try:
-                conn.execute("BEGIN IMMEDIATE")
-                return
-            except sqlite3.OperationalError as exc:
-                if exc.sqlite_errorcode & 0xFF != sqlite3.SQLITE_BUSY or time.monotonic() > deadline:
-                    raise
-                time.sleep(pause)
-                pause = min(pause * 1.5, 0.001)
-    finally:
-        conn.execute(f"PRAGMA busy_timeout = {int(BUSY_TIMEOUT_SECONDS * 1000)}")
+
+    __slots__ = ("_depth", "_fd", "path")
+
+    def __init__(self, path: Path) -> None:
+        self.path = Path(f"{path}.write.lock")
+        self._fd: int | None = None
+        self._depth = 0
+
+    @contextlib.contextmanager
+    def held(self) -> Iterator[None]:
+        if self._depth == 0:
+            if self._fd is None:
+                self._fd = os.open(self.path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o600)
+            fcntl.flock(self._fd, fcntl.LOCK_EX)  # releases the GIL while it waits
+        self._depth += 1
+        try:
+            yield
+        finally:
+            self._depth -= 1
+            if self._depth == 0:
+                fcntl.flock(self._fd, fcntl.LOCK_UN)  # type: ignore[arg-type]
+
+    def close(self) -> None:
+        if self._fd is not None:
+            os.close(self._fd)
+            self._fd = None
 
 
 def _set_wal(conn: sqlite3.Connection) -> object:
@@ -377,9 +385,10 @@ class Ledger:
         self._key_id = key_id
         self._checkpoint_every = checkpoint_every
         self._checkpoint_seconds = float(checkpoint_seconds)
-        self._lock = threading.Lock()
+        self._lock = threading.RLock()
         self._pid = os.getpid()
         self._conn: sqlite3.Connection | None = _connect(self.path)
+        self._turn = _WriteTurn(self.path)
         with self._lock, self._transaction() as conn:
             for statement in _SCHEMA:
                 conn.execute(statement)
@@ -410,18 +419,29 @@ class Ledger:
         return self._conn
 
     @contextlib.contextmanager
+    def writing(self) -> Iterator[None]:
+        """Hold this process's lock on the ledger and the file's write turn (:class:`_WriteTurn`): nobody else
+        writes until the block ends. Re-entrant: appends and checkpoints made inside do not wait again."""
+        with self._lock:
+            self._connection()  # refuses a closed ledger, or one inherited through fork()
+            with self._turn.held():
+                yield
+
+    @contextlib.contextmanager
     def _transaction(self) -> Iterator[sqlite3.Connection]:
-        """``BEGIN IMMEDIATE`` ... ``COMMIT`` (rolled back on any exception); the caller holds ``self._lock``."""
+        """``BEGIN IMMEDIATE`` ... ``COMMIT`` in the write turn (rolled back on any exception); the caller holds
+        ``self._lock``."""
         conn = self._connection()
-        _begin_immediate(conn)
-        try:
-            yield conn
-            conn.execute("COMMIT")
-        except BaseException:
-            if conn.in_transaction:
-                with contextlib.suppress(sqlite3.Error):
-                    conn.execute("ROLLBACK")
-            raise
+        with self._turn.held():
+            conn.execute("BEGIN IMMEDIATE")
+            try:
+                yield conn
+                conn.execute("COMMIT")
+            except BaseException:
+                if conn.in_transaction:
+                    with contextlib.suppress(sqlite3.Error):
+                        conn.execute("ROLLBACK")
+                raise
 
     @staticmethod
     def _tail(conn: sqlite3.Connection) -> tuple[int, bytes]:
@@ -540,6 +560,7 @@ class Ledger:
         with self._lock:
             if self._conn is not None and os.getpid() == self._pid:
                 self._conn.close()
+                self._turn.close()
             self._conn = None
 
     def __enter__(self) -> Self:
@@ -610,14 +631,17 @@ class _WalCheckpointer(threading.Thread):
 
 
 class AsyncLedger:
-    """Group commit for an asyncio server: append() waits until its entry is durable, batches are written by one
-    writer task using asyncio.to_thread(Ledger.append_batch).
+    """Group commit for an asyncio server: :meth:`append` waits until its entry is durable; a writer thread of
+    its own writes what is queued in batches, one transaction (one fsync) each.
 
-    While one batch is being committed, new calls queue up and go in the next one: the batch size adapts to the
-    load with no added latency. A failed write raises :class:`LedgerWriteError` (the cause chained) in every
-    ``append()`` of that batch; later batches are tried again. A caller cancelled while waiting does not take its
-    entry out: it is still written (recording a call that got no answer is harmless, losing one is not). When the
-    ledger signs, the writer also seals the tail after ``checkpoint_seconds`` without calls.
+    The writer takes the file's write turn first (:meth:`Ledger.writing`; other gateway processes commit in the
+    meantime) and only then takes everything queued, up to ``max_batch`` entries: the calls that arrived while it
+    waited go in the same commit, so the batch size follows the load with no added delay, and the commits' cost
+    (an fsync each) is shared by more entries. The answers are released with one hand-over to the event loop per
+    batch. A failed write raises :class:`LedgerWriteError` (the cause chained) in every :meth:`append` of that
+    batch; later batches are tried again. A caller cancelled while waiting does not take its entry out: it is
+    still written (recording a call that got no answer is harmless, losing one is not). When the ledger signs, the
+    writer also seals the tail after ``checkpoint_seconds`` without calls.
     """
 
     def __init__(self, ledger: Ledger, *, max_batch: int = 2000) -> None:
@@ -625,19 +649,24 @@ class AsyncLedger:
             raise ValueError("max_batch must be at least 1")
         self.ledger = ledger
         self._max_batch = max_batch
+        #: Appended by the event loop, taken by the writer thread (deque's append and popleft are atomic).
         self._pending: deque[_Pending] = deque()
-        self._wakeup: asyncio.Event | None = None
-        self._task: asyncio.Task[None] | None = None
+        self._wakeup = threading.Event()
+        self._thread: threading.Thread | None = None
+        self._loop: asyncio.AbstractEventLoop | None = None
         self._stopping = False
+        self._dead = False
 
     async def start(self) -> None:
-        """Start the writer task (in the running event loop) and the background WAL checkpointer."""
-        if self._task is not None:
+        """Start the writer thread (answering into the running event loop) and the background WAL checkpointer."""
+        if self._thread is not None:
             raise RuntimeError("AsyncLedger is already started")
         self.ledger.disable_autocheckpoint()
-        self._wakeup = asyncio.Event()
-        self._stopping = False
-        self._task = asyncio.create_task(self._run(), name="dancu-ledger-writer")
+        self._loop = asyncio.get_running_loop()
+        self._stopping = self._dead = False
+        self._wakeup.clear()
+        self._thread = threading.Thread(target=self._run, name="dancu-ledger-writer", daemon=True)
+        self._thread.start()
         self._checkpointer = _WalCheckpointer(self.ledger.path)
         self._checkpointer.start()
 
@@ -652,25 +681,19 @@ class AsyncLedger:
         return await self._submit(list(entries))
 
     async def stop(self) -> None:
-        """Flush what is queued, stop the writer, then write a final checkpoint. The :class:`Ledger` stays open."""
+        """Write what is queued, stop the writer, then write a final checkpoint. The :class:`Ledger` stays open."""
         checkpointer = getattr(self, "_checkpointer", None)
         if checkpointer is not None:
             checkpointer.stop()
-        task = self._task
-        if task is None:
+        thread = self._thread
+        if thread is None:
             return
         self._stopping = True
-        assert self._wakeup is not None
         self._wakeup.set()
         try:
-            await task
-        except asyncio.CancelledError:
-            current = asyncio.current_task()
-            if current is not None and current.cancelling():
-                raise  # stop() itself is being cancelled
-            # the writer had been cancelled: its callers got LedgerWriteError; still seal what was written
+            await asyncio.to_thread(thread.join)
         finally:
-            self._task = None
+            self._thread = None
         await asyncio.to_thread(self.ledger.checkpoint)
 
     async def __aenter__(self) -> Self:
@@ -683,36 +706,41 @@ class AsyncLedger:
         await self.stop()
 
     async def _submit(self, entries: list[LedgerEntry]) -> list[int]:
-        if self._task is None or self._stopping or self._task.done():
+        if self._thread is None or self._stopping or self._dead:
             raise RuntimeError("AsyncLedger is not running")
         for entry in entries:
-            _checked_encodable(entry)  # a bad entry fails its own caller, not the whole batch
-        future: asyncio.Future[list[int]] = asyncio.get_running_loop().create_future()
-        self._pending.append(_Pending(entries, future))
-        assert self._wakeup is not None
-        self._wakeup.set()
+            _check(entry)  # a bad entry fails its own caller, not the whole batch
+        assert self._loop is not None
+        future: asyncio.Future[list[int]] = self._loop.create_future()
+        item = _Pending(entries, future)
+        self._pending.append(item)
+        if self._dead:  # the writer failed meanwhile: take the entry back unless it already holds it (and fails it)
+            with contextlib.suppress(ValueError):
+                self._pending.remove(item)
+                raise RuntimeError("AsyncLedger is not running")
+        wakeup = self._wakeup
+        if not wakeup.is_set():
+            wakeup.set()
         return await future
 
+    # -- the writer thread
+
     def _take_batch(self) -> list[_Pending]:
-        batch = [self._pending.popleft()]
+        pending = self._pending
+        batch = [pending.popleft()]
         size = len(batch[0].entries)
-        while self._pending and size + len(self._pending[0].entries) <= self._max_batch:
-            item = self._pending.popleft()
+        while pending and size + len(pending[0].entries) <= self._max_batch:
+            item = pending.popleft()
             batch.append(item)
             size += len(item.entries)
         return batch
 
-    async def _write(self, batch: list[_Pending]) -> None:
-        entries = [entry for item in batch for entry in item.entries]
-        try:
-            sequences = await asyncio.to_thread(self.ledger.append_batch, entries)
-        except Exception as exc:
-            log.error("access ledger write of %d entries failed", len(entries), exc_info=exc)
-            _fail_all(batch, f"the access ledger could not record the call: {exc!r}", exc)
+    def _settle(self, batch: list[_Pending], sequences: list[int] | None, error: BaseException | None) -> None:
+        """In the event loop: release the batch's callers (their sequences, or the error)."""
+        if sequences is None:
+            message = f"the access ledger could not record the call: {error!r}" if error else "the writer stopped"
+            _fail_all(batch, message, error)
             return
-        except BaseException:  # the writer task was cancelled: the batch may or may not be committed
-            _fail_all(batch, "the access ledger writer was cancelled during the write", None)
-            raise
         start = 0
         for item in batch:
             end = start + len(item.entries)
@@ -720,31 +748,50 @@ class AsyncLedger:
                 item.future.set_result(sequences[start:end])
             start = end
 
-    async def _idle_checkpoint(self) -> None:
-        try:
-            await asyncio.to_thread(self.ledger.checkpoint)
-        except Exception:
-            log.exception("access ledger checkpoint failed (will retry)")
+    def _hand_over(self, batch: list[_Pending], sequences: list[int] | None, error: BaseException | None) -> None:
+        assert self._loop is not None
+        with contextlib.suppress(RuntimeError):  # the loop is closed: nobody is waiting any more
+            self._loop.call_soon_threadsafe(self._settle, batch, sequences, error)
 
-    async def _run(self) -> None:
-        wakeup = self._wakeup
-        assert wakeup is not None
+    def _run(self) -> None:
         idle = self.ledger.checkpoint_seconds if self.ledger.signs else None
+        pending = self._pending
+        wakeup = self._wakeup
+        batch: list[_Pending] = []
         try:
             while True:
-                if self._pending:
-                    await self._write(self._take_batch())
+                if not pending:
+                    if self._stopping:
+                        return
+                    wakeup.clear()
+                    if pending or self._stopping:  # queued between the check and the clear
+                        continue
+                    if not wakeup.wait(idle):
+                        try:
+                            self.ledger.checkpoint()
+                        except Exception:
+                            log.exception("access ledger checkpoint failed (will retry)")
                     continue
-                if self._stopping:
-                    return
-                wakeup.clear()
                 try:
-                    await asyncio.wait_for(wakeup.wait(), idle)
-                except TimeoutError:
-                    await self._idle_checkpoint()
-        finally:  # left with entries queued only when the writer itself was cancelled or crashed
-            _fail_all(self._pending, "the access ledger writer stopped", None)
-            self._pending.clear()
+                    with self.ledger.writing():
+                        batch = self._take_batch()
+                        sequences = self.ledger.append_batch([entry for item in batch for entry in item.entries])
+                except Exception as exc:  # this batch is refused (its callers answer 503); the next is tried again
+                    batch = batch or self._take_batch()  # the turn itself could not be taken: fail the next batch
+                    log.error("access ledger write of %d calls failed", len(batch), exc_info=exc)
+                    self._hand_over(batch, None, exc)
+                else:
+                    self._hand_over(batch, sequences, None)
+                batch = []
+        except BaseException as exc:  # the writer itself failed: nobody may wait for it
+            log.critical("access ledger writer stopped", exc_info=exc)
+            self._dead = True
+            self._hand_over(batch, None, None)
+        finally:  # entries still queued only when the writer itself failed
+            if pending:
+                self._dead = True
+                self._hand_over(list(pending), None, None)
+                pending.clear()
 
 
 # -- offline verification
@@ -898,6 +945,7 @@ class PersonIndexer:
         self.run_keys, self.fanout, self.max_level = run_keys, fanout, max_level
         self._use_lock = use_lock
         self._lock_fd: int | None = None
+        self._turn = _WriteTurn(self.path)
         self._base = -1  # the last entry covered by the runs, as last seen
         self._scanned = 0  # the last entry read into _pending
         self._pending: list[bytes] = []
@@ -919,6 +967,7 @@ class PersonIndexer:
         if self._lock_fd is not None:
             os.close(self._lock_fd)  # releases the flock
             self._lock_fd = None
+        self._turn.close()
 
     def step(self, conn: sqlite3.Connection, *, seconds: float = 0.5, final: bool = False) -> int:
         """Read the entries committed since the last call and write the runs now full (at most ``seconds`` of work;
@@ -960,13 +1009,22 @@ class PersonIndexer:
     def _write_run(self, conn: sqlite3.Connection) -> int:
         first, last = self._base + 1, self._scanned
         records = b"".join(sorted(self._pending))
-        _begin_immediate(conn)
+        with self._turn.held():
+            if not self._insert_run(conn, first, last, records):
+                return 0
+        self._base = last
+        self._pending = []
+        self._merge(conn)
+        return 1
+
+    def _insert_run(self, conn: sqlite3.Connection, first: int, last: int, records: bytes) -> bool:
+        conn.execute("BEGIN IMMEDIATE")
         try:
             row = conn.execute("SELECT MAX(last) FROM person_runs").fetchone()
             if int(row[0] or 0) != self._base:  # another indexer wrote meanwhile (it held the lock before us)
                 conn.execute("ROLLBACK")
                 self._base = -1
-                return 0
+                return False
             conn.execute("INSERT INTO person_runs (first, last, level, records) VALUES (?, ?, 0, ?)",
                          (first, last, records))  # fmt: skip
             conn.execute("COMMIT")
@@ -975,10 +1033,7 @@ class PersonIndexer:
                 with contextlib.suppress(sqlite3.Error):
                     conn.execute("ROLLBACK")
             raise
-        self._base = last
-        self._pending = []
-        self._merge(conn)
-        return 1
+        return True
 
     def _merge(self, conn: sqlite3.Connection) -> None:
         """Merge the last ``fanout`` runs into one while they are all of one level below ``max_level``."""
@@ -1002,23 +1057,29 @@ class PersonIndexer:
                 merged += chunk
                 time.sleep(0)  # let the event loop have the GIL (see step)
             del sources
-            _begin_immediate(conn)
-            try:
-                current = conn.execute(
-                    "SELECT first, last, level FROM person_runs WHERE first >= ? ORDER BY first", (runs[0][0],)
-                ).fetchall()
-                if current != runs:
-                    conn.execute("ROLLBACK")
+            with self._turn.held():
+                if not self._replace_runs(conn, runs, level, merged):
                     return
-                conn.execute("DELETE FROM person_runs WHERE first >= ?", (runs[0][0],))
-                conn.execute("INSERT INTO person_runs (first, last, level, records) VALUES (?, ?, ?, ?)",
-                             (runs[0][0], runs[-1][1], level + 1, merged))  # fmt: skip
-                conn.execute("COMMIT")
-            except BaseException:
-                if conn.in_transaction:
-                    with contextlib.suppress(sqlite3.Error):
-                        conn.execute("ROLLBACK")
-                raise
+
+    def _replace_runs(self, conn: sqlite3.Connection, runs: list[Any], level: int, merged: bytearray) -> bool:
+        conn.execute("BEGIN IMMEDIATE")
+        try:
+            current = conn.execute(
+                "SELECT first, last, level FROM person_runs WHERE first >= ? ORDER BY first", (runs[0][0],)
+            ).fetchall()
+            if current != runs:
+                conn.execute("ROLLBACK")
+                return False
+            conn.execute("DELETE FROM person_runs WHERE first >= ?", (runs[0][0],))
+            conn.execute("INSERT INTO person_runs (first, last, level, records) VALUES (?, ?, ?, ?)",
+                         (runs[0][0], runs[-1][1], level + 1, merged))  # fmt: skip
+            conn.execute("COMMIT")
+        except BaseException:
+            if conn.in_transaction:
+                with contextlib.suppress(sqlite3.Error):
+                    conn.execute("ROLLBACK")
+            raise
+        return True
 
 
 def verify_ledger(path: Path, public_keys: Mapping[str, Ed25519PublicKey]) -> VerifyReport:
