@@ -12,6 +12,7 @@
 Usage: .venv/bin/python bench/gateway_bench.py --var-dir DIR [--seconds 20] [--connections 128] [--rate 2000]
        [--compare-src OTHER/src ...]   (another source tree measured side by side, e.g. `git archive main src`)
        [--rate-runs N]   (only the open loop at --rate, N rounds, the builds alternating on fresh gateways)
+       [--rounds N]      (only the closed-loop verification: N rounds of floor then each build, short runs, medians)
 Load from wrk through ../shared/tools/http-load (loopback only, bounded).
 """
 
@@ -24,6 +25,7 @@ import random
 import re
 import signal
 import socket
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -64,6 +66,15 @@ def wait_port(port: int) -> None:
 
 
 def serve(target: str, port: int, env: dict[str, str], factory: bool) -> subprocess.Popen[bytes]:
+    """Start granian with 2 workers. Each start begins from the same state of the disk: the earlier runs' ledgers
+    are deleted and what is left to write is written (``sync``). Otherwise a run's fsyncs wait behind the writeback
+    of the previous runs' ledgers (~100 MB each), and whichever build runs later in a round is measured slower."""
+    ledger = env.get("DANCU_LEDGER")
+    if ledger:
+        for old in Path(ledger).parent.glob("ledger*"):
+            old.unlink()
+    os.sync()
+    time.sleep(0.5)
     args = [str(BIN / "granian"), "--interface", "asgi", "--host", "127.0.0.1", "--port", str(port),
             "--workers", "2", "--log-level", "error"]  # fmt: skip
     if factory:
@@ -193,6 +204,11 @@ def main() -> None:
         help="Only the open loop at --rate: this many rounds, each build on a fresh gateway and ledger in turn.",
     )  # fmt: skip
     parser.add_argument(
+        "--rounds", type=int, default=0,
+        help="Only the closed-loop single verification: this many rounds of (floor, each build) in short runs, "
+        "then the median share of the floor per build (a steadier figure on a shared machine).",
+    )  # fmt: skip
+    parser.add_argument(
         "--compare-src", type=Path, action="append", default=[],
         help="Also measure the gateway of another source tree (e.g. an earlier commit's src/ from git archive), "
         "side by side in the same run; repeatable.",
@@ -268,6 +284,39 @@ def main() -> None:
                         stop(gateway)
                     load_average = " ".join(Path("/proc/loadavg").read_text().split()[:3])
                     print(f"round {round_ + 1} [{label}] (load {load_average}): {out}", flush=True)
+            return
+        if args.rounds:  # closed loop only: short runs, the floor between rounds, the builds' order rotating
+            runs: list[tuple[int, str, dict[str, float]]] = []
+            floors = [measure_floor()]
+            for round_ in range(args.rounds):
+                for number in range(len(builds)):
+                    label, src = builds[(number + round_) % len(builds)]
+                    build_env = gw_env | {"DANCU_LEDGER": str(floor_dir / f"ledger-r{round_}-{number}.sqlite3")}
+                    if src is not None:
+                        build_env["PYTHONPATH"] = str(src.resolve())
+                    gateway = serve("dancu.gateway.app:app_factory", gw_port, build_env, factory=True)
+                    try:
+                        token = get_token(base, var / "demo-client" / "demo-bank.private.jwk.json")
+                        runs.append((round_, label, load_with_cpu(
+                            gateway, base + "/", args.seconds, args.connections,
+                            lua(floor_dir / "v.lua", "/v1/verify", single, token),
+                        )))  # fmt: skip
+                    finally:
+                        stop(gateway)
+                floors.append(measure_floor())
+            for label, _ in builds:
+                shares, cpus = [], []
+                for round_, run_label, verify in runs:
+                    if run_label != label:
+                        continue
+                    before, after = floors[round_], floors[round_ + 1]
+                    shares.append(verify["rps"] / ((before["rps"] + after["rps"]) / 2))
+                    cpus.append((before["cpu_us"] + after["cpu_us"]) / 2 / verify["cpu_us"])
+                print(f"[{label}] share of the floor, {len(shares)} rounds: "
+                      + " ".join(f"{share:.0%}" for share in shares)
+                      + f"; median {statistics.median(shares):.0%}. Floor/verify CPU: "
+                      + " ".join(f"{cpu:.0%}" for cpu in cpus) + f"; median {statistics.median(cpus):.0%}")  # fmt: skip
+            print("floors (req/s): " + " ".join(f"{floor['rps']:,.0f}" for floor in floors))
             return
         # The machine is shared and its load drifts: the floor is measured before each build and after the last,
         # and each build is compared with the mean of the floors either side of it.

@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import gc
+import logging
 import os
 import sqlite3
 import time
@@ -36,11 +37,12 @@ from dancu.gateway import projection
 from dancu.gateway.auth import AccessClaims, AuthError, TokenService
 from dancu.gateway.config import GatewayConfig
 from dancu.gateway.fields import CONSENT_FIELDS, LOOKUP_FIELDS, VERIFY_ATTRIBUTES
-from dancu.gateway.hashing import AttributeHasher, name_forms
+from dancu.gateway.hashing import AttributeHasher, PyAttributeHasher, name_forms
 from dancu.gateway.ledger import AsyncLedger, Ledger, LedgerEntry, now_iso
 from dancu.gateway.state import SharedState, quota_day, seconds_to_quota_midnight
 
 VN = ZoneInfo("Asia/Ho_Chi_Minh")
+log = logging.getLogger(__name__)
 assert VERIFY_ATTRIBUTES == ("full_name", "birth_date", "sex"), "_provided reads them in this order"
 
 # ---- request and response schemas (strict: unknown fields are refused) -------------------------------------------
@@ -263,6 +265,8 @@ class Gateway:
         keys = Keyring(config.keys_dir)
         self.keys = keys
         self.hasher = AttributeHasher(keys.hmac_key)
+        if isinstance(self.hasher, PyAttributeHasher):
+            log.warning("gateway: HMACs in pure Python (the compiled _hmac module was not built): ~4x slower per HMAC")
         self.db = projection.connect(config.projection)  # creates the schema if the projector has not yet run
         self.db.close()
         self.db = projection.connect(config.projection, readonly=True)
