@@ -6,7 +6,7 @@ Each call (a bank verifying a customer, a ministry looking up a record, a refuse
 recorded. Several gateway worker processes may append to the same file; they take turns (:class:`_WriteTurn`, a
 ``flock`` held around ``BEGIN IMMEDIATE`` ... ``COMMIT``) and the sequence numbers stay contiguous (1, 2, 3... with
 no gaps). :class:`AsyncLedger` gives an asyncio server group commit: concurrent calls are written by one writer
-thread in batches, one transaction (one fsync) per batch.
+task in batches, one transaction (one fsync) per batch.
 
 Hash chain
     ``hash = SHA-256(prev_hash || canonical)``, where ``canonical`` is the compact UTF-8 JSON of
@@ -631,17 +631,14 @@ class _WalCheckpointer(threading.Thread):
 
 
 class AsyncLedger:
-    """Group commit for an asyncio server: :meth:`append` waits until its entry is durable; a writer thread of
-    its own writes what is queued in batches, one transaction (one fsync) each.
+    """Group commit for an asyncio server: append() waits until its entry is durable, batches are written by one
+    writer task using asyncio.to_thread(Ledger.append_batch).
 
-    The writer takes the file's write turn first (:meth:`Ledger.writing`; other gateway processes commit in the
-    meantime) and only then takes everything queued, up to ``max_batch`` entries: the calls that arrived while it
-    waited go in the same commit, so the batch size follows the load with no added delay, and the commits' cost
-    (an fsync each) is shared by more entries. The answers are released with one hand-over to the event loop per
-    batch. A failed write raises :class:`LedgerWriteError` (the cause chained) in every :meth:`append` of that
-    batch; later batches are tried again. A caller cancelled while waiting does not take its entry out: it is
-    still written (recording a call that got no answer is harmless, losing one is not). When the ledger signs, the
-    writer also seals the tail after ``checkpoint_seconds`` without calls.
+    While one batch is being committed, new calls queue up and go in the next one: the batch size adapts to the
+    load with no added latency. A failed write raises :class:`LedgerWriteError` (the cause chained) in every
+    ``append()`` of that batch; later batches are tried again. A caller cancelled while waiting does not take its
+    entry out: it is still written (recording a call that got no answer is harmless, losing one is not). When the
+    ledger signs, the writer also seals the tail after ``checkpoint_seconds`` without calls.
     """
 
     def __init__(self, ledger: Ledger, *, max_batch: int = 2000) -> None:
@@ -649,24 +646,19 @@ class AsyncLedger:
             raise ValueError("max_batch must be at least 1")
         self.ledger = ledger
         self._max_batch = max_batch
-        #: Appended by the event loop, taken by the writer thread (deque's append and popleft are atomic).
         self._pending: deque[_Pending] = deque()
-        self._wakeup = threading.Event()
-        self._thread: threading.Thread | None = None
-        self._loop: asyncio.AbstractEventLoop | None = None
+        self._wakeup: asyncio.Event | None = None
+        self._task: asyncio.Task[None] | None = None
         self._stopping = False
-        self._dead = False
 
     async def start(self) -> None:
-        """Start the writer thread (answering into the running event loop) and the background WAL checkpointer."""
-        if self._thread is not None:
+        """Start the writer task (in the running event loop) and the background WAL checkpointer."""
+        if self._task is not None:
             raise RuntimeError("AsyncLedger is already started")
         self.ledger.disable_autocheckpoint()
-        self._loop = asyncio.get_running_loop()
-        self._stopping = self._dead = False
-        self._wakeup.clear()
-        self._thread = threading.Thread(target=self._run, name="dancu-ledger-writer", daemon=True)
-        self._thread.start()
+        self._wakeup = asyncio.Event()
+        self._stopping = False
+        self._task = asyncio.create_task(self._run(), name="dancu-ledger-writer")
         self._checkpointer = _WalCheckpointer(self.ledger.path)
         self._checkpointer.start()
 
@@ -681,19 +673,25 @@ class AsyncLedger:
         return await self._submit(list(entries))
 
     async def stop(self) -> None:
-        """Write what is queued, stop the writer, then write a final checkpoint. The :class:`Ledger` stays open."""
+        """Flush what is queued, stop the writer, then write a final checkpoint. The :class:`Ledger` stays open."""
         checkpointer = getattr(self, "_checkpointer", None)
         if checkpointer is not None:
             checkpointer.stop()
-        thread = self._thread
-        if thread is None:
+        task = self._task
+        if task is None:
             return
         self._stopping = True
+        assert self._wakeup is not None
         self._wakeup.set()
         try:
-            await asyncio.to_thread(thread.join)
+            await task
+        except asyncio.CancelledError:
+            current = asyncio.current_task()
+            if current is not None and current.cancelling():
+                raise  # stop() itself is being cancelled
+            # the writer had been cancelled: its callers got LedgerWriteError; still seal what was written
         finally:
-            self._thread = None
+            self._task = None
         await asyncio.to_thread(self.ledger.checkpoint)
 
     async def __aenter__(self) -> Self:
@@ -706,41 +704,36 @@ class AsyncLedger:
         await self.stop()
 
     async def _submit(self, entries: list[LedgerEntry]) -> list[int]:
-        if self._thread is None or self._stopping or self._dead:
+        if self._task is None or self._stopping or self._task.done():
             raise RuntimeError("AsyncLedger is not running")
         for entry in entries:
             _check(entry)  # a bad entry fails its own caller, not the whole batch
-        assert self._loop is not None
-        future: asyncio.Future[list[int]] = self._loop.create_future()
-        item = _Pending(entries, future)
-        self._pending.append(item)
-        if self._dead:  # the writer failed meanwhile: take the entry back unless it already holds it (and fails it)
-            with contextlib.suppress(ValueError):
-                self._pending.remove(item)
-                raise RuntimeError("AsyncLedger is not running")
-        wakeup = self._wakeup
-        if not wakeup.is_set():
-            wakeup.set()
+        future: asyncio.Future[list[int]] = asyncio.get_running_loop().create_future()
+        self._pending.append(_Pending(entries, future))
+        assert self._wakeup is not None
+        self._wakeup.set()
         return await future
 
-    # -- the writer thread
-
     def _take_batch(self) -> list[_Pending]:
-        pending = self._pending
-        batch = [pending.popleft()]
+        batch = [self._pending.popleft()]
         size = len(batch[0].entries)
-        while pending and size + len(pending[0].entries) <= self._max_batch:
-            item = pending.popleft()
+        while self._pending and size + len(self._pending[0].entries) <= self._max_batch:
+            item = self._pending.popleft()
             batch.append(item)
             size += len(item.entries)
         return batch
 
-    def _settle(self, batch: list[_Pending], sequences: list[int] | None, error: BaseException | None) -> None:
-        """In the event loop: release the batch's callers (their sequences, or the error)."""
-        if sequences is None:
-            message = f"the access ledger could not record the call: {error!r}" if error else "the writer stopped"
-            _fail_all(batch, message, error)
+    async def _write(self, batch: list[_Pending]) -> None:
+        entries = [entry for item in batch for entry in item.entries]
+        try:
+            sequences = await asyncio.to_thread(self.ledger.append_batch, entries)
+        except Exception as exc:
+            log.error("access ledger write of %d entries failed", len(entries), exc_info=exc)
+            _fail_all(batch, f"the access ledger could not record the call: {exc!r}", exc)
             return
+        except BaseException:  # the writer task was cancelled: the batch may or may not be committed
+            _fail_all(batch, "the access ledger writer was cancelled during the write", None)
+            raise
         start = 0
         for item in batch:
             end = start + len(item.entries)
@@ -748,50 +741,31 @@ class AsyncLedger:
                 item.future.set_result(sequences[start:end])
             start = end
 
-    def _hand_over(self, batch: list[_Pending], sequences: list[int] | None, error: BaseException | None) -> None:
-        assert self._loop is not None
-        with contextlib.suppress(RuntimeError):  # the loop is closed: nobody is waiting any more
-            self._loop.call_soon_threadsafe(self._settle, batch, sequences, error)
+    async def _idle_checkpoint(self) -> None:
+        try:
+            await asyncio.to_thread(self.ledger.checkpoint)
+        except Exception:
+            log.exception("access ledger checkpoint failed (will retry)")
 
-    def _run(self) -> None:
-        idle = self.ledger.checkpoint_seconds if self.ledger.signs else None
-        pending = self._pending
+    async def _run(self) -> None:
         wakeup = self._wakeup
-        batch: list[_Pending] = []
+        assert wakeup is not None
+        idle = self.ledger.checkpoint_seconds if self.ledger.signs else None
         try:
             while True:
-                if not pending:
-                    if self._stopping:
-                        return
-                    wakeup.clear()
-                    if pending or self._stopping:  # queued between the check and the clear
-                        continue
-                    if not wakeup.wait(idle):
-                        try:
-                            self.ledger.checkpoint()
-                        except Exception:
-                            log.exception("access ledger checkpoint failed (will retry)")
+                if self._pending:
+                    await self._write(self._take_batch())
                     continue
+                if self._stopping:
+                    return
+                wakeup.clear()
                 try:
-                    with self.ledger.writing():
-                        batch = self._take_batch()
-                        sequences = self.ledger.append_batch([entry for item in batch for entry in item.entries])
-                except Exception as exc:  # this batch is refused (its callers answer 503); the next is tried again
-                    batch = batch or self._take_batch()  # the turn itself could not be taken: fail the next batch
-                    log.error("access ledger write of %d calls failed", len(batch), exc_info=exc)
-                    self._hand_over(batch, None, exc)
-                else:
-                    self._hand_over(batch, sequences, None)
-                batch = []
-        except BaseException as exc:  # the writer itself failed: nobody may wait for it
-            log.critical("access ledger writer stopped", exc_info=exc)
-            self._dead = True
-            self._hand_over(batch, None, None)
-        finally:  # entries still queued only when the writer itself failed
-            if pending:
-                self._dead = True
-                self._hand_over(list(pending), None, None)
-                pending.clear()
+                    await asyncio.wait_for(wakeup.wait(), idle)
+                except TimeoutError:
+                    await self._idle_checkpoint()
+        finally:  # left with entries queued only when the writer itself was cancelled or crashed
+            _fail_all(self._pending, "the access ledger writer stopped", None)
+            self._pending.clear()
 
 
 # -- offline verification
