@@ -279,6 +279,22 @@ def _seconds_since(iso_time: str) -> float:
     return (datetime.now(UTC) - then).total_seconds()
 
 
+@contextlib.contextmanager
+def _immediate(conn: sqlite3.Connection) -> Iterator[None]:
+    """``BEGIN IMMEDIATE`` ... ``COMMIT``; rolled back on any exception. The block may end the transaction itself
+    (a ``ROLLBACK`` when it finds nothing to do): then nothing is committed."""
+    conn.execute("BEGIN IMMEDIATE")
+    try:
+        yield
+        if conn.in_transaction:
+            conn.execute("COMMIT")
+    except BaseException:
+        if conn.in_transaction:
+            with contextlib.suppress(sqlite3.Error):
+                conn.execute("ROLLBACK")
+        raise
+
+
 class _WriteTurn:
     """Whose turn it is to write a ledger file: an exclusive ``flock`` on ``<ledger>.write.lock``, taken by every
     process's writer (appends, checkpoints, the per-person index's runs) before ``BEGIN IMMEDIATE``.
@@ -432,16 +448,8 @@ class Ledger:
         """``BEGIN IMMEDIATE`` ... ``COMMIT`` in the write turn (rolled back on any exception); the caller holds
         ``self._lock``."""
         conn = self._connection()
-        with self._turn.held():
-            conn.execute("BEGIN IMMEDIATE")
-            try:
-                yield conn
-                conn.execute("COMMIT")
-            except BaseException:
-                if conn.in_transaction:
-                    with contextlib.suppress(sqlite3.Error):
-                        conn.execute("ROLLBACK")
-                raise
+        with self._turn.held(), _immediate(conn):
+            yield conn
 
     @staticmethod
     def _tail(conn: sqlite3.Connection) -> tuple[int, bytes]:
@@ -992,8 +1000,7 @@ class PersonIndexer:
         return 1
 
     def _insert_run(self, conn: sqlite3.Connection, first: int, last: int, records: bytes) -> bool:
-        conn.execute("BEGIN IMMEDIATE")
-        try:
+        with _immediate(conn):
             row = conn.execute("SELECT MAX(last) FROM person_runs").fetchone()
             if int(row[0] or 0) != self._base:  # another indexer wrote meanwhile (it held the lock before us)
                 conn.execute("ROLLBACK")
@@ -1001,12 +1008,6 @@ class PersonIndexer:
                 return False
             conn.execute("INSERT INTO person_runs (first, last, level, records) VALUES (?, ?, 0, ?)",
                          (first, last, records))  # fmt: skip
-            conn.execute("COMMIT")
-        except BaseException:
-            if conn.in_transaction:
-                with contextlib.suppress(sqlite3.Error):
-                    conn.execute("ROLLBACK")
-            raise
         return True
 
     def _merge(self, conn: sqlite3.Connection) -> None:
@@ -1036,8 +1037,7 @@ class PersonIndexer:
                     return
 
     def _replace_runs(self, conn: sqlite3.Connection, runs: list[Any], level: int, merged: bytearray) -> bool:
-        conn.execute("BEGIN IMMEDIATE")
-        try:
+        with _immediate(conn):
             current = conn.execute(
                 "SELECT first, last, level FROM person_runs WHERE first >= ? ORDER BY first", (runs[0][0],)
             ).fetchall()
@@ -1047,12 +1047,6 @@ class PersonIndexer:
             conn.execute("DELETE FROM person_runs WHERE first >= ?", (runs[0][0],))
             conn.execute("INSERT INTO person_runs (first, last, level, records) VALUES (?, ?, ?, ?)",
                          (runs[0][0], runs[-1][1], level + 1, merged))  # fmt: skip
-            conn.execute("COMMIT")
-        except BaseException:
-            if conn.in_transaction:
-                with contextlib.suppress(sqlite3.Error):
-                    conn.execute("ROLLBACK")
-            raise
         return True
 
 
