@@ -19,6 +19,7 @@ Load from wrk through ../shared/tools/http-load (loopback only, bounded).
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
 import random
@@ -32,6 +33,7 @@ import tempfile
 import time
 import urllib.request
 import uuid
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -262,26 +264,31 @@ def main() -> None:
             finally:
                 stop(floor)
 
+        @contextlib.contextmanager
+        def gateway_of(src: Path | None, ledger: str) -> Iterator[tuple[subprocess.Popen[bytes], str]]:
+            """A gateway of the given source tree (None: this one) on a fresh ledger, and an access token for it."""
+            build_env = gw_env | {"DANCU_LEDGER": str(floor_dir / ledger)}
+            if src is not None:
+                build_env["PYTHONPATH"] = str(src.resolve())
+            gateway = serve("dancu.gateway.app:app_factory", gw_port, build_env, factory=True)
+            try:
+                yield gateway, get_token(base, var / "demo-client" / "demo-bank.private.jwk.json")
+            finally:
+                stop(gateway)
+
         builds = [*((str(path), path) for path in args.compare_src), ("this tree", None)]
         if args.rate_runs:  # open loop only, builds alternating, so that the machine's drift hits each alike
             bodies = floor_dir / "bodies.json"
             bodies.write_text(json.dumps([json.loads(b) for b in single], ensure_ascii=False))
             for round_ in range(args.rate_runs):
                 for number, (label, src) in enumerate(builds):
-                    build_env = gw_env | {"DANCU_LEDGER": str(floor_dir / f"ledger-{round_}-{number}.sqlite3")}
-                    if src is not None:
-                        build_env["PYTHONPATH"] = str(src.resolve())
-                    gateway = serve("dancu.gateway.app:app_factory", gw_port, build_env, factory=True)
-                    try:
-                        token = get_token(base, var / "demo-client" / "demo-bank.private.jwk.json")
+                    with gateway_of(src, f"ledger-{round_}-{number}.sqlite3") as (_gateway, token):
                         out = subprocess.run(
                             [sys.executable, str(ROOT / "bench" / "rate_load.py"), "--url", base + "/v1/verify",
                              "--rate", str(args.rate or 2000), "--seconds", str(min(args.seconds, 120)),
                              "--token", token, "--bodies", str(bodies)],
                             capture_output=True, text=True, check=True,
                         ).stdout.strip()  # fmt: skip
-                    finally:
-                        stop(gateway)
                     load_average = " ".join(Path("/proc/loadavg").read_text().split()[:3])
                     print(f"round {round_ + 1} [{label}] (load {load_average}): {out}", flush=True)
             return
@@ -291,18 +298,11 @@ def main() -> None:
             for round_ in range(args.rounds):
                 for number in range(len(builds)):
                     label, src = builds[(number + round_) % len(builds)]
-                    build_env = gw_env | {"DANCU_LEDGER": str(floor_dir / f"ledger-r{round_}-{number}.sqlite3")}
-                    if src is not None:
-                        build_env["PYTHONPATH"] = str(src.resolve())
-                    gateway = serve("dancu.gateway.app:app_factory", gw_port, build_env, factory=True)
-                    try:
-                        token = get_token(base, var / "demo-client" / "demo-bank.private.jwk.json")
+                    with gateway_of(src, f"ledger-r{round_}-{number}.sqlite3") as (gateway, token):
                         runs.append((round_, label, load_with_cpu(
                             gateway, base + "/", args.seconds, args.connections,
                             lua(floor_dir / "v.lua", "/v1/verify", single, token),
                         )))  # fmt: skip
-                    finally:
-                        stop(gateway)
                 floors.append(measure_floor())
             for label, _ in builds:
                 shares, cpus = [], []
@@ -324,13 +324,8 @@ def main() -> None:
         results = []
         for number, (label, src) in enumerate(builds):
             # Each build writes a fresh ledger of its own, so that none is measured against a bigger file.
-            build_env = gw_env | {"DANCU_LEDGER": str(floor_dir / f"ledger-{number}.sqlite3")}
-            if src is not None:
-                build_env["PYTHONPATH"] = str(src.resolve())
             floors.append(measure_floor())
-            gateway = serve("dancu.gateway.app:app_factory", gw_port, build_env, factory=True)
-            try:
-                token = get_token(base, var / "demo-client" / "demo-bank.private.jwk.json")
+            with gateway_of(src, f"ledger-{number}.sqlite3") as (gateway, token):
                 open_loop = ""
                 if args.rate:
                     bodies = floor_dir / "bodies.json"
@@ -347,8 +342,6 @@ def main() -> None:
                 )  # fmt: skip
                 batched = load(base + "/", args.seconds, 4, lua(floor_dir / "b.lua", "/v1/verify/batch", batch, token))
                 memory = memory_mib(gateway.pid)
-            finally:
-                stop(gateway)
             results.append((label, verify, batched, memory, open_loop))
         floors.append(measure_floor())
     for number, (label, verify, batched, memory, open_loop) in enumerate(results):

@@ -8,9 +8,11 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import fcntl
 import hashlib
 import json
 import multiprocessing
+import os
 import sqlite3
 import subprocess
 import sys
@@ -156,9 +158,9 @@ def test_sequences_contiguous_across_batches_and_two_ledger_objects(tmp_path: Pa
     assert report.checkpoints >= 9
 
 
-def test_writers_take_turns_and_a_turn_is_re_entrant(tmp_path: Path) -> None:
-    """Whoever holds the write turn writes alone: another writer of the same file waits (asleep in flock, not
-    polling) until the turn is given back; appends inside one's own turn do not wait for it again."""
+def test_writers_take_turns(tmp_path: Path) -> None:
+    """Whoever holds the write turn writes alone: a writer of the same file waits (asleep in flock, not polling)
+    until the turn is given back, then appends after what the holder wrote."""
     path = tmp_path / "l.sqlite3"
     with _ledger(path) as one, _ledger(path) as two:
         written = threading.Event()
@@ -168,15 +170,19 @@ def test_writers_take_turns_and_a_turn_is_re_entrant(tmp_path: Path) -> None:
             got.extend(two.append_batch([_entry(1, tag="two")]))
             written.set()
 
-        with one.writing():
+        holder = os.open(f"{path}.write.lock", os.O_RDWR | os.O_CREAT)
+        try:
+            fcntl.flock(holder, fcntl.LOCK_EX)  # another process's writer holds the turn
             waiting = threading.Thread(target=other)
             waiting.start()
             assert not written.wait(0.3)  # the other writer waits for the turn
-            assert one.append_batch([_entry(0, tag="one")]) == [1]  # inside one's own turn
-            assert one.checkpoint() is None  # re-entrant too (nothing to seal: a first batch is sealed at once)
+            assert one.last_sequence() == 0  # and nothing was written meanwhile
+        finally:
+            os.close(holder)  # gives the turn back
         assert written.wait(5)
         waiting.join(5)
-    assert got == [2]
+        assert one.append_batch([_entry(0, tag="one")]) == [2]
+    assert got == [1]
     assert verify_ledger(path, PUBLIC_KEYS).ok
 
 

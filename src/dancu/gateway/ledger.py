@@ -306,29 +306,25 @@ class _WriteTurn:
     take the turn (an older gateway build during an upgrade). The flock is released when its process ends, however
     it ends.
 
-    Re-entrant within one thread (a depth count); the callers serialise their threads with a lock of their own.
+    Not re-entrant: the callers serialise their threads with a lock of their own and take it once per transaction.
     """
 
-    __slots__ = ("_depth", "_fd", "path")
+    __slots__ = ("_fd", "path")
 
     def __init__(self, path: Path) -> None:
         self.path = Path(f"{path}.write.lock")
         self._fd: int | None = None
-        self._depth = 0
 
     @contextlib.contextmanager
     def held(self) -> Iterator[None]:
-        if self._depth == 0:
-            if self._fd is None:
-                self._fd = os.open(self.path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o600)
-            fcntl.flock(self._fd, fcntl.LOCK_EX)  # releases the GIL while it waits
-        self._depth += 1
+        if self._fd is None:
+            self._fd = os.open(self.path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o600)
+        fd = self._fd
+        fcntl.flock(fd, fcntl.LOCK_EX)  # releases the GIL while it waits
         try:
             yield
         finally:
-            self._depth -= 1
-            if self._depth == 0:
-                fcntl.flock(self._fd, fcntl.LOCK_UN)  # type: ignore[arg-type]
+            fcntl.flock(fd, fcntl.LOCK_UN)
 
     def close(self) -> None:
         if self._fd is not None:
@@ -433,15 +429,6 @@ class Ledger:
         if os.getpid() != self._pid:
             raise RuntimeError("a Ledger cannot be used across fork(): open a new Ledger in each process")
         return self._conn
-
-    @contextlib.contextmanager
-    def writing(self) -> Iterator[None]:
-        """Hold this process's lock on the ledger and the file's write turn (:class:`_WriteTurn`): nobody else
-        writes until the block ends. Re-entrant: appends and checkpoints made inside do not wait again."""
-        with self._lock:
-            self._connection()  # refuses a closed ledger, or one inherited through fork()
-            with self._turn.held():
-                yield
 
     @contextlib.contextmanager
     def _transaction(self) -> Iterator[sqlite3.Connection]:
