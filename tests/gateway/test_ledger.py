@@ -454,9 +454,9 @@ def _count_batches(ledger: Ledger, monkeypatch: pytest.MonkeyPatch) -> list[int]
     sizes: list[int] = []
     original = ledger.append_batch
 
-    def counting(entries: list[LedgerEntry]) -> list[int]:
+    def counting(entries: list[LedgerEntry], **options: bool) -> list[int]:
         sizes.append(len(entries))
-        return original(entries)
+        return original(entries, **options)
 
     monkeypatch.setattr(ledger, "append_batch", counting)
     return sizes
@@ -512,7 +512,7 @@ def test_async_write_failure_reaches_every_caller(tmp_path: Path, monkeypatch: p
     ledger = _ledger(tmp_path / "l.sqlite3")
     real_append_batch = ledger.append_batch
 
-    def broken(entries: list[LedgerEntry]) -> list[int]:
+    def broken(entries: list[LedgerEntry], **options: bool) -> list[int]:
         raise sqlite3.OperationalError("disk I/O error")
 
     async def main() -> tuple[list[int | BaseException], int]:
@@ -539,9 +539,9 @@ def test_async_writer_cancelled_mid_write_fails_its_callers(tmp_path: Path, monk
     ledger = _ledger(tmp_path / "l.sqlite3")
     real_append_batch = ledger.append_batch
 
-    def slow(entries: list[LedgerEntry]) -> list[int]:
+    def slow(entries: list[LedgerEntry], **options: bool) -> list[int]:
         time.sleep(0.1)
-        return real_append_batch(entries)
+        return real_append_batch(entries, **options)
 
     monkeypatch.setattr(ledger, "append_batch", slow)
 
@@ -563,6 +563,43 @@ def test_async_writer_cancelled_mid_write_fails_its_callers(tmp_path: Path, monk
     finally:
         ledger.close()
     assert [type(result) for result in results] == [LedgerWriteError, LedgerWriteError]  # nobody waits forever
+
+
+def test_prechecked_entries_are_stored_and_hashed_alike(tmp_path: Path) -> None:
+    """The async writer hands its thread entries it checked when they were queued (``checked=True``): the rows, and
+    so the chain, are exactly those of the checking path."""
+    entries = [_entry(1), _entry(2, PIN_B, outcome="refused:rate_limited"),
+               LedgerEntry(now_iso(), "", "", "malformed", PIN_A, ("họ_tên", ""), "malformed", "ĐĂNG-1")]  # fmt: skip
+    rows = []
+    for name, checked in (("a.sqlite3", False), ("b.sqlite3", True)):
+        with _ledger(tmp_path / name) as ledger:
+            assert ledger.append_batch(entries, checked=checked) == [1, 2, 3]
+        assert verify_ledger(tmp_path / name, PUBLIC_KEYS).ok
+        with sqlite3.connect(tmp_path / name) as conn:
+            rows.append(conn.execute("SELECT * FROM entries ORDER BY sequence").fetchall())
+    assert rows[0] == rows[1]
+
+
+def test_async_writer_hands_over_checked_entries(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    ledger = _ledger(tmp_path / "l.sqlite3")
+    seen: list[bool] = []
+    original = ledger.append_batch
+
+    def recording(entries: list[LedgerEntry], *, checked: bool = False) -> list[int]:
+        seen.append(checked)
+        return original(entries, checked=checked)
+
+    monkeypatch.setattr(ledger, "append_batch", recording)
+
+    async def main() -> list[int]:
+        async with AsyncLedger(ledger) as writer:
+            return list(await asyncio.gather(*(writer.append(_entry(i)) for i in range(5))))
+
+    try:
+        assert sorted(asyncio.run(main())) == [1, 2, 3, 4, 5]
+    finally:
+        ledger.close()
+    assert seen and all(seen)
 
 
 def test_async_invalid_entry_fails_only_its_caller(tmp_path: Path) -> None:

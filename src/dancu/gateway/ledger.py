@@ -262,11 +262,16 @@ def _check(entry: LedgerEntry) -> None:
     joined.encode()
 
 
+def _values(entry: LedgerEntry) -> tuple[str, str, str, str, str, list[str], str, str]:
+    """The entry's eight values (``fields`` as a list), for an entry already checked by :func:`_check`."""
+    return (entry.time, entry.system, entry.purpose, entry.operation, entry.pin_hmac, list(entry.fields),
+            entry.outcome, entry.request_id)  # fmt: skip
+
+
 def _checked_encodable(entry: LedgerEntry) -> tuple[str, str, str, str, str, list[str], str, str]:
     """The entry's eight values (``fields`` as a list), after :func:`_check`."""
     _check(entry)
-    return (entry.time, entry.system, entry.purpose, entry.operation, entry.pin_hmac, list(entry.fields),
-            entry.outcome, entry.request_id)  # fmt: skip
+    return _values(entry)
 
 
 def _seconds_since(iso_time: str) -> float:
@@ -459,15 +464,19 @@ class Ledger:
 
     # -- writing
 
-    def append_batch(self, entries: Sequence[LedgerEntry]) -> list[int]:
+    def append_batch(self, entries: Sequence[LedgerEntry], *, checked: bool = False) -> list[int]:
         """Append entries in one transaction and return their sequences; they are durable on return.
 
         Reads the chain's tail, hashes and inserts the entries, writes a signed checkpoint when one is due, then
         commits (an fsync of the WAL). Raises without writing anything if any entry is invalid or the write fails.
+        With ``checked``, the caller has already passed every entry through :func:`_check` (as :class:`AsyncLedger`
+        does when an entry is queued, so that a bad entry fails its own caller): the writer thread does not check
+        them again. A :class:`LedgerEntry` is an immutable tuple of immutable values: what was checked is written.
         """
         if not entries:
             return []
-        return self._append_checked([_checked_encodable(entry) for entry in entries], entries)
+        values = [_values(entry) for entry in entries] if checked else [_checked_encodable(e) for e in entries]
+        return self._append_checked(values, entries)
 
     def _append_checked(
         self, values: list[tuple[str, str, str, str, str, list[str], str, str]], entries: Sequence[LedgerEntry]
@@ -721,7 +730,7 @@ class AsyncLedger:
     async def _write(self, batch: list[_Pending]) -> None:
         entries = [entry for item in batch for entry in item.entries]
         try:
-            sequences = await asyncio.to_thread(self.ledger.append_batch, entries)
+            sequences = await asyncio.to_thread(self.ledger.append_batch, entries, checked=True)
         except Exception as exc:
             log.error("access ledger write of %d entries failed", len(entries), exc_info=exc)
             _fail_all(batch, f"the access ledger could not record the call: {exc!r}", exc)
