@@ -471,7 +471,8 @@ class Ledger:
         commits (an fsync of the WAL). Raises without writing anything if any entry is invalid or the write fails.
         With ``checked``, the caller has already passed every entry through :func:`_check` (as :class:`AsyncLedger`
         does when an entry is queued, so that a bad entry fails its own caller): the writer thread does not check
-        them again. A :class:`LedgerEntry` is an immutable tuple of immutable values: what was checked is written.
+        them again. A :class:`LedgerEntry` is a tuple whose fields and items are tuples of text (as its type says),
+        so what was checked is what is written.
         """
         if not entries:
             return []
