@@ -99,7 +99,10 @@ def count(args: argparse.Namespace, mode: str, src: Path | None, calls: int, scr
     ]  # fmt: skip
     if src is not None:
         command += ["--src", str(src)]
-    out = subprocess.run(command, capture_output=True, text=True, check=True).stderr
+    run = subprocess.run(command, capture_output=True, text=True, check=False)
+    out = run.stderr
+    if run.returncode != 0:
+        raise SystemExit(f"the {mode} run failed (exit {run.returncode}):\n{out[-3000:]}")
     found = re.search(r"Collected : (\d+)", out)
     if not found:
         raise SystemExit(f"callgrind printed no total:\n{out[-2000:]}")
@@ -121,6 +124,9 @@ def main() -> None:
     if args.child:
         child(args)
         return
+    if not (args.var_dir / "dancu.sqlite3").is_file() or not (args.var_dir / "gateway-projection.sqlite3").is_file():
+        raise SystemExit(f"{args.var_dir} has no projected registry: make one with bench/synth_bench.py --keep DIR, "
+                         "then run bench/gateway_bench.py --var-dir DIR once (it projects it)")  # fmt: skip
     if shutil.which("valgrind") is None:
         raise SystemExit("valgrind is needed (Debian: apt-get install valgrind)")
     modes = [mode for mode in args.modes.split(",") if mode]
