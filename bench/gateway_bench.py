@@ -67,13 +67,15 @@ def wait_port(port: int) -> None:
     raise SystemExit(f"nothing listens on {port}")
 
 
-def serve(target: str, port: int, env: dict[str, str], factory: bool) -> subprocess.Popen[bytes]:
-    """Start granian with 2 workers. Each start begins from the same state of the disk: the earlier runs' ledgers
-    are deleted and what is left to write is written (``sync``). Otherwise a run's fsyncs wait behind the writeback
-    of the previous runs' ledgers (~100 MB each), and whichever build runs later in a round is measured slower."""
-    ledger = env.get("DANCU_LEDGER")
-    if ledger:
-        for old in Path(ledger).parent.glob("ledger*"):
+def serve(
+    target: str, port: int, env: dict[str, str], factory: bool, scratch: Path | None = None
+) -> subprocess.Popen[bytes]:
+    """Start granian with 2 workers. Each start begins from the same state of the disk: the earlier runs' ledgers in
+    ``scratch`` (the bench's own temporary directory, never a ledger named by the caller's environment) are deleted
+    and what is left to write is written (``sync``). Otherwise a run's fsyncs wait behind the writeback of the
+    previous runs' ledgers (~100 MB each), and whichever build runs later in a round is measured slower."""
+    if scratch is not None:
+        for old in scratch.glob("ledger*"):
             old.unlink()
     os.sync()
     time.sleep(0.5)
@@ -270,7 +272,7 @@ def main() -> None:
             build_env = gw_env | {"DANCU_LEDGER": str(floor_dir / ledger)}
             if src is not None:
                 build_env["PYTHONPATH"] = str(src.resolve())
-            gateway = serve("dancu.gateway.app:app_factory", gw_port, build_env, factory=True)
+            gateway = serve("dancu.gateway.app:app_factory", gw_port, build_env, factory=True, scratch=floor_dir)
             try:
                 yield gateway, get_token(base, var / "demo-client" / "demo-bank.private.jwk.json")
             finally:

@@ -87,8 +87,9 @@ def test_the_compiled_hasher_is_built_where_it_can_be() -> None:
     gateway would quietly run ~4x slower per HMAC); without them the pure-Python class is the correct fallback."""
     compiler = str(sysconfig.get_config_var("CC") or "cc").split()[0]
     headers = [Path(root, "openssl", "sha.h") for root in ("/usr/include", "/usr/local/include")]
-    if shutil.which(compiler) is None or not any(header.exists() for header in headers):
-        pytest.skip("no C compiler or no OpenSSL headers here: the pure-Python hasher is in use, as designed")
+    python_h = Path(sysconfig.get_paths()["include"], "Python.h")
+    if shutil.which(compiler) is None or not any(header.exists() for header in headers) or not python_h.exists():
+        pytest.skip("no C compiler, OpenSSL or Python headers here: the pure-Python hasher is in use, as designed")
     assert hashing._CompiledHasher is not None, "src/dancu/gateway/_hmac.c was not compiled: see hatch_build.py"
     assert AttributeHasher is hashing._CompiledHasher
 

@@ -536,33 +536,43 @@ def test_async_write_failure_reaches_every_caller(tmp_path: Path, monkeypatch: p
 
 
 def test_async_writer_cancelled_mid_write_fails_its_callers(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The writer task is cancelled during a write: the call being written and the call queued behind it fail at
+    once (nobody waits forever), later calls are refused, and stop() still works."""
     ledger = _ledger(tmp_path / "l.sqlite3")
     real_append_batch = ledger.append_batch
+    inside = threading.Event()
 
     def slow(entries: list[LedgerEntry], **options: bool) -> list[int]:
+        inside.set()
         time.sleep(0.1)
         return real_append_batch(entries, **options)
 
     monkeypatch.setattr(ledger, "append_batch", slow)
 
-    async def main() -> tuple[int | BaseException, ...]:
+    async def main() -> tuple[tuple[int | BaseException, ...], BaseException | None]:
         writer = AsyncLedger(ledger)
         await writer.start()
         first = asyncio.create_task(writer.append(_entry(1)))
-        await asyncio.sleep(0.02)  # the writer is inside append_batch
+        assert await asyncio.to_thread(inside.wait, 5)  # the writer is inside append_batch
         second = asyncio.create_task(writer.append(_entry(2)))  # queued behind it
         await asyncio.sleep(0)
         assert writer._task is not None
         writer._task.cancel()
-        results = await asyncio.gather(first, second, return_exceptions=True)
+        results = await asyncio.wait_for(asyncio.gather(first, second, return_exceptions=True), 5)
+        later: BaseException | None = None
+        try:
+            await writer.append(_entry(3))
+        except RuntimeError as error:
+            later = error
         await writer.stop()  # no error: the writer was cancelled, not stop()
-        return results
+        return results, later
 
     try:
-        results = asyncio.run(main())
+        results, later = asyncio.run(main())
     finally:
         ledger.close()
     assert [type(result) for result in results] == [LedgerWriteError, LedgerWriteError]  # nobody waits forever
+    assert isinstance(later, RuntimeError)
 
 
 def test_prechecked_entries_are_stored_and_hashed_alike(tmp_path: Path) -> None:

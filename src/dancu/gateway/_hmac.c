@@ -10,6 +10,7 @@
 #define PY_SSIZE_T_CLEAN
 #define OPENSSL_SUPPRESS_DEPRECATED /* SHA256_Init/Update/Final: the low-level API is what copies as a struct */
 #include <Python.h>
+#include <openssl/crypto.h>
 #include <openssl/sha.h>
 #include <string.h>
 
@@ -55,6 +56,8 @@ Hasher_init(Hasher *self, PyObject *args, PyObject *kwds)
     }
     SHA256_Init(&self->outer);
     SHA256_Update(&self->outer, pad, BLOCK);
+    OPENSSL_cleanse(block, BLOCK); /* the key's copies on the stack: only the keyed states stay */
+    OPENSSL_cleanse(pad, BLOCK);
     self->size = size;
     return 0;
 }
