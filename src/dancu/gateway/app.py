@@ -274,6 +274,9 @@ class Gateway:
         self.state = SharedState(config.state)
         kid, key = keys.ledger_signing_key()
         self.ledger = AsyncLedger(Ledger(config.ledger, signing_key=key, key_id=kid))
+        if not self.ledger.ledger.compiled:
+            log.warning("gateway: ledger entries written in Python (the compiled _ledger module was not built or "
+                        "links another libsqlite3): more CPU per call")  # fmt: skip
         self.tokens = TokenService(
             issuer=config.issuer,
             signing=keys.token_signing_key(),
