@@ -135,9 +135,13 @@ def main() -> None:
         raise SystemExit(f"unknown modes {sorted(unknown)}; choose from {', '.join(MODES)}")
     builds: list[tuple[str, Path | None]] = [*((str(path), path) for path in args.compare_src), ("this tree", None)]
     for path in args.compare_src:  # a tree from `git archive` has no compiled HMAC: it would measure the fallback
-        if not list((path / "dancu" / "gateway").glob("_hmac*.so")):
-            print(f"note: {path} has no compiled _hmac module (copy src/dancu/gateway/_hmac*.so into it): its HMACs "
-                  "run in pure Python")  # fmt: skip
+        for module, what in (("_hmac", "its HMACs run"), ("_ledger", "its ledger writes")):
+            if (
+                not list((path / "dancu" / "gateway").glob(f"{module}*.so"))
+                and (path / "dancu" / "gateway" / f"{module}.c").exists()
+            ):
+                print(f"note: {path} has no compiled {module} module (copy src/dancu/gateway/{module}*.so into it): "
+                      f"{what} in pure Python")  # fmt: skip
     print(f"instructions per call (callgrind; {args.calls} calls minus none, concurrency {args.concurrency})")
     with tempfile.TemporaryDirectory() as tmp:
         scratch = Path(tmp)
