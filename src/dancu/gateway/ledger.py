@@ -43,7 +43,8 @@ The per-person index
     snapshot, so it is complete whatever the indexer has done: the runs are derived data, rebuilt from the entries
     (which are the durable truth) after a crash, and ``verify_ledger`` checks every run against the entries it covers.
 
-The module uses only the standard library and ``cryptography`` (the gateway process never imports Django).
+The module uses only the standard library and ``cryptography`` (the gateway process never imports Django), and the
+optional compiled writer ``_ledger.c`` (same rows; see :class:`Ledger`).
 """
 
 from __future__ import annotations
@@ -444,7 +445,11 @@ class Ledger:
             raise RuntimeError("the compiled ledger writer is not available (see hatch_build.py)")
         self._writer: Any = None
         if COMPILED_WRITER if compiled is None else compiled:
-            self._writer = _compiled.Writer(str(self.path), int(BUSY_TIMEOUT_SECONDS * 1000), 8192)
+            try:
+                self._writer = _compiled.Writer(str(self.path), int(BUSY_TIMEOUT_SECONDS * 1000), 8192)
+            except BaseException:
+                self.close()
+                raise
 
     # -- plumbing
 
