@@ -232,6 +232,19 @@ gather(Buf *arena, PyObject *entry, Entry *e)
     return 0;
 }
 
+/* The canonical JSON of an entry at a sequence: "[<sequence>" and the rest gathered for it, then "]". */
+static int
+canonical_of(Buf *out, long long sequence, const Buf *arena, const Entry *e)
+{
+    char number[24];
+    int n = snprintf(number, sizeof number, "[%lld", sequence);
+    out->len = 0;
+    return buf_put(out, number, (size_t)n) < 0 || buf_put(out, arena->data + e->rest, e->rest_n) < 0 ||
+                   buf_char(out, ']') < 0
+               ? -1
+               : 0;
+}
+
 /* ---- the writer ------------------------------------------------------------------------------------------------- */
 
 enum { BEGIN, COMMIT, ROLLBACK, TAIL, LAST_CHECKPOINT, INSERT_ENTRY, INSERT_CHECKPOINT, STATEMENTS };
@@ -470,14 +483,9 @@ Writer_append(Writer *self, PyObject *args, PyObject *kwds)
         s = self->stmt[INSERT_ENTRY];
         for (Py_ssize_t i = 0; i < count && !failed; i++) {
             Entry *e = &list[i];
-            char number[24];
-            int n;
             SHA256_CTX sha;
             sequence++;
-            n = snprintf(number, sizeof number, "[%lld", sequence);
-            canonical.len = 0;
-            if (buf_put(&canonical, number, (size_t)n) < 0 ||
-                buf_put(&canonical, arena.data + e->rest, e->rest_n) < 0 || buf_char(&canonical, ']') < 0) {
+            if (canonical_of(&canonical, sequence, &arena, e) < 0) {
                 f.code = SQLITE_NOMEM;
                 snprintf(f.message, sizeof f.message, "out of memory");
                 failed = 1;
@@ -645,15 +653,12 @@ canonical_json(PyObject *module, PyObject *args)
     PyObject *entry, *result = NULL;
     Buf arena = {0};
     Entry e;
-    char number[24];
     if (!PyArg_ParseTuple(args, "LO", &sequence, &entry)) {
         return NULL;
     }
     if (gather(&arena, entry, &e) == 0) {
-        int n = snprintf(number, sizeof number, "[%lld", sequence);
         Buf out = {0};
-        if (buf_put(&out, number, (size_t)n) == 0 && buf_put(&out, arena.data + e.rest, e.rest_n) == 0 &&
-            buf_char(&out, ']') == 0) {
+        if (canonical_of(&out, sequence, &arena, &e) == 0) {
             result = PyBytes_FromStringAndSize(out.data, (Py_ssize_t)out.len);
         } else {
             PyErr_NoMemory();
