@@ -99,8 +99,8 @@ TEMPLATES = [
 _default_sqlite = f"sqlite:///{VAR_DIR / 'dancu.sqlite3'}"
 DATABASES = {"default": dj_database_url.parse(os.environ.get("DATABASE_URL", _default_sqlite), conn_max_age=60)}
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
-    # Django's backend, except that a writer waiting for the write lock retries every few ms (core/sqlite/base.py).
-    DATABASES["default"]["ENGINE"] = "dancu.core.sqlite"
+    # Django's backend, except that a writer waiting for the write lock retries every few ms (db/sqlite/base.py).
+    DATABASES["default"]["ENGINE"] = "dancu.db.sqlite"
     # Connections are kept (per worker thread) as on PostgreSQL: opening one and running the pragmas costs ~1 ms
     # per request, and a fresh connection starts with an empty page cache.
     DATABASES["default"]["CONN_MAX_AGE"] = 60

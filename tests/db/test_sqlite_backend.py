@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 
-from dancu.core.sqlite.base import DatabaseWrapper
+from dancu.db.sqlite.base import DatabaseWrapper
 
 
 @pytest.fixture(autouse=True)
@@ -23,7 +23,7 @@ def _own_databases(django_db_blocker: Any) -> Any:
 
 def _wrapper(path: Path) -> DatabaseWrapper:
     settings = {  # as dancu.settings configures SQLite (whichever database the suite itself runs on)
-        "ENGINE": "dancu.core.sqlite", "NAME": str(path), "USER": "", "PASSWORD": "", "HOST": "", "PORT": "",
+        "ENGINE": "dancu.db.sqlite", "NAME": str(path), "USER": "", "PASSWORD": "", "HOST": "", "PORT": "",
         "OPTIONS": {"transaction_mode": "IMMEDIATE",
                     "init_command": "PRAGMA journal_mode=WAL; PRAGMA busy_timeout=10000;"},
         "TIME_ZONE": None, "CONN_MAX_AGE": 0, "CONN_HEALTH_CHECKS": False, "AUTOCOMMIT": True,
