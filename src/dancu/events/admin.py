@@ -2,8 +2,8 @@ from __future__ import annotations
 
 from django.contrib import admin
 
+from dancu.db.admin import ReadOnlyAdmin
 from dancu.events.models import ConsumerOffset, Event
-from dancu.registry.admin import ReadOnlyAdmin
 
 
 @admin.register(Event)

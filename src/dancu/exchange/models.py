@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from django.core.exceptions import ValidationError
 from django.db import models
 
+from dancu.core.errors import DomainError
 from dancu.exchange.choices import SystemKind, SystemStatus
+from dancu.exchange.keys import check_jwks
 
 
 class ConnectedSystem(models.Model):
@@ -30,11 +33,6 @@ class ConnectedSystem(models.Model):
 
     def clean(self) -> None:
         """The admin's form runs the same key checks as the services (public keys only, each with kid and kty)."""
-        from django.core.exceptions import ValidationError
-
-        from dancu.core.errors import DomainError
-        from dancu.exchange.services import check_jwks
-
         try:
             check_jwks(self.jwks)
         except DomainError as error:
@@ -73,8 +71,6 @@ class AssessmentResult(models.Model):
         return f"{self.criterion.code}: {'met' if self.met else 'not met'}"
 
     def clean(self) -> None:
-        from django.core.exceptions import ValidationError
-
         if self.met and not self.evidence.strip():
             raise ValidationError({"evidence": "A criterion is met only with evidence."}, code="evidence_missing")
 

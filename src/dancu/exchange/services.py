@@ -12,6 +12,7 @@ from django.utils import timezone
 from dancu.core.errors import DomainError, NotFound
 from dancu.core.pin import parse_pin
 from dancu.exchange.choices import LOOKUP_FIELDS, Operation, SystemKind, SystemStatus
+from dancu.exchange.keys import check_jwks
 from dancu.exchange.models import AssessmentCriterion, AssessmentResult, ConnectedSystem, Consent, Grant, Purpose
 from dancu.exchange.projector import keyring
 from dancu.gateway.ledger import read_entries_for
@@ -72,14 +73,6 @@ def register_system(
     for criterion in AssessmentCriterion.objects.all():
         AssessmentResult.objects.create(system=system, criterion=criterion)
     return system
-
-
-def check_jwks(jwks: dict[str, Any]) -> None:
-    keys = jwks.get("keys") if isinstance(jwks, dict) else None
-    if not keys or not all(isinstance(k, dict) and k.get("kid") and k.get("kty") for k in keys):
-        raise DomainError("jwks_invalid", "A JWKS with at least one key, each with 'kid' and 'kty'.", field="jwks")
-    if any("d" in k for k in keys):
-        raise DomainError("jwks_private", "Send public keys only: a JWK with 'd' is a private key.", field="jwks")
 
 
 @transaction.atomic

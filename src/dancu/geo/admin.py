@@ -2,8 +2,8 @@ from __future__ import annotations
 
 from django.contrib import admin
 
+from dancu.db.admin import ReadOnlyAdmin
 from dancu.geo.models import Commune, District, Province
-from dancu.registry.admin import ReadOnlyAdmin
 
 
 @admin.register(Province)

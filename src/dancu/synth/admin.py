@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from django.contrib import admin
 
-from dancu.registry.admin import ReadOnlyAdmin
+from dancu.db.admin import ReadOnlyAdmin
 from dancu.synth.models import SynthRun
 
 
