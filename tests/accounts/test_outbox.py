@@ -104,6 +104,23 @@ def test_a_deliverer_leaves_a_message_to_its_hand_off(django_capture_on_commit_c
 
 
 @pytest.mark.django_db
+def test_a_hand_off_after_a_long_transaction_leaves_the_message_to_a_deliverer(
+    django_capture_on_commit_callbacks: Any,
+) -> None:
+    with django_capture_on_commit_callbacks() as hand_offs:
+        message = messaging.send_sms("+84901234567", "Mã xác nhận 123456")
+    # The transaction took longer than half the claim: the claim may lapse while the hand-off sends.
+    assert message.claimed_until is not None
+    message.claimed_until -= messaging.CLAIM_TTL * 3 / 4
+    OutboundMessage.objects.filter(pk=message.pk).update(claimed_until=message.claimed_until)
+    for hand_off in hand_offs:
+        hand_off()
+    assert sent == [] and OutboundMessage.objects.get().status == MessageStatus.PENDING
+    OutboundMessage.objects.update(claimed_until=timezone.now() - timedelta(seconds=1))
+    assert messaging.deliver_due() == (1, 0) and sent == ["+84901234567"]
+
+
+@pytest.mark.django_db
 def test_a_crashed_deliverers_claim_lapses() -> None:
     (to,) = _pending(1)
     OutboundMessage.objects.update(claimed_by="crashed", claimed_until=timezone.now() + timedelta(minutes=1))

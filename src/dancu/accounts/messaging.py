@@ -137,8 +137,17 @@ def queue(channel: str, to: str, text: str, subject: str = "") -> OutboundMessag
         channel=channel, to=to, subject=subject[:200], text=text, claimed_by=_token(),
         claimed_until=timezone.now() + CLAIM_TTL,
     )  # fmt: skip
-    transaction.on_commit(lambda: _send(message))
+    transaction.on_commit(lambda: _hand_off(message))
     return message
+
+
+def _hand_off(message: OutboundMessage) -> None:
+    """Send a message right after its transaction committed, unless the transaction lasted so long that the claim
+    could lapse while sending (a deliverer then sends it once the claim has lapsed)."""
+    if message.claimed_until is None or timezone.now() > message.claimed_until - CLAIM_TTL / 2:
+        log.warning("message %s left to the deliverer: its transaction outlasted half its claim", message.pk)
+        return
+    _send(message)
 
 
 def _token() -> str:
