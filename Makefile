@@ -66,8 +66,8 @@ test: install browser ## Run the test suite on SQLite
 	$(BIN)/pytest -q
 
 .PHONY: test-postgres
-test-postgres: install browser ## Run the test suite on PostgreSQL ($$PG_TEST_URL)
-	DATABASE_URL=$(PG_TEST_URL) DANCU_REQUIRE_POSTGRES=1 $(BIN)/pytest -q
+test-postgres: install browser ## Run the test suite on PostgreSQL ($$PG_TEST_URL), Redis tests mandatory
+	DATABASE_URL=$(PG_TEST_URL) DANCU_REQUIRE_POSTGRES=1 DANCU_REQUIRE_REDIS=1 $(BIN)/pytest -q
 
 .PHONY: lint
 lint: install ## ruff (lint and format check), mypy on core/, migrations up to date

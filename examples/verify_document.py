@@ -3,8 +3,11 @@
     python examples/verify_document.py --keys khoa.json "https://host/ket-qua/ID/#eyJ..."
     python examples/verify_document.py --keys https://host/ket-qua/khoa.json "eyJ..."
 
-Needs only the Python standard library and `cryptography`. Exit status 0 and the document's data when the signature
-verifies under a key of the issuing agency, 1 otherwise.
+Needs only the Python standard library and `cryptography` on purpose (dancu itself signs with joserfc; any JOSE
+library that knows EdDSA/Ed25519 would do): a document is a compact JWS (RFC 7515), header
+{"alg": "EdDSA", "kid": ..., "typ": "dancu-document"} ("Ed25519", RFC 9864, is accepted too), payload the claims as
+JSON. Exit status 0 and the document's data when the signature verifies under a key of the issuing agency, 1
+otherwise.
 """
 
 from __future__ import annotations
@@ -36,9 +39,17 @@ def main() -> int:
     else:
         jwks = json.loads(Path(source).read_text())
     token = args.qr_text.strip().rsplit("#", 1)[-1]
-    header_b64, payload_b64, signature_b64 = token.split(".")
-    header, claims = json.loads(unb64(header_b64)), json.loads(unb64(payload_b64))
-    key = next((k for k in jwks["keys"] if k["kid"] == header["kid"] and k["agency"] == claims["issuer"]), None)
+    try:
+        header_b64, payload_b64, signature_b64 = token.split(".")
+        header, claims = json.loads(unb64(header_b64)), json.loads(unb64(payload_b64))
+        issuer, kid = claims["issuer"], header["kid"]
+    except (ValueError, TypeError, KeyError):
+        print("INVALID: not a dancu document")
+        return 1
+    if header.get("alg") not in ("EdDSA", "Ed25519") or header.get("typ") != "dancu-document":
+        print("INVALID: not a dancu document (alg or typ)")
+        return 1
+    key = next((k for k in jwks["keys"] if k["kid"] == kid and k.get("agency") == issuer), None)
     if key is None:
         print("INVALID: no published key of the issuing agency has this id")
         return 1
@@ -46,7 +57,7 @@ def main() -> int:
         Ed25519PublicKey.from_public_bytes(unb64(key["x"])).verify(
             unb64(signature_b64), f"{header_b64}.{payload_b64}".encode()
         )
-    except InvalidSignature:
+    except (InvalidSignature, ValueError):
         print("INVALID: the signature does not match the document")
         return 1
     print(json.dumps(claims, ensure_ascii=False, indent=2))

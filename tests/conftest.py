@@ -10,10 +10,37 @@ from typing import Any
 import pytest
 from django.db import connection
 
+#: The Redis that tests marked ``redis`` use (a database of its own; keys are namespaced per test).
+TEST_REDIS = os.environ.get("DANCU_TEST_REDIS", "redis://127.0.0.1:6379/15")
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line(
+        "markers", "redis: needs Redis at $DANCU_TEST_REDIS (skipped with a reason if unreachable; mandatory when "
+        "DANCU_REQUIRE_REDIS=1, as in make test-postgres)",
+    )  # fmt: skip
+
+
+def _redis_unreachable() -> str:
+    import redis
+
+    try:
+        redis.Redis.from_url(TEST_REDIS, socket_connect_timeout=1, socket_timeout=1).ping()
+    except redis.RedisError as error:
+        return f"needs Redis at {TEST_REDIS} ({type(error).__name__}); DANCU_REQUIRE_REDIS=1 makes it mandatory"
+    return ""
+
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     """Tests marked ``postgres`` run only against PostgreSQL. In CI (DANCU_REQUIRE_POSTGRES=1) the PostgreSQL pass
-    must really be on PostgreSQL: the marker is then never a reason to skip."""
+    must really be on PostgreSQL: the marker is then never a reason to skip. Tests marked ``redis`` are skipped with
+    the reason when Redis cannot be reached, except with DANCU_REQUIRE_REDIS=1 (they then fail)."""
+    if os.environ.get("DANCU_REQUIRE_REDIS") != "1" and any("redis" in item.keywords for item in items):
+        reason = _redis_unreachable()
+        if reason:
+            for item in items:
+                if "redis" in item.keywords:
+                    item.add_marker(pytest.mark.skip(reason=reason))
     on_postgres = "postgres" in os.environ.get("DATABASE_URL", "")
     if os.environ.get("DANCU_REQUIRE_POSTGRES") == "1" and not on_postgres:
         raise pytest.UsageError("DANCU_REQUIRE_POSTGRES=1 but DATABASE_URL is not a PostgreSQL URL")
@@ -54,9 +81,13 @@ def _fresh_cache() -> Iterator[None]:
     """Each test starts with an empty process cache (sessions, cached permissions): ids are reused after rollback."""
     from django.core.cache import cache
 
+    from dancu.accounts import throttle
+
     cache.clear()
+    throttle.reset()
     yield
     cache.clear()
+    throttle.reset()
 
 
 from tests.live import browser, live_web  # noqa: E402,F401 - the live web server and Chromium, shared

@@ -219,6 +219,9 @@ DANCU_WEBAUTHN_RP_ID = os.environ.get("DANCU_WEBAUTHN_RP_ID", "")
 # Multiplies the per-network limits on sign-in, one-time codes and registration (accounts/throttle.py); the
 # benchmarks raise it so that the limits are not what they measure. Account lockout is not affected.
 DANCU_RATE_LIMIT_FACTOR = float(os.environ.get("DANCU_RATE_LIMIT_FACTOR", "1"))
+# Where those limits count (a `limits` storage URI): memory:// per process (embedded default; N web workers allow N
+# times the limit) or redis://host:6379/0 in production, shared by every worker and node.
+DANCU_RATE_LIMIT_STORAGE = os.environ.get("DANCU_RATE_LIMIT_STORAGE", "memory://")
 
 # Dossier attachments: files (content-addressed under DANCU_ATTACHMENTS_DIR), database (in the rows), or a dotted
 # path to a store class (services/attachments.py).

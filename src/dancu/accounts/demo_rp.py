@@ -5,7 +5,6 @@ like an outside application; its state lives in signed cookies, not in the provi
 
 from __future__ import annotations
 
-import base64
 import hashlib
 import json
 import secrets
@@ -22,6 +21,7 @@ from joserfc.jwk import KeySet
 
 from dancu.accounts.demo import rp_file
 from dancu.accounts.services import ACR_LEVEL2
+from dancu.core import base64url
 
 STATE_COOKIE = "demo_rp_flow"
 USER_COOKIE = "demo_rp_user"
@@ -30,16 +30,16 @@ SALT = "dancu.demo-rp"
 
 def _pack(data: dict[str, Any]) -> str:
     """Cookie-safe text (JSON's quotes and commas would be escaped differently by different clients)."""
-    return base64.urlsafe_b64encode(json.dumps(data).encode()).decode()
+    return base64url.encode(json.dumps(data).encode())
 
 
 def _unpack(text: str) -> dict[str, Any]:
-    return json.loads(base64.urlsafe_b64decode(text.encode()))  # type: ignore[no-any-return]
+    return json.loads(base64url.decode(text))  # type: ignore[no-any-return]
 
 
 def _with_claims(user: dict[str, Any]) -> dict[str, Any]:
     payload = user["id_token_raw"].split(".")[1]
-    user["id_token"] = json.loads(base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4)))
+    user["id_token"] = json.loads(base64url.decode(payload))
     return user
 
 
@@ -79,7 +79,7 @@ def home(request: HttpRequest) -> HttpResponse:
 def start(request: HttpRequest) -> HttpResponse:
     config = _config(request)
     verifier = secrets.token_urlsafe(48)
-    challenge = base64.urlsafe_b64encode(hashlib.sha256(verifier.encode()).digest()).rstrip(b"=").decode()
+    challenge = base64url.encode(hashlib.sha256(verifier.encode()).digest())
     state, nonce = secrets.token_urlsafe(16), secrets.token_urlsafe(16)
     params = {
         "response_type": "code",

@@ -193,6 +193,12 @@ class OutboundMessage(models.Model):
     error = models.CharField(max_length=80, blank=True, help_text="The last failure's kind (never its text).")
     created_at = models.DateTimeField(auto_now_add=True)
     sent_at = models.DateTimeField(null=True, blank=True)
+    claimed_by = models.CharField(
+        max_length=32, blank=True, default="", help_text="The deliverer sending it now (a random token), if any."
+    )
+    claimed_until = models.DateTimeField(
+        null=True, blank=True, help_text="When the claim lapses (a crashed deliverer's messages are then retried)."
+    )
 
     class Meta:
         indexes = [

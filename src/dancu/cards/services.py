@@ -10,6 +10,7 @@ from django.utils import timezone
 
 from dancu.cards import rules
 from dancu.cards.models import CardStatus, IdentityCard
+from dancu.core.ages import age_on, birthday
 from dancu.core.errors import DomainError
 from dancu.events.models import Event
 from dancu.events.services import append_event, lock_event_log
@@ -19,10 +20,6 @@ from dancu.registry.services import get_person
 
 #: Cards are issued from this age (Law on Identification 2023 art. 19; younger children on request).
 MIN_CARD_AGE = 14
-
-
-def _age(birth: date, on: date) -> int:
-    return on.year - birth.year - ((on.month, on.day) < (birth.month, birth.day))
 
 
 def current_card(person: Person) -> IdentityCard | None:
@@ -91,11 +88,11 @@ def cancel_cards(*, pin: str, reason: str, actor: str, source: str = "") -> int:
 def synthetic_issue_date(person_id: int, birth: date, today: date, seed: int) -> date | None:
     """A plausible issue date for a living person's current card: after their last renewal age, mostly during the
     2021-2024 chip-card campaign; ``None`` under 14."""
-    age = _age(birth, today)
+    age = age_on(birth, today)
     if age < MIN_CARD_AGE:
         return None
     last_age = max(a for a in (*rules.RENEWAL_AGES, MIN_CARD_AGE) if a <= age)
-    earliest = rules._birthday(birth, last_age)
+    earliest = birthday(birth, last_age)
     rng = random.Random(seed * 1_000_003 + person_id)
     earliest = max(earliest, date(2021, 1, 1)) if rng.random() < 0.8 else earliest
     span = (today - earliest).days

@@ -14,7 +14,6 @@ once nothing made with it is in use).
 
 from __future__ import annotations
 
-import base64
 import hmac
 import json
 import os
@@ -28,17 +27,11 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey,
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
 
+from dancu.core import base64url
+
 #: Field classes of the lookup projection, each under its own encryption key.
 FIELD_CLASSES = ("identity", "status", "residence", "origin")
 HMAC_BYTES = 16
-
-
-def _b64(data: bytes) -> str:
-    return base64.urlsafe_b64encode(data).rstrip(b"=").decode()
-
-
-def _unb64(text: str) -> bytes:
-    return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
 
 
 @dataclass(frozen=True)
@@ -51,12 +44,12 @@ def _load_or_create(path: Path, make: int | None) -> list[Secret]:
     """Read a key file (JSON: {"keys": [{"kid", "k", "created"}]}); create it with one key if missing."""
     if path.exists():
         data = json.loads(path.read_text())
-        return [Secret(k["kid"], _unb64(k["k"])) for k in data["keys"]]
+        return [Secret(k["kid"], base64url.decode(k["k"])) for k in data["keys"]]
     if make is None:
         raise FileNotFoundError(f"key file {path} is missing")
     path.parent.mkdir(parents=True, exist_ok=True)
     key = Secret(f"{path.stem}-{datetime.now(UTC):%Y%m%d}-{secrets.token_hex(3)}", os.urandom(make))
-    body = {"keys": [{"kid": key.kid, "k": _b64(key.material), "created": datetime.now(UTC).isoformat()}]}
+    body = {"keys": [{"kid": key.kid, "k": base64url.encode(key.material), "created": datetime.now(UTC).isoformat()}]}
     tmp = path.with_suffix(".tmp")
     tmp.write_text(json.dumps(body, indent=1))
     tmp.chmod(0o600)
@@ -68,7 +61,9 @@ def rotate_key(path: Path, size: int) -> str:
     """Add a new key in front (it becomes the active one); older keys stay for verifying/decrypting."""
     data = json.loads(path.read_text()) if path.exists() else {"keys": []}
     kid = f"{path.stem}-{datetime.now(UTC):%Y%m%d%H%M%S}-{secrets.token_hex(3)}"
-    data["keys"].insert(0, {"kid": kid, "k": _b64(os.urandom(size)), "created": datetime.now(UTC).isoformat()})
+    data["keys"].insert(
+        0, {"kid": kid, "k": base64url.encode(os.urandom(size)), "created": datetime.now(UTC).isoformat()}
+    )
     tmp = path.with_suffix(".tmp")
     tmp.write_text(json.dumps(data, indent=1))
     tmp.chmod(0o600)
@@ -161,7 +156,7 @@ class Keyring:
 def public_jwk(kid: str, key: Ed25519PublicKey) -> dict[str, str]:
     """An Ed25519 public key as a JWK (RFC 8037)."""
     raw = key.public_bytes(Encoding.Raw, PublicFormat.Raw)
-    return {"kty": "OKP", "crv": "Ed25519", "x": _b64(raw), "kid": kid, "use": "sig"}
+    return {"kty": "OKP", "crv": "Ed25519", "x": base64url.encode(raw), "kid": kid, "use": "sig"}
 
 
 class SecretBox:

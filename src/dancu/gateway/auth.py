@@ -8,7 +8,6 @@ cache, and the system's status is checked on every call too, so a suspension tak
 
 from __future__ import annotations
 
-import base64
 import json
 import time
 import uuid
@@ -23,6 +22,7 @@ from joserfc import jwt
 from joserfc.errors import JoseError
 from joserfc.jwk import KeySet, OKPKey
 
+from dancu.core import base64url
 from dancu.core.crypto import public_jwk
 
 #: Algorithms a client may sign its assertion with.
@@ -52,7 +52,7 @@ class AccessClaims:
 
 def _okp(kid: str, private: Ed25519PrivateKey) -> OKPKey:
     raw = private.private_bytes(Encoding.Raw, PrivateFormat.Raw, NoEncryption())
-    d = base64.urlsafe_b64encode(raw).rstrip(b"=").decode()
+    d = base64url.encode(raw)
     jwk = public_jwk(kid, private.public_key())
     return OKPKey.import_key({"kty": "OKP", "crv": "Ed25519", "x": jwk["x"], "d": d, "kid": kid})
 
@@ -154,7 +154,7 @@ class TokenService:
     def _unverified_issuer(assertion: str) -> str:
         try:
             payload = assertion.split(".")[1]
-            data = json.loads(base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4)))
+            data = json.loads(base64url.decode(payload))
         except (IndexError, ValueError):
             return ""
         issuer = data.get("iss") if isinstance(data, dict) else None

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
 
+from dancu.core.ages import age_on
 from dancu.core.errors import DomainError
 from dancu.core.names import NameParts, fold_name, split_name
 from dancu.core.pin import check_pin
@@ -42,14 +43,6 @@ EVENT_TYPES = (
     NAME_CHANGED,
     DEATH_RECORDED,
 )
-
-
-def years_between(earlier: date, later: date) -> int:
-    """Whole years from ``earlier`` to ``later`` (an age)."""
-    years = later.year - earlier.year
-    if (later.month, later.day) < (earlier.month, earlier.day):
-        years -= 1
-    return years
 
 
 def normalise_birth_date(value: date, precision: str) -> date:
@@ -168,7 +161,7 @@ def check_parent(
     expected = Sex.FEMALE if role == "mother" else Sex.MALE
     if parent_sex != expected:
         raise DomainError("parent_sex_mismatch", f"The {role} on record has the wrong sex for a {role}.", field=role)
-    if years_between(parent_birth, child_birth) < MIN_PARENT_AGE_YEARS:
+    if age_on(parent_birth, child_birth) < MIN_PARENT_AGE_YEARS:
         raise DomainError(
             f"{role}_too_young",
             f"The {role} would have been younger than {MIN_PARENT_AGE_YEARS} at the child's birth.",

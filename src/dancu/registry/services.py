@@ -12,6 +12,7 @@ from datetime import date, datetime
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from dancu.core.ages import age_on
 from dancu.core.errors import DomainError, NotFound
 from dancu.core.names import fold_name, split_name
 from dancu.core.pin import generate_pin, parse_pin
@@ -495,7 +496,7 @@ def register_marriage(*, pin_a: str, pin_b: str, marriage_date: date | str, acto
         _living(p, field)
         if p.spouse_id is not None:
             raise DomainError("person_married", "One of the two is already married.", field=field, status=409)
-        if rules.years_between(p.birth_date, when) < rules.MARRIAGE_AGE[p.sex]:
+        if age_on(p.birth_date, when) < rules.MARRIAGE_AGE[p.sex]:
             raise DomainError(
                 "marriage_under_age",
                 "One of the two is under the legal age of marriage (men 20, women 18).",

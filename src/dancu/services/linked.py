@@ -20,6 +20,7 @@ from django.utils import timezone
 from dancu.accounts.models import Account
 from dancu.accounts.services import send_notice
 from dancu.core import workdays
+from dancu.core.ages import birthday
 from dancu.core.errors import DomainError
 from dancu.core.names import fold_name, validate_name
 from dancu.events.services import EventRecord, consume
@@ -424,9 +425,7 @@ def approve_insurance(dossier_id: object, *, official: str) -> Dossier:
         social = f"{province}{rng.randrange(10**8):08d}"
         if not HealthInsuranceCard.objects.filter(social_insurance_number=social).exists():
             break
-    sixth = child.birth_date.replace(year=child.birth_date.year + 6) if not (
-        child.birth_date.month == 2 and child.birth_date.day == 29
-    ) else date(child.birth_date.year + 6, 3, 1)  # fmt: skip
+    sixth = birthday(child.birth_date, 6)
     card = HealthInsuranceCard.objects.create(
         number=f"TE1{province}{social}",
         social_insurance_number=social,

@@ -15,6 +15,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
+from dancu.core.ages import age_on, birthday
 from dancu.core.pin import OLD_CODES_BY_CURRENT, pin_prefix
 from dancu.synth import tables
 
@@ -360,7 +361,7 @@ class Planner:
             if partner is not None:
                 members.append((partner, "spouse"))
             # Married when the wife was 18-30 and the husband at least 20 (the legal ages), before the first child.
-            earliest = max(self._add_years(wife.birth_date, 18), self._add_years(husband.birth_date, 20))
+            earliest = max(birthday(wife.birth_date, 18), birthday(husband.birth_date, 20))
             married_on = min(earliest + timedelta(days=rng.randrange(365 * 6)), today - timedelta(days=30))
             if partner is not None:
                 marriages.append((husband, wife, married_on))
@@ -369,7 +370,7 @@ class Planner:
             wanted = 0 if 0.20 <= kind < 0.32 else rng.choices((1, 2, 3, 4), weights=(35, 45, 15, 5))[0]
             child_birth = married_on + timedelta(days=rng.randint(300, 900))
             for _ in range(min(room - len(members), wanted)):
-                if child_birth > today or child_birth > self._add_years(wife.birth_date, 43):
+                if child_birth > today or child_birth > birthday(wife.birth_date, 43):
                     break
                 sex = "M" if rng.random() < 112 / 212 else "F"
                 child = self._person(
@@ -439,7 +440,7 @@ class Planner:
         self._pending_pins.clear()
 
     def _residence_start(self, rng: random.Random, person: PlannedPerson) -> date:
-        adult = self._add_years(person.birth_date, 18)
+        adult = birthday(person.birth_date, 18)
         if adult > self.today:
             return min(self.today, person.birth_date + timedelta(days=rng.randint(7, 60)))
         span = max(1, (self.today - adult).days)
@@ -447,14 +448,4 @@ class Planner:
         return start
 
     def _age(self, born: date) -> int:
-        years = self.today.year - born.year
-        if (self.today.month, self.today.day) < (born.month, born.day):
-            years -= 1
-        return years
-
-    @staticmethod
-    def _add_years(value: date, years: int) -> date:
-        try:
-            return value.replace(year=value.year + years)
-        except ValueError:  # 29 February
-            return value.replace(year=value.year + years, day=28)
+        return age_on(born, self.today)

@@ -16,6 +16,7 @@ from typing import Any
 from django.db import connection
 from django.utils import timezone
 
+from dancu.core.ages import age_on
 from dancu.core.errors import DomainError
 from dancu.core.ids import uuid7
 from dancu.core.names import split_name
@@ -216,7 +217,7 @@ class BulkWriter:
                 for s in people:
                     if s.spouse_id is not None:
                         raise DomainError("person_married", "One of the two is already married.")
-                    if rules.years_between(s.facts.birth_date, when) < rules.MARRIAGE_AGE[s.facts.sex]:  # type: ignore[arg-type]
+                    if age_on(s.facts.birth_date, when) < rules.MARRIAGE_AGE[s.facts.sex]:  # type: ignore[arg-type]
                         raise DomainError("marriage_under_age", "Under the legal age of marriage.")
                 people[0].spouse_id, people[1].spouse_id = people[1].id, people[0].id
                 for own, other in ((people[0], people[1]), (people[1], people[0])):
