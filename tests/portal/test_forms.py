@@ -274,3 +274,90 @@ def test_passkey_forms_take_the_parsed_json_body() -> None:
     _only_error(forms.PasskeySignInForm({"credential": ["x"]}), "credential", "object_expected")
     _only_error(forms.PasskeyRegistrationForm({"credential": "x"}), "credential", "object_expected")
     _only_error(forms.PasskeyRegistrationForm({"name": "n" * 61}), "name", "max_length")
+
+
+# --- procedures ------------------------------------------------------------------------------------------------------
+
+BIRTH = {
+    "child_full_name": "Trần Bảo Ngọc",
+    "child_sex": "F",
+    "child_birth_date": "02/12/2026",
+    "child_birth_commune": "00004",
+    "other_parent_pin": "",
+    "extract_copies": "",
+}
+
+
+def _pdf(size: int = 10) -> Any:
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    return SimpleUploadedFile("cs.pdf", b"%" * size, content_type="application/pdf")
+
+
+def test_birth_declaration_form() -> None:
+    form = forms.BirthDeclarationForm(_data(BIRTH, other_parent_pin=SPACED_PIN), {"birth_certificate": _pdf()})
+    assert form.is_valid(), form.errors
+    assert form.cleaned_data["child_birth_date"] == date(2026, 12, 2)
+    assert form.cleaned_data["other_parent_pin"] == PIN and form.cleaned_data["extract_copies"] == 0
+
+
+@pytest.mark.parametrize(
+    ("field", "value", "code"),
+    [
+        ("child_full_name", "", "required"),
+        ("child_sex", "X", "invalid_choice"),
+        ("child_birth_date", "2026-13-01", "date_invalid"),
+        ("child_birth_commune", "", "required"),
+        ("other_parent_pin", "0011", "pin_malformed"),
+        ("extract_copies", "-1", "min_value"),
+        ("extract_copies", "many", "invalid"),
+    ],
+)
+def test_birth_declaration_form_binds_each_error_to_its_field(field: str, value: str, code: str) -> None:
+    _only_error(forms.BirthDeclarationForm(_data(BIRTH, **{field: value})), field, code)
+
+
+def test_a_file_over_5_mb_is_refused_on_its_field() -> None:
+    big = _pdf(forms.MAX_UPLOAD + 1)
+    _only_error(
+        forms.BirthDeclarationForm(BIRTH, {"birth_certificate": big}), "birth_certificate", "attachment_too_large"
+    )
+    _only_error(forms.ResubmitForm({}, {"file": _pdf(forms.MAX_UPLOAD + 1)}), "file", "attachment_too_large")
+    assert forms.ResubmitForm({"note": "Đã chụp lại"}, {"file": _pdf()}).is_valid()
+
+
+DEATH = {
+    "deceased_pin": SPACED_PIN,
+    "death_date": "2026-12-01",
+    "death_place": "Tại nhà",
+    "requester_relationship": "cháu",
+    "procedures": ["funeral-allowance"],
+    "bank_account": "0011001234567",
+}
+OPTIONAL = ("funeral-allowance", "survivor-benefit")
+
+
+def test_death_declaration_form() -> None:
+    from django.utils.datastructures import MultiValueDict
+
+    form = forms.DeathDeclarationForm(
+        MultiValueDict({k: v if isinstance(v, list) else [v] for k, v in DEATH.items()}), optional_procedures=OPTIONAL
+    )
+    assert form.is_valid(), form.errors
+    assert form.cleaned_data["deceased_pin"] == PIN and form.cleaned_data["procedures"] == ["funeral-allowance"]
+
+
+@pytest.mark.parametrize(
+    ("field", "value", "code"),
+    [
+        ("deceased_pin", "", "required"),
+        ("deceased_pin", "1234", "pin_malformed"),
+        ("death_date", "hôm qua", "date_invalid"),
+        ("death_place", "", "required"),
+        ("requester_relationship", "", "required"),
+        ("procedures", ["death-registration"], "invalid_choice"),
+        ("bank_account", "1" * 41, "max_length"),
+    ],
+)
+def test_death_declaration_form_binds_each_error_to_its_field(field: str, value: Any, code: str) -> None:
+    _only_error(forms.DeathDeclarationForm(_data(DEATH, **{field: value}), optional_procedures=OPTIONAL), field, code)

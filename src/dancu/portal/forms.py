@@ -181,6 +181,61 @@ class ChildAccountForm(PortalForm):
     child_pin = PinField()
 
 
+# --- procedures ------------------------------------------------------------------------------------------------------
+
+MAX_UPLOAD = 5 * 1024 * 1024
+
+
+class AttachmentField(forms.FileField):
+    """A declaration's file: at most 5 MB (``attachment_too_large``); its type is the attachment store's check."""
+
+    default_error_messages = {"attachment_too_large": _("The file is larger than 5 MB.")}
+
+    def validate(self, value: Any) -> None:
+        super().validate(value)
+        if value and value.size and value.size > MAX_UPLOAD:
+            raise ValidationError(self.error_messages["attachment_too_large"], code="attachment_too_large")
+
+
+class BirthDeclarationForm(PortalForm):
+    """Declaring a birth (the group of linked procedures); what the registry knows about the parents is prefilled
+    and not sent."""
+
+    child_full_name = forms.CharField(max_length=100)
+    child_sex = forms.ChoiceField(choices=[("M", "M"), ("F", "F")])
+    child_birth_date = DateInputField()
+    child_birth_commune = forms.CharField(max_length=10)
+    other_parent_pin = PinField(required=False)
+    birth_certificate = AttachmentField(required=False)
+    extract_copies = forms.IntegerField(required=False, min_value=0, max_value=10)
+
+    def clean_extract_copies(self) -> int:
+        return self.cleaned_data.get("extract_copies") or 0
+
+
+class DeathDeclarationForm(PortalForm):
+    """A relative declares a death; ``optional_procedures`` are the group's procedures the requester may add."""
+
+    deceased_pin = PinField()
+    death_date = DateInputField()
+    death_place = forms.CharField(max_length=200)
+    requester_relationship = forms.CharField(max_length=60)
+    procedures = forms.MultipleChoiceField(required=False, choices=[])
+    bank_account = forms.CharField(required=False, max_length=40)
+    death_notice = AttachmentField(required=False)
+
+    def __init__(self, *args: Any, optional_procedures: tuple[str, ...] = (), **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["procedures"].choices = [(code, code) for code in optional_procedures]  # type: ignore[attr-defined]
+
+
+class ResubmitForm(PortalForm):
+    """The citizen's answer to a supplement request: a note and, if asked, a corrected file."""
+
+    note = forms.CharField(required=False, max_length=1000)
+    file = AttachmentField(required=False)
+
+
 # --- consents --------------------------------------------------------------------------------------------------------
 
 
@@ -250,7 +305,7 @@ class JsonObjectField(forms.Field):
     default_error_messages = {"invalid": _("Invalid request.")}
 
     def to_python(self, value: Any) -> dict[str, Any]:
-        if value in (None, ""):
+        if value is None or value == "":
             return {}
         if not isinstance(value, dict):
             raise ValidationError(self.error_messages["invalid"], code="object_expected")
