@@ -115,10 +115,6 @@ def citizen_required(view: Callable[..., HttpResponse]) -> Callable[..., HttpRes
     return wrapper
 
 
-def _error(request: HttpRequest, exc: DomainError) -> None:
-    messages.error(request, exc.message)
-
-
 def _form_errors(request: HttpRequest, form: forms.PortalForm) -> None:
     """A redirected page shows the form's errors as notices, each once."""
     for message in dict.fromkeys(str(m) for errors in form.errors.values() for m in errors):
