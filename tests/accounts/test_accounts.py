@@ -369,6 +369,13 @@ def test_passkey_endpoints_refuse_bad_input_with_codes(client: Client, account: 
     client.post("/portal/passkey/dang-ky/tuy-chon/")
     bad = client.post("/portal/passkey/dang-ky/", {"credential": {"id": "x"}}, content_type="application/json")
     assert bad.status_code == 400 and bad.json()["code"] == "passkey_invalid"
+    client.post("/portal/passkey/dang-ky/tuy-chon/")
+    wrong = client.post("/portal/passkey/dang-ky/", {"credential": "x"}, content_type="application/json")
+    assert wrong.status_code == 400 and wrong.json() | {"message": ""} == {
+        "code": "object_expected",
+        "field": "credential",
+        "message": "",
+    }
     assert not account.passkeys.exists()
 
 
@@ -380,3 +387,122 @@ def test_a_deceased_holder_cannot_sign_in(client: Client, account: Account) -> N
 def test_vietnamese_even_for_an_english_browser() -> None:
     browser = Client(HTTP_ACCEPT_LANGUAGE="en-US,en;q=0.9")
     assert "Đăng nhập bằng tài khoản định danh điện tử" in browser.get("/portal/dang-nhap/").content.decode()
+
+
+# --- the request context the services take instead of an HttpRequest ------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("address", "prefix"),
+    [
+        ("203.0.113.77", "203.0.113.0/24"),
+        ("2001:db8:1234:5678::1", "2001:db8:1234::/48"),
+        ("", ""),
+        ("not-an-address", ""),
+    ],
+)
+def test_the_request_context_keeps_the_network_not_the_address(address: str, prefix: str) -> None:
+    from django.test import RequestFactory
+
+    from dancu.accounts.services.context import RequestContext
+
+    request = RequestFactory().get("/", REMOTE_ADDR=address, HTTP_USER_AGENT="B" * 300)
+    context = RequestContext.from_request(request)
+    assert context.network_prefix == prefix
+    assert context.user_agent == "B" * 200
+    assert context.client_key == (prefix or "unknown")
+
+
+def test_the_request_context_is_frozen_and_empty_without_a_request() -> None:
+    import dataclasses
+
+    from dancu.accounts.services.context import NO_CONTEXT, RequestContext, as_context
+
+    assert RequestContext.from_request(None) == NO_CONTEXT == RequestContext("", "")
+    context = RequestContext(network_prefix="198.51.100.0/24", user_agent="Phone")
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        context.network_prefix = "0.0.0.0/0"  # type: ignore[misc]
+    assert as_context(context) is context
+
+
+def test_services_record_the_context_they_are_given(account: Account) -> None:
+    from dancu.accounts.services import signin, web_sessions
+    from dancu.accounts.services.context import RequestContext
+
+    context = RequestContext(network_prefix="198.51.100.0/24", user_agent="Phone")
+    with pytest.raises(DomainError):
+        signin.authenticate_password(pin=account.person.pin, password="wrong-password-1", context=context)
+    failed = SecurityEvent.objects.get(account=account, kind="sign_in_failed")
+    assert (failed.ip_prefix, failed.user_agent) == ("198.51.100.0/24", "Phone")
+    browser = Client(REMOTE_ADDR="203.0.113.9", HTTP_USER_AGENT="Laptop")
+    assert _login(browser, account.person.pin, PASSWORD).status_code == 302
+    session = AccountSession.objects.get(account=account)
+    assert (session.ip_prefix, session.user_agent) == ("203.0.113.0/24", "Laptop")
+    assert web_sessions.signed_in  # the Django side stays the one place that takes the request
+
+
+def test_the_session_rows_follow_a_password_change(client: Client, account: Account) -> None:
+    _login(client, account.person.pin, PASSWORD)
+    before = client.cookies["sessionid"].value
+    new = "Cay-tre-xanh-2025"
+    response = client.post(
+        "/portal/bao-mat/thao-tac/", {"action": "password", "current": PASSWORD, "new": new, "new2": new}
+    )
+    assert response.status_code == 302
+    after = client.cookies["sessionid"].value
+    assert after != before
+    assert AccountSession.objects.get(account=account, ended_at__isnull=True).session_key == after
+    assert client.get("/portal/").status_code == 200
+
+
+def test_security_forms_refuse_bad_input_on_the_page(client: Client, account: Account) -> None:
+    _login(client, account.person.pin, PASSWORD)
+    response = client.post(
+        "/portal/bao-mat/thao-tac/",
+        {"action": "password", "current": PASSWORD, "new": "Cay-tre-xanh-2025", "new2": "x"},
+    )
+    assert response.status_code == 400
+    assert response.context["failed_form"].has_error("new2", "password_mismatch")
+    response = client.post(
+        "/portal/bao-mat/thao-tac/", {"action": "password", "current": "wrong", "new": "a", "new2": "a"}
+    )
+    assert response.status_code == 400
+    assert response.context["failed_form"].has_error("current", "password_wrong")
+    assert account.user.check_password(PASSWORD)
+    response = client.post("/portal/bao-mat/thao-tac/", {"action": "revoke_session", "session": "abc"})
+    assert response.context["failed_form"].has_error("session", "invalid")
+    assert client.post("/portal/bao-mat/thao-tac/", {"action": "nope"}).status_code == 302
+
+
+def test_registration_errors_are_bound_to_their_fields(client: Client, citizen: Any) -> None:
+    response = client.post("/portal/dang-ky/", _register_data(citizen, phone="12345", birth_date="soon"))
+    assert response.status_code == 400
+    form = response.context["form"]
+    assert form.has_error("phone", "phone_invalid") and form.has_error("birth_date", "date_invalid")
+    response = sent(
+        client.post, "/portal/dang-ky/", _register_data(citizen, pin=f"{citizen.pin[:6]} {citizen.pin[6:]}")
+    )
+    assert response.status_code == 302, "spaces in the PIN are accepted"
+
+
+def test_consents_are_granted_and_revoked_through_their_forms(client: Client, account: Account) -> None:
+    from dancu.exchange.models import ConnectedSystem, Consent, Grant, Purpose
+
+    bank = ConnectedSystem.objects.create(
+        client_id="bank-t", organisation="Bank", name="KYC", kind="bank", status="approved"
+    )
+    purpose = Purpose.objects.create(code="kyc-t", name="KYC", legal_basis="Law")
+    Grant.objects.create(system=bank, purpose=purpose, operations=["lookup"], fields=["full_name", "religion"])
+    _login(client, account.person.pin, PASSWORD)
+    assert 'name="consent_fields" value="religion"' in client.get("/portal/dong-y/").content.decode()
+    refused = client.post("/portal/dong-y/", {"action": "grant", "system": "bank-t"}, follow=True)
+    assert not Consent.objects.exists() and refused.status_code == 200
+    client.post("/portal/dong-y/", {"action": "grant", "system": "bank-t", "consent_fields": ["religion"]})
+    consent = Consent.objects.get(system=bank, revoked_at__isnull=True)
+    assert consent.fields == ["religion"]
+    client.post("/portal/dong-y/", {"action": "revoke", "consent": "not-a-number"})
+    assert Consent.objects.filter(revoked_at__isnull=True).count() == 1
+    client.post("/portal/dong-y/", {"action": "revoke", "consent": consent.pk})
+    assert not Consent.objects.filter(revoked_at__isnull=True).exists()
+    kinds = set(SecurityEvent.objects.filter(account=account).values_list("kind", flat=True))
+    assert {"consent_granted", "consent_revoked"} <= kinds

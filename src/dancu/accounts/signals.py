@@ -6,15 +6,10 @@ from typing import Any
 
 from django.contrib.auth.signals import user_logged_out
 from django.dispatch import receiver
-from django.utils import timezone
 
-from dancu.accounts.models import AccountSession
+from dancu.accounts.services import sessions
 
 
 @receiver(user_logged_out)
 def _ended(sender: Any, request: Any, user: Any, **kwargs: Any) -> None:
-    key = getattr(getattr(request, "session", None), "session_key", None)
-    if key:
-        AccountSession.objects.filter(session_key=key, ended_at__isnull=True).update(
-            ended_at=timezone.now(), end_reason="signed_out"
-        )
+    sessions.session_ended(getattr(getattr(request, "session", None), "session_key", None))

@@ -1,7 +1,7 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
-from dancu.backoffice import dossiers, views
+from dancu.backoffice import dossiers, forms, views
 
 app_name = "backoffice"
 urlpatterns = [
@@ -9,7 +9,7 @@ urlpatterns = [
     path(
         "login/",
         auth_views.LoginView.as_view(
-            template_name="backoffice/login.html", authentication_form=views.OfficialLoginForm
+            template_name="backoffice/login.html", authentication_form=forms.OfficialLoginForm
         ),
         name="login",
     ),

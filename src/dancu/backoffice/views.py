@@ -3,35 +3,25 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required, permission_required
-from django.contrib.auth.forms import AuthenticationForm
 from django.core.cache import cache
-from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from dancu.accounts.models import Account
-from dancu.accounts.services import activate_level2
+from dancu.accounts.services.context import RequestContext
+from dancu.accounts.services.status import activate_level2
+from dancu.backoffice.forms import Level2ActivationForm, PersonSearchForm
 from dancu.cards.services import current_card
 from dancu.core.errors import DomainError
-from dancu.core.pin import parse_pin
 from dancu.geo.models import Commune, Era
 from dancu.registry import history, presenters
 from dancu.registry.choices import ETHNIC_GROUPS
 from dancu.registry.models import Household, Person
-
-
-class OfficialLoginForm(AuthenticationForm):
-    """The back office is for officials: a citizen's e-ID user cannot sign in here even with the right password."""
-
-    def confirm_login_allowed(self, user: Any) -> None:
-        super().confirm_login_allowed(user)
-        if Account.objects.filter(user=user).exists():
-            raise ValidationError(self.error_messages["invalid_login"], code="invalid_login", params={"username": ""})
 
 
 def _date(value: str) -> dt.date | None:
@@ -58,39 +48,27 @@ def home(request: HttpRequest) -> HttpResponse:
 
     The forms are POSTed: a PIN or a name must not end up in a URL (access logs, proxies, browser history).
     """
-    data = request.POST if request.method == "POST" else {}
-    pin = data.get("pin", "").strip()
-    name = data.get("name", "").strip()
-    birth_raw = data.get("birth_date", "").strip()
-    commune = data.get("commune", "").strip()
-    error = ""
+    form = PersonSearchForm(request.POST if request.method == "POST" else None)
     results: list[Person] | None = None
-    if pin:
-        try:
-            parse_pin(pin)
-        except DomainError as exc:
-            error = exc.message
-        else:
-            found = Person.objects.filter(pin=pin).values_list("pk", flat=True).first()
-            if found is not None:
-                return redirect("backoffice:person", person_id=found)
-            error = "Không tìm thấy người có số định danh này. / No person with this ID number."
-    elif name or birth_raw or commune:
-        birth_date = _date(birth_raw)
-        if birth_raw and birth_date is None:
-            error = "Ngày sinh không hợp lệ (YYYY-MM-DD). / Date of birth must be YYYY-MM-DD."
-        elif len(name) < 2:
-            error = "Nhập ít nhất 2 ký tự của họ tên. / Enter at least 2 characters of the name."
-        else:
-            results = presenters.search_people(name=name, birth_date=birth_date, commune=commune)
+    if form.is_valid() and form.cleaned_data["pin"]:
+        found = Person.objects.filter(pin=form.cleaned_data["pin"]).values_list("pk", flat=True).first()
+        if found is not None:
+            return redirect("backoffice:person", person_id=found)
+        form.add_error("pin", _("No person with this ID number."))
+    elif form.is_valid() and form.cleaned_data["name"]:
+        data = form.cleaned_data
+        results = presenters.search_people(name=data["name"], birth_date=data["birth_date"], commune=data["commune"])
+    q = {name: form.data.get(name, "").strip() for name in ("pin", "name", "birth_date", "commune")}
+    commune = q["commune"]
     commune_obj = Commune.objects.select_related("province").filter(era=Era.CURRENT, code=commune).first()
     return render(
         request,
         "backoffice/home.html",
         {
-            "q": {"pin": pin, "name": name, "birth_date": birth_raw, "commune": commune},
+            "q": q,
+            "form": form,
             "commune_obj": commune_obj,
-            "error": error,
+            "error": form.first_error() if form.is_bound else "",
             "results": results,
             "counts": _counts(),
         },
@@ -165,13 +143,17 @@ def activate_level2_view(request: HttpRequest, person_id: int) -> HttpResponse:
     account = Account.objects.filter(person_id=person_id).first()
     if account is None:
         raise Http404("No account")
-    try:
-        activate_level2(
-            account=account, official=request.user.get_username(), card_checked=bool(request.POST.get("card_checked")),
-            request=request,
-        )  # fmt: skip
-    except DomainError as exc:
-        messages.error(request, exc.message)
+    form = Level2ActivationForm(request.POST)
+    if form.is_valid():
+        try:
+            activate_level2(
+                account=account, official=request.user.get_username(), card_checked=form.cleaned_data["card_checked"],
+                context=RequestContext.from_request(request),
+            )  # fmt: skip
+        except DomainError as exc:
+            form.add_domain_error(exc)
+    if form.errors:
+        messages.error(request, form.first_error())
     else:
-        messages.success(request, "Đã kích hoạt tài khoản mức 2.")
+        messages.success(request, _("Level 2 of the e-ID account activated."))
     return redirect("backoffice:person", person_id=person_id)

@@ -3,7 +3,6 @@ the case and each agency's dossier, read the notifications."""
 
 from __future__ import annotations
 
-from datetime import date
 from typing import Any
 
 from django.contrib import messages
@@ -16,6 +15,7 @@ from django.views.decorators.http import require_POST
 from dancu.accounts.models import Account
 from dancu.core.errors import DomainError
 from dancu.geo.models import Commune, Era
+from dancu.portal import forms
 from dancu.portal.views import citizen_required
 from dancu.registry.models import Person
 from dancu.services import linked, payments, results
@@ -26,12 +26,11 @@ from dancu.services.workflow import deadline_status
 MAX_UPLOAD = 5 * 1024 * 1024
 
 
-def _upload(request: HttpRequest, name: str) -> Upload | None:
-    file = request.FILES.get(name)
+def _upload(form: forms.PortalForm, name: str) -> Upload | None:
+    """The form's checked file as the attachment store takes it."""
+    file = form.cleaned_data.get(name)
     if file is None:
         return None
-    if file.size and file.size > MAX_UPLOAD + 1:
-        raise DomainError("attachment_too_large", "The file is larger than 5 MB.", field=f"attachments.{name}")
     return Upload(name, file.content_type or "", file.read(MAX_UPLOAD + 1))
 
 
@@ -68,43 +67,34 @@ def _birth_context(account: Account) -> dict[str, Any]:
 def declare_birth(request: HttpRequest) -> HttpResponse:
     account: Account = request.account  # type: ignore[attr-defined]
     if request.method == "POST":
-        # The two facts a submission needs; the whole prefilled form is read only to draw it again after a refusal.
-        sex, spouse_pin = Person.objects.filter(pk=account.person_id).values_list("sex", "spouse__pin").get()
-        data = request.POST
-        try:
-            birth = date.fromisoformat(data.get("child_birth_date", ""))
-        except ValueError:
-            birth = None
-        try:
-            if birth is None:
-                raise DomainError("date_invalid", _("Dates are written YYYY-MM-DD."), field="child_birth_date")
-            other = (data.get("other_parent_pin") or "").strip() or spouse_pin
-            case = linked.declare_birth(
-                account,
-                child_full_name=data.get("child_full_name", ""),
-                child_sex=data.get("child_sex", ""),
-                child_birth_date=birth,
-                child_birth_commune=data.get("child_birth_commune", "").strip(),
-                requester_relationship="mother" if sex == "F" else "father",
-                other_parent_pin=other,
-                birth_certificate=_upload(request, "birth_certificate"),
-                extract_copies=_int(data.get("extract_copies", "0")),
-            )
-        except DomainError as exc:
-            context = {**_birth_context(account), "error": exc.message, "q": data}
+        form = forms.BirthDeclarationForm(request.POST, request.FILES)
+        case = None
+        if form.is_valid():
+            # The two facts a submission needs; the whole prefilled form is read only to draw it after a refusal.
+            sex, spouse_pin = Person.objects.filter(pk=account.person_id).values_list("sex", "spouse__pin").get()
+            data = form.cleaned_data
+            try:
+                case = linked.declare_birth(
+                    account,
+                    child_full_name=data["child_full_name"],
+                    child_sex=data["child_sex"],
+                    child_birth_date=data["child_birth_date"],
+                    child_birth_commune=data["child_birth_commune"].strip(),
+                    requester_relationship="mother" if sex == "F" else "father",
+                    other_parent_pin=data["other_parent_pin"] or spouse_pin,
+                    birth_certificate=_upload(form, "birth_certificate"),
+                    extract_copies=data["extract_copies"],
+                )
+            except DomainError as exc:
+                form.add_domain_error(exc)
+        if case is None:
+            context = {**_birth_context(account), "form": form, "error": form.first_error(), "q": request.POST}
             return render(request, "portal/declare_birth.html", context, status=400)
-        if _int(data.get("extract_copies", "0")) and case.payments.filter(status=PaymentStatus.PENDING).exists():
+        if data["extract_copies"] and case.payments.filter(status=PaymentStatus.PENDING).exists():
             return redirect("portal:pay", case_id=case.pk)
         return redirect("portal:case", case_id=case.pk)
-    context = {**_birth_context(account), "q": {}}
+    context = {**_birth_context(account), "form": forms.BirthDeclarationForm(), "q": {}}
     return render(request, "portal/declare_birth.html", context)
-
-
-def _int(text: str) -> int:
-    try:
-        return int(text or 0)
-    except ValueError:
-        return -1
 
 
 @citizen_required
@@ -165,27 +155,31 @@ def declare_death(request: HttpRequest) -> HttpResponse:
     """A relative declares a death: the deceased's data comes from the registry by their ID number; the requester
     chooses the optional procedures."""
     account: Account = request.account  # type: ignore[attr-defined]
+    optional = (linked.FUNERAL, linked.SURVIVOR)
     if request.method == "POST":
-        data = request.POST
-        try:
+        form = forms.DeathDeclarationForm(request.POST, request.FILES, optional_procedures=optional)
+        case = None
+        if form.is_valid():
+            data = form.cleaned_data
             try:
-                died = date.fromisoformat(data.get("death_date", ""))
-            except ValueError:
-                raise DomainError("date_invalid", _("Dates are written YYYY-MM-DD."), field="death_date") from None
-            case = linked.declare_death(
-                account,
-                deceased_pin=data.get("deceased_pin", "").strip(),
-                death_date=died,
-                death_place=data.get("death_place", ""),
-                requester_relationship=data.get("requester_relationship", ""),
-                procedures=[p for p in data.getlist("procedures") if p in (linked.FUNERAL, linked.SURVIVOR)],
-                death_notice=_upload(request, "death_notice"),
-                bank_account=data.get("bank_account", ""),
-            )
-        except DomainError as exc:
-            return render(request, "portal/declare_death.html", {"error": exc.message, "q": data}, status=400)
+                case = linked.declare_death(
+                    account,
+                    deceased_pin=data["deceased_pin"],
+                    death_date=data["death_date"],
+                    death_place=data["death_place"],
+                    requester_relationship=data["requester_relationship"],
+                    procedures=data["procedures"],
+                    death_notice=_upload(form, "death_notice"),
+                    bank_account=data["bank_account"],
+                )
+            except DomainError as exc:
+                form.add_domain_error(exc)
+        if case is None:
+            context = {"form": form, "error": form.first_error(), "q": request.POST}
+            return render(request, "portal/declare_death.html", context, status=400)
         return redirect("portal:case", case_id=case.pk)
-    return render(request, "portal/declare_death.html", {"q": {}})
+    form = forms.DeathDeclarationForm(optional_procedures=optional)
+    return render(request, "portal/declare_death.html", {"form": form, "q": {}})
 
 
 @citizen_required
@@ -195,16 +189,20 @@ def resubmit(request: HttpRequest, case_id: str, dossier_id: str) -> HttpRespons
     from dancu.services import workflow
 
     dossier = Dossier.objects.select_related("procedure").filter(pk=dossier_id, case_id=case_id).first()
+    form = forms.ResubmitForm(request.POST, request.FILES)
     try:
         if dossier is None:
             raise DomainError("dossier_not_found", "No such dossier.", status=404)
-        codes = [a["code"] for a in dossier.procedure.attachments]
-        upload = _upload(request, "file")
-        if upload is not None and codes:
-            upload = Upload(codes[0], upload.content_type, upload.content)
-        workflow.resubmit(dossier.pk, account_id=account.pk, note=request.POST.get("note", ""), upload=upload)
+        if form.is_valid():
+            codes = [a["code"] for a in dossier.procedure.attachments]
+            upload = _upload(form, "file")
+            if upload is not None and codes:
+                upload = Upload(codes[0], upload.content_type, upload.content)
+            workflow.resubmit(dossier.pk, account_id=account.pk, note=form.cleaned_data["note"], upload=upload)
     except DomainError as exc:
-        messages.error(request, exc.message)
+        form.add_domain_error(exc)
+    if form.errors:
+        messages.error(request, form.first_error())
     else:
         messages.success(request, _("Sent. The office continues with your dossier."))
     return redirect("portal:case", case_id=case_id)

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Callable
-from datetime import date
 from typing import Any
 from urllib.parse import urlencode
 
@@ -24,12 +23,26 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
-from dancu.accounts import passkeys, services, throttle
+from dancu.accounts import passkeys, throttle
 from dancu.accounts.models import Account, AccountSession, ClientConsent, SecurityEvent
+from dancu.accounts.services import (
+    client_consents,
+    contact_points,
+    passwords,
+    recovery,
+    registration,
+    second_factors,
+    sessions,
+    signin,
+    web_sessions,
+)
+from dancu.accounts.services.codes import mask_phone
+from dancu.accounts.services.context import RequestContext, record
 from dancu.cards.models import IdentityCard
 from dancu.core.errors import DomainError
 from dancu.exchange import services as exchange
 from dancu.exchange.choices import CONSENT_FIELDS
+from dancu.portal import forms
 from dancu.registry import presenters
 from dancu.registry.models import Person
 
@@ -76,19 +89,25 @@ def _safe_next(request: HttpRequest, default: str) -> str:
     return default
 
 
+def context_of(request: HttpRequest) -> RequestContext:
+    """The request context the account services take, built once per request."""
+    if not hasattr(request, "dancu_request_context"):
+        request.dancu_request_context = RequestContext.from_request(request)  # type: ignore[attr-defined]
+    return request.dancu_request_context  # type: ignore[attr-defined,no-any-return]
+
+
 def citizen_required(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
     """A signed-in citizen with an open (not revoked) session; sets ``request.account``."""
 
     @functools.wraps(view)
     def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-        found = services.signed_in(request)
+        found = web_sessions.signed_in(request)
         if found is None:
             if request.user.is_authenticated:
                 logout(request)
             return HttpResponseRedirect(reverse("portal:login") + "?" + urlencode({"next": request.get_full_path()}))
         account, session = found
-        if (timezone.now() - session.last_seen_at).total_seconds() > 60:
-            AccountSession.objects.filter(pk=session.pk).update(last_seen_at=timezone.now())
+        sessions.seen(session)
         request.account = account  # type: ignore[attr-defined]
         request.account_session = session  # type: ignore[attr-defined]
         return view(request, *args, **kwargs)
@@ -96,8 +115,10 @@ def citizen_required(view: Callable[..., HttpResponse]) -> Callable[..., HttpRes
     return wrapper
 
 
-def _error(request: HttpRequest, exc: DomainError) -> None:
-    messages.error(request, exc.message)
+def _form_errors(request: HttpRequest, form: forms.PortalForm) -> None:
+    """A redirected page shows the form's errors as notices, each once."""
+    for message in dict.fromkeys(str(m) for errors in form.errors.values() for m in errors):
+        messages.error(request, message)
 
 
 # --- sign-in ---------------------------------------------------------------------------------------------------------
@@ -106,22 +127,22 @@ def _error(request: HttpRequest, exc: DomainError) -> None:
 def login_view(request: HttpRequest) -> HttpResponse:
     next_url = _safe_next(request, reverse("portal:home"))
     if request.method == "POST":
-        pin = request.POST.get("pin", "").strip()
-        try:
-            account = services.authenticate_password(
-                pin=pin, password=request.POST.get("password", ""), request=request
-            )
-        except DomainError as exc:
-            return render(
-                request, "portal/login.html", {"error": exc.message, "next": next_url, "pin": pin}, status=400
-            )
-        if services.has_totp(account):
+        form = forms.LoginForm(request.POST)
+        if form.is_valid():
+            try:
+                account = signin.authenticate_password(**form.cleaned_data, context=context_of(request))
+            except DomainError as exc:
+                form.add_domain_error(exc)
+        if not form.is_valid():
+            context = {"form": form, "error": form.first_error(), "next": next_url, "pin": form.data.get("pin", "")}
+            return render(request, "portal/login.html", context, status=400)
+        if second_factors.has_totp(account):
             request.session.cycle_key()
             request.session[PRE_AUTH_KEY] = {"account": str(account.pk), "at": timezone.now().timestamp()}
             return HttpResponseRedirect(reverse("portal:login_totp") + "?" + urlencode({"next": next_url}))
-        services.start_session(request, account, ["pwd"])
+        web_sessions.start_session(request, account, ["pwd"], context_of(request))
         return HttpResponseRedirect(next_url)
-    return render(request, "portal/login.html", {"next": next_url})
+    return render(request, "portal/login.html", {"form": forms.LoginForm(), "next": next_url})
 
 
 def login_totp(request: HttpRequest) -> HttpResponse:
@@ -133,14 +154,19 @@ def login_totp(request: HttpRequest) -> HttpResponse:
         return HttpResponseRedirect(reverse("portal:login"))
     account = Account.objects.select_related("user", "person").get(pk=pending["account"])
     if request.method == "POST":
-        try:
-            services.verify_totp(account, request.POST.get("code", ""), request)
-        except DomainError as exc:
-            return render(request, "portal/totp.html", {"error": exc.message, "next": next_url}, status=400)
+        form = forms.TotpCodeForm(request.POST)
+        if form.is_valid():
+            try:
+                second_factors.verify_totp(account, form.cleaned_data["code"], context_of(request))
+            except DomainError as exc:
+                form.add_domain_error(exc)
+        if not form.is_valid():
+            context = {"form": form, "error": form.first_error(), "next": next_url}
+            return render(request, "portal/totp.html", context, status=400)
         request.session.pop(PRE_AUTH_KEY, None)
-        services.start_session(request, account, ["pwd", "otp"])
+        web_sessions.start_session(request, account, ["pwd", "otp"], context_of(request))
         return HttpResponseRedirect(next_url)
-    return render(request, "portal/totp.html", {"next": next_url})
+    return render(request, "portal/totp.html", {"form": forms.TotpCodeForm(), "next": next_url})
 
 
 @citizen_required
@@ -149,64 +175,65 @@ def step_up(request: HttpRequest) -> HttpResponse:
     account: Account = request.account  # type: ignore[attr-defined]
     context = {
         "next": _safe_next(request, reverse("portal:home")),
-        "has_totp": services.has_totp(account),
+        "has_totp": second_factors.has_totp(account),
         "has_passkey": account.passkeys.exists(),
+        "form": forms.TotpCodeForm(),
     }
     if request.method == "POST" and context["has_totp"]:
-        try:
-            services.verify_totp(account, request.POST.get("code", ""), request)
-        except DomainError as exc:
-            return render(request, "portal/step_up.html", {**context, "error": exc.message}, status=400)
-        services.add_factor(request, account, "otp")
+        form = forms.TotpCodeForm(request.POST)
+        if form.is_valid():
+            try:
+                second_factors.verify_totp(account, form.cleaned_data["code"], context_of(request))
+            except DomainError as exc:
+                form.add_domain_error(exc)
+        if not form.is_valid():
+            return render(
+                request, "portal/step_up.html", {**context, "form": form, "error": form.first_error()}, status=400
+            )
+        web_sessions.add_factor(request, account, "otp", context=context_of(request))
         return HttpResponseRedirect(str(context["next"]))
     return render(request, "portal/step_up.html", context)
 
 
 @require_POST
 def logout_view(request: HttpRequest) -> HttpResponse:
-    services.end_session(request)
+    web_sessions.end_session(request, context=context_of(request))
     return redirect("portal:login")
 
 
 # --- registration and recovery ---------------------------------------------------------------------------------------
 
 
-def _date(value: str) -> date | None:
-    try:
-        return date.fromisoformat(value.strip()) if value else None
-    except ValueError:
-        return None
-
-
 def register(request: HttpRequest) -> HttpResponse:
     """Level-1 registration, step 1: ID number, name, date of birth, card issue date, phone."""
-    data = request.POST if request.method == "POST" else {}
     if request.method == "POST":
-        birth, issued = _date(data.get("birth_date", "")), _date(data.get("card_issued_on", ""))
-        try:
-            if birth is None or issued is None:
-                raise DomainError("date_invalid", _("Dates are written YYYY-MM-DD."))
-            pending = services.start_registration(
-                pin=data.get("pin", "").strip(),
-                full_name=data.get("full_name", ""),
-                birth_date=birth,
-                card_issued_on=issued,
-                phone=data.get("phone", ""),
-                request=request,
-            )
-        except DomainError as exc:
-            return render(request, "portal/register.html", {"error": exc.message, "q": data}, status=400)
+        form = forms.RegistrationForm(request.POST)
+        if form.is_valid():
+            try:
+                pending = registration.start_registration(**form.cleaned_data, context=context_of(request))
+            except DomainError as exc:
+                form.add_domain_error(exc)
+        if not form.is_valid():
+            context = {"form": form, "error": form.first_error(), "q": form.data}
+            return render(request, "portal/register.html", context, status=400)
         request.session["portal_registration"] = pending
         return redirect("portal:register_confirm")
-    return render(request, "portal/register.html", {"q": data})
+    return render(request, "portal/register.html", {"form": forms.RegistrationForm(), "q": {}})
 
 
-def _code_and_password(request: HttpRequest, complete: Callable[..., Any]) -> Any:
-    """The second step of registration and recovery: the SMS code and a new password typed twice."""
-    password = request.POST.get("password", "")
-    if password != request.POST.get("password2", ""):
-        raise DomainError("password_mismatch", _("The passwords differ."), field="password2")
-    return complete(code=request.POST.get("code", ""), password=password, request=request)
+def _code_and_password(request: HttpRequest, complete: Callable[..., Any]) -> tuple[forms.CodeAndPasswordForm, Any]:
+    """The second step of registration and recovery: the SMS code and a new password typed twice, then
+    ``complete`` (the service); returns the form and the service's answer (``None`` if refused)."""
+    form = forms.CodeAndPasswordForm(request.POST)
+    result = None
+    if form.is_valid():
+        try:
+            result = complete(
+                code=form.cleaned_data["code"], password=form.cleaned_data["password"], context=context_of(request)
+            )
+        except DomainError as exc:
+            form.add_domain_error(exc)
+    return form, result
 
 
 def register_confirm(request: HttpRequest) -> HttpResponse:
@@ -215,29 +242,33 @@ def register_confirm(request: HttpRequest) -> HttpResponse:
     if not pending:
         return redirect("portal:register")
     if request.method == "POST":
-        try:
-            account = _code_and_password(request, functools.partial(services.confirm_registration, pending_id=pending))
-        except DomainError as exc:
-            return render(request, "portal/register_confirm.html", {"error": exc.message}, status=400)
+        form, account = _code_and_password(
+            request, functools.partial(registration.confirm_registration, pending_id=pending)
+        )
+        if account is None:
+            context = {"form": form, "error": form.first_error()}
+            return render(request, "portal/register_confirm.html", context, status=400)
         request.session.pop("portal_registration", None)
-        services.start_session(request, account, ["pwd"])
+        web_sessions.start_session(request, account, ["pwd"], context_of(request))
         messages.success(request, _("Your level-1 e-ID account is ready."))
         return redirect("portal:home")
-    return render(request, "portal/register_confirm.html", {})
+    return render(request, "portal/register_confirm.html", {"form": forms.CodeAndPasswordForm()})
 
 
 def recover(request: HttpRequest) -> HttpResponse:
     if request.method == "POST":
-        try:
-            pending = services.start_recovery(
-                pin=request.POST.get("pin", "").strip(), phone=request.POST.get("phone", ""), request=request
-            )
-        except DomainError as exc:
-            return render(request, "portal/recover.html", {"error": exc.message}, status=400)
+        form = forms.RecoveryForm(request.POST)
+        if form.is_valid():
+            try:
+                pending = recovery.start_recovery(**form.cleaned_data, context=context_of(request))
+            except DomainError as exc:
+                form.add_domain_error(exc)
+        if not form.is_valid():
+            return render(request, "portal/recover.html", {"form": form, "error": form.first_error()}, status=400)
         request.session["portal_recovery"] = pending
-        messages.info(request, services.RECOVERY_SENT)
+        messages.info(request, recovery.RECOVERY_SENT)
         return redirect("portal:recover_confirm")
-    return render(request, "portal/recover.html", {})
+    return render(request, "portal/recover.html", {"form": forms.RecoveryForm()})
 
 
 def recover_confirm(request: HttpRequest) -> HttpResponse:
@@ -245,14 +276,14 @@ def recover_confirm(request: HttpRequest) -> HttpResponse:
     if not pending:
         return redirect("portal:recover")
     if request.method == "POST":
-        try:
-            _code_and_password(request, functools.partial(services.complete_recovery, pending_id=pending))
-        except DomainError as exc:
-            return render(request, "portal/recover_confirm.html", {"error": exc.message}, status=400)
+        form, account = _code_and_password(request, functools.partial(recovery.complete_recovery, pending_id=pending))
+        if account is None:
+            context = {"form": form, "error": form.first_error()}
+            return render(request, "portal/recover_confirm.html", context, status=400)
         request.session.pop("portal_recovery", None)
         messages.success(request, _("Your password was changed. Sign in with the new one."))
         return redirect("portal:login")
-    return render(request, "portal/recover_confirm.html", {})
+    return render(request, "portal/recover_confirm.html", {"form": forms.CodeAndPasswordForm()})
 
 
 # --- my record -------------------------------------------------------------------------------------------------------
@@ -296,14 +327,18 @@ def child_record(request: HttpRequest, account_id: str) -> HttpResponse:
 @citizen_required
 @require_POST
 def add_child(request: HttpRequest) -> HttpResponse:
-    try:
-        services.create_child_account(
-            parent=request.account,  # type: ignore[attr-defined]
-            child_pin=request.POST.get("child_pin", "").strip(),
-            request=request,
-        )
-    except DomainError as exc:
-        _error(request, exc)
+    form = forms.ChildAccountForm(request.POST)
+    if form.is_valid():
+        try:
+            registration.create_child_account(
+                parent=request.account,  # type: ignore[attr-defined]
+                child_pin=form.cleaned_data["child_pin"],
+                context=context_of(request),
+            )
+        except DomainError as exc:
+            form.add_domain_error(exc)
+    if not form.is_valid():
+        _form_errors(request, form)
     else:
         messages.success(request, _("The child's account was created."))
     return redirect("portal:home")
@@ -317,20 +352,7 @@ def consents(request: HttpRequest) -> HttpResponse:
     account: Account = request.account  # type: ignore[attr-defined]
     pin = account.person.pin
     if request.method == "POST":
-        try:
-            if request.POST.get("action") == "revoke":
-                exchange.revoke_consent(pin, int(request.POST.get("consent", "0") or 0))
-                services.record(account, "consent_revoked", request)
-                messages.success(request, _("Consent revoked."))
-            else:
-                system = request.POST.get("system", "")
-                exchange.grant_consent(pin, system, request.POST.getlist("fields"))
-                services.record(account, "consent_granted", request, system=system)
-                messages.success(request, _("Consent granted."))
-        except DomainError as exc:
-            _error(request, exc)
-        except ValueError:
-            messages.error(request, _("Invalid request."))
+        _consent_action(request, account)
         return redirect("portal:consents")
     mine = exchange.consents_of(pin)
     return render(
@@ -344,6 +366,31 @@ def consents(request: HttpRequest) -> HttpResponse:
             "consent_fields": sorted(CONSENT_FIELDS),
         },
     )
+
+
+def _consent_action(request: HttpRequest, account: Account) -> None:
+    """Grant or revoke a consent to a connected system (the exchange's service), noted in the security history."""
+    pin = account.person.pin
+    chosen = forms.ConsentActionForm(request.POST)
+    form: forms.PortalForm = chosen
+    if chosen.is_valid():
+        revoking = chosen.cleaned_data["action"] == "revoke"
+        form = forms.ConsentRevokeForm(request.POST) if revoking else forms.ConsentGrantForm(request.POST)
+    if form is not chosen and form.is_valid():
+        data = form.cleaned_data
+        try:
+            if revoking:
+                exchange.revoke_consent(pin, data["consent"])
+                record(account, "consent_revoked", context_of(request))
+                messages.success(request, _("Consent revoked."))
+            else:
+                exchange.grant_consent(pin, data["system"], data["consent_fields"])
+                record(account, "consent_granted", context_of(request), system=data["system"])
+                messages.success(request, _("Consent granted."))
+        except DomainError as exc:
+            form.add_domain_error(exc)
+    if form.errors:
+        _form_errors(request, form)
 
 
 @citizen_required
@@ -364,12 +411,10 @@ def access_history(request: HttpRequest) -> HttpResponse:
 # --- security --------------------------------------------------------------------------------------------------------
 
 
-@citizen_required
-def security(request: HttpRequest) -> HttpResponse:
-    account: Account = request.account  # type: ignore[attr-defined]
-    context: dict[str, Any] = {
+def _security_context(request: HttpRequest, account: Account) -> dict[str, Any]:
+    return {
         "account": account,
-        "has_totp": services.has_totp(account),
+        "has_totp": second_factors.has_totp(account),
         "sessions": AccountSession.objects.filter(account=account, ended_at__isnull=True),
         "current_session": request.account_session,  # type: ignore[attr-defined]
         "events": [
@@ -380,86 +425,92 @@ def security(request: HttpRequest) -> HttpResponse:
             account=account, revoked_at__isnull=True
         ),
         "passkeys": account.passkeys.all(),
-        "masked_phone": services.mask_phone(account.phone),
+        "masked_phone": mask_phone(account.phone),
         "email_pending": (request.session.get("email_pending") or {}).get("email", ""),
-        "acr": services.acr_for(account, request.session.get("amr", [])),
+        "acr": signin.acr_for(account, request.session.get("amr", [])),
     }
-    return render(request, "portal/security.html", context)
+
+
+@citizen_required
+def security(request: HttpRequest) -> HttpResponse:
+    account: Account = request.account  # type: ignore[attr-defined]
+    return render(request, "portal/security.html", _security_context(request, account))
 
 
 @citizen_required
 @require_POST
 def security_action(request: HttpRequest) -> HttpResponse:
+    """One of the Security page's forms. Refused input draws the page again (status 400) with the notices and the
+    bound form as ``failed_form``, its errors per field."""
     account: Account = request.account  # type: ignore[attr-defined]
-    action = request.POST.get("action", "")
-    try:
-        if action == "password":
-            if request.POST.get("new", "") != request.POST.get("new2", ""):
-                raise DomainError("password_mismatch", _("The passwords differ."))
-            services.change_password(
-                account=account,
-                current=request.POST.get("current", ""),
-                new=request.POST.get("new", ""),
-                request=request,
-            )
-            request.session.cycle_key()
-            AccountSession.objects.filter(pk=request.account_session.pk).update(  # type: ignore[attr-defined]
-                session_key=request.session.session_key
-            )
-            messages.success(request, _("Password changed."))
-        elif action == "totp_begin":
-            secret, uri = services.begin_totp(account)
-            request.session["totp_setup"] = True
-            qr = segno.make(uri, error="m").svg_inline(scale=4, dark="#0b3d5c")
-            return render(request, "portal/totp_setup.html", {"secret": secret, "qr": qr})
-        elif action == "totp_confirm":
-            services.confirm_totp(account, request.POST.get("code", ""), request)
-            messages.success(request, _("Authenticator app enabled."))
-        elif action == "totp_disable":
-            if not account.user.check_password(request.POST.get("current", "")):
-                raise DomainError("password_wrong", _("The current password is wrong."))
-            services.disable_totp(account, request)
-            messages.success(request, _("Authenticator app removed."))
-        elif action == "email_begin":
-            email = services.normalise_email(request.POST.get("email", ""))
-            pending = services.start_email_change(account=account, email=email, request=request)
-            request.session["email_pending"] = {"id": pending, "email": email}
-            messages.success(request, _("A code was sent to %(email)s.") % {"email": email})
-        elif action == "email_confirm":
-            pending = request.session.get("email_pending") or {}
-            services.confirm_email(
-                account=account, pending_id=str(pending.get("id", "")), email=str(pending.get("email", "")),
-                code=request.POST.get("code", ""), request=request,
-            )  # fmt: skip
-            request.session.pop("email_pending", None)
-            messages.success(request, _("E-mail address confirmed."))
-        elif action == "email_cancel":
-            request.session.pop("email_pending", None)
-        elif action == "email_remove":
-            services.remove_email(account=account, request=request)
-            messages.success(request, _("E-mail address removed."))
-        elif action == "notifications":
-            services.set_notification_channels(
-                account=account, sms=request.POST.get("sms") == "on", email=request.POST.get("email") == "on",
-                request=request,
-            )  # fmt: skip
-            messages.success(request, _("Notification settings saved."))
-        elif action == "revoke_session":
-            services.revoke_session(account, int(request.POST.get("session", "0") or 0), request)
-            messages.success(request, _("Session signed out."))
-        elif action == "passkey_remove":
-            passkeys.remove(request, account, int(request.POST.get("passkey", "0") or 0))
-            messages.success(request, _("Passkey removed."))
-        elif action == "revoke_client":
-            services.revoke_client_consent(account, int(request.POST.get("consent", "0") or 0), request)
-            messages.success(request, _("Access for the application revoked."))
-        else:
-            messages.error(request, _("Invalid request."))
-    except DomainError as exc:
-        _error(request, exc)
-    except ValueError:
+    chosen = forms.SecurityActionForm(request.POST)
+    if not chosen.is_valid():
         messages.error(request, _("Invalid request."))
-    return redirect("portal:security")
+        return redirect("portal:security")
+    action = chosen.cleaned_data["action"]
+    form = forms.SECURITY_ACTIONS[action](request.POST)
+    if form.is_valid():
+        try:
+            response = _do_security_action(request, account, action, form.cleaned_data)
+        except DomainError as exc:
+            form.add_domain_error(exc)
+        else:
+            return response or redirect("portal:security")
+    _form_errors(request, form)
+    context = {**_security_context(request, account), "failed_form": form, "failed_action": action}
+    return render(request, "portal/security.html", context, status=400)
+
+
+def _do_security_action(
+    request: HttpRequest, account: Account, action: str, data: dict[str, Any]
+) -> HttpResponse | None:
+    """Call the one service behind ``action``; a page to draw, or ``None`` to go back to the Security page."""
+    context = context_of(request)
+    if action == "password":
+        passwords.change_password(account=account, current=data["current"], new=data["new"], context=context)
+        web_sessions.password_changed(request, account, request.account_session)  # type: ignore[attr-defined]
+        messages.success(request, _("Password changed."))
+    elif action == "totp_begin":
+        secret, uri = second_factors.begin_totp(account)
+        request.session["totp_setup"] = True
+        qr = segno.make(uri, error="m").svg_inline(scale=4, dark="#0b3d5c")
+        return render(request, "portal/totp_setup.html", {"secret": secret, "qr": qr})
+    elif action == "totp_confirm":
+        second_factors.confirm_totp(account, data["code"], context)
+        messages.success(request, _("Authenticator app enabled."))
+    elif action == "totp_disable":
+        second_factors.disable_totp(account, context, current_password=data["current"])
+        messages.success(request, _("Authenticator app removed."))
+    elif action == "email_begin":
+        pending = contact_points.start_email_change(account=account, email=data["email"], context=context)
+        request.session["email_pending"] = {"id": pending, "email": data["email"]}
+        messages.success(request, _("A code was sent to %(email)s.") % {"email": data["email"]})
+    elif action == "email_confirm":
+        pending = request.session.get("email_pending") or {}
+        contact_points.confirm_email(
+            account=account, pending_id=str(pending.get("id", "")), email=str(pending.get("email", "")),
+            code=data["code"], context=context,
+        )  # fmt: skip
+        request.session.pop("email_pending", None)
+        messages.success(request, _("E-mail address confirmed."))
+    elif action == "email_cancel":
+        request.session.pop("email_pending", None)
+    elif action == "email_remove":
+        contact_points.remove_email(account=account, context=context)
+        messages.success(request, _("E-mail address removed."))
+    elif action == "notifications":
+        contact_points.set_notification_channels(account=account, sms=data["sms"], email=data["email"], context=context)
+        messages.success(request, _("Notification settings saved."))
+    elif action == "revoke_session":
+        sessions.revoke_session(account, data["session"], context)
+        messages.success(request, _("Session signed out."))
+    elif action == "passkey_remove":
+        passkeys.remove(request, account, data["passkey"])
+        messages.success(request, _("Passkey removed."))
+    elif action == "revoke_client":
+        client_consents.revoke_client_consent(account, data["consent"], context)
+        messages.success(request, _("Access for the application revoked."))
+    return None
 
 
 # --- passkeys (JSON endpoints called by static/portal/passkeys.js) ---------------------------------------------------
@@ -467,6 +518,16 @@ def security_action(request: HttpRequest) -> HttpResponse:
 
 def _json_error(exc: DomainError) -> JsonResponse:
     return JsonResponse(exc.as_dict(), status=exc.status)
+
+
+def _json_form_error(form: forms.PortalForm) -> JsonResponse:
+    """The first refused field of a JSON body, as the API's errors are written: code, message, field."""
+    for field, errors in form.errors.as_data().items():
+        error = errors[0]
+        return JsonResponse(
+            {"code": error.code or "invalid", "message": " ".join(error.messages), "field": field}, status=400
+        )
+    return JsonResponse({"code": "invalid", "message": _("Invalid request.")}, status=400)
 
 
 @citizen_required
@@ -479,8 +540,11 @@ def passkey_register_options(request: HttpRequest) -> HttpResponse:
 @require_POST
 def passkey_register(request: HttpRequest) -> HttpResponse:
     try:
-        data = passkeys.parse(request.body)
-        passkeys.register(request, request.account, data.get("credential") or {}, str(data.get("name", "")))  # type: ignore[attr-defined]
+        form = forms.PasskeyRegistrationForm(passkeys.parse(request.body))
+        if not form.is_valid():
+            return _json_form_error(form)
+        account: Account = request.account  # type: ignore[attr-defined]
+        passkeys.register(request, account, form.cleaned_data["credential"], form.cleaned_data["name"])
     except DomainError as exc:
         return _json_error(exc)
     messages.success(request, _("Passkey added."))
@@ -490,7 +554,7 @@ def passkey_register(request: HttpRequest) -> HttpResponse:
 @require_POST
 def passkey_login_options(request: HttpRequest) -> HttpResponse:
     try:
-        throttle.hit("passkey-ip", services.client_key(request), limit=60, window=300)
+        throttle.hit("passkey-ip", context_of(request).client_key, limit=60, window=300)
     except DomainError as exc:
         return _json_error(exc)
     return HttpResponse(passkeys.authentication_options(request), content_type="application/json")
@@ -500,12 +564,14 @@ def passkey_login_options(request: HttpRequest) -> HttpResponse:
 def passkey_login(request: HttpRequest) -> HttpResponse:
     next_url = _safe_next(request, reverse("portal:home"))
     try:
-        data = passkeys.parse(request.body)
-        account = passkeys.authenticate(request, data.get("credential") or {})
+        form = forms.PasskeySignInForm(passkeys.parse(request.body))
+        if not form.is_valid():
+            return _json_form_error(form)
+        account = passkeys.authenticate(request, form.cleaned_data["credential"])
     except DomainError as exc:
         return _json_error(exc)
     if request.user.is_authenticated and getattr(getattr(request.user, "eid_account", None), "pk", None) == account.pk:
-        services.add_factor(request, account, *passkeys.AMR)  # step-up with a passkey in a password session
+        web_sessions.add_factor(request, account, *passkeys.AMR, context=context_of(request))  # step-up
     else:
-        services.start_session(request, account, passkeys.AMR)
+        web_sessions.start_session(request, account, passkeys.AMR, context_of(request))
     return JsonResponse({"ok": True, "next": next_url})

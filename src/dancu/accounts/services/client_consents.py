@@ -1,0 +1,32 @@
+"""What the holder allowed OpenID Connect applications to see, and taking it back (tokens included)."""
+
+from __future__ import annotations
+
+from django.utils import timezone
+
+from dancu.accounts.models import Account, ClientConsent
+from dancu.accounts.services.context import RequestContext, record
+from dancu.core.errors import DomainError
+
+
+def revoke_client_tokens(account: Account, application_id: int | None = None) -> None:
+    from oauth2_provider.models import AccessToken, RefreshToken
+
+    refresh = RefreshToken.objects.filter(user=account.user, revoked__isnull=True)
+    access = AccessToken.objects.filter(user=account.user)
+    if application_id is not None:
+        refresh = refresh.filter(application_id=application_id)
+        access = access.filter(application_id=application_id)
+    for token in refresh:
+        token.revoke()
+    access.delete()
+
+
+def revoke_client_consent(account: Account, consent_id: int, context: RequestContext | None = None) -> None:
+    consent = ClientConsent.objects.filter(account=account, pk=consent_id, revoked_at__isnull=True).first()
+    if consent is None:
+        raise DomainError("consent_not_found", "No such consent.", status=404)
+    consent.revoked_at = timezone.now()
+    consent.save(update_fields=["revoked_at"])
+    revoke_client_tokens(account, consent.application_id)
+    record(account, "client_consent_revoked", context, client=consent.application.name)

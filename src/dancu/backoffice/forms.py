@@ -1,0 +1,66 @@
+"""The back office's forms: every POST of the officials' pages is parsed and checked here, at the edge.
+
+Errors are bound to their field with a stable code (``form.has_error("pin", "pin_malformed")``). The dossier
+decision table (``dossiers.py``) keeps its own parsing for now.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+from django.contrib.auth.forms import AuthenticationForm
+from django.core.exceptions import ValidationError
+from django.utils.translation import gettext_lazy as _
+
+from dancu.accounts.models import Account
+from dancu.portal.forms import DateInputField, PinField, PortalForm
+
+__all__ = ["BackOfficeForm", "Level2ActivationForm", "OfficialLoginForm", "PersonSearchForm"]
+
+
+class BackOfficeForm(PortalForm):
+    """The same conventions as the portal's forms: service refusals bound to their field, one summary message."""
+
+
+class OfficialLoginForm(AuthenticationForm):
+    """The back office is for officials: a citizen's e-ID user cannot sign in here even with the right password."""
+
+    def confirm_login_allowed(self, user: Any) -> None:
+        super().confirm_login_allowed(user)
+        if Account.objects.filter(user=user).exists():
+            raise ValidationError(self.error_messages["invalid_login"], code="invalid_login", params={"username": ""})
+
+
+class PersonSearchForm(BackOfficeForm):
+    """Find a person by PIN, or by name with an optional date of birth and commune. POSTed: a PIN or a name must not
+    end up in a URL (access logs, proxies, browser history)."""
+
+    pin = PinField(required=False)
+    name = forms.CharField(required=False, max_length=100)
+    birth_date = DateInputField(required=False)
+    commune = forms.CharField(required=False, max_length=10)
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean() or {}
+        if cleaned.get("pin") or self.has_error("pin"):
+            return cleaned
+        asked = any(self.data.get(name, "").strip() for name in ("name", "birth_date", "commune"))
+        if asked and len(cleaned.get("name") or "") < 2:
+            self.add_error(
+                "name", ValidationError(_("Enter at least 2 characters of the name."), code="name_too_short")
+            )
+        return cleaned
+
+
+class Level2ActivationForm(BackOfficeForm):
+    """Level 2 only after the holder and the card were checked in person (Decree 69/2024 art. 14)."""
+
+    card_checked = forms.BooleanField(required=False)
+
+    def clean_card_checked(self) -> bool:
+        if not self.cleaned_data.get("card_checked"):
+            raise ValidationError(
+                _("Confirm that the card and the holder were checked in person."), code="in_person_check_required"
+            )
+        return True
