@@ -43,7 +43,6 @@ from dancu.accounts.services.passwords import change_password, check_password_st
 from dancu.accounts.services.recovery import RECOVERY_SENT, complete_recovery, start_recovery
 from dancu.accounts.services.registration import (
     MIN_SELF_REGISTRATION_AGE,
-    age_on,
     confirm_registration,
     create_child_account,
     start_registration,
@@ -88,7 +87,6 @@ __all__ = [
     "acr_for",
     "activate_level2",
     "add_factor",
-    "age_on",
     "authenticate_password",
     "begin_totp",
     "change_password",

@@ -17,6 +17,7 @@ from dancu.accounts.services.codes import check_code, code_invalid, issue_code, 
 from dancu.accounts.services.context import NO_CONTEXT, RequestContext, record
 from dancu.accounts.services.passwords import check_new_password_first
 from dancu.cards.services import current_card
+from dancu.core.ages import age_on
 from dancu.core.errors import DomainError
 from dancu.core.names import normalize_name
 from dancu.core.pin import parse_pin
@@ -24,10 +25,6 @@ from dancu.registry.choices import LifeStatus
 from dancu.registry.models import Person
 
 MIN_SELF_REGISTRATION_AGE = 6
-
-
-def age_on(birth: date, on: date) -> int:
-    return on.year - birth.year - ((on.month, on.day) < (birth.month, birth.day))
 
 
 def _matching_person(pin: str, full_name: str, birth_date: date, card_issued_on: date) -> Person | None:

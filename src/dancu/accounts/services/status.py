@@ -8,9 +8,9 @@ from django.utils import timezone
 from dancu.accounts.models import Account, AccountStatus, Level
 from dancu.accounts.services.client_consents import revoke_client_tokens
 from dancu.accounts.services.context import RequestContext, record
-from dancu.accounts.services.registration import age_on
 from dancu.accounts.services.sessions import end_all_sessions
 from dancu.cards.services import current_card
+from dancu.core.ages import age_on
 from dancu.core.errors import DomainError
 
 MIN_LEVEL2_AGE = 6
