@@ -43,8 +43,8 @@ The per-person index
     snapshot, so it is complete whatever the indexer has done: the runs are derived data, rebuilt from the entries
     (which are the durable truth) after a crash, and ``verify_ledger`` checks every run against the entries it covers.
 
-The module uses only the standard library and ``cryptography`` (the gateway process never imports Django), and the
-optional compiled writer ``_ledger.c`` (same rows; see :class:`Ledger`).
+The module uses only the standard library, ``orjson`` and ``cryptography`` (the gateway process never imports
+Django).
 """
 
 from __future__ import annotations
@@ -86,33 +86,6 @@ __all__ = [
 ]
 
 log = logging.getLogger(__name__)
-
-_compiled: Any = None
-try:
-    from dancu.gateway import _ledger
-
-    _compiled = _ledger
-except ImportError:  # not compiled (no C compiler, OpenSSL or SQLite headers at build time): Python writes the rows
-    pass
-
-
-def _one_sqlite() -> bool:
-    """Whether the compiled writer and Python's sqlite3 module use the same copy of SQLite (the same address for
-    ``sqlite3_libversion``). Two copies in one process would each keep their own table of POSIX locks, and closing a
-    file in one would drop the other's locks on it."""
-    try:
-        import _sqlite3
-        import ctypes
-
-        function = ctypes.CDLL(_sqlite3.__file__).sqlite3_libversion
-        address = ctypes.cast(function, ctypes.c_void_p).value
-    except (ImportError, OSError, AttributeError):  # a statically linked sqlite3 module does not export it
-        return False
-    return bool(_compiled is not None and address == _compiled.library_address())
-
-
-#: Whether :class:`Ledger` appends through the compiled writer (``_ledger.c``), else through Python (same rows).
-COMPILED_WRITER = _compiled is not None and _one_sqlite()
 
 GENESIS_HASH = bytes(32)
 CHECKPOINT_DOMAIN = b"dancu-ledger-checkpoint\0"
@@ -402,9 +375,6 @@ class Ledger:
             a signing key).
         checkpoint_every: seal the tail once this many entries have been appended since the last checkpoint.
         checkpoint_seconds: ... or once this many seconds have passed since the last checkpoint.
-        compiled: append through the compiled writer (its own connection, the GIL released for the whole
-            transaction) or through Python; ``None``: the compiled one when it was built (:data:`COMPILED_WRITER`).
-            Both write the same rows.
     """
 
     def __init__(
@@ -415,7 +385,6 @@ class Ledger:
         key_id: str = "",
         checkpoint_every: int = 10_000,
         checkpoint_seconds: float = 60.0,
-        compiled: bool | None = None,
     ) -> None:
         if signing_key is not None and not key_id:
             raise ValueError("a signing key needs its key_id (verification looks the public key up by it)")
@@ -441,15 +410,6 @@ class Ledger:
             # A ledger written before the per-person runs: its B-tree indexes go (the runs are built from the entries).
             conn.execute("DROP INDEX IF EXISTS entries_pin_hmac")
             conn.execute("DROP TABLE IF EXISTS entry_items")
-        if compiled and not COMPILED_WRITER:
-            raise RuntimeError("the compiled ledger writer is not available (see hatch_build.py)")
-        self._writer: Any = None
-        if COMPILED_WRITER if compiled is None else compiled:
-            try:
-                self._writer = _compiled.Writer(str(self.path), int(BUSY_TIMEOUT_SECONDS * 1000), 8192)
-            except BaseException:
-                self.close()
-                raise
 
     # -- plumbing
 
@@ -457,11 +417,6 @@ class Ledger:
     def checkpoint_seconds(self) -> float:
         """Maximum time between checkpoints while entries keep coming."""
         return self._checkpoint_seconds
-
-    @property
-    def compiled(self) -> bool:
-        """Whether entries are appended through the compiled writer (``_ledger.c``)."""
-        return self._writer is not None
 
     @property
     def signs(self) -> bool:
@@ -522,19 +477,7 @@ class Ledger:
         if not checked:
             for entry in entries:
                 _check(entry)
-        if self._writer is not None:
-            return self._append_compiled(entries)
         return self._append_python(entries)
-
-    def _append_compiled(self, entries: Sequence[LedgerEntry]) -> list[int]:
-        """:meth:`append_batch` of checked entries through the compiled writer: the same rows as
-        :meth:`_append_python`, the GIL released from ``BEGIN`` to ``COMMIT`` (taken back only to sign a checkpoint)."""
-        seal = self._sealed if self._signing_key is not None else None
-        with self._lock:
-            self._connection()  # refuses a closed ledger, or one inherited through fork()
-            with self._turn.held():
-                first, last = self._writer.append(entries, seal, self._checkpoint_every, self._checkpoint_seconds)
-        return list(range(first, last + 1))
 
     def _append_python(self, entries: Sequence[LedgerEntry]) -> list[int]:
         """:meth:`append_batch` of checked entries, in Python on the ledger's connection."""
@@ -582,8 +525,6 @@ class Ledger:
         """Leave WAL checkpoints to a background thread (see :class:`_WalCheckpointer`)."""
         with self._lock:
             self._connection().execute("PRAGMA wal_autocheckpoint = 0")
-            if self._writer is not None:
-                self._writer.execute("PRAGMA wal_autocheckpoint = 0")
 
     def checkpoint(self) -> int | None:
         """Sign the current tail now; return its sequence, or ``None`` when nothing was written (no entry since the
@@ -622,12 +563,9 @@ class Ledger:
         """Close the connection (idempotent)."""
         with self._lock:
             if self._conn is not None and os.getpid() == self._pid:
-                if self._writer is not None:
-                    self._writer.close()
                 self._conn.close()
                 self._turn.close()
             self._conn = None
-            self._writer = None
 
     def __enter__(self) -> Self:
         return self
