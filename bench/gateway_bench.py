@@ -39,7 +39,12 @@ from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 BIN = ROOT / ".venv" / "bin"
-HTTP_LOAD = ROOT.parent / "shared" / "tools" / "http-load"
+# ../shared/tools/http-load next to the main checkout, or two levels up from a worktree under wt/
+HTTP_LOAD = next(
+    (path for path in (ROOT.parent / "shared" / "tools" / "http-load", ROOT.parent.parent / "shared" / "tools" /
+     "http-load") if path.exists()),
+    ROOT.parent / "shared" / "tools" / "http-load",
+)  # fmt: skip
 
 FLOOR_APP = """
 from starlette.applications import Starlette
