@@ -21,6 +21,7 @@ from typing import Self
 from dancu.gateway.ledger.entry import LedgerEntry, check_entry
 from dancu.gateway.ledger.people import RUN_KEYS, PersonIndexer
 from dancu.gateway.ledger.store import connect
+from dancu.gateway.ledger.witness import Witness, WitnessPublisher, witness_from_env, witness_seconds_from_env
 from dancu.gateway.ledger.writer import Ledger
 
 log = logging.getLogger("dancu.gateway.ledger")
@@ -67,10 +68,11 @@ class WalCheckpointer(threading.Thread):
     (``wal_autocheckpoint = 0``) and run this PASSIVE checkpoint, which never blocks writers.
     """
 
-    def __init__(self, path: Path, interval: float = 1.0) -> None:
+    def __init__(self, path: Path, interval: float = 1.0, publisher: WitnessPublisher | None = None) -> None:
         super().__init__(name="dancu-ledger-checkpointer", daemon=True)
         self.path = path
         self.interval = interval
+        self.publisher = publisher
         self._halt = threading.Event()
 
     def run(self) -> None:
@@ -82,6 +84,11 @@ class WalCheckpointer(threading.Thread):
                     indexer.step(conn)
                 except (sqlite3.Error, OSError):
                     log.exception("access ledger: the per-person index could not be extended (will retry)")
+                if self.publisher is not None:
+                    try:
+                        self.publisher.step(conn)
+                    except sqlite3.Error:
+                        log.exception("access ledger: the witness statements could not be read (will retry)")
                 with contextlib.suppress(sqlite3.Error):
                     conn.execute("PRAGMA wal_checkpoint(PASSIVE)")
         finally:
@@ -101,13 +108,24 @@ class AsyncLedger:
     load with no added latency. A failed write raises :class:`LedgerWriteError` (the cause chained) in every
     ``append()`` of that batch; later batches are tried again. A caller cancelled while waiting does not take its
     entry out: it is still written (recording a call that got no answer is harmless, losing one is not). When the
-    ledger signs, the writer also seals the tail after ``checkpoint_seconds`` without calls.
+    ledger signs, the writer also seals the tail after ``checkpoint_seconds`` without calls, and the background
+    thread sends the checkpoints and a signed tail head every ``witness_seconds`` to the witness (by default the one
+    configured by ``DANCU_LEDGER_WITNESS``: :mod:`.witness`).
     """
 
-    def __init__(self, ledger: Ledger, *, max_batch: int = 2000) -> None:
+    def __init__(
+        self, ledger: Ledger, *, max_batch: int = 2000, witness: Witness | None = None,
+        witness_seconds: float | None = None,
+    ) -> None:  # fmt: skip
         if max_batch < 1:
             raise ValueError("max_batch must be at least 1")
         self.ledger = ledger
+        self.publisher: WitnessPublisher | None = None
+        if ledger.signs:  # a ledger without a signing key has nothing to witness
+            self.publisher = WitnessPublisher(
+                ledger.path, ledger, witness or witness_from_env(ledger.path),
+                seconds=witness_seconds or witness_seconds_from_env(),
+            )  # fmt: skip
         self._max_batch = max_batch
         self._pending: deque[_Pending] = deque()
         self._wakeup: asyncio.Event | None = None
@@ -122,7 +140,8 @@ class AsyncLedger:
         self._wakeup = asyncio.Event()
         self._stopping = False
         self._task = asyncio.create_task(self._run(), name="dancu-ledger-writer")
-        self._checkpointer = WalCheckpointer(self.ledger.path)
+        interval = min(1.0, self.publisher.seconds) if self.publisher is not None else 1.0
+        self._checkpointer = WalCheckpointer(self.ledger.path, interval, self.publisher)
         self._checkpointer.start()
 
     async def append(self, entry: LedgerEntry) -> int:
@@ -136,7 +155,8 @@ class AsyncLedger:
         return await self._submit(list(entries))
 
     async def stop(self) -> None:
-        """Flush what is queued, stop the writer, then write a final checkpoint. The :class:`Ledger` stays open."""
+        """Flush what is queued, stop the writer, then write a final checkpoint and send it to the witness. The
+        :class:`Ledger` stays open."""
         checkpointer = getattr(self, "_checkpointer", None)
         if checkpointer is not None:
             checkpointer.stop()
@@ -156,6 +176,21 @@ class AsyncLedger:
         finally:
             self._task = None
         await asyncio.to_thread(self.ledger.checkpoint)
+        await asyncio.to_thread(self.witness_now)
+
+    def witness_now(self) -> None:
+        """Send the witness what it has not yet seen (new checkpoints and the tail head) now, in this thread."""
+        publisher = self.publisher
+        if publisher is None:
+            return
+        conn = connect(self.ledger.path, cache_kib=512)
+        try:
+            publisher.step(conn, force=True)
+        except sqlite3.Error:
+            log.exception("access ledger: the witness statements could not be read")
+        finally:
+            conn.close()
+            publisher.close()
 
     async def __aenter__(self) -> Self:
         await self.start()

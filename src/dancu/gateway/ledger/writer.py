@@ -67,6 +67,7 @@ class Ledger:
         self.path = Path(path)
         self._signing_key = signing_key
         self._key_id = key_id
+        self._signer = None if signing_key is None else (key_id, signing_key)
         self._checkpoint_every = checkpoint_every
         self._checkpoint_seconds = float(checkpoint_seconds)
         self._lock = threading.RLock()
@@ -170,6 +171,10 @@ class Ledger:
                 self._seal(conn, sequence, prev_hash)
         return list(range(last + 1, sequence + 1))
 
+    def signing_key(self) -> tuple[str, Ed25519PrivateKey] | None:
+        """``(key_id, key)`` signing now (``None``: this ledger does not sign); read as one pair, without the lock."""
+        return self._signer
+
     def set_signing_key(self, signing_key: Ed25519PrivateKey, key_id: str) -> None:
         """Sign later checkpoints with a rotated key (older checkpoints keep verifying with the older public key)."""
         if not key_id:
@@ -177,6 +182,7 @@ class Ledger:
         with self._lock:
             self._signing_key = signing_key
             self._key_id = key_id
+            self._signer = (key_id, signing_key)
 
     def disable_autocheckpoint(self) -> None:
         """Leave WAL checkpoints to a background thread (see :class:`.group_commit.WalCheckpointer`)."""
