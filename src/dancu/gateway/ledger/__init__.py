@@ -13,16 +13,18 @@ The package, one room per concern:
 - :mod:`.writer`: :class:`Ledger`, appends and checkpoints;
 - :mod:`.group_commit`: :class:`AsyncLedger` and the background WAL checkpointer / indexer;
 - :mod:`.checkpoints`: signed checkpoints (the platform's Ed25519 seal on one entry's hash);
+- :mod:`.witness`: the checkpoints and a signed tail head sent to a witness outside the file, and the check against it;
 - :mod:`.people`: the per-person index (a citizen's "who accessed my data");
 - :mod:`.verify`: :func:`verify_ledger`, offline.
 
 What :func:`verify_ledger` cannot detect
-    - Removal of the entries after the last checkpoint (truncation of the unsealed tail): nothing signed says they
-      existed. The window is bounded by ``checkpoint_every`` / ``checkpoint_seconds``; shorter intervals shrink it.
-    - Truncation back to an earlier checkpoint when the later checkpoint rows are deleted too, or deletion of
-      checkpoint rows in general (the remaining chain and checkpoints are still valid). Only a copy of the signed
-      checkpoints kept elsewhere (an auditor, a second site, the connected systems) catches that: a checkpoint held
-      outside must still be present and equal in the file.
+    - From the file alone: removal of the entries after the last checkpoint (truncation of the unsealed tail), and a
+      truncation back to an earlier checkpoint when the later checkpoint rows are deleted too, or deletion of
+      checkpoint rows in general (the remaining chain and checkpoints are still valid). The witness
+      (:mod:`.witness`: every checkpoint and a signed tail head every few seconds, kept outside the file) catches
+      these, for the entries up to its last statement: ``verify_ledger(..., witness=PATH)``.
+    - With a witness file on the same node: the ledger and that file rewritten together by whoever holds the
+      node's files; a witness held by another party (HTTP) is needed against them. Nor a witness file truncated.
     - Anything done by someone holding the signing key (they can re-sign a rewritten chain), and lies told before
       writing (the ledger records what the gateway says happened).
 
