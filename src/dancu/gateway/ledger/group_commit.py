@@ -87,8 +87,8 @@ class WalCheckpointer(threading.Thread):
                 if self.publisher is not None:
                     try:
                         self.publisher.step(conn)
-                    except sqlite3.Error:
-                        log.exception("access ledger: the witness statements could not be read (will retry)")
+                    except Exception:  # a damaged row must not end the thread that also checkpoints the WAL
+                        log.exception("access ledger: the witness statements could not be sent (will retry)")
                 with contextlib.suppress(sqlite3.Error):
                     conn.execute("PRAGMA wal_checkpoint(PASSIVE)")
         finally:
@@ -186,8 +186,8 @@ class AsyncLedger:
         conn = connect(self.ledger.path, cache_kib=512)
         try:
             publisher.step(conn, force=True)
-        except sqlite3.Error:
-            log.exception("access ledger: the witness statements could not be read")
+        except Exception:  # stopping goes on: the next start sends the last checkpoint again
+            log.exception("access ledger: the witness statements could not be sent")
         finally:
             conn.close()
             publisher.close()
