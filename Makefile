@@ -24,8 +24,7 @@ help: ## List the targets
 uv: ## Install uv for this Python if it is missing
 	@$(PYTHON) -m uv --version >/dev/null 2>&1 || $(PYTHON) -m pip install --quiet --disable-pip-version-check uv
 
-# The C source and its build hook too: `uv sync` rebuilds the editable install's _hmac module when they change.
-$(BIN)/dancu: pyproject.toml uv.lock hatch_build.py src/dancu/gateway/_hmac.c src/dancu/gateway/_ledger.c | uv
+$(BIN)/dancu: pyproject.toml uv.lock | uv
 	$(UV) sync --frozen
 	@touch $@
 

@@ -39,7 +39,12 @@ from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 BIN = ROOT / ".venv" / "bin"
-HTTP_LOAD = ROOT.parent / "shared" / "tools" / "http-load"
+# ../shared/tools/http-load next to the main checkout, or two levels up from a worktree under wt/
+HTTP_LOAD = next(
+    (path for path in (ROOT.parent / "shared" / "tools" / "http-load", ROOT.parent.parent / "shared" / "tools" /
+     "http-load") if path.exists()),
+    ROOT.parent / "shared" / "tools" / "http-load",
+)  # fmt: skip
 
 FLOOR_APP = """
 from starlette.applications import Starlette
@@ -55,6 +60,12 @@ async def constant(request):
 
 app = Starlette(routes=[Route("/v1/verify", constant, methods=["POST"])])
 """
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
 
 
 def wait_port(port: int) -> None:
@@ -246,7 +257,8 @@ def main() -> None:
     pins = list(Person.objects.filter(id__in=random.Random(3).sample(range(1, total + 1), 5000)).values_list(
         "pin", "full_name", "sex"))  # fmt: skip
 
-    gw_port, floor_port = 8012, 8013
+    gw_port = free_port()  # never fixed ports: other runs share the machine
+    floor_port = next(port for port in iter(free_port, 0) if port != gw_port)
     base = f"http://127.0.0.1:{gw_port}"
     gw_env = env | {"DANCU_GATEWAY_ISSUER": base, "DANCU_GATEWAY_WORKERS": "2"}
     with tempfile.TemporaryDirectory() as tmp:

@@ -134,7 +134,7 @@ def main() -> None:
     if unknown:
         raise SystemExit(f"unknown modes {sorted(unknown)}; choose from {', '.join(MODES)}")
     builds: list[tuple[str, Path | None]] = [*((str(path), path) for path in args.compare_src), ("this tree", None)]
-    for path in args.compare_src:  # a tree from `git archive` has no compiled HMAC: it would measure the fallback
+    for path in args.compare_src:  # a tree from before the C was removed, from `git archive`: not built
         for module, what in (("_hmac", "its HMACs run"), ("_ledger", "its ledger writes")):
             if (
                 not list((path / "dancu" / "gateway").glob(f"{module}*.so"))

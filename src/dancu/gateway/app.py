@@ -37,7 +37,7 @@ from dancu.gateway import projection
 from dancu.gateway.auth import AccessClaims, AuthError, TokenService
 from dancu.gateway.config import GatewayConfig
 from dancu.gateway.fields import CONSENT_FIELDS, LOOKUP_FIELDS, VERIFY_ATTRIBUTES
-from dancu.gateway.hashing import AttributeHasher, PyAttributeHasher, name_forms
+from dancu.gateway.hashing import AttributeHasher, name_forms
 from dancu.gateway.ledger import AsyncLedger, Ledger, LedgerEntry, now_iso
 from dancu.gateway.state import SharedState, quota_day, seconds_to_quota_midnight
 
@@ -265,8 +265,6 @@ class Gateway:
         keys = Keyring(config.keys_dir)
         self.keys = keys
         self.hasher = AttributeHasher(keys.hmac_key)
-        if isinstance(self.hasher, PyAttributeHasher):
-            log.warning("gateway: HMACs in pure Python (the compiled _hmac module was not built): ~4x slower per HMAC")
         self.db = projection.connect(config.projection)  # creates the schema if the projector has not yet run
         self.db.close()
         self.db = projection.connect(config.projection, readonly=True)
@@ -274,9 +272,6 @@ class Gateway:
         self.state = SharedState(config.state)
         kid, key = keys.ledger_signing_key()
         self.ledger = AsyncLedger(Ledger(config.ledger, signing_key=key, key_id=kid))
-        if not self.ledger.ledger.compiled:
-            log.warning("gateway: ledger entries written in Python (the compiled _ledger module was not built or "
-                        "links another libsqlite3): more CPU per call")  # fmt: skip
         self.tokens = TokenService(
             issuer=config.issuer,
             signing=keys.token_signing_key(),
