@@ -283,7 +283,10 @@ class Gateway:
         self.exchange = load_exchange(self.db)
         self._keys_seen = self._keys_stamp()
         self.buckets: dict[tuple[str, str], TokenBucket] = {}
+        # Daily usage: this worker's calls not yet handed to the shared state, those being handed over, and the
+        # shared total as last read. All three are touched only by the event loop's thread.
         self.usage_local: dict[tuple[str, str, str], int] = {}
+        self.usage_pending: dict[tuple[str, str, str], int] = {}
         self.usage_total: dict[tuple[str, str, str], int] = {}
         self.metrics = Metrics()
         self._tasks: list[asyncio.Task[None]] = []
@@ -316,7 +319,9 @@ class Gateway:
             await asyncio.sleep(self.config.config_refresh_seconds)
             try:
                 self.refresh()
-                await asyncio.to_thread(self._flush_usage)
+                pending = self._take_usage()
+                self.usage_total = await asyncio.to_thread(self.state.add_usage, pending)
+                self.usage_pending = {}
             except (sqlite3.Error, OSError, ValueError, KeyError):
                 # A projection being swapped or a key file being rewritten: keep the last good state, retry soon.
                 continue
@@ -341,9 +346,18 @@ class Gateway:
     def _keys_stamp(self) -> tuple[float, ...]:
         return tuple(path.stat().st_mtime for path in sorted(self.config.keys_dir.glob("*.json")) if path.is_file())
 
+    def _take_usage(self) -> dict[tuple[str, str, str], int]:
+        """Move this worker's new calls to the pending counts (still counted by the quota check until the shared
+        total includes them, so a call between the hand-over and the new total cannot slip past the quota), and
+        return every pending count: one whose hand-over failed is sent again with the next."""
+        for key, count in self.usage_local.items():
+            self.usage_pending[key] = self.usage_pending.get(key, 0) + count
+        self.usage_local = {}
+        return dict(self.usage_pending)
+
     def _flush_usage(self) -> None:
-        pending, self.usage_local = self.usage_local, {}
-        self.usage_total = self.state.add_usage(pending)
+        self.usage_total = self.state.add_usage(self._take_usage())
+        self.usage_pending = {}
 
     # -- ledger
 
@@ -392,7 +406,11 @@ class Gateway:
                 429, "rate_limited", "Too many requests for this system and purpose.", retry_after=max(1, int(wait + 1))
             )
         usage_key = (claims.client_id, purpose, quota_day())
-        used = self.usage_total.get(usage_key, 0) + self.usage_local.get(usage_key, 0)
+        used = (
+            self.usage_total.get(usage_key, 0)
+            + self.usage_pending.get(usage_key, 0)
+            + self.usage_local.get(usage_key, 0)
+        )
         if used + weight > rule.daily_quota:
             raise RequestFailed(429, "daily_quota_exceeded", "The daily quota for this purpose is used up.",
                                 retry_after=seconds_to_quota_midnight())  # fmt: skip
