@@ -75,8 +75,8 @@ MIDDLE = ["Văn", "Thị", "Minh", "Gia", "Bảo", "Ngọc", "Đức", "Thanh", 
 
 
 def declare(account: Any, n: int, born: date) -> Any:
-    from dancu.services import linked
-    from dancu.services.attachments import Upload
+    from dancu.procedures import linked
+    from dancu.procedures.attachments import Upload
 
     # Names as varied as a province's newborns (the duplicate check reads open cases with the same name and date).
     name = f"Nguyễn {MIDDLE[n % len(MIDDLE)]} {GIVEN[(n // len(MIDDLE)) % len(GIVEN)]}"
@@ -111,11 +111,11 @@ def simulate_week(births: int, deaths: int, *, skip_mothers: int, seed: int = 5)
     from django.utils import timezone as dj_timezone
 
     from dancu.core import workdays
+    from dancu.procedures import linked
+    from dancu.procedures.attachments import Upload
+    from dancu.procedures.models import Case, Dossier, Status
+    from dancu.procedures.workflow import OPEN
     from dancu.registry.models import Person
-    from dancu.services import linked
-    from dancu.services.attachments import Upload
-    from dancu.services.models import Case, Dossier, Status
-    from dancu.services.workflow import OPEN
 
     rng = random.Random(seed)
     monday = date.today() + timedelta(days=(7 - date.today().weekday()) % 7 or 7)

@@ -60,7 +60,7 @@ INSTALLED_APPS = [
     "dancu.cards",
     "dancu.synth",
     "dancu.exchange",
-    "dancu.services",
+    "dancu.procedures",
     "dancu.backoffice",
     "dancu.portal",
 ]
@@ -221,7 +221,7 @@ DANCU_WEBAUTHN_RP_ID = os.environ.get("DANCU_WEBAUTHN_RP_ID", "")
 DANCU_RATE_LIMIT_FACTOR = float(os.environ.get("DANCU_RATE_LIMIT_FACTOR", "1"))
 
 # Dossier attachments: files (content-addressed under DANCU_ATTACHMENTS_DIR), database (in the rows), or a dotted
-# path to a store class (services/attachments.py).
+# path to a store class (procedures/attachments.py).
 DANCU_ATTACHMENT_STORE = os.environ.get("DANCU_ATTACHMENT_STORE", "files")
 DANCU_ATTACHMENTS_DIR = os.environ.get("DANCU_ATTACHMENTS_DIR", "")  # empty: VAR_DIR/attachments
 

@@ -3,7 +3,7 @@ from django.urls import include, path
 
 from dancu.accounts import demo_rp
 from dancu.api import api
-from dancu.services import views as results_views
+from dancu.procedures import views as results_views
 
 urlpatterns = [
     path("api/", api.urls),

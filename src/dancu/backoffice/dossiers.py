@@ -16,9 +16,9 @@ from django.views.decorators.http import require_POST
 
 from dancu.backoffice.services import ROLE_AGENCY, ROLES
 from dancu.core.errors import DomainError
+from dancu.procedures import attachments, linked, workflow
+from dancu.procedures.models import Agency, Dossier, Status
 from dancu.registry.models import Person
-from dancu.services import attachments, linked, workflow
-from dancu.services.models import Agency, Dossier, Status
 
 DECISIONS: dict[str, Callable[..., Dossier]] = {
     linked.BIRTH: linked.approve_birth,
@@ -41,7 +41,7 @@ def agencies_of(user: Any) -> set[str]:
 
 
 @login_required
-@permission_required("services.view_dossier", raise_exception=True)
+@permission_required("procedures.view_dossier", raise_exception=True)
 def queue(request: HttpRequest) -> HttpResponse:
     agencies = agencies_of(request.user)
     commune = request.GET.get("commune", "").strip()
@@ -80,7 +80,7 @@ def _dossier_for(request: HttpRequest, dossier_id: str) -> Dossier:
 
 
 @login_required
-@permission_required("services.view_dossier", raise_exception=True)
+@permission_required("procedures.view_dossier", raise_exception=True)
 def dossier_detail(request: HttpRequest, dossier_id: str) -> HttpResponse:
     dossier = _dossier_for(request, dossier_id)
     reused = []
@@ -105,13 +105,13 @@ def dossier_detail(request: HttpRequest, dossier_id: str) -> HttpResponse:
             "attachments": dossier.attachments.defer("content"),
             "siblings": siblings,
             "can_decide": dossier.status in (Status.RECEIVED, Status.IN_PROCESS, Status.RESUBMITTED)
-            and request.user.has_perm("services.change_dossier"),
+            and request.user.has_perm("procedures.change_dossier"),
         },
     )
 
 
 @login_required
-@permission_required("services.change_dossier", raise_exception=True)
+@permission_required("procedures.change_dossier", raise_exception=True)
 @require_POST
 def dossier_action(request: HttpRequest, dossier_id: str) -> HttpResponse:
     dossier = _dossier_for(request, dossier_id)
@@ -152,7 +152,7 @@ def dossier_action(request: HttpRequest, dossier_id: str) -> HttpResponse:
 
 
 @login_required
-@permission_required("services.view_dossier", raise_exception=True)
+@permission_required("procedures.view_dossier", raise_exception=True)
 def attachment(request: HttpRequest, dossier_id: str, attachment_id: int) -> HttpResponse:
     dossier = _dossier_for(request, dossier_id)
     item = dossier.attachments.filter(pk=attachment_id).first()
