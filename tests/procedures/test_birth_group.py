@@ -14,7 +14,7 @@ from django.utils import timezone
 from dancu.accounts.models import Account
 from dancu.core import workdays
 from dancu.core.errors import DomainError
-from dancu.procedures import linked, workflow
+from dancu.procedures import consumers, linked, workflow
 from dancu.procedures.attachments import Upload
 from dancu.procedures.models import Case, Dossier, HealthInsuranceCard, Notification, Reuse, Status
 from dancu.registry.models import Person
@@ -75,7 +75,7 @@ def test_one_declaration_three_results(family: dict[str, Any]) -> None:
     assert child.mother_id == family["mother"].pk and child.father_id == family["father"].pk
     # Downstream starts from the birth's event in the log, not from a direct call.
     assert Dossier.objects.get(pk=residence.pk).status == Status.WAITING
-    assert linked.follow() >= 1
+    assert consumers.follow() >= 1
     residence.refresh_from_db()
     insurance.refresh_from_db()
     assert residence.status == insurance.status == Status.RECEIVED
@@ -168,7 +168,7 @@ def test_a_birth_declared_twice_or_already_registered(family: dict[str, Any]) ->
     assert refused.value.code == "birth_already_declared"
     birth = _by_procedure(case)[linked.BIRTH]
     linked.approve_birth(birth.pk, official="hotich")
-    linked.follow()
+    consumers.follow()
     for dossier in Dossier.objects.filter(case=case).exclude(pk=birth.pk):
         linked.reject(dossier.pk, official="x", reason="test")
     with pytest.raises(DomainError) as refused:
@@ -187,7 +187,7 @@ def test_verification_extends_the_deadline_to_the_legal_longer_one(family: dict[
     assert birth.verification and birth.due_on == workdays.due_date(birth.received_at, 3)
     assert case.due_on == workdays.due_date(case.received_at, 5)
     linked.approve_birth(birth.pk, official="hotich")
-    linked.follow()
+    consumers.follow()
     residence = Dossier.objects.get(case=case, procedure__code=linked.RESIDENCE)
     workflow.require_verification(residence.pk, official="cutru", reason="Xác minh chỗ ở")
     residence.refresh_from_db()

@@ -15,6 +15,7 @@ from dancu.accounts.models import Account, AccountStatus
 from dancu.cards.models import CardStatus, IdentityCard
 from dancu.cards.services import issue_card
 from dancu.core.errors import DomainError
+from dancu.events.services import follow_all
 from dancu.procedures import linked
 from dancu.procedures.attachments import Upload
 from dancu.procedures.models import Case, Contributions, Dossier, Status
@@ -68,7 +69,7 @@ def test_three_procedures_and_the_account_and_card_closed(family: dict[str, Any]
     dossiers = {d.procedure.code: d for d in Dossier.objects.filter(case=case).select_related("procedure")}
     assert set(dossiers) == {linked.DEATH, linked.REMOVAL, linked.FUNERAL}
     linked.approve_death(dossiers[linked.DEATH].pk, official="hotich")
-    linked.follow()
+    follow_all()
     father = Person.objects.get(pk=family["father"].pk)
     assert father.status == "deceased"
     assert Account.objects.get(pk=family["father_account"].pk).status == AccountStatus.CLOSED
@@ -87,7 +88,7 @@ def test_the_funeral_allowance_is_refused_under_12_months(family: dict[str, Any]
     case = _declare(family, [linked.FUNERAL, linked.SURVIVOR])
     dossiers = {d.procedure.code: d for d in Dossier.objects.filter(case=case).select_related("procedure")}
     linked.approve_death(dossiers[linked.DEATH].pk, official="hotich")
-    linked.follow()
+    follow_all()
     refused = linked.decide_funeral_allowance(dossiers[linked.FUNERAL].pk, official="bhxh")
     assert refused.status == Status.REJECTED and "7 tháng" in refused.transitions.last().reason
     survivor = linked.decide_survivor_benefit(dossiers[linked.SURVIVOR].pk, official="bhxh")

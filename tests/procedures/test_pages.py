@@ -16,7 +16,7 @@ from django.utils import timezone
 
 from dancu.accounts.models import Account
 from dancu.backoffice.services import ensure_roles
-from dancu.procedures import linked
+from dancu.procedures import attachments, consumers, linked
 from dancu.procedures.models import Case, Dossier
 from dancu.registry import services as registry
 from dancu.registry.models import Person
@@ -85,7 +85,7 @@ def test_declare_once_and_three_officers_act(parent: Client) -> None:
         dossiers[linked.RESIDENCE].number
         not in official("cutru-0", "residence_officer").get("/ho-so/").content.decode()
     )
-    linked.follow()
+    consumers.follow()
     _act(official("cutru-t", "residence_officer"), dossiers[linked.RESIDENCE])
     bhxh = official("bhxh-t", "social_insurance_officer")
     assert bhxh.get(f"/ho-so/{dossiers[linked.BIRTH].pk}/").status_code == 403  # not this agency's dossier
@@ -136,7 +136,7 @@ def test_an_officer_must_give_reasons(parent: Client) -> None:
         child_birth_date=timezone.localdate(),
         child_birth_commune="00004",
         requester_relationship="mother",
-        birth_certificate=linked.attachments.Upload("birth_certificate", "application/pdf", b"%PDF-1 x"),
+        birth_certificate=attachments.Upload("birth_certificate", "application/pdf", b"%PDF-1 x"),
     )
     birth = Dossier.objects.get(case=case, procedure__code=linked.BIRTH)
     hotich = official("hotich-r", "civil_status_officer")
@@ -154,7 +154,7 @@ def test_the_citizen_answers_a_supplement_request(parent: Client) -> None:
         child_birth_date=timezone.localdate(),
         child_birth_commune="00004",
         requester_relationship="mother",
-        birth_certificate=linked.attachments.Upload("birth_certificate", "application/pdf", b"%PDF-1 blurred"),
+        birth_certificate=attachments.Upload("birth_certificate", "application/pdf", b"%PDF-1 blurred"),
     )
     birth = Dossier.objects.get(case=case, procedure__code=linked.BIRTH)
     _act(official("hotich-s", "civil_status_officer"), birth, "supplement", "Giấy chứng sinh bị mờ")
@@ -170,4 +170,4 @@ def test_the_citizen_answers_a_supplement_request(parent: Client) -> None:
     assert response.status_code == 302
     birth.refresh_from_db()
     assert birth.status == "resubmitted"
-    assert linked.attachments.read(birth.attachments.get()) == b"%PDF-1.7 sharp"
+    assert attachments.read(birth.attachments.get()) == b"%PDF-1.7 sharp"

@@ -95,3 +95,15 @@ def test_checkout_page_pays_and_returns(pending: Payment, family: dict[str, Any]
     pending.refresh_from_db()
     assert pending.status == PaymentStatus.PAID
     assert Dossier.objects.get(case=pending.case, procedure__code=linked.BIRTH).status == Status.RECEIVED
+
+
+def test_payments_import_nothing_of_the_procedures_they_collect_fees_for() -> None:
+    """A settled payment is announced (payment_settled); the linked groups react, payments never call back."""
+    import ast
+    import inspect
+
+    tree = ast.parse(inspect.getsource(payments))
+    imported = {n.module for n in ast.walk(tree) if isinstance(n, ast.ImportFrom) and n.module}
+    imported |= {a.name for n in ast.walk(tree) if isinstance(n, ast.Import) for a in n.names}
+    assert imported and not {m for m in imported if m.startswith("dancu.procedures") and m != "dancu.procedures.models"}
+    assert payments.payment_settled.has_listeners(Payment)

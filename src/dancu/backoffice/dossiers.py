@@ -3,7 +3,6 @@ with the registry data it re-used, and decisions with reasons (approve, refuse, 
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import Any
 
 from django.contrib import messages
@@ -20,15 +19,6 @@ from dancu.procedures import attachments, linked, workflow
 from dancu.procedures.models import Agency, Dossier, Status
 from dancu.registry.models import Person
 
-DECISIONS: dict[str, Callable[..., Dossier]] = {
-    linked.BIRTH: linked.approve_birth,
-    linked.RESIDENCE: linked.approve_residence,
-    linked.INSURANCE: linked.approve_insurance,
-    linked.DEATH: linked.approve_death,
-    linked.REMOVAL: linked.approve_removal,
-    linked.FUNERAL: linked.decide_funeral_allowance,
-    linked.SURVIVOR: linked.decide_survivor_benefit,
-}
 COLOURS = {"on_time": "success", "at_risk": "warning", "late": "danger"}
 
 
@@ -136,10 +126,7 @@ def dossier_action(request: HttpRequest, dossier_id: str) -> HttpResponse:
                 dossier=dossier,
             )  # fmt: skip
         elif action == "approve":
-            decide = DECISIONS.get(dossier.procedure.code)
-            if decide is None:
-                raise DomainError("decision_not_supported", "This procedure is not decided online yet.")
-            decide(dossier.pk, official=official)
+            linked.decide(dossier, official=official)
         elif action == "reject":
             linked.reject(dossier.pk, official=official, reason=reason)
         else:

@@ -9,3 +9,9 @@ class ProceduresConfig(AppConfig):
     name = "dancu.procedures"
     label = "procedures"
     verbose_name = "Online public services"
+
+    def ready(self) -> None:
+        from dancu.procedures import payments
+        from dancu.procedures.linked import birth
+
+        payments.payment_settled.connect(birth.on_payment_settled, dispatch_uid="procedures.linked.birth")

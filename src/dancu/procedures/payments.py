@@ -5,6 +5,8 @@ callbacks (``DANCU_PAYMENT_PROVIDER``: ``simulated`` or the dotted path of a pro
   amount and reference check out; a tampered callback is refused and changes nothing; a repeated one is a no-op.
 - ``reconcile(day)`` compares our paid and refunded payments with the provider's settlement records.
 - Fees are refunded when the dossier they paid for is refused (the procedure was not performed).
+- A payment that becomes paid is announced by :data:`payment_settled`; what it paid for (a linked group's
+  declaration) reacts there, so this module imports nothing of the procedures it collects fees for.
 """
 
 from __future__ import annotations
@@ -19,11 +21,17 @@ from typing import Any, Protocol
 
 from django.conf import settings
 from django.db import transaction
+from django.dispatch import Signal
 from django.utils import timezone
 from django.utils.module_loading import import_string
 
 from dancu.core.errors import DomainError
 from dancu.procedures.models import Case, Payment, PaymentStatus, SimulatedTransaction
+
+#: Sent with ``payment`` inside the transaction that marks it paid: receivers' writes commit or roll back with it.
+#: A Django signal, not an event-log event: the event log carries facts about persons (keyed by PIN, projected to
+#: the gateway and relayed to connected systems), and the fee's effect must commit together with the payment.
+payment_settled = Signal()
 
 
 class Provider(Protocol):
@@ -133,10 +141,7 @@ def handle_callback(fields: dict[str, str]) -> Payment:
         payment.provider_ref = body.get("reference", "")[:64]
         payment.paid_at = timezone.now()
         payment.save(update_fields=["status", "provider_ref", "paid_at"])
-        from dancu.procedures import linked
-
-        if payment.case is not None:
-            linked.payment_received(payment.case)
+        payment_settled.send(sender=Payment, payment=payment)
     return payment
 
 

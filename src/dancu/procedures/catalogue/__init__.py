@@ -30,7 +30,7 @@ def load_catalogue(path: Path = CATALOGUE) -> tuple[int, int]:
     # The linked groups' event consumer starts at the end of the log: no dossier existed before the catalogue.
     from dancu.events.models import ConsumerOffset
     from dancu.events.services import last_sequence
-    from dancu.procedures.linked import CONSUMER
+    from dancu.procedures.consumers import CONSUMER
 
     ConsumerOffset.objects.get_or_create(consumer=CONSUMER, defaults={"sequence": last_sequence()})
     return len(data["procedures"]), len(data["groups"])
