@@ -40,6 +40,9 @@ def _secret_key() -> str:
 
 
 SECRET_KEY = _secret_key()
+#: ``DANCU_DEMO=1`` (set by ``make demo``): demo-only pages are mounted, such as the simulated payment provider's
+#: checkout (anyone holding a payment's id could "pay" it there).
+DEMO = _env_bool("DANCU_DEMO", False)
 DEBUG = _env_bool("DANCU_DEBUG", False)
 ALLOWED_HOSTS = [h for h in os.environ.get("DANCU_ALLOWED_HOSTS", "127.0.0.1,localhost,testserver").split(",") if h]
 

@@ -86,6 +86,35 @@ def test_refund_when_the_birth_is_refused_and_reconciliation(pending: Payment) -
     assert payments.reconcile(timezone.localdate())["unknown_to_us"]
 
 
+@pytest.fixture
+def demo_site(settings: Any) -> None:
+    """The simulated provider's pages, mounted as in the demo (changing ROOT_URLCONF clears Django's URL caches)."""
+    settings.DEMO = True
+    settings.ROOT_URLCONF = "tests.procedures.demo_urls"
+
+
+@pytest.mark.parametrize(("demo", "mounted"), [("", False), ("1", True), ("0", False)])
+def test_the_simulated_checkout_is_mounted_only_in_the_demo(demo: str, mounted: bool, tmp_path: Any) -> None:
+    """In a process of its own: the URLconf is built once per process from DANCU_DEMO."""
+    import os
+    import subprocess
+    import sys
+
+    code = (
+        "import django; django.setup(); from django.urls import resolve, Resolver404\n"
+        "try:\n    print(resolve('/thanh-toan/gia-lap/01a2424d-fe18-72e7-a58f-7c861183530f/').url_name)\n"
+        "except Resolver404:\n    print('absent')\n"
+    )
+    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "dancu.settings", "DANCU_VAR_DIR": str(tmp_path)}
+    env.pop("DANCU_DEMO", None)
+    if demo:
+        env["DANCU_DEMO"] = demo
+    done = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert done.stdout.strip() == ("payment_simulated" if mounted else "absent")
+
+
+@pytest.mark.usefixtures("demo_site")
 def test_checkout_page_pays_and_returns(pending: Payment, family: dict[str, Any]) -> None:  # noqa: F811
     browser = Client()
     page = browser.get(f"/thanh-toan/gia-lap/{pending.pk}/?return=/portal/thu-tuc/")
