@@ -275,7 +275,7 @@ def _name_of(pin: str | None) -> str:
 @transaction.atomic
 def approve_birth(dossier_id: object, *, official: str) -> Dossier:
     """The commune civil-status officer registers the birth: the child gets a PIN; the electronic birth extract is
-    the result. The downstream dossiers start from the birth's event (see :func:`follow`)."""
+    the result. The downstream dossiers start from the birth's event (procedures/consumers.py)."""
     dossier = locked(dossier_id)
     check_agency(dossier, BIRTH)
     move(dossier, Status.APPROVED, actor=official, actor_kind="official")
