@@ -45,7 +45,7 @@ demo: install ## Migrate, load units, build 50,000 people in Hà Nội, demo off
 	@rm -rf var/metrics && mkdir -p var/metrics
 	@trap 'kill 0' INT TERM EXIT; \
 	DANCU_DEMO=1 $(BIN)/dancu project --follow -v0 & \
-	DANCU_DEMO=1 $(BIN)/dancu linked_follow --follow -v0 & \
+	DANCU_DEMO=1 $(BIN)/dancu follow --follow -v0 & \
 	DANCU_GATEWAY_ISSUER=http://$(HOST):$(GATEWAY_PORT) DANCU_GATEWAY_WORKERS=2 PROMETHEUS_MULTIPROC_DIR=var/metrics \
 		$(BIN)/granian --interface asgi \
 		--factory --host $(HOST) --port $(GATEWAY_PORT) --workers 2 --log-level warning dancu.gateway.app:app_factory & \

@@ -176,7 +176,7 @@ def measure(src: Path, args: argparse.Namespace) -> dict[str, float]:
         os.killpg(server.pid, signal.SIGTERM)
         server.wait(20)
     cases = subprocess.run(
-        [str(BIN / "python"), "-c", "import django; django.setup(); from dancu.services.models import Case; "
+        [str(BIN / "python"), "-c", "import django; django.setup(); from dancu.procedures.models import Case; "
          "print(Case.objects.count())"],
         env=env, check=True, capture_output=True, text=True,
     ).stdout.strip()  # fmt: skip

@@ -75,8 +75,8 @@ MIDDLE = ["Văn", "Thị", "Minh", "Gia", "Bảo", "Ngọc", "Đức", "Thanh", 
 
 
 def declare(account: Any, n: int, born: date) -> Any:
-    from dancu.services import linked
-    from dancu.services.attachments import Upload
+    from dancu.procedures import linked
+    from dancu.procedures.attachments import Upload
 
     # Names as varied as a province's newborns (the duplicate check reads open cases with the same name and date).
     name = f"Nguyễn {MIDDLE[n % len(MIDDLE)]} {GIVEN[(n // len(MIDDLE)) % len(GIVEN)]}"
@@ -111,11 +111,12 @@ def simulate_week(births: int, deaths: int, *, skip_mothers: int, seed: int = 5)
     from django.utils import timezone as dj_timezone
 
     from dancu.core import workdays
+    from dancu.events.services import follow_all
+    from dancu.procedures import linked
+    from dancu.procedures.attachments import Upload
+    from dancu.procedures.models import Case, Dossier, Status
+    from dancu.procedures.workflow import OPEN
     from dancu.registry.models import Person
-    from dancu.services import linked
-    from dancu.services.attachments import Upload
-    from dancu.services.models import Case, Dossier, Status
-    from dancu.services.workflow import OPEN
 
     rng = random.Random(seed)
     monday = date.today() + timedelta(days=(7 - date.today().weekday()) % 7 or 7)
@@ -185,7 +186,7 @@ def simulate_week(births: int, deaths: int, *, skip_mothers: int, seed: int = 5)
             if when > end:
                 break
             clock["now"] = when
-            linked.follow()
+            follow_all()
             dossier = (
                 Dossier.objects.select_related("procedure")
                 .filter(procedure__agency=agency, status__in=OPEN, received_at__lte=when.astimezone(UTC))
@@ -200,21 +201,12 @@ def simulate_week(births: int, deaths: int, *, skip_mothers: int, seed: int = 5)
                 continue
             minutes = max(3, int(rng.expovariate(1 / HANDLING_MINUTES[dossier.procedure.code])))
             clock["now"] = when + timedelta(minutes=minutes)
-            decide = {
-                "birth-registration": linked.approve_birth,
-                "permanent-residence-registration": linked.approve_residence,
-                "health-insurance-under-6": linked.approve_insurance,
-                "death-registration": linked.approve_death,
-                "permanent-residence-removal": linked.approve_removal,
-                "funeral-allowance": linked.decide_funeral_allowance,
-                "survivor-benefit": linked.decide_survivor_benefit,
-            }[dossier.procedure.code]
             if rng.random() < 0.03:
                 linked.reject(dossier.pk, official=f"{agency}-{slot}", reason="Thông tin không khớp giấy tờ")
             else:
-                decide(dossier.pk, official=f"{agency}-{slot}")
+                linked.decide(dossier, official=f"{agency}-{slot}")
             free[agency][slot] = clock["now"]
-        linked.follow()
+        follow_all()
         cases = list(Case.objects.filter(created_at__gte=start))
         dossiers = list(Dossier.objects.filter(case__in=cases, finished_on__isnull=False, due_on__isnull=False))
         on_time_cases = sum(1 for c in cases if c.finished_on and c.finished_on <= c.due_on)

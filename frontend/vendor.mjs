@@ -17,7 +17,7 @@ for (const [pkg, list] of Object.entries(files)) {
   }
 }
 // The OFL Noto Sans font (Vietnamese included) for the PDF results, shipped in the package.
-const fonts = "../src/dancu/services/fonts";
+const fonts = "../src/dancu/procedures/fonts";
 rmSync(fonts, { recursive: true, force: true });
 mkdirSync(fonts, { recursive: true });
 const noto = "node_modules/@expo-google-fonts/noto-sans";

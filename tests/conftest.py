@@ -56,7 +56,7 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
 def django_db_setup(django_db_setup: Any, django_db_blocker: Any) -> Iterator[None]:
     """Load the administrative units once into the test database (they are reference data, like migrations)."""
     from dancu.geo.services import load_administrative_units
-    from dancu.services.catalogue import load_catalogue
+    from dancu.procedures.catalogue import load_catalogue
 
     with django_db_blocker.unblock():
         load_administrative_units()

@@ -94,7 +94,8 @@ def live_web(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveWeb]:
     port = _free_port()
     url = f"http://127.0.0.1:{port}"
     env = {k: v for k, v in os.environ.items() if not k.startswith(("DANCU_", "DATABASE_URL"))}
-    env.update(DANCU_VAR_DIR=str(var_dir), DANCU_SECURE_COOKIES="0", DANCU_MESSAGE_SENDER="file")
+    # DANCU_DEMO: the site as make demo serves it, with the simulated payment provider's checkout mounted.
+    env.update(DANCU_VAR_DIR=str(var_dir), DANCU_SECURE_COOKIES="0", DANCU_MESSAGE_SENDER="file", DANCU_DEMO="1")
     web = LiveWeb(url=url, var_dir=var_dir, citizens={}, env=env)
     web.dancu("migrate", "--no-input", "-v0")
     web.dancu("load_geo", "-v0")

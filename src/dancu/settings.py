@@ -40,6 +40,9 @@ def _secret_key() -> str:
 
 
 SECRET_KEY = _secret_key()
+#: ``DANCU_DEMO=1`` (set by ``make demo``): demo-only pages are mounted, such as the simulated payment provider's
+#: checkout (anyone holding a payment's id could "pay" it there).
+DEMO = _env_bool("DANCU_DEMO", False)
 DEBUG = _env_bool("DANCU_DEBUG", False)
 ALLOWED_HOSTS = [h for h in os.environ.get("DANCU_ALLOWED_HOSTS", "127.0.0.1,localhost,testserver").split(",") if h]
 
@@ -60,7 +63,7 @@ INSTALLED_APPS = [
     "dancu.cards",
     "dancu.synth",
     "dancu.exchange",
-    "dancu.services",
+    "dancu.procedures",
     "dancu.backoffice",
     "dancu.portal",
 ]
@@ -224,7 +227,7 @@ DANCU_RATE_LIMIT_FACTOR = float(os.environ.get("DANCU_RATE_LIMIT_FACTOR", "1"))
 DANCU_RATE_LIMIT_STORAGE = os.environ.get("DANCU_RATE_LIMIT_STORAGE", "memory://")
 
 # Dossier attachments: files (content-addressed under DANCU_ATTACHMENTS_DIR), database (in the rows), or a dotted
-# path to a store class (services/attachments.py).
+# path to a store class (procedures/attachments.py).
 DANCU_ATTACHMENT_STORE = os.environ.get("DANCU_ATTACHMENT_STORE", "files")
 DANCU_ATTACHMENTS_DIR = os.environ.get("DANCU_ATTACHMENTS_DIR", "")  # empty: VAR_DIR/attachments
 

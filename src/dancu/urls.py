@@ -1,9 +1,10 @@
+from django.conf import settings
 from django.contrib import admin
-from django.urls import include, path
+from django.urls import URLPattern, URLResolver, include, path
 
 from dancu.accounts import demo_rp
 from dancu.api import api
-from dancu.services import views as results_views
+from dancu.procedures import views as results_views
 
 urlpatterns = [
     path("api/", api.urls),
@@ -18,7 +19,14 @@ urlpatterns = [
     path("ket-qua/", results_views.check, name="document_check"),
     path("ket-qua/<uuid:document_id>/", results_views.check, name="document"),
     path("thanh-toan/callback/", results_views.payment_callback, name="payment_callback"),
-    path("thanh-toan/gia-lap/<uuid:payment_id>/", results_views.simulated_checkout, name="payment_simulated"),
     path("i18n/", include("django.conf.urls.i18n")),
     path("", include("dancu.backoffice.urls")),
 ]
+
+#: The simulated payment provider's checkout (what a bank's page would be): mounted only in the demo (DANCU_DEMO),
+#: since whoever holds a payment's id could pay it there. Tests mount it with ``tests.procedures.demo_urls``.
+simulated_provider: list[URLPattern | URLResolver] = [
+    path("thanh-toan/gia-lap/<uuid:payment_id>/", results_views.simulated_checkout, name="payment_simulated"),
+]
+if settings.DEMO:
+    urlpatterns = simulated_provider + urlpatterns

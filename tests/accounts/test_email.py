@@ -25,9 +25,9 @@ from dancu.accounts import messaging, services
 from dancu.accounts.messaging import read_outbox
 from dancu.accounts.models import Account, MessageStatus, OutboundMessage, SecurityEvent
 from dancu.core.errors import DomainError
-from dancu.services import linked
-from dancu.services.attachments import Upload
-from dancu.services.models import Notification
+from dancu.procedures import linked
+from dancu.procedures.attachments import Upload
+from dancu.procedures.models import Notification
 from tests import factories
 
 pytestmark = pytest.mark.django_db

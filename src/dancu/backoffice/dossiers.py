@@ -3,7 +3,6 @@ with the registry data it re-used, and decisions with reasons (approve, refuse, 
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import Any
 
 from django.contrib import messages
@@ -16,19 +15,10 @@ from django.views.decorators.http import require_POST
 
 from dancu.backoffice.services import ROLE_AGENCY, ROLES
 from dancu.core.errors import DomainError
+from dancu.procedures import attachments, linked, workflow
+from dancu.procedures.models import Agency, Dossier, Status
 from dancu.registry.models import Person
-from dancu.services import attachments, linked, workflow
-from dancu.services.models import Agency, Dossier, Status
 
-DECISIONS: dict[str, Callable[..., Dossier]] = {
-    linked.BIRTH: linked.approve_birth,
-    linked.RESIDENCE: linked.approve_residence,
-    linked.INSURANCE: linked.approve_insurance,
-    linked.DEATH: linked.approve_death,
-    linked.REMOVAL: linked.approve_removal,
-    linked.FUNERAL: linked.decide_funeral_allowance,
-    linked.SURVIVOR: linked.decide_survivor_benefit,
-}
 COLOURS = {"on_time": "success", "at_risk": "warning", "late": "danger"}
 
 
@@ -41,7 +31,7 @@ def agencies_of(user: Any) -> set[str]:
 
 
 @login_required
-@permission_required("services.view_dossier", raise_exception=True)
+@permission_required("procedures.view_dossier", raise_exception=True)
 def queue(request: HttpRequest) -> HttpResponse:
     agencies = agencies_of(request.user)
     commune = request.GET.get("commune", "").strip()
@@ -80,7 +70,7 @@ def _dossier_for(request: HttpRequest, dossier_id: str) -> Dossier:
 
 
 @login_required
-@permission_required("services.view_dossier", raise_exception=True)
+@permission_required("procedures.view_dossier", raise_exception=True)
 def dossier_detail(request: HttpRequest, dossier_id: str) -> HttpResponse:
     dossier = _dossier_for(request, dossier_id)
     reused = []
@@ -105,13 +95,13 @@ def dossier_detail(request: HttpRequest, dossier_id: str) -> HttpResponse:
             "attachments": dossier.attachments.defer("content"),
             "siblings": siblings,
             "can_decide": dossier.status in (Status.RECEIVED, Status.IN_PROCESS, Status.RESUBMITTED)
-            and request.user.has_perm("services.change_dossier"),
+            and request.user.has_perm("procedures.change_dossier"),
         },
     )
 
 
 @login_required
-@permission_required("services.change_dossier", raise_exception=True)
+@permission_required("procedures.change_dossier", raise_exception=True)
 @require_POST
 def dossier_action(request: HttpRequest, dossier_id: str) -> HttpResponse:
     dossier = _dossier_for(request, dossier_id)
@@ -136,10 +126,7 @@ def dossier_action(request: HttpRequest, dossier_id: str) -> HttpResponse:
                 dossier=dossier,
             )  # fmt: skip
         elif action == "approve":
-            decide = DECISIONS.get(dossier.procedure.code)
-            if decide is None:
-                raise DomainError("decision_not_supported", "This procedure is not decided online yet.")
-            decide(dossier.pk, official=official)
+            linked.decide(dossier, official=official)
         elif action == "reject":
             linked.reject(dossier.pk, official=official, reason=reason)
         else:
@@ -152,7 +139,7 @@ def dossier_action(request: HttpRequest, dossier_id: str) -> HttpResponse:
 
 
 @login_required
-@permission_required("services.view_dossier", raise_exception=True)
+@permission_required("procedures.view_dossier", raise_exception=True)
 def attachment(request: HttpRequest, dossier_id: str, attachment_id: int) -> HttpResponse:
     dossier = _dossier_for(request, dossier_id)
     item = dossier.attachments.filter(pk=attachment_id).first()

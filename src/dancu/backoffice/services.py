@@ -16,19 +16,19 @@ ROLES: dict[str, tuple[str, tuple[str, ...]]] = {
         "Cán bộ tư pháp - hộ tịch",
         (
             "registry.view_person", "registry.add_person", "registry.change_person", "registry.view_household",
-            "events.view_event", "services.view_dossier", "services.change_dossier",
+            "events.view_event", "procedures.view_dossier", "procedures.change_dossier",
         ),
     ),
     "residence_officer": (
         "Cán bộ đăng ký cư trú",
         (
             "registry.view_person", "registry.change_person", "registry.view_household", "events.view_event",
-            "accounts.view_account", "accounts.change_account", "services.view_dossier", "services.change_dossier",
+            "accounts.view_account", "accounts.change_account", "procedures.view_dossier", "procedures.change_dossier",
         ),
     ),
     "social_insurance_officer": (
         "Cán bộ bảo hiểm xã hội",
-        ("registry.view_person", "registry.view_household", "services.view_dossier", "services.change_dossier"),
+        ("registry.view_person", "registry.view_household", "procedures.view_dossier", "procedures.change_dossier"),
     ),
     "viewer": ("Cán bộ tra cứu", ("registry.view_person", "registry.view_household")),
     "operator": (

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import importlib
+import importlib.util
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
 import orjson
+from django.apps import apps
 from django.db import connection, transaction
 from django.utils import timezone
 
@@ -138,3 +141,24 @@ def consume(consumer: str, apply: Callable[[EventRecord], None], *, batch_size: 
             offset.sequence = batch[-1].sequence
             offset.save(update_fields=["sequence", "updated_at"])
             applied += len(batch)
+
+
+def app_consumers() -> dict[str, Callable[[], int]]:
+    """Each installed app's event consumer, by app label: the ``follow()`` of its ``consumers`` module (the room
+    where an app says what it does when events arrive; CONVENTIONS.md). The event log knows no domain app: they are
+    found, not imported by name."""
+    found: dict[str, Callable[[], int]] = {}
+    for config in apps.get_app_configs():
+        name = f"{config.name}.consumers"
+        if importlib.util.find_spec(name) is not None:
+            found[config.label] = importlib.import_module(name).follow
+    return found
+
+
+def follow_all(labels: list[str] | None = None) -> dict[str, int]:
+    """Run each app's consumer once (or only those of ``labels``), in app order; how many events each read."""
+    consumers = app_consumers()
+    unknown = set(labels or ()) - consumers.keys()
+    if unknown:
+        raise ValueError(f"no event consumer in app(s): {', '.join(sorted(unknown))}")
+    return {label: follow() for label, follow in consumers.items() if labels is None or label in labels}

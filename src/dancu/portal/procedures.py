@@ -17,11 +17,11 @@ from dancu.core.errors import DomainError
 from dancu.geo.models import Commune, Era
 from dancu.portal import forms
 from dancu.portal.views import citizen_required
+from dancu.procedures import linked, payments, results
+from dancu.procedures.attachments import Upload
+from dancu.procedures.models import Case, Document, Dossier, Notification, Payment, PaymentStatus, ProcedureGroup
+from dancu.procedures.workflow import deadline_status
 from dancu.registry.models import Person
-from dancu.services import linked, payments, results
-from dancu.services.attachments import Upload
-from dancu.services.models import Case, Document, Dossier, Notification, Payment, PaymentStatus, ProcedureGroup
-from dancu.services.workflow import deadline_status
 
 MAX_UPLOAD = 5 * 1024 * 1024
 
@@ -186,7 +186,7 @@ def declare_death(request: HttpRequest) -> HttpResponse:
 @require_POST
 def resubmit(request: HttpRequest, case_id: str, dossier_id: str) -> HttpResponse:
     account: Account = request.account  # type: ignore[attr-defined]
-    from dancu.services import workflow
+    from dancu.procedures import workflow
 
     dossier = Dossier.objects.select_related("procedure").filter(pk=dossier_id, case_id=case_id).first()
     form = forms.ResubmitForm(request.POST, request.FILES)
