@@ -14,12 +14,12 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
 from dancu.accounts.models import Account
-from dancu.portal.forms import DateInputField, PinField, PortalForm
+from dancu.forms import DateInputField, DoorForm, PinField
 
 __all__ = ["BackOfficeForm", "Level2ActivationForm", "OfficialLoginForm", "PersonSearchForm"]
 
 
-class BackOfficeForm(PortalForm):
+class BackOfficeForm(DoorForm):
     """The same conventions as the portal's forms: service refusals bound to their field, one summary message."""
 
 
