@@ -393,3 +393,39 @@ def test_keys_rotate_without_downtime(gateway: Setup) -> None:
     assert gateway.token()
     gateway.client.__exit__(None, None, None)
     assert verify_ledger(gateway.config.ledger, Keyring(gateway.config.keys_dir).ledger_public_keys()).ok
+
+
+def test_every_error_code_is_documented() -> None:
+    """Each code the gateway raises is in the OpenAPI document's table, and each code there in docs/integrators.md."""
+    import inspect
+    import re
+    from pathlib import Path
+
+    from dancu.core.pin import parse_pin
+    from dancu.gateway import app, auth, openapi
+
+    source = "".join(inspect.getsource(code) for code in (app, auth, parse_pin))
+    raised = set(re.findall(r'(?:RequestFailed\(\s*\d+,|AuthError\(|DomainError\()\s*"([a-z_]+)"', source))
+    documented = {code for table in openapi.ERROR_CODES.values() for codes in table.values() for code in codes}
+    assert raised and raised <= documented, raised - documented
+    assert "rate_limited" in raised and "pin_unknown_province" in raised
+    guide = Path(__file__).resolve().parents[2] / "docs" / "integrators.md"
+    errors = guide.read_text().split("## 4. Errors")[1].split("## 5.")[0]
+    router = {code for codes in openapi.ROUTER_CODES.values() for code in codes}
+    assert {code for code in documented | router if f"`{code}`" not in errors} == set()
+
+
+def test_the_document_follows_the_projection(gateway: Setup) -> None:
+    """The purpose codes (an enum in the document) and the batch size come from the running gateway."""
+    from dancu.exchange.models import Purpose
+    from dancu.exchange.projector import project
+
+    before = gateway.client.get("/openapi.json").json()
+    schemas = before["components"]["schemas"]
+    assert "kyc-banking" in schemas["VerifyRequest"]["properties"]["purpose"]["enum"]
+    assert schemas["BatchRequest"]["properties"]["items"]["maxItems"] == gateway.config.max_batch_items
+    Purpose.objects.create(code="tax-filing", name="Tax", legal_basis="-")
+    project()
+    gateway.client.app.state.gateway.refresh()  # type: ignore[attr-defined]
+    after = gateway.client.get("/openapi.json").json()["components"]["schemas"]
+    assert "tax-filing" in after["LookupRequest"]["properties"]["purpose"]["enum"]
