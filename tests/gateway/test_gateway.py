@@ -145,6 +145,44 @@ def test_authentication_failures(gateway: Setup) -> None:
     assert len(outcomes) == 5
 
 
+@pytest.mark.parametrize("path", ["/v1/verify", "/v1/verify/batch", "/v1/lookup"])
+@pytest.mark.parametrize(
+    ("content", "headers"),
+    [
+        (b'{"pin": "001090000001", "purpose": "kyc-banking"}', {"Content-Type": "application/json"}),
+        (b'{"pin": 1, "purpose": [], "items": {}, "fields": 0, "extra": 1}', {"Content-Type": "application/json"}),
+        (b"not json", {"Content-Type": "application/json"}),
+        (b"pin=001090000001", {"Content-Type": "application/x-www-form-urlencoded"}),
+        (b"{}", {"Content-Type": "application/json", "Content-Length": "99999999"}),
+    ],
+    ids=["valid", "schema", "json", "content-type", "too-large"],
+)
+@pytest.mark.parametrize("authorization", [None, "Bearer x.y.z", "Basic ZGVtbzpkZW1v"])
+def test_authentication_comes_before_the_body(
+    gateway: Setup, path: str, content: bytes, headers: dict[str, str], authorization: str | None
+) -> None:
+    """Whatever the body, a caller without a valid token gets 401 with a Bearer challenge and learns nothing of the
+    schema: the body is neither read nor checked."""
+    if authorization:
+        headers = {**headers, "Authorization": authorization}
+    answer = gateway.client.post(path, content=content, headers=headers)
+    assert answer.status_code == 401, answer.text
+    assert answer.headers["WWW-Authenticate"].startswith("Bearer ")
+    body = answer.json()
+    assert body["code"] in {"token_missing", "token_invalid"}
+    assert set(body) == {"code", "message", "request_id"}
+    assert ledger_rows(gateway)[-1][0::4] == ("", f"refused:{body['code']}")
+
+
+def test_router_refusals_have_the_error_body(gateway: Setup) -> None:
+    missing = gateway.client.get("/v1/nothing")
+    assert (missing.status_code, missing.json()["code"]) == (404, "not_found")
+    method = gateway.client.get("/v1/verify")
+    assert (method.status_code, method.json()["code"]) == (405, "method_not_allowed")
+    assert method.headers["Allow"] == "POST"
+    assert set(method.json()) == {"code", "message", "request_id"}
+
+
 def test_oversized_and_wrong_content_type(gateway: Setup) -> None:
     token = gateway.token()
     big = gateway.client.post(
@@ -176,7 +214,10 @@ def test_every_call_is_in_a_verifiable_ledger(gateway: Setup) -> None:
     person = gateway.people["living"]
     for _ in range(3):
         gateway.call("/v1/verify", {"pin": person.pin, "purpose": "kyc-banking", "sex": "F"})
-    gateway.client.post("/v1/verify", content=b"not json", headers={"Content-Type": "application/json"})
+    gateway.client.post(
+        "/v1/verify", content=b"not json",
+        headers={"Content-Type": "application/json", "Authorization": f"Bearer {gateway.token()}"},
+    )  # fmt: skip
     rows = ledger_rows(gateway)
     keys = Keyring(gateway.config.keys_dir)
     assert [r for r in rows if r[2] == "verify" and r[3] == keys.pin_hmac(person.pin).hex()]
@@ -352,3 +393,39 @@ def test_keys_rotate_without_downtime(gateway: Setup) -> None:
     assert gateway.token()
     gateway.client.__exit__(None, None, None)
     assert verify_ledger(gateway.config.ledger, Keyring(gateway.config.keys_dir).ledger_public_keys()).ok
+
+
+def test_every_error_code_is_documented() -> None:
+    """Each code the gateway raises is in the OpenAPI document's table, and each code there in docs/integrators.md."""
+    import inspect
+    import re
+    from pathlib import Path
+
+    from dancu.core.pin import parse_pin
+    from dancu.gateway import app, auth, openapi
+
+    source = "".join(inspect.getsource(code) for code in (app, auth, parse_pin))
+    raised = set(re.findall(r'(?:RequestFailed\(\s*\d+,|AuthError\(|DomainError\()\s*"([a-z_]+)"', source))
+    documented = {code for table in openapi.ERROR_CODES.values() for codes in table.values() for code in codes}
+    assert raised and raised <= documented, raised - documented
+    assert "rate_limited" in raised and "pin_unknown_province" in raised
+    guide = Path(__file__).resolve().parents[2] / "docs" / "integrators.md"
+    errors = guide.read_text().split("## 4. Errors")[1].split("## 5.")[0]
+    router = {code for codes in openapi.ROUTER_CODES.values() for code in codes}
+    assert {code for code in documented | router if f"`{code}`" not in errors} == set()
+
+
+def test_the_document_follows_the_projection(gateway: Setup) -> None:
+    """The purpose codes (an enum in the document) and the batch size come from the running gateway."""
+    from dancu.exchange.models import Purpose
+    from dancu.exchange.projector import project
+
+    before = gateway.client.get("/openapi.json").json()
+    schemas = before["components"]["schemas"]
+    assert "kyc-banking" in schemas["VerifyRequest"]["properties"]["purpose"]["enum"]
+    assert schemas["BatchRequest"]["properties"]["items"]["maxItems"] == gateway.config.max_batch_items
+    Purpose.objects.create(code="tax-filing", name="Tax", legal_basis="-")
+    project()
+    gateway.client.app.state.gateway.refresh()  # type: ignore[attr-defined]
+    after = gateway.client.get("/openapi.json").json()["components"]["schemas"]
+    assert "tax-filing" in after["LookupRequest"]["properties"]["purpose"]["enum"]

@@ -18,7 +18,7 @@ import time
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from datetime import date, datetime
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 from urllib.parse import parse_qsl
 from zoneinfo import ZoneInfo
 
@@ -26,6 +26,7 @@ import msgspec
 import orjson
 from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Counter, Gauge, Histogram, generate_latest
 from starlette.applications import Starlette
+from starlette.exceptions import HTTPException
 from starlette.requests import ClientDisconnect, Request
 from starlette.responses import Response
 from starlette.routing import Route
@@ -48,8 +49,38 @@ assert VERIFY_ATTRIBUTES == ("full_name", "birth_date", "sex"), "_provided reads
 # ---- request and response schemas (strict: unknown fields are refused) -------------------------------------------
 
 
+#: What a personal ID number looks like (DOMAIN.md §2): 12 ASCII digits, the first three an assigned province code.
+#: The gateway checks it in :func:`_check_item` (cheaper than a regular expression on every call, and with the
+#: precise codes ``pin_malformed`` / ``pin_unknown_province``); the pattern documents exactly that check.
+PIN_PATTERN = f"^(?:{'|'.join(sorted(PROVINCE_CODES))})[0-9]{{9}}$"
+#: A name is 1 to this many characters (code points), checked in :func:`_check_item`.
+FULL_NAME_MAX = 100
+#: A date of birth is ``YYYY-MM-DD`` (a real date), checked in :func:`_check_item`.
+BIRTH_DATE_PATTERN = "^[0-9]{4}-[0-9]{2}-[0-9]{2}$"
+
+# The constraints below are checked in Python, not by msgspec (a regular expression per call costs ~0.5 µs more and
+# would lose the precise error codes); ``extra_json_schema`` puts each next to its field in the OpenAPI document.
+Pin = Annotated[str, msgspec.Meta(extra_json_schema={
+    "pattern": PIN_PATTERN, "minLength": 12, "maxLength": 12, "description": "Personal ID number: 12 digits.",
+    "examples": ["001090012345"],
+})]  # fmt: skip
+FullName = Annotated[str, msgspec.Meta(extra_json_schema={"minLength": 1, "maxLength": FULL_NAME_MAX})]
+BirthDate = Annotated[str, msgspec.Meta(extra_json_schema={
+    "format": "date", "pattern": BIRTH_DATE_PATTERN, "examples": ["1990-05-17"],
+})]  # fmt: skip
+Purpose = Annotated[str, msgspec.Meta(extra_json_schema={
+    "description": "Purpose code granted to the calling system.", "examples": ["kyc-banking"],
+})]  # fmt: skip
+LookupField = Annotated[str, msgspec.Meta(extra_json_schema={"enum": list(LOOKUP_FIELDS)})]
+LookupFields = Annotated[
+    list[LookupField], msgspec.Meta(extra_json_schema={"minItems": 1, "maxItems": len(LOOKUP_FIELDS)})
+]
+
+
 class VerifyRequestItem(msgspec.Struct, forbid_unknown_fields=True):
-    """One person to check: what the caller already holds, compared attribute by attribute."""
+    """One person of a batch. Each item is checked on its own: an item whose pin, full_name or birth_date is
+    malformed is answered with ``error`` in its result (``pin_malformed``, ``pin_unknown_province``,
+    ``full_name_invalid``, ``birth_date_invalid``), and the rest of the batch is answered."""
 
     pin: str
     full_name: str | None = None
@@ -57,24 +88,33 @@ class VerifyRequestItem(msgspec.Struct, forbid_unknown_fields=True):
     sex: Literal["M", "F"] | None = None
 
 
-class VerifyRequest(VerifyRequestItem, kw_only=True):
+class VerifyRequest(msgspec.Struct, forbid_unknown_fields=True):
     """Check what the caller already holds against the registry: each attribute answers match / no_match."""
 
-    purpose: str
+    pin: Pin
+    purpose: Purpose
+    full_name: FullName | None = None
+    birth_date: BirthDate | None = None
+    sex: Literal["M", "F"] | None = None
 
 
 class BatchRequest(msgspec.Struct, forbid_unknown_fields=True):
-    purpose: str
-    items: list[VerifyRequestItem]
+    purpose: Purpose
+    items: list[VerifyRequestItem]  # 1 to GatewayConfig.max_batch_items: checked in verify_batch, documented there
 
 
 class LookupRequest(msgspec.Struct, forbid_unknown_fields=True):
-    pin: str
-    purpose: str
-    fields: list[str]
+    pin: Pin
+    purpose: Purpose
+    fields: LookupFields
 
+
+#: What a verification compares: a batch item or a single request (the same attribute names).
+Item = VerifyRequestItem | VerifyRequest
 
 Answer = Literal["match", "no_match", "not_provided"]
+#: Why a lookup did not return a field it was asked for.
+Refusal = Literal["field_not_permitted", "consent_required"]
 
 
 class Attributes(msgspec.Struct):
@@ -113,7 +153,7 @@ class LookupResponse(msgspec.Struct):
     request_id: str
     found: bool
     fields: dict[str, Any]
-    refused: dict[str, str]
+    refused: dict[str, Refusal]
 
 
 class ErrorResponse(msgspec.Struct, omit_defaults=True):
@@ -121,6 +161,16 @@ class ErrorResponse(msgspec.Struct, omit_defaults=True):
     message: str
     request_id: str
     detail: str | None = None
+
+
+class TokenError(msgspec.Struct):
+    """A refusal of the token endpoint: RFC 6749's ``error`` and ``error_description``, and the gateway's own
+    ``code`` (the same as ``error``) and ``request_id``."""
+
+    error: str
+    error_description: str
+    code: str
+    request_id: str
 
 
 class TokenResponse(msgspec.Struct):
@@ -131,13 +181,22 @@ class TokenResponse(msgspec.Struct):
 
 
 class LedgerUnavailable(Exception):
-    """The access ledger could not make an entry durable: the call is answered 503, and not served."""
+    """The access ledger could not make an entry durable: the call is answered 503, and not served.
+
+    ``args[0]`` is the call's request id."""
 
 
 class RequestFailed(Exception):
-    def __init__(self, status: int, code: str, message: str, *, retry_after: int | None = None) -> None:
+    """A refused call: its status, stable code and message; ``claims`` when it was refused once authenticated but
+    before the handler had them (the ledger entry then names the system)."""
+
+    def __init__(
+        self, status: int, code: str, message: str, *, retry_after: int | None = None,
+        claims: AccessClaims | None = None,
+    ) -> None:  # fmt: skip
         super().__init__(message)
         self.status, self.code, self.message, self.retry_after = status, code, message, retry_after
+        self.claims = claims
 
 
 # ---- configuration read from the projection --------------------------------------------------------------------
@@ -375,13 +434,13 @@ class Gateway:
         try:
             await self.ledger.append(entry)
         except Exception as error:  # the answer must not go out without its durable entry
-            raise LedgerUnavailable from error
+            raise LedgerUnavailable(request_id) from error
 
     # -- checks shared by the endpoints
 
-    def authorise(
-        self, authorization: str | None, purpose: str, operation: str, weight: int = 1
-    ) -> tuple[AccessClaims, GrantRule]:
+    def authenticate(self, authorization: str | None) -> AccessClaims:
+        """The caller's access token, checked before anything of the body is read (401), and its system's status
+        (403)."""
         try:
             claims = self.tokens.verify(authorization)
         except AuthError as error:
@@ -389,6 +448,10 @@ class Gateway:
         system = self.exchange.systems.get(claims.client_id)
         if system is None or system[0] != "approved":
             raise RequestFailed(403, "system_not_active", "This system is suspended, retired or unknown.")
+        return claims
+
+    def authorise(self, claims: AccessClaims, purpose: str, operation: str, weight: int = 1) -> GrantRule:
+        """The authenticated caller's grant for this purpose and operation, and its rate and quota."""
         if purpose not in self.exchange.purposes:
             raise RequestFailed(400, "purpose_unknown", "Unknown purpose code.")
         if claims.purposes and purpose not in claims.purposes:
@@ -415,7 +478,7 @@ class Gateway:
             raise RequestFailed(429, "daily_quota_exceeded", "The daily quota for this purpose is used up.",
                                 retry_after=seconds_to_quota_midnight())  # fmt: skip
         self.usage_local[usage_key] = self.usage_local.get(usage_key, 0) + weight
-        return claims, rule
+        return rule
 
     def person(self, pin_h: bytes) -> tuple[Any, ...] | None:
         """``(name_h, name_fold_h, dob_h, dob_precision, sex_h, deceased)`` of a person, or None."""
@@ -425,12 +488,12 @@ class Gateway:
         """Rows for many keys (a batch): key -> the same tuple as :meth:`person`."""
         return self.reader.persons(pin_hs)
 
-    def compare(self, pin: str, row: tuple[Any, ...] | None, item: VerifyRequestItem, rule: GrantRule) -> VerifyResult:
+    def compare(self, pin: str, row: tuple[Any, ...] | None, item: Item, rule: GrantRule) -> VerifyResult:
         found, attributes, reasons, status = self.answers(pin, row, item, rule)
         return VerifyResult(found=found, attributes=attributes, reasons=reasons, status=status)
 
     def answers(
-        self, pin: str, row: tuple[Any, ...] | None, item: VerifyRequestItem, rule: GrantRule
+        self, pin: str, row: tuple[Any, ...] | None, item: Item, rule: GrantRule
     ) -> tuple[bool, Attributes, list[str], Literal["living", "deceased"] | None]:
         """``(found, attributes, reasons, status)`` of one verification (the :class:`Attributes` instances are shared
         between answers: there are 81 of them, never changed)."""
@@ -493,26 +556,28 @@ def _clean(text: str, limit: int = 40) -> str:
 _PROVIDED = tuple(tuple(name for bit, name in enumerate(VERIFY_ATTRIBUTES) if mask >> bit & 1) for mask in range(8))
 
 
-def _provided(item: VerifyRequestItem) -> tuple[str, ...]:
+def _provided(item: Item) -> tuple[str, ...]:
     """The attributes the caller sent (recorded in the ledger as the fields of the call), in VERIFY_ATTRIBUTES'
     order."""
     return _PROVIDED[(item.full_name is not None) | (item.birth_date is not None) << 1 | (item.sex is not None) << 2]
 
 
-def _check_item(item: VerifyRequestItem) -> None:
+def _check_item(item: Item) -> None:
     """Validate the shape of one item (4xx codes); raises DomainError."""
     pin = item.pin
     if not (len(pin) == 12 and pin.isascii() and pin.isdigit() and pin[:3] in PROVINCE_CODES):
         parse_pin(pin)  # raises the precise error
-    if item.full_name is not None and not 0 < len(item.full_name) <= 100:
-        raise DomainError("full_name_invalid", "full_name has 1-100 characters.", field="full_name")
-    if item.birth_date is not None:
+    if item.full_name is not None and not 0 < len(item.full_name) <= FULL_NAME_MAX:
+        raise DomainError("full_name_invalid", f"full_name has 1-{FULL_NAME_MAX} characters.", field="full_name")
+    birth_date = item.birth_date
+    if birth_date is not None:
+        # Exactly YYYY-MM-DD (BIRTH_DATE_PATTERN, a real date): fromisoformat alone also takes 20200101, 2020-W01-1.
+        if len(birth_date) != 10 or birth_date[4] != "-" or birth_date[7] != "-":
+            raise DomainError("birth_date_invalid", "birth_date is YYYY-MM-DD.", field="birth_date")
         try:
-            date.fromisoformat(item.birth_date)
+            date.fromisoformat(birth_date)
         except ValueError:
             raise DomainError("birth_date_invalid", "birth_date is YYYY-MM-DD.", field="birth_date") from None
-        if len(item.birth_date) != 10:
-            raise DomainError("birth_date_invalid", "birth_date is YYYY-MM-DD.", field="birth_date")
 
 
 # ---- HTTP --------------------------------------------------------------------------------------------------------
@@ -544,11 +609,13 @@ def _error(gateway: Gateway, failure: RequestFailed, request_id: str) -> Respons
     return _json(gateway, ErrorResponse(failure.code, failure.message, request_id), failure.status, headers)
 
 
-async def _body(request: Request, limit: int) -> tuple[bytes, str | None]:
-    """The request's body (checked against ``limit`` and for a JSON content type) and its Authorization header.
+async def _body(request: Request, gateway: Gateway, limit: int) -> tuple[bytes, AccessClaims]:
+    """The caller's claims (:meth:`Gateway.authenticate`: 401/403), then the request's body, checked against
+    ``limit`` (413) and for a JSON content type (415).
 
-    The three headers are found in one pass over the raw ASGI list (first occurrence, as Starlette's ``Headers``
-    gives), and the body read straight from ``receive``: on every call, this is cheaper than Starlette's helpers.
+    Authentication comes first: a caller without a valid token learns nothing of the body's rules. The three headers
+    are found in one pass over the raw ASGI list (first occurrence, as Starlette's ``Headers`` gives), and the body
+    read straight from ``receive``: on every call, this is cheaper than Starlette's helpers.
     """
     declared = content_type = authorization = None
     for name, value in request.scope["headers"]:
@@ -560,11 +627,11 @@ async def _body(request: Request, limit: int) -> tuple[bytes, str | None]:
                 content_type = value
         elif name == b"authorization" and authorization is None:
             authorization = value
+    claims = gateway.authenticate(authorization.decode("latin-1") if authorization is not None else None)
     if declared is not None and (not declared.isdigit() or int(declared) > limit):
-        raise RequestFailed(413, "payload_too_large", f"The body is larger than {limit} bytes.")
+        raise RequestFailed(413, "payload_too_large", f"The body is larger than {limit} bytes.", claims=claims)
     if content_type is None or content_type.split(b";")[0].strip() != b"application/json":
-        raise RequestFailed(415, "content_type_invalid", "Send Content-Type: application/json.")
-    auth = authorization.decode("latin-1") if authorization is not None else None
+        raise RequestFailed(415, "content_type_invalid", "Send Content-Type: application/json.", claims=claims)
     receive = request.receive
     chunks: list[bytes] = []
     size = 0
@@ -575,12 +642,12 @@ async def _body(request: Request, limit: int) -> tuple[bytes, str | None]:
         chunk = message.get("body", b"")
         size += len(chunk)
         if size > limit:
-            raise RequestFailed(413, "payload_too_large", f"The body is larger than {limit} bytes.")
+            raise RequestFailed(413, "payload_too_large", f"The body is larger than {limit} bytes.", claims=claims)
         if not message.get("more_body", False):
             if not chunks:
-                return chunk, auth
+                return chunk, claims
             chunks.append(chunk)
-            return b"".join(chunks), auth
+            return b"".join(chunks), claims
         chunks.append(chunk)
 
 
@@ -612,7 +679,7 @@ async def verify(request: Request) -> Response:
     pin_h: bytes | None = None
     fields: tuple[str, ...] = ()
     try:
-        body, authorization = await _body(request, gateway.config.max_body)
+        body, claims = await _body(request, gateway, gateway.config.max_body)
         payload = _decode(gateway, VerifyRequest, body)
         fields = _provided(payload)
         try:
@@ -620,7 +687,7 @@ async def verify(request: Request) -> Response:
         except DomainError as error:
             raise RequestFailed(400, error.code, error.message) from None
         pin_h = gateway.hasher.pin_hmac(payload.pin)
-        claims, rule = gateway.authorise(authorization, payload.purpose, "verify")
+        rule = gateway.authorise(claims, payload.purpose, "verify")
         found, attributes, reasons, status = gateway.answers(payload.pin, gateway.person(pin_h), payload, rule)
         await gateway.record(claims, payload.purpose, "verify", pin_h, fields, "found" if found else "not_found",
                              request_id)  # fmt: skip
@@ -629,7 +696,8 @@ async def verify(request: Request) -> Response:
         gateway.metrics.observe("verify", time.perf_counter() - started)
         return _json(gateway, response)
     except RequestFailed as failure:
-        await gateway.record(claims, _purpose_of(body), "verify", pin_h, fields, f"refused:{failure.code}", request_id)
+        await gateway.record(claims or failure.claims, _purpose_of(body), "verify", pin_h, fields,
+                             f"refused:{failure.code}", request_id)  # fmt: skip
         return _error(gateway, failure, request_id)
 
 
@@ -639,11 +707,11 @@ async def verify_batch(request: Request) -> Response:
     claims: AccessClaims | None = None
     body = b""
     try:
-        body, authorization = await _body(request, gateway.config.max_batch_body)
+        body, claims = await _body(request, gateway, gateway.config.max_batch_body)
         payload = _decode(gateway, BatchRequest, body)
         if not 1 <= len(payload.items) <= gateway.config.max_batch_items:
             raise RequestFailed(422, "batch_size_invalid", f"A batch has 1 to {gateway.config.max_batch_items} items.")
-        claims, rule = gateway.authorise(authorization, payload.purpose, "verify", weight=len(payload.items))
+        rule = gateway.authorise(claims, payload.purpose, "verify", weight=len(payload.items))
         results: list[BatchItemResult] = []
         items: list[tuple[str, tuple[str, ...], str]] = []
         checked: list[tuple[int, VerifyRequestItem, bytes | None, tuple[str, ...], str]] = []
@@ -675,10 +743,11 @@ async def verify_batch(request: Request) -> Response:
         try:
             await gateway.ledger.append(entry)
         except Exception as error:
-            raise LedgerUnavailable from error
+            raise LedgerUnavailable(request_id) from error
         return _json(gateway, BatchResponse(request_id, results))
     except RequestFailed as failure:
-        await gateway.record(claims, _purpose_of(body), "verify_batch", None, (), f"refused:{failure.code}", request_id)
+        await gateway.record(claims or failure.claims, _purpose_of(body), "verify_batch", None, (),
+                             f"refused:{failure.code}", request_id)  # fmt: skip
         return _error(gateway, failure, request_id)
 
 
@@ -690,7 +759,7 @@ async def lookup(request: Request) -> Response:
     pin_h: bytes | None = None
     fields: tuple[str, ...] = ()
     try:
-        body, authorization = await _body(request, gateway.config.max_body)
+        body, claims = await _body(request, gateway, gateway.config.max_body)
         payload = _decode(gateway, LookupRequest, body)
         fields = tuple(payload.fields[:20])
         unknown = [f for f in payload.fields if f not in LOOKUP_FIELDS]
@@ -701,8 +770,8 @@ async def lookup(request: Request) -> Response:
         except DomainError as error:
             raise RequestFailed(400, error.code, error.message) from None
         pin_h = gateway.hasher.pin_hmac(payload.pin)
-        claims, rule = gateway.authorise(authorization, payload.purpose, "lookup")
-        refused: dict[str, str] = {}
+        rule = gateway.authorise(claims, payload.purpose, "lookup")
+        refused: dict[str, Refusal] = {}
         wanted = []
         for name in payload.fields:
             if name not in rule.fields:
@@ -740,7 +809,8 @@ async def lookup(request: Request) -> Response:
         await gateway.record(claims, payload.purpose, "lookup", pin_h, returned or fields, outcome, request_id)
         return _json(gateway, LookupResponse(request_id, found, values, refused))
     except RequestFailed as failure:
-        await gateway.record(claims, _purpose_of(body), "lookup", pin_h, fields, f"refused:{failure.code}", request_id)
+        await gateway.record(claims or failure.claims, _purpose_of(body), "lookup", pin_h, fields,
+                             f"refused:{failure.code}", request_id)  # fmt: skip
         return _error(gateway, failure, request_id)
 
 
@@ -788,9 +858,8 @@ async def token(request: Request) -> Response:
     except AuthError as error:
         entry_claims = AccessClaims(client_id, (), 0, "") if client_id else None
         await gateway.record(entry_claims, "", "token", None, (), f"refused:{error.code}", request_id)
-        body = {"error": error.code, "error_description": error.message, "code": error.code, "request_id": request_id}
-        return Response(orjson.dumps(body), status_code=error.status, media_type="application/json",
-                        headers={"Cache-Control": "no-store"})  # fmt: skip
+        refusal = TokenError(error.code, error.message, error.code, request_id)
+        return _json(gateway, refusal, error.status, {"Cache-Control": "no-store"})
 
 
 async def health(request: Request) -> Response:
@@ -830,7 +899,10 @@ async def openapi(request: Request) -> Response:
     from dancu.gateway.openapi import document
 
     gateway: Gateway = request.app.state.gateway
-    return Response(orjson.dumps(document(gateway.config.issuer)), media_type="application/json")
+    config = gateway.config
+    schema = document(config.issuer, tuple(sorted(gateway.exchange.purposes)), max_batch_items=config.max_batch_items,
+                      max_body=config.max_body, max_batch_body=config.max_batch_body)  # fmt: skip
+    return Response(orjson.dumps(schema), media_type="application/json")
 
 
 #: The collector's youngest generation, in objects (CPython's default is 700). See :func:`_tune_gc`.
@@ -881,10 +953,30 @@ def create_app(config: GatewayConfig | None = None, *, tune_gc: bool = False) ->
     ]
 
     async def ledger_unavailable(request: Request, exc: Exception) -> Response:
-        body = {"code": "ledger_unavailable", "message": "The access ledger is unavailable; try again shortly."}
+        body = {
+            "code": "ledger_unavailable", "message": "The access ledger is unavailable; try again shortly.",
+            "request_id": exc.args[0] if exc.args else os.urandom(16).hex(),
+        }  # fmt: skip
         return Response(orjson.dumps(body), 503, media_type="application/json", headers={"Retry-After": "1"})
 
-    return Starlette(routes=routes, lifespan=lifespan, exception_handlers={LedgerUnavailable: ledger_unavailable})
+    async def http_error(request: Request, exc: Exception) -> Response:
+        """No such path (404) or method (405, with ``Allow``): the same error body as every other refusal."""
+        assert isinstance(exc, HTTPException)
+        code, message = _HTTP_ERRORS.get(exc.status_code, ("request_invalid", "The request was refused."))
+        body = {"code": code, "message": message, "request_id": os.urandom(16).hex()}
+        return Response(orjson.dumps(body), exc.status_code, media_type="application/json", headers=exc.headers)
+
+    return Starlette(
+        routes=routes, lifespan=lifespan,
+        exception_handlers={LedgerUnavailable: ledger_unavailable, HTTPException: http_error},
+    )  # fmt: skip
+
+
+#: Codes of the refusals made by the router, before any endpoint (see docs/integrators.md, "Errors").
+_HTTP_ERRORS = {
+    404: ("not_found", "There is no such endpoint."),
+    405: ("method_not_allowed", "This endpoint does not take this method: see the Allow header."),
+}
 
 
 def app_factory() -> Starlette:

@@ -1,4 +1,12 @@
-"""The gateway's OpenAPI 3.1 document, generated from its msgspec schemas."""
+"""The gateway's OpenAPI 3.1 document, generated from its msgspec schemas.
+
+The request schemas come from the msgspec types that decode the requests (unknown fields refused:
+``additionalProperties: false``), with the constraints the gateway checks in Python attached to their fields
+(``app.Pin``, ``app.FullName``, ...). What depends on the deployment comes from its configuration: the purpose codes
+(from the projection, so the document changes when a purpose is added) and the batch size. Every status an endpoint
+can answer is listed with its error body and the stable codes it can carry; ``tests/gateway/test_schemathesis.py``
+checks the document against a live gateway with all of schemathesis' checks.
+"""
 
 from __future__ import annotations
 
@@ -7,66 +15,157 @@ from typing import Any
 
 import msgspec
 
+from dancu.gateway.auth import ASSERTION_TYPE
+
+#: Stable error codes by endpoint and status (docs/integrators.md, "Errors"). Shared by the three JSON endpoints:
+_AUTHENTICATED = {
+    401: ["token_missing", "token_invalid", "token_expired"],
+    403: ["system_not_active", "purpose_not_in_token", "purpose_not_granted"],
+    413: ["payload_too_large"],
+    415: ["content_type_invalid"],
+    429: ["rate_limited", "daily_quota_exceeded"],
+    503: ["ledger_unavailable"],
+}
+ERROR_CODES: dict[str, dict[int, list[str]]] = {
+    "/v1/verify": {
+        400: ["json_malformed", "pin_malformed", "pin_unknown_province", "full_name_invalid", "birth_date_invalid",
+              "purpose_unknown"],
+        422: ["request_invalid"],
+        **_AUTHENTICATED,
+    },
+    "/v1/verify/batch": {
+        400: ["json_malformed", "purpose_unknown"],
+        422: ["request_invalid", "batch_size_invalid"],
+        **_AUTHENTICATED,
+    },
+    "/v1/lookup": {
+        400: ["json_malformed", "pin_malformed", "pin_unknown_province", "purpose_unknown"],
+        422: ["request_invalid", "fields_invalid"],
+        **_AUTHENTICATED,
+    },
+    "/oauth/token": {
+        400: ["invalid_request", "unsupported_grant_type", "invalid_scope"],
+        401: ["invalid_client"],
+        503: ["ledger_unavailable"],
+    },
+}  # fmt: skip
+#: Refusals made by the router for any path: no such endpoint, or not this method (with ``Allow``).
+ROUTER_CODES = {404: ["not_found"], 405: ["method_not_allowed"]}
+
+_DESCRIPTIONS = {
+    400: "Malformed: not JSON, a field that fails its check, or an unknown purpose code",
+    401: "No valid access token (checked before the body is read)",
+    403: "The system is not active, or the token or grant does not cover this purpose and operation",
+    413: "The body is too large",
+    415: "The body is not application/json",
+    422: "The body does not match the schema",
+    429: "Rate or daily quota exceeded: retry after Retry-After seconds",
+    503: "The access ledger could not record the call, so it was not served: retry after Retry-After seconds",
+}
+_RETRY_AFTER = {
+    "Retry-After": {
+        "description": "Seconds to wait", "required": True, "schema": {"type": "string", "pattern": "^[0-9]+$"},
+    }
+}  # fmt: skip
+
 
 @cache
-def document(server: str) -> dict[str, Any]:
+def document(
+    server: str, purposes: tuple[str, ...] = (), *, max_batch_items: int = 1000, max_body: int = 64 * 1024,
+    max_batch_body: int = 1024 * 1024,
+) -> dict[str, Any]:  # fmt: skip
+    """The document for a gateway at ``server`` whose projection knows ``purposes`` (none: any string is shown)."""
     from dancu.gateway import app as gw
 
     structs = [
         gw.VerifyRequest, gw.VerifyResponse, gw.BatchRequest, gw.BatchResponse, gw.LookupRequest, gw.LookupResponse,
-        gw.ErrorResponse, gw.TokenResponse,
+        gw.ErrorResponse, gw.TokenResponse, gw.TokenError,
     ]  # fmt: skip
     _, components = msgspec.json.schema_components(structs, ref_template="#/components/schemas/{name}")
-    # Document what a PIN looks like: 12 digits starting with an assigned province code (DOMAIN.md §2).
-    from dancu.core.pin import PROVINCE_CODES
-
-    pin_pattern = f"^({'|'.join(sorted(PROVINCE_CODES))})[0-9]{{9}}$"
-    for name in ("VerifyRequest", "VerifyRequestItem", "LookupRequest"):
-        pin = components[name]["properties"]["pin"]
-        pin.update({"pattern": pin_pattern, "description": "Personal ID number: 12 digits.", "example": "001090012345"})
     for name in ("VerifyRequest", "BatchRequest", "LookupRequest"):
-        components[name]["properties"]["purpose"].update(
-            {"description": "Purpose code granted to the calling system.", "example": "kyc-banking"}
-        )
-    for name in ("VerifyRequest", "VerifyRequestItem"):
-        props = components[name]["properties"]
-        props["birth_date"] = {
-            "anyOf": [{"type": "string", "format": "date", "example": "1990-05-17"}, {"type": "null"}],
-            "default": None,
-        }
+        if purposes:
+            components[name]["properties"]["purpose"]["enum"] = sorted(purposes)
+    components["BatchRequest"]["properties"]["items"].update({"minItems": 1, "maxItems": max_batch_items})
 
     def ref(name: str) -> dict[str, str]:
         return {"$ref": f"#/components/schemas/{name}"}
 
-    def errors(*codes: int) -> dict[str, Any]:
-        return {
-            str(code): {"description": "Refused", "content": {"application/json": {"schema": ref("ErrorResponse")}}}
-            for code in codes
-        }
+    def json(schema: dict[str, Any]) -> dict[str, Any]:
+        return {"application/json": {"schema": schema}}
+
+    def errors(path: str, body: str = "ErrorResponse") -> dict[str, Any]:
+        responses: dict[str, Any] = {}
+        for status, codes in sorted(ERROR_CODES[path].items()):
+            schema = {"allOf": [ref("ErrorResponse" if status == 503 else body),
+                                {"properties": {"code": {"enum": codes}}}]}  # fmt: skip
+            response: dict[str, Any] = {"description": _DESCRIPTIONS[status], "content": json(schema)}
+            if status in (429, 503):
+                response["headers"] = _RETRY_AFTER
+            if status == 401 and body == "ErrorResponse":
+                response["headers"] = {
+                    "WWW-Authenticate": {"description": "Bearer challenge", "required": True,
+                                         "schema": {"type": "string", "pattern": "^Bearer "}},
+                }  # fmt: skip
+            responses[str(status)] = response
+        return responses
 
     bearer: list[dict[str, list[str]]] = [{"bearer": []}]
 
-    def post(summary: str, request: str, response: str, description: str) -> dict[str, Any]:
+    def post(path: str, summary: str, request: str, response: str, description: str, limit: int) -> dict[str, Any]:
         return {
             "post": {
                 "summary": summary,
-                "description": description,
+                "description": f"{description} The body is at most {limit} bytes.",
                 "security": bearer,
-                "requestBody": {"required": True, "content": {"application/json": {"schema": ref(request)}}},
-                "responses": {
-                    "200": {"description": "Answered", "content": {"application/json": {"schema": ref(response)}}},
-                    **errors(400, 401, 403, 413, 415, 422, 429, 503),
-                },
+                "requestBody": {"required": True, "content": json(ref(request))},
+                "responses": {"200": {"description": "Answered", "content": json(ref(response))}, **errors(path)},
             }
         }
 
+    token_form = {
+        "type": "object",
+        "required": ["grant_type", "client_assertion_type", "client_assertion"],
+        "properties": {
+            "grant_type": {"type": "string", "enum": ["client_credentials"]},
+            "client_assertion_type": {"type": "string", "enum": [ASSERTION_TYPE]},
+            "client_assertion": {
+                "type": "string", "minLength": 1, "maxLength": 8192,
+                "description": "A JWT signed with the system's key: iss = sub = client id, aud = this token endpoint, "
+                               "exp within 300 s, a unique jti.",
+            },
+            "scope": {
+                "type": "string", "description": "Space-separated purpose codes granted to the system (none: all).",
+            },
+        },
+        # RFC 6749 §3.2: an authorization server ignores parameters it does not know (clients send client_id too).
+        "additionalProperties": True,
+        "maxProperties": 20,
+    }  # fmt: skip
+    health = {
+        "type": "object",
+        "required": ["status", "projection_offset", "projection_updated_at"],
+        "properties": {
+            "status": {"enum": ["ok"]},
+            "projection_offset": {"type": "integer", "minimum": 0},
+            "projection_updated_at": {"type": ["string", "null"]},
+            "people": {"type": "integer", "minimum": 0, "description": "Only with ?deep=1"},
+        },
+        "additionalProperties": False,
+    }
+    jwks = {
+        "type": "object", "required": ["keys"],
+        "properties": {"keys": {"type": "array", "items": {"type": "object", "required": ["kty", "kid"]}}},
+    }  # fmt: skip
+    router = ", ".join(f"{status} `{codes[0]}`" for status, codes in ROUTER_CODES.items())
     return {
         "openapi": "3.1.0",
         "info": {
             "title": "dancu gateway",
             "version": "1",
             "description": (
-                "Identity verification and purpose-bound lookup for connected systems. See docs/integrators.md."
+                "Identity verification and purpose-bound lookup for connected systems. See docs/integrators.md. "
+                "Errors are {code, message, request_id} with a stable code; any path or method not listed here is "
+                f"refused with the same body ({router}, with Allow)."
             ),
         },
         "servers": [{"url": server}],
@@ -78,48 +177,51 @@ def document(server: str) -> dict[str, Any]:
             "/oauth/token": {
                 "post": {
                     "summary": "Access token (client credentials with private_key_jwt, RFC 7523)",
+                    "description": "The form is at most 16,384 bytes.",
+                    "security": [],
                     "requestBody": {
-                        "required": True,
-                        "content": {
-                            "application/x-www-form-urlencoded": {
-                                "schema": {
-                                    "type": "object",
-                                    "required": ["grant_type", "client_assertion_type", "client_assertion"],
-                                    "properties": {
-                                        "grant_type": {"type": "string", "enum": ["client_credentials"]},
-                                        "client_assertion_type": {
-                                            "type": "string",
-                                            "enum": ["urn:ietf:params:oauth:client-assertion-type:jwt-bearer"],
-                                        },
-                                        "client_assertion": {"type": "string"},
-                                        "scope": {"type": "string"},
-                                    },
-                                }
-                            }
-                        },
+                        "required": True, "content": {"application/x-www-form-urlencoded": {"schema": token_form}},
                     },
                     "responses": {
-                        "200": {
-                            "description": "Token",
-                            "content": {"application/json": {"schema": ref("TokenResponse")}},
-                        },
-                        "400": {"description": "Bad request"},
-                        "401": {"description": "Client not authenticated"},
+                        "200": {"description": "Token", "content": json(ref("TokenResponse"))},
+                        **errors("/oauth/token", body="TokenError"),
                     },
                 }
             },
             "/v1/verify": post(
-                "Verify one person", "VerifyRequest", "VerifyResponse",
-                "Per attribute match / no_match / not_provided; never returns data the caller did not send.",
+                "/v1/verify", "Verify one person", "VerifyRequest", "VerifyResponse",
+                "Per attribute match / no_match / not_provided; never returns data the caller did not send.", max_body,
             ),
             "/v1/verify/batch": post(
-                "Verify up to 1,000 people", "BatchRequest", "BatchResponse", "The same answers per item."
+                "/v1/verify/batch", f"Verify up to {max_batch_items:,} people", "BatchRequest", "BatchResponse",
+                "The same answers per item; a malformed item is answered with its error code alone.", max_batch_body,
             ),
             "/v1/lookup": post(
-                "Look up permitted fields", "LookupRequest", "LookupResponse",
-                "Only the fields granted to this system for this purpose; consent-only fields need consent.",
+                "/v1/lookup", "Look up permitted fields", "LookupRequest", "LookupResponse",
+                "Only the fields granted to this system for this purpose; consent-only fields need consent.", max_body,
             ),
-            "/v1/health": {"get": {"summary": "Health", "responses": {"200": {"description": "Up"}}}},
-            "/metrics": {"get": {"summary": "Prometheus metrics", "responses": {"200": {"description": "Metrics"}}}},
+            "/v1/health": {
+                "get": {
+                    "summary": "Health",
+                    "security": [],
+                    "parameters": [{"name": "deep", "in": "query", "required": False,
+                                    "description": "Any non-empty value: also count the people in the projection.",
+                                    "schema": {"type": "string"}}],
+                    "responses": {
+                        "200": {"description": "Up", "content": json(health)},
+                        "503": {"description": "The projection cannot be read",
+                                "content": json({"type": "object", "required": ["status"],
+                                                 "properties": {"status": {"enum": ["unavailable"]}}})},
+                    },
+                }
+            },
+            "/metrics": {"get": {"summary": "Prometheus metrics", "security": [], "responses": {
+                "200": {"description": "Metrics", "content": {"text/plain": {"schema": {"type": "string"}}}}}}},
+            "/openapi.json": {"get": {"summary": "This document", "security": [], "responses": {
+                "200": {
+                    "description": "OpenAPI 3.1", "content": json({"type": "object", "required": ["openapi", "paths"]}),
+                }}}},
+            "/.well-known/jwks.json": {"get": {"summary": "Keys that sign access tokens", "security": [], "responses": {
+                "200": {"description": "JWKS", "content": json(jwks)}}}},
         },
     }  # fmt: skip
