@@ -1,7 +1,8 @@
+import os
+
 from django.contrib import admin
 from django.urls import include, path
 
-from dancu.accounts import demo_rp
 from dancu.api import api
 from dancu.services import views as results_views
 
@@ -10,10 +11,6 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("o/", include("dancu.accounts.oidc_urls")),
     path("portal/", include("dancu.portal.urls")),
-    path("demo-rp/", demo_rp.home),
-    path("demo-rp/login/", demo_rp.start),
-    path("demo-rp/callback/", demo_rp.callback),
-    path("demo-rp/logout/", demo_rp.logout),
     path("ket-qua/khoa.json", results_views.keys, name="document_keys"),
     path("ket-qua/", results_views.check, name="document_check"),
     path("ket-qua/<uuid:document_id>/", results_views.check, name="document"),
@@ -22,3 +19,9 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("", include("dancu.backoffice.urls")),
 ]
+
+if "DANCU_DEMO" in os.environ:
+    # The demo relying party lives on its own origin (`dancu demo_rp`); the old address leads there.
+    from dancu.accounts.demo_rp import elsewhere
+
+    urlpatterns.insert(0, path("demo-rp/", elsewhere))

@@ -13,9 +13,9 @@ from django.urls import reverse, reverse_lazy
 from django.utils import timezone
 from oauth2_provider.exceptions import OAuthToolkitError
 from oauth2_provider.models import get_application_model
-from oauth2_provider.views import AuthorizationView, ConnectDiscoveryInfoView, TokenView
+from oauth2_provider.views import AuthorizationView, ConnectDiscoveryInfoView, RPInitiatedLogoutView, TokenView
 
-from dancu.accounts import services
+from dancu.accounts import oidc_csp, services
 from dancu.accounts.models import Account, ClientConsent
 from dancu.accounts.oidc import GRANT_TYPES, RESPONSE_TYPES
 
@@ -36,7 +36,11 @@ class AuthorizeView(AuthorizationView):
                 self.account = account
                 amr = list(request.session.get("amr", []))
                 request.user.dancu_auth = {"acr": services.acr_for(account, amr), "amr": amr}  # type: ignore[union-attr]
-        return super().dispatch(request, *args, **kwargs)
+        response = super().dispatch(request, *args, **kwargs)
+        # The consent screen's POST (and a remembered consent's redirect) ends at the client's redirect URI.
+        params = request.POST if request.method == "POST" else request.GET
+        origin = oidc_csp.authorization_origin(params.get("client_id", ""), params.get("redirect_uri", ""))
+        return oidc_csp.allow_form_action(response, origin)  # type: ignore[return-value]
 
     def _unmet(self, credentials: dict[str, Any], description: str) -> HttpResponse:
         query = {"error": "unmet_authentication_requirements", "error_description": description}
@@ -101,6 +105,22 @@ class AuthorizeView(AuthorizationView):
                 self.account, "client_consent_granted", self.request, client=application.name, scopes=scopes
             )
         return response
+
+
+class LogoutView(RPInitiatedLogoutView):
+    """RP-initiated logout whose confirmation form may redirect to the client's registered post-logout URI."""
+
+    def validate_logout_request(self, id_token_hint: Any, client_id: Any, post_logout_redirect_uri: Any) -> Any:
+        application, token_user = super().validate_logout_request(
+            id_token_hint=id_token_hint, client_id=client_id, post_logout_redirect_uri=post_logout_redirect_uri
+        )
+        self.form_action_origin = oidc_csp.logout_origin(application, post_logout_redirect_uri)
+        return application, token_user
+
+    def dispatch(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        self.form_action_origin = None
+        response = super().dispatch(request, *args, **kwargs)
+        return oidc_csp.allow_form_action(response, self.form_action_origin)  # type: ignore[return-value]
 
 
 #: What the token endpoint accepts: django-oauth-toolkit reads a secret from the body or from HTTP Basic, and a

@@ -24,7 +24,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
-from dancu.accounts import passkeys, services, throttle
+from dancu.accounts import oidc_csp, passkeys, services, throttle
 from dancu.accounts.models import Account, AccountSession, ClientConsent, SecurityEvent
 from dancu.cards.models import IdentityCard
 from dancu.core.errors import DomainError
@@ -103,6 +103,7 @@ def _error(request: HttpRequest, exc: DomainError) -> None:
 # --- sign-in ---------------------------------------------------------------------------------------------------------
 
 
+@oidc_csp.form_action_for_next
 def login_view(request: HttpRequest) -> HttpResponse:
     next_url = _safe_next(request, reverse("portal:home"))
     if request.method == "POST":
@@ -124,6 +125,7 @@ def login_view(request: HttpRequest) -> HttpResponse:
     return render(request, "portal/login.html", {"next": next_url})
 
 
+@oidc_csp.form_action_for_next
 def login_totp(request: HttpRequest) -> HttpResponse:
     """Second step of sign-in for accounts with an authenticator app."""
     next_url = _safe_next(request, reverse("portal:home"))
@@ -143,6 +145,7 @@ def login_totp(request: HttpRequest) -> HttpResponse:
     return render(request, "portal/totp.html", {"next": next_url})
 
 
+@oidc_csp.form_action_for_next
 @citizen_required
 def step_up(request: HttpRequest) -> HttpResponse:
     """A service asked for level 2: prove a second factor in this session."""
