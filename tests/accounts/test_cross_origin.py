@@ -153,9 +153,20 @@ def test_a_relying_party_on_another_origin_completes_every_step(
         page.goto("/login/?level=2")
         _sign_in(page, level1)
         expect(page.locator("#rp-error")).to_contain_text("unmet_authentication_requirements")
+        assert violations.seen == []
+
+        # The watch itself works: a provider page that continues no authorization keeps form-action 'self', and a
+        # form posting from it to the RP is reported.
+        page.goto(f"{live_web.url}/portal/")
+        with page.expect_console_message(lambda message: "form-action" in message.text):
+            page.evaluate(
+                "url => { const f = document.createElement('form'); f.method = 'post'; f.action = url;"
+                " document.body.appendChild(f); f.submit(); }",
+                f"{demo_rp.url}/",
+            )
+        assert any("form-action" in seen for seen in violations.seen), violations.seen
     finally:
         context.close()
-    assert violations.seen == []
 
 
 def test_step_up_page_continues_to_the_relying_party(live_web: LiveWeb, demo_rp: RelyingParty, browser: Any) -> None:
