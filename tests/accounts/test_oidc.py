@@ -260,9 +260,9 @@ def test_an_unknown_scope_is_refused(live_web: LiveWeb, client: dict[str, str]) 
 
 
 def test_prompt_login_asks_a_signed_in_citizen_to_sign_in_again(live_web: LiveWeb, client: dict[str, str]) -> None:
-    browser = Browser(live_web)
-    citizen = live_web.citizens["level1"]
-    browser.sign_in(citizen["pin"], citizen["password"])
+    """Even with a remembered consent, which otherwise goes straight back to the client."""
+    _oauth, flow = _code_flow(live_web, client)
+    browser: Browser = flow["browser"]
     url, _ = _session(live_web, client).create_authorization_url(
         _discovery(live_web)["authorization_endpoint"], code_verifier="p" * 50, nonce="n", prompt="login"
     )

@@ -71,8 +71,8 @@ class AuthorizeView(AuthorizationView):
         if (
             remembered is not None
             and set(scopes) <= set(remembered.scopes)
-            and "consent" not in request.GET.get("prompt", "").split()
-        ):
+            and not {"consent", "login"} & set(request.GET.get("prompt", "").split())
+        ):  # prompt=consent shows the screen again, prompt=login signs in again (handled by the toolkit's view)
             try:
                 uri, _headers, _body, _status = self.create_authorization_response(
                     request=request, scopes=" ".join(scopes), credentials=credentials, allow=True
