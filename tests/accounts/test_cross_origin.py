@@ -111,7 +111,8 @@ def test_a_relying_party_on_another_origin_completes_every_step(
     try:
         page = context.new_page()
         violations.watch(page)
-        level1, level2 = live_web.citizens["level1"], live_web.citizens["level2"]
+        level1 = live_web.citizens["level1"]
+        level2 = _new_level2_account(live_web, "+84912000008", totp=True)
 
         # Sign-in and consent: the consent form's POST redirects to the RP's origin.
         page.goto("/")
@@ -174,7 +175,7 @@ def test_step_up_page_continues_to_the_relying_party(live_web: LiveWeb, demo_rp:
     is sent to the step-up page by a level-2 request; its form's POST ends at the RP."""
     from playwright.sync_api import expect
 
-    me = _level2_without_totp(live_web)
+    me = _new_level2_account(live_web, "+84912000009", totp=False)
     context = browser.new_context(locale="vi-VN", base_url=demo_rp.url)
     violations = Violations(context)
     try:
@@ -200,16 +201,23 @@ def test_step_up_page_continues_to_the_relying_party(live_web: LiveWeb, demo_rp:
     assert violations.seen == []
 
 
-def _level2_without_totp(web: LiveWeb) -> dict[str, str]:
-    """A second level-2 account, password only (made through the ORM: level 2 is activated in person)."""
+def _new_level2_account(web: LiveWeb, phone: str, *, totp: bool) -> dict[str, str]:
+    """A level-2 account of this module's own (made through the ORM, as `dancu demo_citizens` does: level 2 is
+    activated in person), so that its one-time codes are not spent by other modules' tests of the shared server."""
     script = (
-        "import json, secrets\n"
-        "from django.contrib.auth.hashers import make_password\n"
-        "from dancu.accounts import demo\n"
+        "import base64, json, secrets\n"
+        "from django.utils import timezone\n"
+        "from dancu.accounts import demo, services\n"
+        "from dancu.accounts.models import TotpDevice\n"
         "person = demo._candidates(1)[0]\n"
         "password = 'Dancu-' + secrets.token_urlsafe(9)\n"
-        "demo._account(person, password, '+84912000009', 2)\n"
-        "print(json.dumps({'pin': person.pin, 'password': password}))\n"
+        f"account = demo._account(person, password, {phone!r}, 2)\n"
+        "key = secrets.token_bytes(20)\n"
+        f"if {totp!r}:\n"
+        "    box = services._secret_box().seal(b'totp:' + str(account.pk).encode(), key)\n"
+        "    TotpDevice.objects.create(account=account, secret=box, confirmed_at=timezone.now())\n"
+        "secret = base64.b32encode(key).decode().rstrip('=')\n"
+        "print(json.dumps({'pin': person.pin, 'password': password, 'totp_secret_base32': secret}))\n"
     )
     return dict(json.loads(web.dancu("shell", "-c", script).strip().splitlines()[-1]))
 

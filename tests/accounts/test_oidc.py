@@ -178,8 +178,12 @@ def test_consent_is_remembered_then_revocable(live_web: LiveWeb, client: dict[st
     assert response.status_code == 302 and response.headers["Location"].startswith(REDIRECT)
     # Revoked on the Security page: the screen comes back and the client's tokens stop working.
     page = browser.http.get(f"{live_web.url}/portal/bao-mat/")
+    # This client's row (the citizen may have allowed other applications in other tests).
     consent_id = re.search(
-        r'name="action" value="revoke_client"><input type="hidden" name="consent" value="(\d+)"', page.text
+        r"Authlib test RP <span[^>]*>[^<]*</span></span>\s*<form[^>]*>.*?"
+        r'name="action" value="revoke_client"><input type="hidden" name="consent" value="(\d+)"',
+        page.text,
+        re.S,
     )
     assert consent_id
     browser.http.post(
