@@ -6,7 +6,8 @@ the production layout), next to Keycloak's published sizing (15 password logins/
 3. userinfo per second (bearer token check and the registry's claims).
 
 Usage: .venv/bin/python bench/oidc_bench.py [--seconds 15] [--connections 8] [--people 2000]
-Builds its own registry in a temporary directory. Load from wrk through ../shared/tools/http-load (loopback only).
+Builds its own registry in a temporary directory. Load from wrk through shared/tools/http-load (found beside a parent
+of the checkout, or $HTTP_LOAD; loopback only).
 The per-network sign-in limits are lifted (DANCU_RATE_LIMIT_FACTOR) so that they are not what is measured.
 """
 
@@ -19,6 +20,7 @@ import json
 import os
 import re
 import secrets
+import shutil
 import signal
 import socket
 import subprocess
@@ -31,7 +33,23 @@ import requests
 
 ROOT = Path(__file__).resolve().parent.parent
 BIN = ROOT / ".venv" / "bin"
-HTTP_LOAD = ROOT.parent / "shared" / "tools" / "http-load"
+
+
+def find_http_load() -> Path:
+    """The wrk wrapper: $HTTP_LOAD, else shared/tools/http-load beside any parent of the checkout (../shared from
+    /work/main, ../../shared from a worktree under /work/wt), else on PATH."""
+    if os.environ.get("HTTP_LOAD"):
+        return Path(os.environ["HTTP_LOAD"])
+    for parent in ROOT.parents:
+        candidate = parent / "shared" / "tools" / "http-load"
+        if candidate.exists():
+            return candidate
+    found = shutil.which("http-load")
+    if found:
+        return Path(found)
+    raise SystemExit("http-load (the wrk wrapper) not found: set HTTP_LOAD=/path/to/http-load")
+
+
 REDIRECT = "http://127.0.0.1:9/cb"
 
 SIGN_IN_LUA = """
@@ -81,7 +99,7 @@ def dancu(env: dict[str, str], *args: str) -> str:
 
 def load(url: str, seconds: int, connections: int, script: str) -> dict[str, float]:
     done = subprocess.run(
-        [str(HTTP_LOAD), url, str(seconds), str(connections), script], capture_output=True, text=True, check=True
+        [str(find_http_load()), url, str(seconds), str(connections), script], capture_output=True, text=True, check=True
     )
     out = done.stdout
     if done.stderr.strip():
@@ -101,6 +119,26 @@ def load(url: str, seconds: int, connections: int, script: str) -> dict[str, flo
         "p99": latency("99"),
         "errors": float(errors.group(1)) if errors else 0.0,
     }
+
+
+def wait_ready(server: subprocess.Popen[bytes], url: str, timeout: float = 120.0) -> None:
+    """Wait for a real 200 from ``url``: the port opens before Django is ready, and Django's first request (URL
+    resolver, templates, OIDC keys) takes over a second, so a refused connection and a slow answer both mean
+    "not yet". Gives up when the server exits or after ``timeout`` seconds."""
+    deadline = time.monotonic() + timeout
+    last = "no answer"
+    while time.monotonic() < deadline:
+        if server.poll() is not None:
+            raise SystemExit(f"the web server exited with {server.returncode} before it was ready")
+        try:
+            response = requests.get(url, timeout=10)
+            if response.status_code == 200:
+                return
+            last = f"HTTP {response.status_code}"
+        except requests.RequestException as exc:
+            last = type(exc).__name__
+        time.sleep(0.2)
+    raise SystemExit(f"the web server was not ready after {timeout:.0f} s ({last})")
 
 
 def csrf_pair(base: str) -> tuple[str, str]:
@@ -144,6 +182,7 @@ def main() -> None:
     parser.add_argument("--connections", type=int, default=8)
     parser.add_argument("--people", type=int, default=2000)
     args = parser.parse_args()
+    find_http_load()  # before the setup, not after it
     var = Path(tempfile.mkdtemp(prefix="dancu-oidc-bench-"))
     port = free_port()
     base = f"http://127.0.0.1:{port}"
@@ -163,12 +202,7 @@ def main() -> None:
         env=env, start_new_session=True,
     )  # fmt: skip
     try:
-        for _ in range(100):
-            try:
-                requests.get(f"{base}/o/.well-known/openid-configuration", timeout=1)
-                break
-            except requests.ConnectionError:
-                time.sleep(0.2)
+        wait_ready(server, f"{base}/o/.well-known/openid-configuration")
         # One refresh token per connection, one for userinfo's access token, and one more: wrk calls request() once
         # before the load starts to check the script, which takes a token from the pool.
         flows = [code_flow(base, client, citizen["pin"], citizen["password"]) for _ in range(args.connections + 2)]

@@ -195,6 +195,9 @@ OAUTH2_PROVIDER = {
     "OIDC_RP_INITIATED_LOGOUT_STRICT_REDIRECT_URIS": True,
     "OIDC_RESPONSE_TYPES_SUPPORTED": ["code"],
     "PKCE_REQUIRED": True,
+    # S256 only: our server class refuses `plain` (and a missing method) at the authorization request already.
+    "OAUTH2_SERVER_CLASS": "dancu.accounts.oidc.Server",
+    "COMPLIANT_BCP_RFC9700_PKCE_METHOD": True,
     # http is accepted only for loopback redirect URIs (RFC 8252); `dancu oidc_client` enforces it on registration.
     "ALLOWED_REDIRECT_URI_SCHEMES": ["https", "http"],
     "SCOPES": {

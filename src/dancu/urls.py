@@ -2,7 +2,6 @@ from django.conf import settings
 from django.contrib import admin
 from django.urls import URLPattern, URLResolver, include, path
 
-from dancu.accounts import demo_rp
 from dancu.api import api
 from dancu.procedures import views as results_views
 
@@ -11,10 +10,6 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("o/", include("dancu.accounts.oidc_urls")),
     path("portal/", include("dancu.portal.urls")),
-    path("demo-rp/", demo_rp.home),
-    path("demo-rp/login/", demo_rp.start),
-    path("demo-rp/callback/", demo_rp.callback),
-    path("demo-rp/logout/", demo_rp.logout),
     path("ket-qua/khoa.json", results_views.keys, name="document_keys"),
     path("ket-qua/", results_views.check, name="document_check"),
     path("ket-qua/<uuid:document_id>/", results_views.check, name="document"),
@@ -29,4 +24,7 @@ simulated_provider: list[URLPattern | URLResolver] = [
     path("thanh-toan/gia-lap/<uuid:payment_id>/", results_views.simulated_checkout, name="payment_simulated"),
 ]
 if settings.DEMO:
-    urlpatterns = simulated_provider + urlpatterns
+    # The demo relying party lives on its own origin (`dancu demo_rp`); the old address leads there.
+    from dancu.accounts.demo_rp import elsewhere
+
+    urlpatterns = [*simulated_provider, path("demo-rp/", elsewhere), *urlpatterns]

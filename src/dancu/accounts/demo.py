@@ -73,12 +73,15 @@ def _card_row(person: Person) -> IdentityCard:
 
 
 @transaction.atomic
-def ensure_demo_citizens(*, rp_base_url: str = "http://127.0.0.1:8000") -> dict[str, Any]:
+def ensure_demo_citizens(
+    *, provider_url: str = "http://127.0.0.1:8000", rp_url: str = "http://127.0.0.1:8002"
+) -> dict[str, Any]:
     """Idempotent: reuses var/demo-citizens.json when its accounts still exist."""
     path = citizens_file()
     if path.exists():
         data = json.loads(path.read_text())
         if Account.objects.filter(person__pin=data["level1"]["pin"]).exists():
+            ensure_demo_rp(provider_url, rp_url)
             return data  # type: ignore[no-any-return]
     issue_synthetic_cards(seed=1)
     level1, level2, newcomer = _candidates(3)
@@ -115,28 +118,44 @@ def ensure_demo_citizens(*, rp_base_url: str = "http://127.0.0.1:8000") -> dict[
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(json.dumps(data, ensure_ascii=False, indent=2))
     path.chmod(0o600)
-    ensure_demo_rp(rp_base_url)
+    ensure_demo_rp(provider_url, rp_url)
     return data
 
 
-def ensure_demo_rp(base_url: str) -> dict[str, Any]:
-    path = rp_file()
-    if path.exists() and Application.objects.filter(client_id=DEMO_RP_CLIENT_ID).exists():
-        return json.loads(path.read_text())  # type: ignore[no-any-return]
-    Application.objects.filter(client_id=DEMO_RP_CLIENT_ID).delete()
-    base = base_url.rstrip("/")
-    # The same loopback server answers as 127.0.0.1 and as localhost (passkeys need a host name): allow both.
+def _loopback_variants(base: str) -> list[str]:
+    """The same loopback server answers as 127.0.0.1 and as localhost (passkeys need a host name): allow both."""
     bases = [base]
     for a, b in (("//127.0.0.1", "//localhost"), ("//localhost", "//127.0.0.1")):
         if a in base:
             bases.append(base.replace(a, b))
+    return bases
+
+
+def ensure_demo_rp(provider_url: str, rp_url: str) -> dict[str, Any]:
+    """Register the demo relying party, served by ``dancu demo_rp`` on its own origin ``rp_url``, as a client of
+    the provider at ``provider_url``. Idempotent; a different ``rp_url`` (another port) re-registers its URIs."""
+    path = rp_file()
+    provider, base = provider_url.rstrip("/"), rp_url.rstrip("/")
+    bases = _loopback_variants(base)
+    redirect_uris = " ".join(f"{b}/callback/" for b in bases)
+    post_logout_uris = " ".join(f"{b}/" for b in bases)
+    app = Application.objects.filter(client_id=DEMO_RP_CLIENT_ID).first()
+    if path.exists() and app is not None:
+        data: dict[str, Any] = json.loads(path.read_text())
+        if data.get("base_url") != base or data.get("provider") != provider:
+            app.redirect_uris, app.post_logout_redirect_uris = redirect_uris, post_logout_uris
+            app.save(update_fields=["redirect_uris", "post_logout_redirect_uris"])
+            data.update(base_url=base, provider=provider)
+            path.write_text(json.dumps(data, indent=2))
+        return data
+    Application.objects.filter(client_id=DEMO_RP_CLIENT_ID).delete()
     app, secret = register_client(
         name="Cổng dịch vụ công (demo)",
-        redirect_uris=[f"{b}/demo-rp/callback/" for b in bases],
-        post_logout_uris=[f"{b}/demo-rp/" for b in bases],
+        redirect_uris=redirect_uris.split(),
+        post_logout_uris=post_logout_uris.split(),
         client_id=DEMO_RP_CLIENT_ID,
     )
-    data = {"client_id": app.client_id, "client_secret": secret, "base_url": base}
+    data = {"client_id": app.client_id, "client_secret": secret, "base_url": base, "provider": provider}
     path.write_text(json.dumps(data, indent=2))
     path.chmod(0o600)
     return data

@@ -1,7 +1,9 @@
-"""A demo relying party ("Cổng dịch vụ công (demo)") served at /demo-rp/ when ``dancu demo_citizens`` has
-registered it: it signs citizens in through our OpenID Connect provider with the code flow and PKCE, checks the ID
-token against the published JWKS, and shows the claims. Written against the protocol only (HTTP calls, joserfc),
-like an outside application; its state lives in signed cookies, not in the provider's session."""
+"""A demo relying party ("Cổng dịch vụ công (demo)") on its own origin: ``dancu demo_rp`` serves it (port 8002 in
+``make demo``) once ``dancu demo_citizens`` has registered it. It signs citizens in through our OpenID Connect provider
+with the code flow and PKCE, checks the ID token against the published JWKS, and shows the claims. Written against
+the protocol only (HTTP calls, joserfc), like an outside application on another origin, which is what a browser's
+Content-Security-Policy checks see; its state lives in signed cookies, not in the provider's session. This module is
+also the demo server's URL configuration (``urlpatterns`` below)."""
 
 from __future__ import annotations
 
@@ -15,6 +17,7 @@ from typing import Any
 
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
+from django.urls import path
 from django.views.decorators.http import require_POST
 from joserfc import jwt
 from joserfc.jwk import KeySet
@@ -26,6 +29,7 @@ from dancu.core import base64url
 STATE_COOKIE = "demo_rp_flow"
 USER_COOKIE = "demo_rp_user"
 SALT = "dancu.demo-rp"
+CALLBACK = "/callback/"
 
 
 def _pack(data: dict[str, Any]) -> str:
@@ -44,12 +48,16 @@ def _with_claims(user: dict[str, Any]) -> dict[str, Any]:
 
 
 def _config(request: HttpRequest) -> dict[str, Any]:
-    path = rp_file()
-    if not path.exists():
+    file = rp_file()
+    if not file.exists():
         raise Http404("demo relying party not registered")
-    data = json.loads(path.read_text())
-    data["op"] = request.build_absolute_uri("/o/")
+    data = json.loads(file.read_text())
+    data["op"] = data["provider"].rstrip("/") + "/o/"
     return data  # type: ignore[no-any-return]
+
+
+def _home_with(query: dict[str, str]) -> HttpResponseRedirect:
+    return HttpResponseRedirect("/?" + urllib.parse.urlencode(query))
 
 
 def _call(url: str, *, data: dict[str, str] | None = None, headers: dict[str, str] | None = None) -> dict[str, Any]:
@@ -84,7 +92,7 @@ def start(request: HttpRequest) -> HttpResponse:
     params = {
         "response_type": "code",
         "client_id": config["client_id"],
-        "redirect_uri": request.build_absolute_uri("/demo-rp/callback/"),
+        "redirect_uri": request.build_absolute_uri(CALLBACK),
         "scope": "openid profile pin address phone",
         "state": state,
         "nonce": nonce,
@@ -103,33 +111,33 @@ def callback(request: HttpRequest) -> HttpResponse:
     config = _config(request)
     raw = request.get_signed_cookie(STATE_COOKIE, default=None, salt=SALT, max_age=600)
     if request.GET.get("error"):
-        return HttpResponseRedirect("/demo-rp/?" + urllib.parse.urlencode({"error": request.GET["error"]}))
+        return _home_with({"error": request.GET["error"]})
     if raw is None:
-        return HttpResponseRedirect("/demo-rp/?error=flow_expired")
+        return _home_with({"error": "flow_expired"})
     flow = _unpack(raw)
     if not secrets.compare_digest(request.GET.get("state", ""), flow["state"]):
-        return HttpResponseRedirect("/demo-rp/?error=state_mismatch")
+        return _home_with({"error": "state_mismatch"})
     tokens = _call(
         config["op"] + "token/",
         data={
             "grant_type": "authorization_code",
             "code": request.GET.get("code", ""),
-            "redirect_uri": request.build_absolute_uri("/demo-rp/callback/"),
+            "redirect_uri": request.build_absolute_uri(CALLBACK),
             "client_id": config["client_id"],
             "client_secret": config["client_secret"],
             "code_verifier": flow["verifier"],
         },
     )
     if "id_token" not in tokens:
-        return HttpResponseRedirect("/demo-rp/?" + urllib.parse.urlencode({"error": tokens.get("error", "no_token")}))
+        return _home_with({"error": tokens.get("error", "no_token")})
     keys = KeySet.import_key_set(_call(config["op"] + ".well-known/jwks.json"))  # type: ignore[arg-type]
     token = jwt.decode(tokens["id_token"], keys, algorithms=["RS256"])
     claims = token.claims
     issuer = config["op"].rstrip("/")
     if claims.get("aud") != config["client_id"] or claims.get("nonce") != flow["nonce"] or claims.get("iss") != issuer:
-        return HttpResponseRedirect("/demo-rp/?error=id_token_invalid")
+        return _home_with({"error": "id_token_invalid"})
     userinfo = _call(config["op"] + "userinfo/", headers={"Authorization": f"Bearer {tokens['access_token']}"})
-    response = HttpResponseRedirect("/demo-rp/")
+    response = HttpResponseRedirect("/")
     # Only what the page shows; the ID token was verified above and its claims are re-read from it for display.
     user = {"userinfo": userinfo, "id_token_raw": tokens["id_token"]}
     response.set_signed_cookie(USER_COOKIE, _pack(user), salt=SALT, max_age=3600, httponly=True, samesite="Lax")
@@ -144,9 +152,26 @@ def logout(request: HttpRequest) -> HttpResponse:
     response: HttpResponse
     if raw:
         # client_id instead of id_token_hint: the ID token carries personal data and would land in access logs.
-        params = {"post_logout_redirect_uri": request.build_absolute_uri("/demo-rp/"), "client_id": config["client_id"]}
+        params = {"post_logout_redirect_uri": request.build_absolute_uri("/"), "client_id": config["client_id"]}
         response = HttpResponseRedirect(config["op"] + "logout/?" + urllib.parse.urlencode(params))
     else:
-        response = HttpResponseRedirect("/demo-rp/")
+        response = HttpResponseRedirect("/")
     response.delete_cookie(USER_COOKIE)
     return response
+
+
+def elsewhere(request: HttpRequest) -> HttpResponse:
+    """Mounted at /demo-rp/ on the provider in demo mode: the relying party is on its own origin."""
+    file = rp_file()
+    if not file.exists():
+        raise Http404("demo relying party not registered")
+    return HttpResponseRedirect(json.loads(file.read_text())["base_url"] + "/")
+
+
+#: The demo relying party's own server (``dancu demo_rp``) uses this module as its URL configuration.
+urlpatterns = [
+    path("", home),
+    path("login/", start),
+    path("callback/", callback),
+    path("logout/", logout),
+]

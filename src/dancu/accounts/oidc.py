@@ -7,6 +7,8 @@ import hashlib
 from typing import Any
 
 from oauth2_provider.oauth2_validators import OAuth2Validator
+from oauthlib.oauth2.rfc6749.grant_types.authorization_code import code_challenge_method_s256
+from oauthlib.openid import Server as OpenIDServer
 
 from dancu.accounts.models import Account, AuthContext
 from dancu.accounts.services import ACR_LEVEL1
@@ -35,6 +37,41 @@ def _address(person_id: int) -> dict[str, str] | None:
         "region": commune.province.name,
         "country": "VN",
     }
+
+
+#: RFC 8176 values for what the session records: a passkey sign-in is recorded as ``pop`` (proof of possession of
+#: a key). Whether that key lives in hardware cannot be told without attestation, which we do not ask for, so it is
+#: announced as ``swk`` (the weaker claim); ``mfa`` is added whenever two factors were used.
+_RFC8176 = {"pwd": "pwd", "otp": "otp", "pop": "swk", "hwk": "hwk", "swk": "swk"}
+
+
+def rfc8176_amr(recorded: list[str]) -> list[str]:
+    """The ``amr`` claim for the methods a session recorded: ``pwd``, ``otp``, ``swk``, and ``mfa`` for two
+    factors (password with a one-time code, or a passkey with user verification, recorded as ``mfa``)."""
+    methods = {_RFC8176[m] for m in recorded if m in _RFC8176}
+    if "mfa" in recorded or len(methods) >= 2:
+        methods.add("mfa")
+    return sorted(methods)
+
+
+#: What the provider supports, and all it supports (discovery says the same: oidc_views.DiscoveryView).
+RESPONSE_TYPES = ["code"]
+GRANT_TYPES = ["authorization_code", "refresh_token"]
+
+
+class Server(OpenIDServer):
+    """oauthlib's OpenID Connect server cut down to what we support: the ``code`` response type, the authorization
+    code and refresh token grants (anything else: ``unsupported_response_type`` / ``unsupported_grant_type``), and
+    the ``S256`` PKCE method only: a ``plain`` challenge, or one without a method (which RFC 7636 reads as
+    ``plain``), is refused with ``invalid_request`` before any consent screen."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._response_types = {name: self._response_types[name] for name in RESPONSE_TYPES}
+        self._grant_types = {name: self._grant_types[name] for name in GRANT_TYPES}
+        only_s256 = {"S256": code_challenge_method_s256}
+        for grant in (self.auth_grant, self.openid_connect_auth.proxy_target):
+            grant._code_challenge_methods = only_s256
 
 
 class Validator(OAuth2Validator):
@@ -106,7 +143,7 @@ class Validator(OAuth2Validator):
             "pin": person.pin,
             "level": account.level,
             "acr": context.acr if context else ACR_LEVEL1,
-            "amr": context.amr if context else ["pwd"],
+            "amr": rfc8176_amr(context.amr if context else ["pwd"]),
         }
         if "address" in (getattr(request, "scopes", None) or ()):
             address = _address(person.pk)
@@ -117,5 +154,11 @@ class Validator(OAuth2Validator):
             claims["phone_number_verified"] = True
         return claims
 
+    #: Every claim get_claim_dict can send, and no other (``address`` and ``phone_*`` when the registry has them).
+    DISCOVERY_CLAIMS = (
+        "sub", "acr", "amr", "level", "pin", "name", "family_name", "middle_name", "given_name", "birthdate",
+        "gender", "locale", "address", "phone_number", "phone_number_verified",
+    )  # fmt: skip
+
     def get_discovery_claims(self, request: Any) -> list[str]:
-        return ["sub", *sorted(k for k in self.oidc_claim_scope if k != "sub")]
+        return list(self.DISCOVERY_CLAIMS)

@@ -3,19 +3,21 @@ it, and a consent screen per client that is remembered until the citizen revokes
 
 from __future__ import annotations
 
+import json
 from typing import Any
 from urllib.parse import urlencode
 
 from django.contrib.auth import logout
-from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse
 from django.urls import reverse, reverse_lazy
 from django.utils import timezone
 from oauth2_provider.exceptions import OAuthToolkitError
 from oauth2_provider.models import get_application_model
-from oauth2_provider.views import AuthorizationView
+from oauth2_provider.views import AuthorizationView, ConnectDiscoveryInfoView, RPInitiatedLogoutView, TokenView
 
-from dancu.accounts import services
+from dancu.accounts import oidc_csp, services
 from dancu.accounts.models import Account, ClientConsent
+from dancu.accounts.oidc import GRANT_TYPES, RESPONSE_TYPES
 
 ACR_VALUES = (services.ACR_LEVEL1, services.ACR_LEVEL2)
 
@@ -34,7 +36,11 @@ class AuthorizeView(AuthorizationView):
                 self.account = account
                 amr = list(request.session.get("amr", []))
                 request.user.dancu_auth = {"acr": services.acr_for(account, amr), "amr": amr}  # type: ignore[union-attr]
-        return super().dispatch(request, *args, **kwargs)
+        response = super().dispatch(request, *args, **kwargs)
+        # The consent screen's POST (and a remembered consent's redirect) ends at the client's redirect URI.
+        params = request.POST if request.method == "POST" else request.GET
+        origin = oidc_csp.authorization_origin(params.get("client_id", ""), params.get("redirect_uri", ""))
+        return oidc_csp.allow_form_action(response, origin)  # type: ignore[return-value]
 
     def _unmet(self, credentials: dict[str, Any], description: str) -> HttpResponse:
         query = {"error": "unmet_authentication_requirements", "error_description": description}
@@ -65,8 +71,8 @@ class AuthorizeView(AuthorizationView):
         if (
             remembered is not None
             and set(scopes) <= set(remembered.scopes)
-            and "consent" not in request.GET.get("prompt", "").split()
-        ):
+            and not {"consent", "login"} & set(request.GET.get("prompt", "").split())
+        ):  # prompt=consent shows the screen again, prompt=login signs in again (handled by the toolkit's view)
             try:
                 uri, _headers, _body, _status = self.create_authorization_response(
                     request=request, scopes=" ".join(scopes), credentials=credentials, allow=True
@@ -99,3 +105,66 @@ class AuthorizeView(AuthorizationView):
                 self.account, "client_consent_granted", self.request, client=application.name, scopes=scopes
             )
         return response
+
+
+class LogoutView(RPInitiatedLogoutView):
+    """RP-initiated logout whose confirmation form may redirect to the client's registered post-logout URI."""
+
+    def validate_logout_request(self, id_token_hint: Any, client_id: Any, post_logout_redirect_uri: Any) -> Any:
+        application, token_user = super().validate_logout_request(
+            id_token_hint=id_token_hint, client_id=client_id, post_logout_redirect_uri=post_logout_redirect_uri
+        )
+        self.form_action_origin = oidc_csp.logout_origin(application, post_logout_redirect_uri)
+        return application, token_user
+
+    def dispatch(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        self.form_action_origin = None
+        response = super().dispatch(request, *args, **kwargs)
+        return oidc_csp.allow_form_action(response, self.form_action_origin)  # type: ignore[return-value]
+
+
+#: What the token endpoint accepts: django-oauth-toolkit reads a secret from the body or from HTTP Basic, and a
+#: public client (registered without a secret) authenticates with nothing but its client_id and PKCE.
+TOKEN_ENDPOINT_AUTH_METHODS = ["client_secret_basic", "client_secret_post", "none"]
+DEVICE_CODE = "urn:ietf:params:oauth:grant-type:device_code"
+
+
+class TokenEndpointView(TokenView):
+    """django-oauth-toolkit's token endpoint, without its device-code shortcut (which answers 404 for an unknown
+    device code before oauthlib would refuse the grant): we do not offer the device flow."""
+
+    def post(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        if request.POST.get("grant_type") == DEVICE_CODE:
+            return JsonResponse(
+                {"error": "unsupported_grant_type", "error_description": "The device flow is not offered."},
+                status=400,
+            )
+        return super().post(request, *args, **kwargs)  # type: ignore[no-any-return]
+
+
+class DiscoveryView(ConnectDiscoveryInfoView):
+    """OpenID Provider Metadata saying exactly what this provider does (each value is exercised by a test)."""
+
+    def get(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        response = super().get(request, *args, **kwargs)
+        data = json.loads(response.content)
+        data.update(
+            {
+                "response_types_supported": RESPONSE_TYPES,
+                "response_modes_supported": ["query"],
+                "grant_types_supported": GRANT_TYPES,
+                "code_challenge_methods_supported": ["S256"],
+                "id_token_signing_alg_values_supported": ["RS256"],
+                "token_endpoint_auth_methods_supported": TOKEN_ENDPOINT_AUTH_METHODS,
+                "acr_values_supported": list(ACR_VALUES),
+                "claims_supported": sorted(data["claims_supported"]),
+                "prompt_values_supported": ["consent", "login"],
+                "claims_parameter_supported": False,
+                "request_parameter_supported": False,
+                "request_uri_parameter_supported": False,
+            }
+        )
+        data.pop("client_id_metadata_document_supported", None)
+        out = JsonResponse(data)
+        out["Access-Control-Allow-Origin"] = "*"
+        return out

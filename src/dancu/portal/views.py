@@ -23,7 +23,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
-from dancu.accounts import passkeys, throttle
+from dancu.accounts import oidc_csp, passkeys, throttle
 from dancu.accounts.models import Account, AccountSession, ClientConsent, SecurityEvent
 from dancu.accounts.services import (
     client_consents,
@@ -124,6 +124,7 @@ def _form_errors(request: HttpRequest, form: forms.PortalForm) -> None:
 # --- sign-in ---------------------------------------------------------------------------------------------------------
 
 
+@oidc_csp.form_action_for_next
 def login_view(request: HttpRequest) -> HttpResponse:
     next_url = _safe_next(request, reverse("portal:home"))
     if request.method == "POST":
@@ -145,6 +146,7 @@ def login_view(request: HttpRequest) -> HttpResponse:
     return render(request, "portal/login.html", {"form": forms.LoginForm(), "next": next_url})
 
 
+@oidc_csp.form_action_for_next
 def login_totp(request: HttpRequest) -> HttpResponse:
     """Second step of sign-in for accounts with an authenticator app."""
     next_url = _safe_next(request, reverse("portal:home"))
@@ -169,6 +171,7 @@ def login_totp(request: HttpRequest) -> HttpResponse:
     return render(request, "portal/totp.html", {"form": forms.TotpCodeForm(), "next": next_url})
 
 
+@oidc_csp.form_action_for_next
 @citizen_required
 def step_up(request: HttpRequest) -> HttpResponse:
     """A service asked for level 2: prove a second factor in this session."""

@@ -14,8 +14,11 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--url", default="http://127.0.0.1:8000", help="Where the web server answers")
+        parser.add_argument(
+            "--rp-url", default="http://127.0.0.1:8002", help="Where `dancu demo_rp` serves the demo relying party"
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
-        ensure_demo_citizens(rp_base_url=options["url"])
+        ensure_demo_citizens(provider_url=options["url"], rp_url=options["rp_url"])
         if options["verbosity"]:
             self.stdout.write(f"demo citizens in {citizens_file()}")

@@ -18,6 +18,7 @@ class Command(BaseCommand):
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--url", default="http://127.0.0.1:8000/")
         parser.add_argument("--gateway", default="http://127.0.0.1:8001")
+        parser.add_argument("--rp", default="http://127.0.0.1:8002/", help="The demo relying party (dancu demo_rp)")
 
     def handle(self, *args: Any, **options: Any) -> None:
         url = options["url"].rstrip("/")
@@ -74,7 +75,8 @@ class Command(BaseCommand):
                 f"  register {url}/portal/dang-ky/  as {new['full_name']}: PIN {new['pin']}, born {new['birth_date']}, "
                 f"card issued {new['card_issued_on']}, phone {new['phone']}; the SMS code lands in var/outbox.jsonl",
                 f"OpenID Connect: discovery {url}/o/.well-known/openid-configuration",
-                f"  try single sign-on with the demo relying party: {url}/demo-rp/  (level 2: the second button)",
+                f"  try single sign-on with the demo relying party, on its own origin: {options['rp'].rstrip('/')}/",
+                "  (level 2: the second link; it is a separate site, as a real client's would be)",
                 "  level-2 activation by the police: sign in to the back office as cutru, open a person's page",
                 f"  (passwords also in {citizens_path})",
                 f"Online services: as the level-1 citizen, declare a birth or a death at {url}/portal/thu-tuc/;",
