@@ -18,8 +18,9 @@ from pydantic import ConfigDict
 from dancu.core.errors import DomainError, NotFound
 from dancu.core.pin import parse_pin
 from dancu.events.services import read_events
-from dancu.registry import history, presenters, services
+from dancu.registry import history, presenters
 from dancu.registry.models import Household, Person
+from dancu.registry.services import births, civil_status, deaths, residence
 
 
 class BasicAuth(HttpBasicAuth):
@@ -378,21 +379,21 @@ def parse(request: HttpRequest, body: PinIn) -> Any:
 @router.post("/births", response={201: PersonOut, **ERRORS}, summary="Register a birth and issue the PIN")
 def post_birth(request: HttpRequest, body: BirthIn) -> Any:
     actor = _require(request, "registry.add_person")
-    person = services.register_birth(**body.model_dump(), actor=actor)
+    person = births.register_birth(**body.model_dump(), actor=actor)
     return Status(201, presenters.person_dict(_person(person.pin)))
 
 
 @router.post("/persons", response={201: PersonOut, **ERRORS}, summary="Register an existing person (initial load)")
 def post_person(request: HttpRequest, body: PersonIn) -> Any:
     actor = _require(request, "registry.add_person")
-    person = services.register_person(**body.model_dump(), actor=actor)
+    person = births.register_person(**body.model_dump(), actor=actor)
     return Status(201, presenters.person_dict(_person(person.pin)))
 
 
 @router.post("/permanent-residences", response={201: PersonOut, **ERRORS}, summary="Register permanent residence")
 def post_permanent_residence(request: HttpRequest, body: PermanentResidenceIn) -> Any:
     actor = _require(request, "registry.change_person")
-    services.register_permanent_residence(**body.model_dump(), actor=actor)
+    residence.register_permanent_residence(**body.model_dump(), actor=actor)
     return Status(201, presenters.person_dict(_person(body.pin)))
 
 
@@ -401,33 +402,33 @@ def post_permanent_residence(request: HttpRequest, body: PermanentResidenceIn) -
 )
 def post_removal(request: HttpRequest, body: RemovalIn) -> Any:
     actor = _require(request, "registry.change_person")
-    services.remove_permanent_residence(**body.model_dump(), actor=actor)
+    residence.remove_permanent_residence(**body.model_dump(), actor=actor)
     return presenters.person_dict(_person(body.pin))
 
 
 @router.post("/temporary-residences", response={201: ResidencesOut, **ERRORS}, summary="Register temporary residence")
 def post_temporary(request: HttpRequest, body: TemporaryResidenceIn) -> Any:
     actor = _require(request, "registry.change_person")
-    services.register_temporary_residence(**body.model_dump(), actor=actor)
+    residence.register_temporary_residence(**body.model_dump(), actor=actor)
     return Status(201, presenters.residences_dict(_person(body.pin)))
 
 
 @router.post("/marriages", response={201: list[PersonRef], **ERRORS}, summary="Register a marriage")
 def post_marriage(request: HttpRequest, body: MarriageIn) -> Any:
     actor = _require(request, "registry.change_person")
-    services.register_marriage(**body.model_dump(), actor=actor)
+    civil_status.register_marriage(**body.model_dump(), actor=actor)
     return Status(201, [presenters.person_ref(_person(body.pin_a)), presenters.person_ref(_person(body.pin_b))])
 
 
 @router.post("/name-changes", response={200: PersonOut, **ERRORS}, summary="Change a name")
 def post_name_change(request: HttpRequest, body: NameChangeIn) -> Any:
     actor = _require(request, "registry.change_person")
-    services.change_name(**body.model_dump(), actor=actor)
+    civil_status.change_name(**body.model_dump(), actor=actor)
     return presenters.person_dict(_person(body.pin))
 
 
 @router.post("/deaths", response={200: PersonOut, **ERRORS}, summary="Record a death")
 def post_death(request: HttpRequest, body: DeathIn) -> Any:
     actor = _require(request, "registry.change_person")
-    services.record_death(**body.model_dump(), actor=actor)
+    deaths.record_death(**body.model_dump(), actor=actor)
     return presenters.person_dict(_person(body.pin))

@@ -19,8 +19,10 @@ from django.db import transaction
 
 from dancu.core.errors import DomainError
 from dancu.core.names import clean_name
-from dancu.registry import services
 from dancu.registry.models import Person
+from dancu.registry.services.births import register_person
+from dancu.registry.services.deaths import record_death
+from dancu.registry.services.residence import register_permanent_residence, remove_permanent_residence
 
 PERSON_FIELDS = {
     "pin", "full_name", "sex", "birth_date", "birth_date_precision", "ethnicity", "religion", "nationality",
@@ -93,9 +95,7 @@ def import_people(path: Path, *, actor: str, progress: Callable[[ImportReport], 
                     heads[key] = existing.pin
                 continue
             with transaction.atomic():
-                services.register_person(
-                    **{k: v for k, v in data.items() if k in PERSON_FIELDS}, actor=actor, source=source
-                )
+                register_person(**{k: v for k, v in data.items() if k in PERSON_FIELDS}, actor=actor, source=source)
                 if residence:
                     relationship = residence.get("relationship", "head")
                     household_number = None
@@ -109,15 +109,15 @@ def import_people(path: Path, *, actor: str, progress: Callable[[ImportReport], 
                                 field="permanent_residence",
                             )
                         household_number = head.household.number
-                    services.register_permanent_residence(
+                    register_permanent_residence(
                         pin=data["pin"], commune=residence.get("commune", ""), era=residence.get("era", "current"),
                         address_line=residence.get("address_line", ""), valid_from=residence.get("valid_from", ""),
                         household_number=household_number, relationship=relationship, actor=actor, source=source,
                     )  # fmt: skip
                 if data.get("death_date"):
-                    services.record_death(pin=data["pin"], death_date=data["death_date"], actor=actor, source=source)
+                    record_death(pin=data["pin"], death_date=data["death_date"], actor=actor, source=source)
                     if residence:
-                        services.remove_permanent_residence(
+                        remove_permanent_residence(
                             pin=data["pin"], valid_to=date.fromisoformat(data["death_date"]), reason="deceased",
                             actor=actor, source=source,
                         )  # fmt: skip
