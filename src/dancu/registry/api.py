@@ -6,8 +6,10 @@ Every refusal is a 4xx with ``{"code", "message", "field"}``; codes are listed i
 from __future__ import annotations
 
 import datetime as dt
+import re
 from typing import Annotated, Any, Literal
 
+import annotated_types
 from django.conf import settings
 from django.contrib.auth import authenticate
 from django.core.cache import cache
@@ -15,7 +17,7 @@ from django.http import HttpRequest
 from ninja import Field, Path, Router, Schema, Status
 from ninja.security import APIKeyCookie, HttpBasicAuth
 from ninja.utils import check_csrf
-from pydantic import ConfigDict
+from pydantic import BeforeValidator, ConfigDict
 
 from dancu.core.errors import DomainError, NotFound
 from dancu.core.pin import PROVINCE_CODES, parse_pin
@@ -82,7 +84,36 @@ def _require(request: HttpRequest, perm: str) -> str:
 
 
 class Strict(Schema):
+    """A request body: unknown fields are refused (422), as are values of another type than the schema's."""
+
     model_config = ConfigDict(extra="forbid")
+
+
+ISO_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
+
+
+def _iso_date(value: Any) -> Any:
+    # Pydantic would also take a number (seconds since 1970) or a datetime string: the schema says YYYY-MM-DD only.
+    if not isinstance(value, str) or not ISO_DATE.fullmatch(value):
+        raise ValueError("a date is written YYYY-MM-DD")
+    return value
+
+
+#: A date as the schema says it (``format: date``): a YYYY-MM-DD string and nothing else.
+IsoDate = Annotated[dt.date, BeforeValidator(_iso_date)]
+
+
+def _json_integer(value: Any) -> Any:
+    # JSON Schema's integer is a number without a fraction (12 or 12.0); pydantic would also take "12" or true.
+    if isinstance(value, bool | str):
+        raise ValueError("an integer is a JSON number")
+    return value
+
+
+#: An integer as the schema says it: a JSON number without a fraction, not a string of digits or a boolean.
+StrictInt = Annotated[int, BeforeValidator(_json_integer)]
+#: One of the 54 ethnic groups of the General Statistics Office's list (Decision 121-TCTK/PPCĐ).
+EthnicityCode = Annotated[int, annotated_types.Ge(1), annotated_types.Le(54), BeforeValidator(_json_integer)]
 
 
 class ErrorOut(Schema):
@@ -256,14 +287,14 @@ class ParsedPINOut(Schema):
 class BirthIn(Strict):
     full_name: str = Field(max_length=100, examples=["Nguyễn Minh Khang"])
     sex: Literal["M", "F"]
-    birth_date: dt.date
+    birth_date: IsoDate
     birth_commune: str = commune_field(
         description="Five-digit code of the current commune of birth.", examples=["00004"]
     )
     registration_commune: str | None = commune_field(default=None)
     mother_pin: str | None = pin_field(default=None)
     father_pin: str | None = pin_field(default=None)
-    ethnicity: int | None = Field(None, ge=1, le=54)
+    ethnicity: EthnicityCode | None = None
     religion: str = "Không"
     nationality: str = "VN"
     origin_commune: str | None = commune_field(default=None)
@@ -274,9 +305,9 @@ class PersonIn(Strict):
     pin: str = pin_field()
     full_name: str = Field(max_length=100)
     sex: Literal["M", "F"]
-    birth_date: dt.date
+    birth_date: IsoDate
     birth_date_precision: Literal["day", "month", "year"] = "day"
-    ethnicity: int = Field(1, ge=1, le=54)
+    ethnicity: EthnicityCode = 1
     religion: str = "Không"
     nationality: str = "VN"
     birth_commune: str | None = commune_field(default=None)
@@ -291,7 +322,7 @@ class PermanentResidenceIn(Strict):
     pin: str = pin_field()
     commune: str = commune_field()
     address_line: str = Field(max_length=200)
-    valid_from: dt.date
+    valid_from: IsoDate
     household_number: str | None = None
     relationship: str = "head"
     era: Literal["current", "legacy"] = "current"
@@ -300,7 +331,7 @@ class PermanentResidenceIn(Strict):
 
 class RemovalIn(Strict):
     pin: str = pin_field()
-    valid_to: dt.date
+    valid_to: IsoDate
     reason: str = Field(max_length=40, examples=["deceased", "moved"])
     source: str = Field("", max_length=200)
 
@@ -309,29 +340,29 @@ class TemporaryResidenceIn(Strict):
     pin: str = pin_field()
     commune: str = commune_field()
     address_line: str = Field(max_length=200)
-    valid_from: dt.date
-    valid_until: dt.date
+    valid_from: IsoDate
+    valid_until: IsoDate
     source: str = Field("", max_length=200)
 
 
 class MarriageIn(Strict):
     pin_a: str = pin_field()
     pin_b: str = pin_field()
-    marriage_date: dt.date
+    marriage_date: IsoDate
     source: str = Field("", max_length=200)
 
 
 class NameChangeIn(Strict):
     pin: str = pin_field()
     full_name: str = Field(max_length=100)
-    effective_date: dt.date
+    effective_date: IsoDate
     reason: str = Field(max_length=200)
     source: str = Field("", max_length=200)
 
 
 class DeathIn(Strict):
     pin: str = pin_field()
-    death_date: dt.date
+    death_date: IsoDate
     place_text: str = Field("", max_length=200)
     source: str = Field("", max_length=200)
 
@@ -364,14 +395,14 @@ class PinIn(Strict):
 
 
 class AsOfIn(PinIn):
-    date: dt.date
+    date: IsoDate
 
 
 class SearchIn(Strict):
     name: str = Field(min_length=2, max_length=100, description="Start of the full name; any case and accents.")
-    birth_date: dt.date | None = None
+    birth_date: IsoDate | None = None
     commune: str = Field("", max_length=5, description="Five-digit code of the current commune of residence.")
-    limit: int = Field(50, ge=1, le=100)
+    limit: StrictInt = Field(50, ge=1, le=100)
 
 
 @router.post("/persons/lookup", response={200: PersonOut, **READ_ERRORS}, summary="A person's current record by PIN")
