@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import re
 from datetime import date
 from typing import Any
 
@@ -254,3 +255,31 @@ def test_the_one_query_record_equals_the_orm_record() -> None:
     for pin in (child.pin, mother.pin, father.pin, wife.pin):
         assert presenters.person_record(pin) == presenters.person_dict(presenters.load_person(pin))
     assert presenters.person_record("001090999999") is None
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        {"name": "nguyen", "birth_date": 0},  # pydantic alone would read a number as seconds since 1970
+        {"name": "nguyen", "birth_date": "1990-01-01T00:00:00"},
+        {"name": "nguyen", "limit": "12"},
+        {"name": "nguyen", "limit": True},
+    ],
+)
+def test_values_of_another_type_than_the_documents_are_422(viewer: Client, body: dict[str, Any]) -> None:
+    response = viewer.post("/api/v1/persons/search", body, content_type="application/json")
+    assert response.status_code == 422
+    assert response.json()["code"] == "request_invalid"
+
+
+def test_the_document_lists_every_answer_and_limit() -> None:
+    schema = Client().get("/api/openapi.json").json()
+    lookup = schema["paths"]["/api/v1/persons/lookup"]["post"]
+    assert set(lookup["responses"]) == {"200", "400", "401", "403", "404", "422"}
+    assert lookup["responses"]["401"]["headers"]["WWW-Authenticate"]["schema"]["enum"] == ['Basic realm="dancu"']
+    pin = schema["components"]["schemas"]["PinIn"]["properties"]["pin"]
+    assert pin["minLength"] == pin["maxLength"] == 12
+    assert re.fullmatch(pin["pattern"], "001076108037")
+    assert not re.fullmatch(pin["pattern"], "999076108037")  # not an assigned province code
+    ethnicity = schema["components"]["schemas"]["BirthIn"]["properties"]["ethnicity"]["anyOf"][0]
+    assert (ethnicity["minimum"], ethnicity["maximum"]) == (1, 54)

@@ -19,9 +19,7 @@ from typing import Any
 
 import pytest
 
-from tests.registry.live_demo import ROOT, LiveDemo, assert_shown, examples, fenced_blocks, live_demo
-
-__all__ = ["live_demo"]
+from tests.registry.live_demo import ROOT, LiveDemo, assert_shown, examples, fenced_blocks
 
 CURL = shutil.which("curl")
 pytestmark = pytest.mark.skipif(CURL is None, reason="needs the curl binary the docs use")

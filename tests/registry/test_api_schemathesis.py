@@ -21,9 +21,7 @@ from hypothesis import HealthCheck, settings
 from schemathesis.checks import CHECKS, CheckContext, run_checks_for
 
 from dancu.api import api
-from tests.registry.live_demo import LiveDemo, live_demo
-
-__all__ = ["live_demo"]
+from tests.registry.live_demo import LiveDemo
 
 DOCUMENT = api.get_openapi_schema(path_prefix="/api/")
 schema = schemathesis.openapi.from_dict(json.loads(json.dumps(DOCUMENT)))

@@ -9,7 +9,6 @@ import datetime as dt
 import re
 from typing import Annotated, Any, Literal
 
-import annotated_types
 from django.conf import settings
 from django.contrib.auth import authenticate
 from django.core.cache import cache
@@ -113,7 +112,8 @@ def _json_integer(value: Any) -> Any:
 #: An integer as the schema says it: a JSON number without a fraction, not a string of digits or a boolean.
 StrictInt = Annotated[int, BeforeValidator(_json_integer)]
 #: One of the 54 ethnic groups of the General Statistics Office's list (Decision 121-TCTK/PPCĐ).
-EthnicityCode = Annotated[int, annotated_types.Ge(1), annotated_types.Le(54), BeforeValidator(_json_integer)]
+# (the range before the validator: after it, pydantic writes raw ge/le keywords into an optional field's schema)
+EthnicityCode = Annotated[int, Field(ge=1, le=54), BeforeValidator(_json_integer)]
 
 
 class ErrorOut(Schema):
