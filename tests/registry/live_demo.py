@@ -46,26 +46,23 @@ class LiveDemo:
     env: dict[str, str]
 
 
-def _wait(url: str, server: subprocess.Popen[bytes], what: str) -> None:
+def _start(args: list[str], env: dict[str, str], url: str, log: Path) -> subprocess.Popen[bytes]:
+    """Start a server and wait until it answers. Its output goes to a file: a pipe nobody reads fills up with the
+    server's log lines (one per 4xx) and then blocks the server."""
+    with log.open("wb") as output:
+        server = subprocess.Popen(args, env=env, stdout=output, stderr=subprocess.STDOUT)
     deadline = time.monotonic() + 60
     while True:
         try:
             with urllib.request.urlopen(url, timeout=2):
-                return
+                return server
         except urllib.error.HTTPError:
-            return  # it answers
+            return server  # it answers
         except OSError:
             if server.poll() is not None or time.monotonic() > deadline:
                 server.kill()
-                stderr = server.stderr.read().decode()[-2000:] if server.stderr else ""
-                raise RuntimeError(f"the {what} did not start: {stderr}") from None
+                raise RuntimeError(f"{log.stem} did not start: {log.read_text()[-2000:]}") from None
             time.sleep(0.2)
-
-
-def _start(args: list[str], env: dict[str, str], url: str, what: str) -> subprocess.Popen[bytes]:
-    server = subprocess.Popen(args, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-    _wait(url, server, what)
-    return server
 
 
 @pytest.fixture(scope="session")
@@ -97,7 +94,7 @@ def live_demo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveDemo]:
                 str(BIN / "granian"), "--interface", "wsgi", "--host", "127.0.0.1", "--port", str(web_port),
                 "--workers", "1", "--blocking-threads", "4", "--log-level", "warning", "dancu.wsgi:application",
             ],
-            env, f"{web}/api/openapi.json", "web server",
+            env, f"{web}/api/openapi.json", root / "web.log",
         ),
         _start(
             [
@@ -105,7 +102,7 @@ def live_demo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveDemo]:
                 "--port", str(gateway_port), "--workers", "1", "--log-level", "warning",
                 "dancu.gateway.app:app_factory",
             ],
-            {**env, "DANCU_GATEWAY_ISSUER": gateway}, f"{gateway}/v1/health", "gateway",
+            {**env, "DANCU_GATEWAY_ISSUER": gateway}, f"{gateway}/v1/health", root / "gateway.log",
         ),
     ]  # fmt: skip
     try:
@@ -114,8 +111,6 @@ def live_demo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveDemo]:
         for server in servers:
             server.terminate()
             server.wait(10)
-            if server.stderr is not None:
-                server.stderr.close()
 
 
 def fenced_blocks(markdown: str) -> list[tuple[str, str]]:

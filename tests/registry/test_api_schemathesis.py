@@ -48,4 +48,4 @@ def test_every_check_is_on() -> None:
 @settings(max_examples=4, deadline=None, suppress_health_check=list(HealthCheck), database=None)
 def test_web_api_does_what_its_document_says(case: Any, live_demo: LiveDemo) -> None:
     credentials = base64.b64encode(f"tracuu:{live_demo.officials['tracuu']}".encode()).decode()
-    case.call_and_validate(base_url=live_demo.web, headers={"Authorization": f"Basic {credentials}"})
+    case.call_and_validate(base_url=live_demo.web, headers={"Authorization": f"Basic {credentials}"}, timeout=60)
