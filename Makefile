@@ -9,6 +9,9 @@ BIN := $(VENV)/bin
 DEMO_PROVINCE ?= 01
 DEMO_PEOPLE ?= 50000
 DEMO_SEED ?= 1
+# The demo's 'today' for synth: ages and dates of birth are drawn back from it, so a fixed date gives every reader
+# the same people as the examples of docs/api.md and docs/integrators.md (tests/registry/test_api_docs.py).
+DEMO_AS_OF ?= 2026-11-23
 HOST ?= 127.0.0.1
 PORT ?= 8000
 GATEWAY_PORT ?= 8001
@@ -36,7 +39,7 @@ install: $(BIN)/dancu ## Create .venv with every dependency from uv.lock
 demo: install ## Migrate, load units, build 50,000 people in Hà Nội, demo officials and bank; serve :8000, the gateway on :8001, the demo relying party on :8002
 	DANCU_DEMO=1 $(BIN)/dancu migrate --no-input -v0
 	DANCU_DEMO=1 $(BIN)/dancu load_geo
-	DANCU_DEMO=1 $(BIN)/dancu synth --people $(DEMO_PEOPLE) --province $(DEMO_PROVINCE) --seed $(DEMO_SEED)
+	DANCU_DEMO=1 $(BIN)/dancu synth --people $(DEMO_PEOPLE) --province $(DEMO_PROVINCE) --seed $(DEMO_SEED) --as-of $(DEMO_AS_OF)
 	DANCU_DEMO=1 $(BIN)/dancu load_catalogue -v0
 	DANCU_DEMO=1 $(BIN)/dancu demo_officials
 	DANCU_DEMO=1 $(BIN)/dancu demo_gateway

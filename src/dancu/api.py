@@ -2,19 +2,45 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.http import HttpRequest, HttpResponse
+from django.utils.translation import gettext as _
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError, ValidationError
 
 from dancu.core.errors import DomainError
 from dancu.registry.api import router as registry_router
 
-api = NinjaAPI(
+#: Sent with every 401, so that HTTP clients (curl, browsers, requests) know to answer with Basic credentials.
+WWW_AUTHENTICATE = 'Basic realm="dancu"'
+
+
+class RegistryAPI(NinjaAPI):
+    """django-ninja's API, with the one thing its generated document cannot say by itself: the 401's header."""
+
+    def get_openapi_schema(self, *, path_prefix: str | None = None, path_params: dict[str, Any] | None = None) -> Any:
+        schema = super().get_openapi_schema(path_prefix=path_prefix, path_params=path_params)
+        header = {
+            "description": "How to authenticate: HTTP Basic with a back-office account.",
+            "schema": {"type": "string", "enum": [WWW_AUTHENTICATE]},
+            "required": True,
+        }
+        for operations in schema["paths"].values():
+            for operation in operations.values():
+                unauthorised = operation.get("responses", {}).get(401)
+                if unauthorised is not None:
+                    unauthorised["headers"] = {"WWW-Authenticate": header}
+        return schema
+
+
+api = RegistryAPI(
     title="dancu registry API",
     version="1",
     description=(
-        "Officials' API of the population registry. Authenticate with a back-office session (and CSRF token) or "
-        "HTTP Basic. Errors are `{code, message, field}` with a stable `code` (see docs/api.md)."
+        "Officials' API of the population registry. Authenticate with HTTP Basic (no CSRF token needed) or a "
+        "back-office session (unsafe methods then need the `X-CSRFToken` header). Errors are `{code, message, "
+        "field}` with a stable `code` (see docs/api.md); a 422 also lists where the request differs from the schema."
     ),
     urls_namespace="api",
     docs_url="/docs",
@@ -38,14 +64,21 @@ def validation_error(request: HttpRequest, exc: ValidationError) -> HttpResponse
         {"loc": [str(part) for part in err.get("loc", ())], "msg": err.get("msg", ""), "type": err.get("type", "")}
         for err in exc.errors
     ]
-    return _error(api, request, 422, "request_invalid", "The request does not match the schema.", detail=details)
+    return _error(api, request, 422, "request_invalid", _("The request does not match the schema."), detail=details)
 
 
 @api.exception_handler(AuthenticationError)
 def auth_error(request: HttpRequest, exc: AuthenticationError) -> HttpResponse:
-    return _error(api, request, 401, "authentication_required", "Sign in or send HTTP Basic credentials.")
+    response = _error(
+        api, request, 401, "authentication_required", _("Send HTTP Basic credentials of an active account.")
+    )
+    response["WWW-Authenticate"] = WWW_AUTHENTICATE
+    return response
 
 
 @api.exception_handler(HttpError)
 def http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
+    if exc.status_code == 400:
+        # django-ninja's only 400 of its own: a body it cannot parse (its text may quote the body: not echoed).
+        return _error(api, request, 400, "json_malformed", _("The request body is not valid JSON."))
     return _error(api, request, exc.status_code, "request_refused", str(exc))

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import base64
+import re
 from datetime import date
 from typing import Any
 
 import pytest
 from django.contrib.auth.models import User
 from django.test import Client
+from django.utils.crypto import get_random_string
 
 from dancu.backoffice.services import ensure_roles
 from dancu.events.models import Event
@@ -58,17 +60,59 @@ def test_person_by_pin_errors(viewer: Client, pin: str, status: int, code: str) 
     assert pin not in response.json()["message"]
 
 
-def test_unauthenticated_and_wrong_password_are_401() -> None:
-    assert (
-        Client().post("/api/v1/persons/lookup", {"pin": "001090000001"}, content_type="application/json").status_code
-        == 401
-    )
+def test_unauthenticated_and_wrong_password_are_401_with_a_basic_challenge() -> None:
     token = base64.b64encode(b"nobody:wrong").decode()
-    response = Client(HTTP_AUTHORIZATION=f"Basic {token}").post(
-        "/api/v1/persons/lookup", {"pin": "001090000001"}, content_type="application/json"
+    for client in (
+        Client(enforce_csrf_checks=True),
+        Client(enforce_csrf_checks=True, HTTP_AUTHORIZATION=f"Basic {token}"),
+    ):
+        response = client.post("/api/v1/persons/lookup", {"pin": "001090000001"}, content_type="application/json")
+        assert response.status_code == 401
+        assert response["WWW-Authenticate"] == 'Basic realm="dancu"'
+        assert response.json()["code"] == "authentication_required"
+
+
+def test_basic_needs_no_csrf_token_and_a_role_without_the_permission_is_403() -> None:
+    """Django's test client skips CSRF checks unless told: here they are enforced, as in a real server."""
+    groups = ensure_roles()
+    user = User.objects.create_user(username="u-basic", password="a-long-test-password")
+    user.groups.set([groups["viewer"]])
+    person = factories.person(residence=HANOI_BA_DINH)
+    token = base64.b64encode(b"u-basic:a-long-test-password").decode()
+    client = Client(enforce_csrf_checks=True, HTTP_AUTHORIZATION=f"Basic {token}")
+    assert (
+        client.post("/api/v1/persons/lookup", {"pin": person.pin}, content_type="application/json").status_code == 200
     )
-    assert response.status_code == 401
-    assert response.json()["code"] == "authentication_required"
+    refused = client.post(
+        "/api/v1/deaths", {"pin": person.pin, "death_date": "2020-01-01"}, content_type="application/json"
+    )
+    assert refused.status_code == 403
+    assert refused.json()["code"] == "permission_denied"
+    assert "WWW-Authenticate" not in refused
+
+
+def test_a_session_still_needs_its_csrf_token() -> None:
+    groups = ensure_roles()
+    user = User.objects.create_user(username="u-session", password="a-long-test-password")
+    user.groups.set([groups["viewer"]])
+    person = factories.person(residence=HANOI_BA_DINH)
+    client = Client(enforce_csrf_checks=True)
+    client.force_login(user)
+    body = {"pin": person.pin}
+    refused = client.post("/api/v1/persons/lookup", body, content_type="application/json")
+    assert refused.status_code == 403
+    assert refused.json()["code"] == "csrf_failed"
+    csrf = get_random_string(32)  # what Django's pages set as the browser's CSRF cookie
+    client.cookies["csrftoken"] = csrf
+    answered = client.post("/api/v1/persons/lookup", body, content_type="application/json", HTTP_X_CSRFTOKEN=csrf)
+    assert answered.status_code == 200
+    assert answered.json()["pin"] == person.pin
+
+
+def test_a_body_that_is_not_json_is_400_json_malformed(viewer: Client) -> None:
+    response = viewer.post("/api/v1/persons/lookup", '{"pin": "0010', content_type="application/json")
+    assert response.status_code == 400
+    assert response.json() == {"code": "json_malformed", "message": "The request body is not valid JSON."}
 
 
 def test_search_ignores_accents_and_case(viewer: Client) -> None:
@@ -211,3 +255,31 @@ def test_the_one_query_record_equals_the_orm_record() -> None:
     for pin in (child.pin, mother.pin, father.pin, wife.pin):
         assert presenters.person_record(pin) == presenters.person_dict(presenters.load_person(pin))
     assert presenters.person_record("001090999999") is None
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        {"name": "nguyen", "birth_date": 0},  # pydantic alone would read a number as seconds since 1970
+        {"name": "nguyen", "birth_date": "1990-01-01T00:00:00"},
+        {"name": "nguyen", "limit": "12"},
+        {"name": "nguyen", "limit": True},
+    ],
+)
+def test_values_of_another_type_than_the_documents_are_422(viewer: Client, body: dict[str, Any]) -> None:
+    response = viewer.post("/api/v1/persons/search", body, content_type="application/json")
+    assert response.status_code == 422
+    assert response.json()["code"] == "request_invalid"
+
+
+def test_the_document_lists_every_answer_and_limit() -> None:
+    schema = Client().get("/api/openapi.json").json()
+    lookup = schema["paths"]["/api/v1/persons/lookup"]["post"]
+    assert set(lookup["responses"]) == {"200", "400", "401", "403", "404", "422"}
+    assert lookup["responses"]["401"]["headers"]["WWW-Authenticate"]["schema"]["enum"] == ['Basic realm="dancu"']
+    pin = schema["components"]["schemas"]["PinIn"]["properties"]["pin"]
+    assert pin["minLength"] == pin["maxLength"] == 12
+    assert re.fullmatch(pin["pattern"], "001076108037")
+    assert not re.fullmatch(pin["pattern"], "999076108037")  # not an assigned province code
+    ethnicity = schema["components"]["schemas"]["BirthIn"]["properties"]["ethnicity"]["anyOf"][0]
+    assert (ethnicity["minimum"], ethnicity["maximum"]) == (1, 54)
