@@ -8,14 +8,14 @@ from typing import Any
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required, permission_required
 from django.core.exceptions import PermissionDenied
-from django.db import transaction
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
+from dancu.backoffice.forms import DossierActionForm
 from dancu.backoffice.services import ROLE_AGENCY, ROLES
 from dancu.core.errors import DomainError
-from dancu.procedures import attachments, linked, workflow
+from dancu.procedures import attachments, desk, workflow
 from dancu.procedures.models import Agency, Dossier, Status
 from dancu.registry.models import Person
 
@@ -105,34 +105,14 @@ def dossier_detail(request: HttpRequest, dossier_id: str) -> HttpResponse:
 @require_POST
 def dossier_action(request: HttpRequest, dossier_id: str) -> HttpResponse:
     dossier = _dossier_for(request, dossier_id)
-    action = request.POST.get("action", "")
-    official = request.user.get_username()
-    reason = request.POST.get("reason", "").strip()
-    try:
-        if action == "assign":
-            with transaction.atomic():
-                locked = workflow.locked(dossier.pk)
-                locked.assigned_to = request.user  # type: ignore[assignment]
-                locked.save(update_fields=["assigned_to", "updated_at"])
-        elif action == "process":
-            workflow.start_processing(dossier.pk, official=official)
-        elif action == "supplement":
-            workflow.request_supplement(dossier.pk, official=official, reason=reason)
-            linked.notify(dossier.applicant, f"Hồ sơ {dossier.number} cần bổ sung: {reason}", dossier=dossier)
-        elif action == "verify":
-            workflow.require_verification(dossier.pk, official=official, reason=reason)
-            linked.notify(
-                dossier.applicant, f"Hồ sơ {dossier.number} cần xác minh thêm; hạn mới được thông báo trên cổng.",
-                dossier=dossier,
-            )  # fmt: skip
-        elif action == "approve":
-            linked.decide(dossier, official=official)
-        elif action == "reject":
-            linked.reject(dossier.pk, official=official, reason=reason)
-        else:
-            raise DomainError("action_unknown", "Unknown action.")
-    except DomainError as exc:
-        messages.error(request, exc.message)
+    form = DossierActionForm(request.POST)
+    if form.is_valid():
+        try:
+            desk.act(dossier, form.cleaned_data["action"], official=request.user, reason=form.cleaned_data["reason"])
+        except DomainError as exc:
+            form.add_domain_error(exc)
+    if form.errors:
+        messages.error(request, form.first_error())
     else:
         messages.success(request, "Đã ghi nhận.")
     return redirect("backoffice:dossier", dossier_id=dossier.pk)

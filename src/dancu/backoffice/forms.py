@@ -1,8 +1,6 @@
 """The back office's forms: every POST of the officials' pages is parsed and checked here, at the edge.
 
-Errors are bound to their field with a stable code (``form.has_error("pin", "pin_malformed")``). The dossier
-decision table (``dossiers.py``) keeps its own parsing for now.
-"""
+Errors are bound to their field with a stable code (``form.has_error("pin", "pin_malformed")``)."""
 
 from __future__ import annotations
 
@@ -15,8 +13,9 @@ from django.utils.translation import gettext_lazy as _
 
 from dancu.accounts.models import Account
 from dancu.forms import DateInputField, DoorForm, PinField
+from dancu.procedures.desk import ACTIONS
 
-__all__ = ["BackOfficeForm", "Level2ActivationForm", "OfficialLoginForm", "PersonSearchForm"]
+__all__ = ["BackOfficeForm", "DossierActionForm", "Level2ActivationForm", "OfficialLoginForm", "PersonSearchForm"]
 
 
 class BackOfficeForm(DoorForm):
@@ -64,3 +63,16 @@ class Level2ActivationForm(BackOfficeForm):
                 _("Confirm that the card and the holder were checked in person."), code="in_person_check_required"
             )
         return True
+
+
+class DossierActionForm(BackOfficeForm):
+    """An officer's action on a dossier (``procedures.desk.ACTIONS``) with the reason the citizen will read."""
+
+    action = forms.CharField(max_length=20)
+    reason = forms.CharField(required=False, max_length=1000, strip=True)
+
+    def clean_action(self) -> str:
+        action: str = self.cleaned_data["action"]
+        if action not in dict(ACTIONS):
+            raise ValidationError(_("Unknown action."), code="action_unknown")
+        return action
