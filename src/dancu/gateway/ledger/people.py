@@ -12,11 +12,9 @@ against the entries it covers.
 
 from __future__ import annotations
 
-import fcntl
 import heapq
 import itertools
 import json
-import os
 import sqlite3
 import time
 from collections.abc import Iterator, Sequence
@@ -26,7 +24,7 @@ from typing import Any
 import orjson
 
 from dancu.gateway.ledger.entry import StoredEntry
-from dancu.gateway.ledger.store import SELECT_ROW, WriteTurn, connect_readonly, immediate
+from dancu.gateway.ledger.store import SELECT_ROW, Election, WriteTurn, connect_readonly, immediate
 
 #: The open tail's rows that concern a person: their own calls, and batch calls listing them (found in C by instr,
 #: then checked exactly).
@@ -184,36 +182,20 @@ class PersonIndexer:
             raise ValueError("run_keys must be at least 1 and fanout at least 2")
         self.path = Path(path)
         self.run_keys, self.fanout, self.max_level = run_keys, fanout, max_level
-        self._use_lock = use_lock
-        self._lock_fd: int | None = None
+        self._election = Election(self.path, ".indexer.lock", use_lock=use_lock)
         self._turn = WriteTurn(self.path)
         self._base = -1  # the last entry covered by the runs, as last seen
         self._scanned = 0  # the last entry read into _pending
         self._pending: list[bytes] = []
 
-    def _holds_lock(self) -> bool:
-        if not self._use_lock:
-            return True
-        if self._lock_fd is None:
-            fd = os.open(f"{self.path}.indexer.lock", os.O_RDWR | os.O_CREAT, 0o600)
-            try:
-                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-            except OSError:
-                os.close(fd)
-                return False
-            self._lock_fd = fd
-        return True
-
     def close(self) -> None:
-        if self._lock_fd is not None:
-            os.close(self._lock_fd)  # releases the flock
-            self._lock_fd = None
+        self._election.release()
         self._turn.close()
 
     def step(self, conn: sqlite3.Connection, *, seconds: float = 0.5, final: bool = False) -> int:
         """Read the entries committed since the last call and write the runs now full (at most ``seconds`` of work;
         with ``final``, also a last run of whatever is left). Returns the number of runs written."""
-        if not self._holds_lock():
+        if not self._election.held():
             return 0
         row = conn.execute("SELECT MAX(last) FROM person_runs").fetchone()
         base = int(row[0] or 0)

@@ -82,6 +82,36 @@ def immediate(conn: sqlite3.Connection) -> Iterator[None]:
         raise
 
 
+class Election:
+    """One process of several does a background job (the per-person index, the witness): the one that holds an
+    exclusive, non-blocking ``flock`` on ``<ledger><suffix>``. The others keep asking; the kernel frees the lock when
+    the holder dies, so another takes over. Without ``use_lock`` (tests, a single process) every caller holds it."""
+
+    def __init__(self, path: Path, suffix: str, *, use_lock: bool = True) -> None:
+        self.lock_path = f"{path}{suffix}"
+        self.use_lock = use_lock
+        self._fd: int | None = None
+
+    def held(self) -> bool:
+        """Whether this process holds the job, taking it if it is free."""
+        if not self.use_lock:
+            return True
+        if self._fd is None:
+            fd = os.open(self.lock_path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o600)
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except OSError:
+                os.close(fd)
+                return False
+            self._fd = fd
+        return True
+
+    def release(self) -> None:
+        if self._fd is not None:
+            os.close(self._fd)  # releases the flock
+            self._fd = None
+
+
 class WriteTurn:
     """Whose turn it is to write a ledger file: an exclusive ``flock`` on ``<ledger>.write.lock``, taken by every
     process's writer (appends, checkpoints, the per-person index's runs) before ``BEGIN IMMEDIATE``.

@@ -22,7 +22,6 @@ are committed, never on an answer's path: one signature every few seconds.
 
 from __future__ import annotations
 
-import fcntl
 import json
 import logging
 import os
@@ -39,6 +38,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey,
 
 from dancu.gateway.ledger.checkpoints import checkpoint_message
 from dancu.gateway.ledger.entry import TIME_FORMAT, now_iso
+from dancu.gateway.ledger.store import Election
 
 log = logging.getLogger("dancu.gateway.ledger")
 
@@ -158,34 +158,18 @@ class WitnessPublisher:
         self.signer = signer
         self.witness = witness
         self.seconds = seconds
-        self._use_lock = use_lock
-        self._lock_fd: int | None = None
+        self._election = Election(self.path, ".witness.lock", use_lock=use_lock)
         self._sent_checkpoint: int | None = None
         self._sent_tail = 0
         self._next_tail = 0.0
         self._failing = False
 
-    def _holds_lock(self) -> bool:
-        if not self._use_lock:
-            return True
-        if self._lock_fd is None:
-            fd = os.open(f"{self.path}.witness.lock", os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o600)
-            try:
-                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-            except OSError:
-                os.close(fd)
-                return False
-            self._lock_fd = fd
-        return True
-
     def close(self) -> None:
-        if self._lock_fd is not None:
-            os.close(self._lock_fd)
-            self._lock_fd = None
+        self._election.release()
 
     def step(self, conn: sqlite3.Connection, *, force: bool = False) -> int:
         """Send what is due (with ``force``, the tail head whatever the time); returns the statements sent."""
-        if not self._holds_lock():
+        if not self._election.held():
             return 0
         try:
             return self._step(conn, force)
