@@ -402,9 +402,9 @@ def test_every_error_code_is_documented() -> None:
     from pathlib import Path
 
     from dancu.core.pin import parse_pin
-    from dancu.gateway import app, auth, openapi
+    from dancu.gateway import auth, errors, handlers, openapi, requests, schemas, worker
 
-    source = "".join(inspect.getsource(code) for code in (app, auth, parse_pin))
+    source = "".join(inspect.getsource(code) for code in (auth, errors, handlers, requests, schemas, worker, parse_pin))
     raised = set(re.findall(r'(?:RequestFailed\(\s*\d+,|AuthError\(|DomainError\()\s*"([a-z_]+)"', source))
     documented = {code for table in openapi.ERROR_CODES.values() for codes in table.values() for code in codes}
     assert raised and raised <= documented, raised - documented
