@@ -54,6 +54,11 @@ class Setup:
         assert response.status_code == 200, response.text
         return str(response.json()["access_token"])
 
+    def refresh(self) -> None:
+        """Re-read the configuration and keys now, as the gateway's background refresh does, on its event loop's
+        thread (where the refresh and the handlers run)."""
+        self.client.portal.call(self.client.app.state.gateway.refresh)  # type: ignore[attr-defined,union-attr]
+
     def call(self, path: str, body: Any, token: str | None = None) -> Any:
         headers = {"Authorization": f"Bearer {token or self.token()}"}
         return self.client.post(path, json=body, headers=headers)

@@ -2,10 +2,10 @@
 
 The request schemas come from the msgspec types that decode the requests (unknown fields refused:
 ``additionalProperties: false``), with the constraints the gateway checks in Python attached to their fields
-(``app.Pin``, ``app.FullName``, ...). What depends on the deployment comes from its configuration: the purpose codes
-(from the projection, so the document changes when a purpose is added) and the batch size. Every status an endpoint
-can answer is listed with its error body and the stable codes it can carry; ``tests/gateway/test_schemathesis.py``
-checks the document against a live gateway with all of schemathesis' checks.
+(``schemas.Pin``, ``schemas.FullName``, ...). What depends on the deployment comes from its configuration: the
+purpose codes (from the projection, so the document changes when a purpose is added) and the batch size. Every status
+an endpoint can answer is listed with its error body and the stable codes it can carry;
+``tests/gateway/test_schemathesis.py`` checks the document against a live gateway with all of schemathesis' checks.
 """
 
 from __future__ import annotations
@@ -15,6 +15,7 @@ from typing import Any
 
 import msgspec
 
+from dancu.gateway import schemas
 from dancu.gateway.auth import ASSERTION_TYPE
 
 #: Stable error codes by endpoint and status (docs/integrators.md, "Errors"). Shared by the three JSON endpoints:
@@ -75,11 +76,9 @@ def document(
     max_batch_body: int = 1024 * 1024,
 ) -> dict[str, Any]:  # fmt: skip
     """The document for a gateway at ``server`` whose projection knows ``purposes`` (none: any string is shown)."""
-    from dancu.gateway import app as gw
-
     structs = [
-        gw.VerifyRequest, gw.VerifyResponse, gw.BatchRequest, gw.BatchResponse, gw.LookupRequest, gw.LookupResponse,
-        gw.ErrorResponse, gw.TokenResponse, gw.TokenError,
+        schemas.VerifyRequest, schemas.VerifyResponse, schemas.BatchRequest, schemas.BatchResponse,
+        schemas.LookupRequest, schemas.LookupResponse, schemas.ErrorResponse, schemas.TokenResponse, schemas.TokenError,
     ]  # fmt: skip
     _, components = msgspec.json.schema_components(structs, ref_template="#/components/schemas/{name}")
     for name in ("VerifyRequest", "BatchRequest", "LookupRequest"):
