@@ -75,10 +75,11 @@ test-postgres: install browser ## Run the test suite on PostgreSQL ($$PG_TEST_UR
 	DATABASE_URL=$(PG_TEST_URL) DANCU_REQUIRE_POSTGRES=1 DANCU_REQUIRE_REDIS=1 $(BIN)/pytest -q
 
 .PHONY: lint
-lint: install ## ruff (lint and format check), mypy on core/, migrations up to date
+lint: install ## ruff (lint and format check), mypy, the layer contracts (import-linter), migrations up to date
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
+	$(BIN)/lint-imports
 	DANCU_VAR_DIR=$$(mktemp -d) $(BIN)/dancu makemigrations --check --dry-run -v1
 
 .PHONY: format
