@@ -24,7 +24,7 @@ import pytest
 
 from dancu.core.crypto import Keyring
 from dancu.gateway.ledger import Ledger, read_entries_for, verify_ledger
-from tests.gateway.conftest import Setup
+from tests.fixtures.gateway import Setup
 
 pytestmark = [pytest.mark.django_db, pytest.mark.slow]
 

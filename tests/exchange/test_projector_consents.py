@@ -13,7 +13,7 @@ from django.utils import timezone
 from dancu.core.crypto import Keyring
 from dancu.exchange.models import ConnectedSystem, Consent
 from dancu.exchange.projector import Projector
-from tests.gateway.conftest import Setup
+from tests.fixtures.gateway import Setup
 
 pytestmark = pytest.mark.django_db
 
