@@ -10,8 +10,7 @@ from typing import Any
 import pytest
 from django.db import connection
 
-#: The Redis that tests marked ``redis`` use (a database of its own; keys are namespaced per test).
-TEST_REDIS = os.environ.get("DANCU_TEST_REDIS", "redis://127.0.0.1:6379/15")
+from tests.fixtures.servers import TEST_REDIS
 
 #: Fixtures shared by several test packages live in these modules, never in a test module: the live web server and
 #: Chromium (``live_web``, ``browser``), the gateway over a projection of the test registry (``gateway``,

@@ -13,6 +13,7 @@ from django.utils import timezone
 from dancu.core.crypto import Keyring
 from dancu.exchange.models import ConnectedSystem, Consent
 from dancu.exchange.projector import Projector
+from tests import factories
 from tests.fixtures.gateway import Setup
 
 pytestmark = pytest.mark.django_db
@@ -41,7 +42,7 @@ def test_a_consent_granted_then_revoked_reaches_the_gateway(gateway: Setup) -> N
     assert _lookup_ethnicity(gateway, token)["refused"] == {"ethnicity": "consent_required"}
     version = _meta(gateway, "config_version")
 
-    consent = Consent.objects.create(pin_hmac=pin_h, system=bank, fields=["ethnicity"])
+    consent = factories.consent(bank, pin_hmac=pin_h)
     projector = Projector()
     try:
         assert projector.sync_consents() == 1  # incremental: only the pair just granted
@@ -61,7 +62,7 @@ def test_a_consent_granted_then_revoked_reaches_the_gateway(gateway: Setup) -> N
 
 def test_an_incremental_pass_reads_only_what_changed(gateway: Setup) -> None:
     bank = ConnectedSystem.objects.get(client_id="demo-bank")
-    old = Consent.objects.create(pin_hmac="aa" * 16, system=bank, fields=["ethnicity"])
+    old = factories.consent(bank, pin_hmac="aa" * 16)
     three_days_ago = timezone.now() - timedelta(days=3)
     Consent.objects.filter(pk=old.pk).update(granted_at=three_days_ago, updated_at=three_days_ago)
     projector = Projector()
@@ -70,8 +71,8 @@ def test_an_incremental_pass_reads_only_what_changed(gateway: Setup) -> None:
         assert set(_projected(gateway)) == {("aa" * 16, "demo-bank")}
         with sqlite3.connect(gateway.config.projection) as db:  # a row no pass would write, to see who rewrites
             db.execute("INSERT INTO consents VALUES (?, 'demo-bank', '[]')", (bytes.fromhex("bb" * 16),))
-        Consent.objects.create(pin_hmac="cc" * 16, system=bank, fields=["ethnicity", "religion"])
-        Consent.objects.create(pin_hmac="cc" * 16, system=bank, fields=["ethnicity"])  # two at once: merged
+        factories.consent(bank, pin_hmac="cc" * 16, fields=("ethnicity", "religion"))
+        factories.consent(bank, pin_hmac="cc" * 16)  # two at once: merged
         assert projector.sync_consents() == 1
         assert _projected(gateway) == {
             ("aa" * 16, "demo-bank"): '["ethnicity"]',
