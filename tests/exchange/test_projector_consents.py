@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import sqlite3
-import time
 from datetime import timedelta
 from typing import Any
 
@@ -89,15 +88,17 @@ def test_an_incremental_pass_reads_only_what_changed(gateway: Setup) -> None:
 def test_a_full_pass_runs_again_after_its_interval(gateway: Setup, monkeypatch: pytest.MonkeyPatch) -> None:
     from dancu.exchange import projector as module
 
+    stray = ("bb" * 16, "demo-bank")  # a row no pass would write, that only a full pass removes
     projector = Projector()
     try:
         projector.sync_consents(full=True)
         first = _meta(gateway, "consents_full_at")
+        with sqlite3.connect(gateway.config.projection) as db:
+            db.execute("INSERT INTO consents VALUES (?, 'demo-bank', '[]')", (bytes.fromhex(stray[0]),))
         projector.sync_consents()
-        assert _meta(gateway, "consents_full_at") == first
-        monkeypatch.setattr(module, "CONSENT_FULL_SECONDS", 0.0)
-        time.sleep(0.01)
+        assert _meta(gateway, "consents_full_at") == first and stray in _projected(gateway)
+        monkeypatch.setattr(module, "CONSENT_FULL_SECONDS", 0.0)  # the interval has passed
         projector.sync_consents()
-        assert _meta(gateway, "consents_full_at") != first
+        assert stray not in _projected(gateway)
     finally:
         projector.close()
