@@ -1,4 +1,4 @@
-"""Shared fixtures: administrative units loaded once per test database, an official, factories."""
+"""Shared fixtures: administrative units loaded once per test database, a fresh cache; the plugins below."""
 
 from __future__ import annotations
 
@@ -10,8 +10,12 @@ from typing import Any
 import pytest
 from django.db import connection
 
-#: The Redis that tests marked ``redis`` use (a database of its own; keys are namespaced per test).
-TEST_REDIS = os.environ.get("DANCU_TEST_REDIS", "redis://127.0.0.1:6379/15")
+from tests.fixtures.servers import TEST_REDIS
+
+#: Fixtures shared by several test packages live in these modules, never in a test module: the live web server and
+#: Chromium (``live_web``, ``browser``), the gateway over a projection of the test registry (``gateway``,
+#: ``live_gateway``). A test module may import a type from them for annotations, never a fixture.
+pytest_plugins = ["tests.live", "tests.fixtures.gateway"]
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -88,6 +92,3 @@ def _fresh_cache() -> Iterator[None]:
     yield
     cache.clear()
     throttle.reset()
-
-
-from tests.live import browser, live_web  # noqa: E402,F401 - the live web server and Chromium, shared

@@ -12,7 +12,6 @@ from datetime import date, timedelta
 from typing import Any
 
 import pytest
-from django.contrib.auth.models import User
 from django.test import Client
 from django.utils import timezone
 
@@ -190,10 +189,7 @@ def test_under_six_registers_through_a_parent(client: Client, citizen: Any, toda
 
 @pytest.fixture
 def account(citizen: Any) -> Account:
-    from django.contrib.auth.hashers import make_password
-
-    user = User.objects.create(username="eid:x", password=make_password(PASSWORD))
-    return Account.objects.create(user=user, person=citizen, phone="+84912345678")
+    return factories.account(citizen, password=PASSWORD)
 
 
 def _login(client: Client, pin: str, password: str) -> Any:
@@ -307,11 +303,7 @@ def test_recovery_does_not_reveal_accounts_and_resets_the_password(account: Acco
 
 
 def test_an_official_activates_level_2_after_the_in_person_check(client: Client, account: Account) -> None:
-    from dancu.backoffice.services import ensure_roles
-
-    groups = ensure_roles()
-    official = User.objects.create_user("cutru-test", password="x-Secret-123456")
-    official.groups.add(groups["residence_officer"])
+    official = factories.official("cutru-test", role="residence_officer")
     client.force_login(official)
     url = f"/persons/{account.person.pk}/eid-level2/"
     client.post(url, {})
@@ -320,8 +312,7 @@ def test_an_official_activates_level_2_after_the_in_person_check(client: Client,
     client.post(url, {"card_checked": "1"})
     account.refresh_from_db()
     assert account.level == 2 and account.level2_activated_by == "cutru-test"
-    viewer = User.objects.create_user("tracuu-test", password="x-Secret-123456")
-    viewer.groups.add(groups["viewer"])
+    viewer = factories.official("tracuu-test", role="viewer")
     other = Client()
     other.force_login(viewer)
     assert other.post(url, {"card_checked": "1"}).status_code == 403
@@ -486,13 +477,10 @@ def test_registration_errors_are_bound_to_their_fields(client: Client, citizen: 
 
 
 def test_consents_are_granted_and_revoked_through_their_forms(client: Client, account: Account) -> None:
-    from dancu.exchange.models import ConnectedSystem, Consent, Grant, Purpose
+    from dancu.exchange.models import Consent
 
-    bank = ConnectedSystem.objects.create(
-        client_id="bank-t", organisation="Bank", name="KYC", kind="bank", status="approved"
-    )
-    purpose = Purpose.objects.create(code="kyc-t", name="KYC", legal_basis="Law")
-    Grant.objects.create(system=bank, purpose=purpose, operations=["lookup"], fields=["full_name", "religion"])
+    bank = factories.connected_system("bank-t")
+    factories.grant(bank, fields=("full_name", "religion"))
     _login(client, account.person.pin, PASSWORD)
     assert 'name="consent_fields" value="religion"' in client.get("/portal/dong-y/").content.decode()
     refused = client.post("/portal/dong-y/", {"action": "grant", "system": "bank-t"}, follow=True)

@@ -15,8 +15,6 @@ from typing import Any
 
 import pytest
 from aiosmtpd.controller import Controller
-from django.contrib.auth.hashers import make_password
-from django.contrib.auth.models import User
 from django.core.management import call_command
 from django.test import Client
 from django.utils import timezone
@@ -46,8 +44,7 @@ def _outbox(settings: Any, tmp_path: Any) -> Iterator[None]:
 @pytest.fixture
 def account() -> Account:
     person = factories.person(full_name="Đỗ Thị Lan", sex="F", birth_date=date(1995, 4, 2), residence="00004")
-    user = User.objects.create(username="eid:mail", password=make_password(PASSWORD))
-    return Account.objects.create(user=user, person=person, phone=PHONE)
+    return factories.account(person, password=PASSWORD, phone=PHONE)
 
 
 def _code(text: str) -> str:
@@ -90,9 +87,7 @@ def test_an_address_is_confirmed_by_the_code_sent_to_it(
 
 
 def test_a_code_is_bound_to_its_account_and_address(account: Account, django_capture_on_commit_callbacks: Any) -> None:
-    other = Account.objects.create(
-        user=User.objects.create(username="eid:other"), person=factories.person(residence="00004"), phone=""
-    )
+    other = factories.account(factories.person(residence="00004"), phone="")
 
     def fresh() -> tuple[str, str]:
         with django_capture_on_commit_callbacks(execute=True):
@@ -229,7 +224,7 @@ def test_a_failing_sender_keeps_the_message_and_retries(
 
 
 def test_a_message_that_never_goes_is_marked_failed(account: Account, smtp: Any) -> None:
-    message = OutboundMessage.objects.create(channel="email", to="lan@example.vn", text="x", subject="s")
+    message = factories.outbound_message(channel="email", to="lan@example.vn", subject="s")
     for _ in range(messaging.MAX_ATTEMPTS):
         assert not messaging.deliver(message)
     message.refresh_from_db()
@@ -241,10 +236,10 @@ def test_a_message_that_never_goes_is_marked_failed(account: Account, smtp: Any)
 
 
 def test_old_sent_messages_are_purged(account: Account) -> None:
-    old = OutboundMessage.objects.create(channel="sms", to=PHONE, status=MessageStatus.SENT, sent_at=timezone.now())
+    old = factories.outbound_message(to=PHONE, status=MessageStatus.SENT, sent_at=timezone.now())
     OutboundMessage.objects.filter(pk=old.pk).update(sent_at=timezone.now() - timedelta(days=91))
-    recent = OutboundMessage.objects.create(channel="sms", to=PHONE, status=MessageStatus.SENT, sent_at=timezone.now())
-    pending = OutboundMessage.objects.create(channel="sms", to=PHONE, text="x")
+    recent = factories.outbound_message(to=PHONE, status=MessageStatus.SENT, sent_at=timezone.now())
+    pending = factories.outbound_message(to=PHONE)
     out = StringIO()
     call_command("messages", "purge", "--days", "90", stdout=out)
     assert "1 sent messages" in out.getvalue()

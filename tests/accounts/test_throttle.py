@@ -11,7 +11,7 @@ import redis
 
 from dancu.accounts import throttle
 from dancu.core.errors import DomainError
-from tests.conftest import TEST_REDIS
+from tests.fixtures.servers import TEST_REDIS
 
 
 def _scope() -> str:

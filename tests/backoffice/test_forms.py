@@ -5,10 +5,8 @@ from __future__ import annotations
 from datetime import date
 
 import pytest
-from django.contrib.auth.models import User
 from django.test import RequestFactory
 
-from dancu.accounts.models import Account
 from dancu.backoffice.forms import Level2ActivationForm, OfficialLoginForm, PersonSearchForm
 from tests import factories
 
@@ -61,9 +59,8 @@ def test_level2_needs_the_in_person_check() -> None:
 
 @pytest.mark.django_db
 def test_official_login_form_refuses_citizens_users() -> None:
-    official = User.objects.create_user("canbo-form", password="a-long-test-password")
-    citizen = User.objects.create_user("eid:form", password="a-long-test-password")
-    Account.objects.create(user=citizen, person=factories.person())
+    official = factories.official("canbo-form", password="a-long-test-password")
+    citizen = factories.account(password="a-long-test-password").user
     request = RequestFactory().post("/login/")
     accepted = OfficialLoginForm(request, {"username": official.username, "password": "a-long-test-password"})
     assert accepted.is_valid() and accepted.get_user() == official

@@ -8,7 +8,7 @@ import pytest
 from django.contrib.auth.models import User
 from django.test import Client
 
-from dancu.backoffice.services import ensure_demo_officials, ensure_roles
+from dancu.backoffice.services import ensure_demo_officials
 from dancu.registry import services
 from dancu.registry.models import Person
 from tests import factories
@@ -19,9 +19,7 @@ pytestmark = pytest.mark.django_db
 
 @pytest.fixture
 def official(client: Client) -> Client:
-    groups = ensure_roles()
-    user = User.objects.create_user(username="canbo", password="a-long-test-password", first_name="Hồng")
-    user.groups.set([groups["viewer"]])
+    user = factories.official("canbo", role="viewer", first_name="Hồng")
     client.force_login(user)
     return client
 
@@ -33,8 +31,7 @@ def test_sign_in_required(client: Client) -> None:
 
 
 def test_sign_in_with_password(client: Client) -> None:
-    ensure_roles()
-    User.objects.create_user(username="canbo2", password="a-long-test-password")
+    factories.official("canbo2", password="a-long-test-password")
     page = client.post("/login/", {"username": "canbo2", "password": "wrong"})
     assert "không đúng" in page.content.decode()
     page = client.post("/login/", {"username": "canbo2", "password": "a-long-test-password"})
@@ -42,7 +39,7 @@ def test_sign_in_with_password(client: Client) -> None:
 
 
 def test_user_without_role_is_refused(client: Client) -> None:
-    client.force_login(User.objects.create_user(username="norole", password="a-long-test-password"))
+    client.force_login(factories.official("norole"))
     assert client.get("/").status_code == 403
 
 

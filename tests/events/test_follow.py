@@ -8,8 +8,6 @@ from datetime import date, timedelta
 from typing import Any
 
 import pytest
-from django.contrib.auth.hashers import make_password
-from django.contrib.auth.models import User
 from django.core.management import CommandError, call_command
 from django.utils import timezone
 
@@ -31,8 +29,7 @@ def holder(settings: Any, tmp_path: Any) -> Account:
     settings.VAR_DIR = tmp_path
     person = factories.person(full_name="Hoàng Văn Tư", birth_date=date(1950, 3, 3), residence="00004")
     issue_card(pin=person.pin, issued_on=date(2021, 5, 5), actor="t")
-    user = User.objects.create(username="eid:holder", password=make_password("x-Secret-12345"))
-    return Account.objects.create(user=user, person=person, phone="+84912345678")
+    return factories.account(person)
 
 
 def _die(account: Account) -> None:

@@ -24,6 +24,17 @@ def _reload_units_after_flush() -> object:
     load_administrative_units()
 
 
+def _wait_until_another_waits_for_the_event_log() -> None:
+    """Hold the open transaction until another session is blocked on the event log's advisory lock (or 10 s)."""
+    deadline = time.monotonic() + 10
+    with connection.cursor() as cursor:
+        while time.monotonic() < deadline:
+            cursor.execute("SELECT COUNT(*) FROM pg_locks WHERE locktype = 'advisory' AND NOT granted")
+            if cursor.fetchone()[0]:
+                return
+            time.sleep(0.01)
+
+
 def test_a_later_append_waits_for_the_earlier_commit() -> None:
     assert connection.vendor == "postgresql"
     first_appended = threading.Event()
@@ -33,7 +44,7 @@ def test_a_later_append_waits_for_the_earlier_commit() -> None:
         with transaction.atomic():
             append_event("test.slow", pin="", effective_date=date(2020, 1, 1), actor="a", payload={})
             first_appended.set()
-            time.sleep(0.6)
+            _wait_until_another_waits_for_the_event_log()
         log.append(("slow committed", time.monotonic()))
         connection.close()
 

@@ -9,7 +9,7 @@ import pytest
 
 from dancu.core.crypto import Keyring
 from dancu.gateway.ledger import verify_ledger
-from tests.gateway.conftest import Setup
+from tests.fixtures.gateway import Setup
 
 pytestmark = pytest.mark.django_db
 

@@ -271,12 +271,15 @@ def test_checkpoints_every_n_entries_and_on_demand(tmp_path: Path) -> None:
     assert verify_ledger(path, PUBLIC_KEYS).checkpoints == 5
 
 
-def test_checkpoint_after_checkpoint_seconds(tmp_path: Path) -> None:
+def test_checkpoint_after_checkpoint_seconds(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from dancu.gateway.ledger import checkpoints
+
     path = tmp_path / "l.sqlite3"
     with _ledger(path, checkpoint_every=1000, checkpoint_seconds=0.3) as ledger:
         ledger.append_batch([_entry(1)])  # first batch of a new ledger: sealed
         ledger.append_batch([_entry(2)])  # too soon, too few
-        time.sleep(0.35)
+        since = checkpoints.seconds_since
+        monkeypatch.setattr(checkpoints, "seconds_since", lambda sealed_at: since(sealed_at) + 0.35)  # time passes
         ledger.append_batch([_entry(3)])
     with contextlib.closing(sqlite3.connect(path)) as conn:
         assert [r[0] for r in conn.execute("SELECT sequence FROM checkpoints ORDER BY sequence")] == [1, 3]
@@ -540,11 +543,11 @@ def test_async_writer_cancelled_mid_write_fails_its_callers(tmp_path: Path, monk
     once (nobody waits forever), later calls are refused, and stop() still works."""
     ledger = _ledger(tmp_path / "l.sqlite3")
     real_append_batch = ledger.append_batch
-    inside = threading.Event()
+    inside, release = threading.Event(), threading.Event()
 
     def slow(entries: list[LedgerEntry], **options: bool) -> list[int]:
         inside.set()
-        time.sleep(0.1)
+        release.wait(5)  # held inside the write until the test has cancelled the writer
         return real_append_batch(entries, **options)
 
     monkeypatch.setattr(ledger, "append_batch", slow)
@@ -559,6 +562,7 @@ def test_async_writer_cancelled_mid_write_fails_its_callers(tmp_path: Path, monk
         assert writer._task is not None
         writer._task.cancel()
         results = await asyncio.wait_for(asyncio.gather(first, second, return_exceptions=True), 5)
+        release.set()
         later: BaseException | None = None
         try:
             await writer.append(_entry(3))
@@ -671,7 +675,9 @@ def test_async_writer_seals_the_tail_when_idle(tmp_path: Path) -> None:
             await writer.append(_entry(1))  # first batch of a new ledger: sealed
             await writer.append(_entry(2))  # too soon for a checkpoint
             before = sealed()
-            await asyncio.sleep(0.6)  # idle: the writer seals entry 2
+            deadline = time.monotonic() + 10
+            while sealed() == before and time.monotonic() < deadline:  # idle: the writer seals entry 2 after 0.3 s
+                await asyncio.sleep(0.05)
             return before, sealed()
 
     try:

@@ -17,7 +17,7 @@ from schemathesis.checks import CHECKS, load_all_checks
 
 from dancu.exchange.services import DEFAULT_PURPOSES
 from dancu.gateway.openapi import document
-from tests.gateway.conftest import ISSUER, Setup
+from tests.fixtures.gateway import ISSUER, Setup
 
 pytestmark = pytest.mark.django_db
 

@@ -13,7 +13,7 @@ from dancu.exchange.projector import Projector
 from dancu.gateway import projection
 from dancu.registry import services
 from tests import factories
-from tests.gateway.conftest import Setup
+from tests.fixtures.gateway import Setup
 
 pytestmark = pytest.mark.django_db
 

@@ -14,14 +14,11 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from django.contrib.auth.hashers import make_password
-from django.contrib.auth.models import User
 from django.core.management import CommandError, call_command
 from django.test import Client
 from django.utils import timezone
 
 from dancu.accounts.models import Account
-from dancu.backoffice.services import ensure_roles
 from dancu.core.errors import DomainError
 from dancu.procedures import attachments, linked
 from dancu.procedures.models import Attachment, Dossier
@@ -41,8 +38,7 @@ def _var(settings: Any, tmp_path: Any) -> None:
 @pytest.fixture
 def mother() -> Account:
     person = factories.person(full_name="Đỗ Thị Lan", sex="F", birth_date=date(1995, 4, 2), residence="00004")
-    user = User.objects.create(username="eid:m", password=make_password("x"))
-    return Account.objects.create(user=user, person=person)
+    return factories.account(person, phone="")
 
 
 def _declare(account: Account, name: str = "Vũ Minh An", content: bytes = PDF) -> Any:
@@ -54,10 +50,8 @@ def _declare(account: Account, name: str = "Vũ Minh An", content: bytes = PDF) 
 
 
 def _officer() -> Client:
-    user = User.objects.create_user("hotich-a", password="x-Secret-123456")
-    user.groups.add(ensure_roles()["civil_status_officer"])
     client = Client()
-    client.force_login(user)
+    client.force_login(factories.official("hotich-a", role="civil_status_officer"))
     return client
 
 

@@ -7,11 +7,8 @@ from datetime import date, timedelta
 from typing import Any
 
 import pytest
-from django.contrib.auth.hashers import make_password
-from django.contrib.auth.models import User
 from django.utils import timezone
 
-from dancu.accounts.models import Account
 from dancu.core import workdays
 from dancu.core.errors import DomainError
 from dancu.procedures import consumers, linked, workflow
@@ -21,7 +18,7 @@ from dancu.registry.models import Person
 from tests import factories
 
 pytestmark = pytest.mark.django_db
-PDF = b"%PDF-1.7\n" + b"0" * 2000
+PDF = factories.PDF
 
 
 @pytest.fixture(autouse=True)
@@ -29,36 +26,9 @@ def _outbox(settings: Any, tmp_path: Any) -> None:
     settings.VAR_DIR = tmp_path
 
 
-@pytest.fixture
-def family() -> dict[str, Any]:
-    mother = factories.person(full_name="Đỗ Thị Lan", sex="F", birth_date=date(1995, 4, 2), residence="00004")
-    father = factories.person(full_name="Vũ Minh Đức", sex="M", birth_date=date(1993, 9, 9))
-    user = User.objects.create(username="eid:m", password=make_password("x-Secret-12345"))
-    account = Account.objects.create(user=user, person=mother, phone="+84912345678")
-    return {"mother": mother, "father": father, "account": account}
-
-
-def _declare(family: dict[str, Any], **overrides: Any) -> Case:
-    kwargs: dict[str, Any] = {
-        "child_full_name": "Vũ Minh An",
-        "child_sex": "M",
-        "child_birth_date": timezone.localdate() - timedelta(days=5),
-        "child_birth_commune": "00004",
-        "requester_relationship": "mother",
-        "other_parent_pin": family["father"].pin,
-        "birth_certificate": Upload("birth_certificate", "application/pdf", PDF),
-    }
-    kwargs.update(overrides)
-    return linked.declare_birth(family["account"], **kwargs)
-
-
-def _by_procedure(case: Case) -> dict[str, Dossier]:
-    return {d.procedure.code: d for d in Dossier.objects.filter(case=case).select_related("procedure")}
-
-
 def test_one_declaration_three_results(family: dict[str, Any]) -> None:
-    case = _declare(family)
-    dossiers = _by_procedure(case)
+    case = factories.birth_case(family["account"], family["father"])
+    dossiers = factories.dossiers_by_procedure(case)
     birth, residence, insurance = dossiers[linked.BIRTH], dossiers[linked.RESIDENCE], dossiers[linked.INSURANCE]
     assert birth.status == Status.RECEIVED and birth.due_on is not None
     assert residence.status == insurance.status == Status.WAITING
@@ -97,8 +67,8 @@ def test_one_declaration_three_results(family: dict[str, Any]) -> None:
 
 
 def test_a_rejected_birth_stops_the_others_and_says_why(family: dict[str, Any]) -> None:
-    case = _declare(family)
-    dossiers = _by_procedure(case)
+    case = factories.birth_case(family["account"], family["father"])
+    dossiers = factories.dossiers_by_procedure(case)
     people = Person.objects.count()
     linked.reject(dossiers[linked.BIRTH].pk, official="hotich", reason="Giấy chứng sinh không đọc được")
     statuses = {d.procedure.code: d.status for d in Dossier.objects.filter(case=case)}
@@ -108,11 +78,11 @@ def test_a_rejected_birth_stops_the_others_and_says_why(family: dict[str, Any]) 
     case.refresh_from_db()
     assert case.finished_on is not None
     # The citizen can declare again after fixing it.
-    assert _declare(family).pk != case.pk
+    assert factories.birth_case(family["account"], family["father"]).pk != case.pk
 
 
 def test_the_clock_pauses_while_a_supplement_is_awaited(family: dict[str, Any]) -> None:
-    birth = _by_procedure(_declare(family))[linked.BIRTH]
+    birth = factories.dossiers_by_procedure(factories.birth_case(family["account"], family["father"]))[linked.BIRTH]
     due = birth.due_on
     workflow.request_supplement(birth.pk, official="hotich", reason="Bổ sung giấy chứng sinh bản rõ nét")
     dossier = Dossier.objects.get(pk=birth.pk)
@@ -156,29 +126,29 @@ def test_bad_declarations_are_refused_and_write_nothing(
 ) -> None:
     before = (Case.objects.count(), Dossier.objects.count(), Person.objects.count())
     with pytest.raises(DomainError) as refused:
-        _declare(family, **overrides)
+        factories.birth_case(family["account"], family["father"], **overrides)
     assert refused.value.code == code
     assert (Case.objects.count(), Dossier.objects.count(), Person.objects.count()) == before
 
 
 def test_a_birth_declared_twice_or_already_registered(family: dict[str, Any]) -> None:
-    case = _declare(family)
+    case = factories.birth_case(family["account"], family["father"])
     with pytest.raises(DomainError) as refused:
-        _declare(family)
+        factories.birth_case(family["account"], family["father"])
     assert refused.value.code == "birth_already_declared"
-    birth = _by_procedure(case)[linked.BIRTH]
+    birth = factories.dossiers_by_procedure(case)[linked.BIRTH]
     linked.approve_birth(birth.pk, official="hotich")
     consumers.follow()
     for dossier in Dossier.objects.filter(case=case).exclude(pk=birth.pk):
         linked.reject(dossier.pk, official="x", reason="test")
     with pytest.raises(DomainError) as refused:
-        _declare(family)
+        factories.birth_case(family["account"], family["father"])
     assert refused.value.code == "birth_already_registered"
 
 
 def test_verification_extends_the_deadline_to_the_legal_longer_one(family: dict[str, Any]) -> None:
-    case = _declare(family)
-    birth = _by_procedure(case)[linked.BIRTH]
+    case = factories.birth_case(family["account"], family["father"])
+    birth = factories.dossiers_by_procedure(case)[linked.BIRTH]
     with pytest.raises(DomainError):
         workflow.require_verification(birth.pk, official="hotich", reason=" ")
     workflow.require_verification(birth.pk, official="hotich", reason="Đối chiếu giấy chứng sinh với bệnh viện")

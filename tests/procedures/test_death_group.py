@@ -7,8 +7,6 @@ from datetime import date, timedelta
 from typing import Any
 
 import pytest
-from django.contrib.auth.hashers import make_password
-from django.contrib.auth.models import User
 from django.utils import timezone
 
 from dancu.accounts.models import Account, AccountStatus
@@ -31,11 +29,6 @@ def _outbox(settings: Any, tmp_path: Any) -> None:
     settings.VAR_DIR = tmp_path
 
 
-def _account(person: Person, name: str) -> Account:
-    user = User.objects.create(username=name, password=make_password("x-Secret-12345"))
-    return Account.objects.create(user=user, person=person, phone="+84912345678")
-
-
 @pytest.fixture
 def family() -> dict[str, Any]:
     father = factories.person(full_name="Hoàng Văn Tư", birth_date=date(1950, 3, 3), residence="00004")
@@ -44,8 +37,8 @@ def family() -> dict[str, Any]:
     return {
         "father": father,
         "son": son,
-        "requester": _account(son, "eid:son"),
-        "father_account": _account(father, "eid:f"),
+        "requester": factories.account(son),
+        "father_account": factories.account(father),
     }
 
 

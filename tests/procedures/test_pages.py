@@ -8,14 +8,11 @@ from datetime import date, timedelta
 from typing import Any
 
 import pytest
-from django.contrib.auth.hashers import make_password
-from django.contrib.auth.models import User
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 from django.utils import timezone
 
 from dancu.accounts.models import Account
-from dancu.backoffice.services import ensure_roles
 from dancu.procedures import attachments, consumers, linked
 from dancu.procedures.models import Case, Dossier
 from dancu.registry import services as registry
@@ -36,16 +33,14 @@ def parent() -> Client:
     mother = factories.person(full_name="Đinh Thị Thu", sex="F", birth_date=date(1996, 1, 20), residence="00004")
     father = factories.person(full_name="Lý Văn Hải", sex="M", birth_date=date(1994, 2, 2), residence="00004")
     registry.register_marriage(pin_a=mother.pin, pin_b=father.pin, marriage_date=date(2022, 5, 5), actor="t")
-    user = User.objects.create(username="eid:thu", password=make_password(PASSWORD))
-    Account.objects.create(user=user, person=mother, phone="+84912345678")
+    factories.account(mother, password=PASSWORD)
     client = Client()
     assert client.post("/portal/dang-nhap/", {"pin": mother.pin, "password": PASSWORD}).status_code == 302
     return client
 
 
 def official(name: str, role: str) -> Client:
-    user = User.objects.create_user(name, password="x-Secret-123456")
-    user.groups.add(ensure_roles()[role])
+    user = factories.official(name, role=role)
     client = Client()
     client.force_login(user)
     return client

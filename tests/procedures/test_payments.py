@@ -12,7 +12,7 @@ from django.utils import timezone
 from dancu.core.errors import DomainError
 from dancu.procedures import linked, payments
 from dancu.procedures.models import Dossier, Payment, PaymentStatus, SimulatedTransaction, Status
-from tests.procedures.test_birth_group import _by_procedure, _declare, family  # noqa: F401 - fixture
+from tests import factories
 
 pytestmark = pytest.mark.django_db
 
@@ -24,9 +24,9 @@ def _keys(settings: Any, tmp_path: Any) -> None:
 
 
 @pytest.fixture
-def pending(family: dict[str, Any]) -> Payment:  # noqa: F811
-    case = _declare(family, extract_copies=2)
-    assert _by_procedure(case)[linked.BIRTH].status == Status.DRAFT  # not received before payment
+def pending(family: dict[str, Any]) -> Payment:
+    case = factories.birth_case(family["account"], family["father"], extract_copies=2)
+    assert factories.dossiers_by_procedure(case)[linked.BIRTH].status == Status.DRAFT  # not received before payment
     return Payment.objects.get(case=case)
 
 
@@ -39,7 +39,7 @@ def test_a_signed_callback_pays_once_and_starts_the_case(pending: Payment) -> No
     assert again.status_code == 200
     pending.refresh_from_db()
     assert pending.status == PaymentStatus.PAID
-    birth = _by_procedure(pending.case)[linked.BIRTH]
+    birth = factories.dossiers_by_procedure(pending.case)[linked.BIRTH]
     assert birth.status == Status.RECEIVED and birth.transitions.filter(to_status="received").count() == 1
 
 
@@ -59,7 +59,7 @@ def test_a_tampered_callback_is_refused_and_changes_nothing(
     assert response.status_code == status and response.json()["code"] == code
     pending.refresh_from_db()
     assert pending.status == PaymentStatus.PENDING
-    assert _by_procedure(pending.case)[linked.BIRTH].status == Status.DRAFT
+    assert factories.dossiers_by_procedure(pending.case)[linked.BIRTH].status == Status.DRAFT
 
 
 def test_a_correctly_signed_wrong_amount_is_refused(pending: Payment) -> None:
@@ -72,7 +72,7 @@ def test_a_correctly_signed_wrong_amount_is_refused(pending: Payment) -> None:
 
 def test_refund_when_the_birth_is_refused_and_reconciliation(pending: Payment) -> None:
     payments.handle_callback(payments.SimulatedProvider().charge(pending))
-    birth = _by_procedure(pending.case)[linked.BIRTH]
+    birth = factories.dossiers_by_procedure(pending.case)[linked.BIRTH]
     linked.reject(birth.pk, official="hotich", reason="Sai thông tin nơi sinh")
     pending.refresh_from_db()
     assert pending.status == PaymentStatus.REFUNDED
@@ -115,7 +115,7 @@ def test_the_simulated_checkout_is_mounted_only_in_the_demo(demo: str, mounted: 
 
 
 @pytest.mark.usefixtures("demo_site")
-def test_checkout_page_pays_and_returns(pending: Payment, family: dict[str, Any]) -> None:  # noqa: F811
+def test_checkout_page_pays_and_returns(pending: Payment, family: dict[str, Any]) -> None:
     browser = Client()
     page = browser.get(f"/thanh-toan/gia-lap/{pending.pk}/?return=/portal/thu-tuc/")
     assert "16000" in page.content.decode()

@@ -9,11 +9,9 @@ from datetime import date, timedelta
 from typing import Any
 
 import pytest
-from django.contrib.auth.models import User
 from django.db import connection
 from django.utils import timezone
 
-from dancu.accounts.models import Account
 from dancu.core.errors import DomainError
 from dancu.procedures import linked
 from dancu.procedures.attachments import Upload
@@ -21,7 +19,6 @@ from dancu.procedures.models import Case
 from tests import factories
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
-PDF = b"%PDF-1.7\n" + b"0" * 2000
 
 
 @pytest.fixture(autouse=True)
@@ -66,13 +63,8 @@ def test_the_same_birth_declared_twice_at_once() -> None:
     father = factories.person(full_name="Vũ Minh Đức", sex="M", birth_date=date(1993, 9, 9), residence="00004")
 
     def declare(parent: Any, relationship: str, other: Any) -> Callable[[], object]:
-        account = Account.objects.create(user=User.objects.create(username=f"eid:{parent.pk}"), person=parent)
-        return lambda: linked.declare_birth(
-            account, child_full_name="Vũ Minh An", child_sex="M",
-            child_birth_date=timezone.localdate() - timedelta(days=2), child_birth_commune="00004",
-            requester_relationship=relationship, other_parent_pin=other.pin,
-            birth_certificate=Upload("birth_certificate", "application/pdf", PDF),
-        )  # fmt: skip
+        account = factories.account(parent)
+        return lambda: factories.birth_case(account, other, requester_relationship=relationship)
 
     outcomes = _at_once(declare(mother, "mother", father), declare(father, "father", mother))
     assert outcomes == ["birth_already_declared", "declared"]
@@ -84,11 +76,11 @@ def test_the_same_death_declared_twice_at_once() -> None:
 
     def declare(year: int) -> Callable[[], object]:
         relative = factories.person(birth_date=date(year, 2, 2), residence="00004")
-        account = Account.objects.create(user=User.objects.create(username=f"eid:{relative.pk}"), person=relative)
+        account = factories.account(relative)
         return lambda: linked.declare_death(
             account, deceased_pin=deceased.pin, death_date=timezone.localdate() - timedelta(days=1),
             death_place="Bệnh viện Bạch Mai", requester_relationship="con", procedures=[],
-            death_notice=Upload("death_notice", "application/pdf", PDF),
+            death_notice=Upload("death_notice", "application/pdf", factories.PDF),
         )  # fmt: skip
 
     assert _at_once(declare(1980), declare(1981)) == ["death_already_declared", "declared"]

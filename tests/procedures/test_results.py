@@ -19,7 +19,7 @@ from joserfc.jwk import OKPKey
 from dancu.core.errors import DomainError
 from dancu.procedures import linked, results
 from dancu.procedures.models import Document, Dossier
-from tests.procedures.test_birth_group import _by_procedure, _declare, family  # noqa: F401 - fixture
+from tests import factories
 
 pytestmark = pytest.mark.django_db
 ROOT = Path(__file__).resolve().parents[2]
@@ -33,8 +33,8 @@ def _keys(settings: Any, tmp_path: Any) -> None:
 
 
 @pytest.fixture
-def extract(family: dict[str, Any]) -> Document:  # noqa: F811
-    birth = _by_procedure(_declare(family))[linked.BIRTH]
+def extract(family: dict[str, Any]) -> Document:
+    birth = factories.dossiers_by_procedure(factories.birth_case(family["account"], family["father"]))[linked.BIRTH]
     linked.approve_birth(birth.pk, official="hotich")
     return Document.objects.get(pk=Dossier.objects.get(pk=birth.pk).result["document"])
 

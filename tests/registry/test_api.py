@@ -8,11 +8,9 @@ from datetime import date
 from typing import Any
 
 import pytest
-from django.contrib.auth.models import User
 from django.test import Client
 from django.utils.crypto import get_random_string
 
-from dancu.backoffice.services import ensure_roles
 from dancu.events.models import Event
 from dancu.registry.models import Person
 from tests import factories
@@ -22,9 +20,7 @@ pytestmark = pytest.mark.django_db
 
 
 def _client(role: str) -> Client:
-    groups = ensure_roles()
-    user = User.objects.create_user(username=f"u-{role}", password="a-long-test-password")
-    user.groups.set([groups[role]])
+    factories.official(f"u-{role}", role=role, password="a-long-test-password")
     token = base64.b64encode(f"u-{role}:a-long-test-password".encode()).decode()
     return Client(HTTP_AUTHORIZATION=f"Basic {token}")
 
@@ -74,9 +70,7 @@ def test_unauthenticated_and_wrong_password_are_401_with_a_basic_challenge() -> 
 
 def test_basic_needs_no_csrf_token_and_a_role_without_the_permission_is_403() -> None:
     """Django's test client skips CSRF checks unless told: here they are enforced, as in a real server."""
-    groups = ensure_roles()
-    user = User.objects.create_user(username="u-basic", password="a-long-test-password")
-    user.groups.set([groups["viewer"]])
+    factories.official("u-basic", role="viewer", password="a-long-test-password")
     person = factories.person(residence=HANOI_BA_DINH)
     token = base64.b64encode(b"u-basic:a-long-test-password").decode()
     client = Client(enforce_csrf_checks=True, HTTP_AUTHORIZATION=f"Basic {token}")
@@ -92,9 +86,7 @@ def test_basic_needs_no_csrf_token_and_a_role_without_the_permission_is_403() ->
 
 
 def test_a_session_still_needs_its_csrf_token() -> None:
-    groups = ensure_roles()
-    user = User.objects.create_user(username="u-session", password="a-long-test-password")
-    user.groups.set([groups["viewer"]])
+    user = factories.official("u-session", role="viewer", password="a-long-test-password")
     person = factories.person(residence=HANOI_BA_DINH)
     client = Client(enforce_csrf_checks=True)
     client.force_login(user)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import sqlite3
-import time
 from datetime import timedelta
 from typing import Any
 
@@ -13,7 +12,8 @@ from django.utils import timezone
 from dancu.core.crypto import Keyring
 from dancu.exchange.models import ConnectedSystem, Consent
 from dancu.exchange.projector import Projector
-from tests.gateway.conftest import Setup
+from tests import factories
+from tests.fixtures.gateway import Setup
 
 pytestmark = pytest.mark.django_db
 
@@ -41,7 +41,7 @@ def test_a_consent_granted_then_revoked_reaches_the_gateway(gateway: Setup) -> N
     assert _lookup_ethnicity(gateway, token)["refused"] == {"ethnicity": "consent_required"}
     version = _meta(gateway, "config_version")
 
-    consent = Consent.objects.create(pin_hmac=pin_h, system=bank, fields=["ethnicity"])
+    consent = factories.consent(bank, pin_hmac=pin_h)
     projector = Projector()
     try:
         assert projector.sync_consents() == 1  # incremental: only the pair just granted
@@ -61,7 +61,7 @@ def test_a_consent_granted_then_revoked_reaches_the_gateway(gateway: Setup) -> N
 
 def test_an_incremental_pass_reads_only_what_changed(gateway: Setup) -> None:
     bank = ConnectedSystem.objects.get(client_id="demo-bank")
-    old = Consent.objects.create(pin_hmac="aa" * 16, system=bank, fields=["ethnicity"])
+    old = factories.consent(bank, pin_hmac="aa" * 16)
     three_days_ago = timezone.now() - timedelta(days=3)
     Consent.objects.filter(pk=old.pk).update(granted_at=three_days_ago, updated_at=three_days_ago)
     projector = Projector()
@@ -70,8 +70,8 @@ def test_an_incremental_pass_reads_only_what_changed(gateway: Setup) -> None:
         assert set(_projected(gateway)) == {("aa" * 16, "demo-bank")}
         with sqlite3.connect(gateway.config.projection) as db:  # a row no pass would write, to see who rewrites
             db.execute("INSERT INTO consents VALUES (?, 'demo-bank', '[]')", (bytes.fromhex("bb" * 16),))
-        Consent.objects.create(pin_hmac="cc" * 16, system=bank, fields=["ethnicity", "religion"])
-        Consent.objects.create(pin_hmac="cc" * 16, system=bank, fields=["ethnicity"])  # two at once: merged
+        factories.consent(bank, pin_hmac="cc" * 16, fields=("ethnicity", "religion"))
+        factories.consent(bank, pin_hmac="cc" * 16)  # two at once: merged
         assert projector.sync_consents() == 1
         assert _projected(gateway) == {
             ("aa" * 16, "demo-bank"): '["ethnicity"]',
@@ -88,15 +88,17 @@ def test_an_incremental_pass_reads_only_what_changed(gateway: Setup) -> None:
 def test_a_full_pass_runs_again_after_its_interval(gateway: Setup, monkeypatch: pytest.MonkeyPatch) -> None:
     from dancu.exchange import projector as module
 
+    stray = ("bb" * 16, "demo-bank")  # a row no pass would write, that only a full pass removes
     projector = Projector()
     try:
         projector.sync_consents(full=True)
         first = _meta(gateway, "consents_full_at")
+        with sqlite3.connect(gateway.config.projection) as db:
+            db.execute("INSERT INTO consents VALUES (?, 'demo-bank', '[]')", (bytes.fromhex(stray[0]),))
         projector.sync_consents()
-        assert _meta(gateway, "consents_full_at") == first
-        monkeypatch.setattr(module, "CONSENT_FULL_SECONDS", 0.0)
-        time.sleep(0.01)
+        assert _meta(gateway, "consents_full_at") == first and stray in _projected(gateway)
+        monkeypatch.setattr(module, "CONSENT_FULL_SECONDS", 0.0)  # the interval has passed
         projector.sync_consents()
-        assert _meta(gateway, "consents_full_at") != first
+        assert stray not in _projected(gateway)
     finally:
         projector.close()
