@@ -3,18 +3,13 @@ action with its code, and nothing is written by the view itself."""
 
 from __future__ import annotations
 
-from datetime import date
 from typing import Any
 
 import pytest
-from django.contrib.auth.hashers import make_password
 from django.contrib.auth.models import User
 from django.test import Client
-from django.utils import timezone
 
-from dancu.accounts.models import Account
-from dancu.backoffice.services import ensure_roles
-from dancu.procedures import attachments, linked
+from dancu.procedures import linked
 from dancu.procedures.models import Dossier, Transition
 from tests import factories
 
@@ -27,25 +22,13 @@ def _outbox(settings: Any, tmp_path: Any) -> None:
 
 
 @pytest.fixture
-def birth() -> Dossier:
-    mother = factories.person(full_name="Đinh Thị Thu", sex="F", birth_date=date(1996, 1, 20), residence="00004")
-    user = User.objects.create(username="eid:desk", password=make_password("x-Secret-12345"))
-    account = Account.objects.create(user=user, person=mother, phone="+84912345678")
-    case = linked.declare_birth(
-        account,
-        child_full_name="Lý An",
-        child_sex="F",
-        child_birth_date=timezone.localdate(),
-        child_birth_commune="00004",
-        requester_relationship="mother",
-        birth_certificate=attachments.Upload("birth_certificate", "application/pdf", b"%PDF-1 x"),
-    )
-    return Dossier.objects.get(case=case, procedure__code=linked.BIRTH)
+def birth(family: dict[str, Any]) -> Dossier:
+    case = factories.birth_case(family["account"], family["father"])
+    return factories.dossiers_by_procedure(case)[linked.BIRTH]
 
 
 def _officer(name: str) -> tuple[Client, User]:
-    user = User.objects.create_user(name, password="x-Secret-123456")
-    user.groups.add(ensure_roles()["civil_status_officer"])
+    user = factories.official(name, role="civil_status_officer")
     client = Client()
     client.force_login(user)
     return client, user
