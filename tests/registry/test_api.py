@@ -229,6 +229,15 @@ def test_openapi_document_is_served() -> None:
     assert "/static/ninja/swagger-ui-bundle.js" in docs.content.decode()
 
 
+def test_operation_ids_do_not_depend_on_the_module_an_endpoint_lives_in() -> None:
+    # Generated clients name their methods after these ids: moving an endpoint to another module must not rename it.
+    schema = Client().get("/api/openapi.json").json()
+    ids = {op["operationId"] for methods in schema["paths"].values() for op in methods.values()}
+    assert len(ids) == sum(len(methods) for methods in schema["paths"].values())
+    assert {"dancu_registry_api_get_person", "dancu_registry_api_post_birth", "dancu_registry_api_list_events"} <= ids
+    assert not [i for i in ids if i.startswith(("dancu_registry_api_reads_", "dancu_registry_api_writes_"))]
+
+
 def test_the_one_query_record_equals_the_orm_record() -> None:
     from dancu.registry import presenters, services
 

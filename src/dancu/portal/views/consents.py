@@ -1,0 +1,82 @@
+"""Consents to connected systems, and who accessed my data."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+
+from dancu.accounts.models import Account
+from dancu.accounts.services.context import record
+from dancu.core.errors import DomainError
+from dancu.exchange import services as exchange
+from dancu.exchange.choices import CONSENT_FIELDS
+from dancu.portal import forms
+from dancu.portal.views.common import _form_errors, citizen_required, context_of
+
+FIELD_NAMES = {"ethnicity": "Dân tộc / Ethnicity", "religion": "Tôn giáo / Religion"}
+
+
+# --- consents and access history -------------------------------------------------------------------------------------
+
+
+@citizen_required
+def consents(request: HttpRequest) -> HttpResponse:
+    account: Account = request.account  # type: ignore[attr-defined]
+    pin = account.person.pin
+    if request.method == "POST":
+        _consent_action(request, account)
+        return redirect("portal:consents")
+    mine = exchange.consents_of(pin)
+    return render(
+        request,
+        "portal/consents.html",
+        {
+            "offers": exchange.consentable_systems(),
+            "open": [c for c in mine if c.revoked_at is None],
+            "past": [c for c in mine if c.revoked_at is not None][:20],
+            "field_names": FIELD_NAMES,
+            "consent_fields": sorted(CONSENT_FIELDS),
+        },
+    )
+
+
+def _consent_action(request: HttpRequest, account: Account) -> None:
+    """Grant or revoke a consent to a connected system (the exchange's service), noted in the security history."""
+    pin = account.person.pin
+    chosen = forms.ConsentActionForm(request.POST)
+    form: forms.PortalForm = chosen
+    if chosen.is_valid():
+        revoking = chosen.cleaned_data["action"] == "revoke"
+        form = forms.ConsentRevokeForm(request.POST) if revoking else forms.ConsentGrantForm(request.POST)
+    if form is not chosen and form.is_valid():
+        data = form.cleaned_data
+        try:
+            if revoking:
+                exchange.revoke_consent(pin, data["consent"])
+                record(account, "consent_revoked", context_of(request))
+                messages.success(request, _("Consent revoked."))
+            else:
+                exchange.grant_consent(pin, data["system"], data["consent_fields"])
+                record(account, "consent_granted", context_of(request), system=data["system"])
+                messages.success(request, _("Consent granted."))
+        except DomainError as exc:
+            form.add_domain_error(exc)
+    if form.errors:
+        _form_errors(request, form)
+
+
+@citizen_required
+def access_history(request: HttpRequest) -> HttpResponse:
+    account: Account = request.account  # type: ignore[attr-defined]
+    try:
+        after = max(int(request.GET.get("after", "0") or 0), 0)
+    except ValueError:
+        after = 0
+    entries = exchange.access_history(account.person.pin, after=after, limit=100)
+    return render(
+        request,
+        "portal/access.html",
+        {"entries": entries, "next_after": entries[-1]["sequence"] if len(entries) == 100 else None},
+    )

@@ -1,0 +1,80 @@
+"""Who may call the API: HTTP Basic or a back-office session, the router, and the permission check."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.conf import settings
+from django.contrib.auth import authenticate
+from django.core.cache import cache
+from django.http import HttpRequest
+from ninja import Router
+from ninja.security import APIKeyCookie, HttpBasicAuth
+from ninja.utils import check_csrf
+
+from dancu.core.errors import DomainError, NotFound
+from dancu.core.pin import parse_pin
+from dancu.registry import presenters
+from dancu.registry.models import Person
+
+
+class BasicAuth(HttpBasicAuth):
+    """HTTP Basic with a Django account, for scripts and curl (use HTTPS in production). No CSRF check: the
+    credentials travel in the request itself, they are not ambient like a session cookie."""
+
+    def authenticate(self, request: HttpRequest, username: str, password: str) -> Any:
+        user = authenticate(request, username=username, password=password)
+        if user is not None and user.is_active:
+            request.user = user
+            return user
+        return None
+
+
+class SessionAuth(APIKeyCookie):
+    """A back-office session (the browser's cookie). Only a request that really carries a signed-in session is
+    checked for its CSRF token (``X-CSRFToken``) and refused (403 ``csrf_failed``) without it; any other request
+    is left to the next scheme, so that HTTP Basic works and missing credentials answer 401."""
+
+    param_name = settings.SESSION_COOKIE_NAME
+
+    def __call__(self, request: HttpRequest) -> Any:
+        if not request.user.is_authenticated:
+            return None
+        if not getattr(request, "_ninja_csrf_exempt", False) and check_csrf(request) is not None:
+            raise DomainError(
+                "csrf_failed", "A session's unsafe request needs the X-CSRFToken header (Django's CSRF token).",
+                status=403,
+            )  # fmt: skip
+        return request.user
+
+    def authenticate(self, request: HttpRequest, key: str | None) -> Any:
+        return request.user if request.user.is_authenticated else None
+
+
+#: Credentials sent with the request come first: a script's Basic header is never refused for want of a CSRF token.
+AUTH = [BasicAuth(), SessionAuth()]
+router = Router(auth=AUTH, tags=["registry"])
+
+
+PERMISSION_CACHE_SECONDS = 60
+
+
+def _require(request: HttpRequest, perm: str) -> str:
+    """Check a permission; an account's permissions are cached in the process for a minute (a role change takes
+    effect within that time), which saves two queries on every API call."""
+    user = request.user
+    allowed = user.is_active and (
+        user.is_superuser
+        or perm in cache.get_or_set(f"dancu:perms:{user.pk}", user.get_all_permissions, PERMISSION_CACHE_SECONDS)
+    )
+    if not allowed:
+        raise DomainError("permission_denied", "Your account may not do this.", status=403)
+    return f"official:{user.get_username()}"
+
+
+def _person(pin: str) -> Person:
+    parse_pin(pin)
+    try:
+        return presenters.load_person(pin)
+    except Person.DoesNotExist:
+        raise NotFound("person_not_found", "No person with this personal ID number.", field="pin") from None
