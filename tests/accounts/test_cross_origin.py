@@ -97,7 +97,9 @@ class Violations:
 def _sign_in(page: Any, citizen: dict[str, str]) -> None:
     page.get_by_label("Số định danh cá nhân").fill(citizen["pin"])
     page.get_by_label("Mật khẩu").fill(citizen["password"])
-    page.get_by_role("button", name="Đăng nhập", exact=True).click()
+    # Wait for the redirect that follows the POST: a goto right after the click would cancel it (ERR_ABORTED).
+    with page.expect_navigation():
+        page.get_by_role("button", name="Đăng nhập", exact=True).click()
 
 
 def test_a_relying_party_on_another_origin_completes_every_step(
@@ -188,7 +190,8 @@ def test_step_up_page_continues_to_the_relying_party(live_web: LiveWeb, demo_rp:
         page.locator('form:has(input[name="action"][value="totp_begin"]) button[type="submit"]').click()
         secret = page.locator("#totp-secret").inner_text().replace(" ", "")
         page.locator("#code").fill(_totp(secret))
-        page.locator("#code").press("Enter")
+        with page.expect_navigation():
+            page.locator("#code").press("Enter")
         page.goto(f"{demo_rp.url}/login/?level=2")
         expect(page).to_have_url(re.compile("/portal/xac-thuc-muc-2/"))
         page.locator("#code").fill(_totp(secret, offset=30))
