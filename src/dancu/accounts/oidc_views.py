@@ -10,7 +10,6 @@ from urllib.parse import urlencode
 from django.contrib.auth import logout
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse
 from django.urls import reverse, reverse_lazy
-from django.utils import timezone
 from oauth2_provider.exceptions import OAuthToolkitError
 from oauth2_provider.models import get_application_model
 from oauth2_provider.views import AuthorizationView, ConnectDiscoveryInfoView, RPInitiatedLogoutView, TokenView
@@ -18,6 +17,8 @@ from oauth2_provider.views import AuthorizationView, ConnectDiscoveryInfoView, R
 from dancu.accounts import oidc_csp, services
 from dancu.accounts.models import Account, ClientConsent
 from dancu.accounts.oidc import GRANT_TYPES, RESPONSE_TYPES
+from dancu.accounts.services import client_consents
+from dancu.accounts.services.context import RequestContext
 
 ACR_VALUES = (services.ACR_LEVEL1, services.ACR_LEVEL2)
 
@@ -91,18 +92,11 @@ class AuthorizeView(AuthorizationView):
         response = super().form_valid(form)
         if form.cleaned_data.get("allow") and isinstance(response, HttpResponse) and response.status_code in (302, 200):
             application = get_application_model().objects.get(client_id=form.cleaned_data["client_id"])
-            scopes = sorted(set(form.cleaned_data.get("scope", "").split()))
-            consent = ClientConsent.objects.filter(
-                account=self.account, application=application, revoked_at__isnull=True
-            ).first()
-            if consent is None:
-                ClientConsent.objects.create(account=self.account, application=application, scopes=scopes)
-            else:
-                consent.scopes = sorted(set(consent.scopes) | set(scopes))
-                consent.granted_at = timezone.now()
-                consent.save(update_fields=["scopes", "granted_at"])
-            services.record(
-                self.account, "client_consent_granted", self.request, client=application.name, scopes=scopes
+            client_consents.remember_client_consent(
+                self.account,
+                application,
+                form.cleaned_data.get("scope", "").split(),
+                RequestContext.from_request(self.request),
             )
         return response
 

@@ -31,7 +31,7 @@ from webauthn.helpers.structs import (
 )
 
 from dancu.accounts.models import Account, Passkey
-from dancu.accounts.services import record
+from dancu.accounts.services.context import RequestContext, record
 from dancu.core.errors import DomainError
 
 REGISTER_KEY = "webauthn_register_challenge"
@@ -92,7 +92,7 @@ def register(request: HttpRequest, account: Account, credential: dict[str, Any],
         name=(name or "Passkey")[:60],
         transports=list(credential.get("response", {}).get("transports", []))[:5],
     )
-    record(account, "passkey_added", request, name=passkey.name)
+    record(account, "passkey_added", RequestContext.from_request(request), name=passkey.name)
     return passkey
 
 
@@ -147,7 +147,7 @@ def remove(request: HttpRequest, account: Account, passkey_id: int) -> None:
     deleted, _ = Passkey.objects.filter(account=account, pk=passkey_id).delete()
     if not deleted:
         raise DomainError("passkey_not_found", "No such passkey.", status=404)
-    record(account, "passkey_removed", request)
+    record(account, "passkey_removed", RequestContext.from_request(request))
 
 
 def parse(body: bytes) -> dict[str, Any]:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.utils import timezone
 
 from dancu.accounts.models import Account, ClientConsent
@@ -20,6 +22,23 @@ def revoke_client_tokens(account: Account, application_id: int | None = None) ->
     for token in refresh:
         token.revoke()
     access.delete()
+
+
+def remember_client_consent(
+    account: Account, application: Any, scopes: list[str], context: RequestContext | None = None
+) -> ClientConsent:
+    """The holder allowed ``application`` to see ``scopes``: remembered (added to an open consent) so that the
+    consent screen is skipped next time, until the holder revokes it."""
+    scopes = sorted(set(scopes))
+    consent = ClientConsent.objects.filter(account=account, application=application, revoked_at__isnull=True).first()
+    if consent is None:
+        consent = ClientConsent.objects.create(account=account, application=application, scopes=scopes)
+    else:
+        consent.scopes = sorted(set(consent.scopes) | set(scopes))
+        consent.granted_at = timezone.now()
+        consent.save(update_fields=["scopes", "granted_at"])
+    record(account, "client_consent_granted", context, client=application.name, scopes=scopes)
+    return consent
 
 
 def revoke_client_consent(account: Account, consent_id: int, context: RequestContext | None = None) -> None:

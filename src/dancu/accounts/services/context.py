@@ -53,18 +53,9 @@ class RequestContext:
 NO_CONTEXT = RequestContext()
 
 
-def as_context(value: RequestContext | HttpRequest | None) -> RequestContext:
-    """A context from a context, or (for callers not yet converted: the passkey and OIDC modules) from a request."""
-    if isinstance(value, RequestContext):
-        return value
-    return RequestContext.from_request(value)
-
-
-def record(
-    account: Account, kind: str, context: RequestContext | HttpRequest | None = None, **detail: Any
-) -> SecurityEvent:
+def record(account: Account, kind: str, context: RequestContext | None = None, **detail: Any) -> SecurityEvent:
     """One entry of the holder's security history (shown on their Security page)."""
-    where = as_context(context)
+    where = context or NO_CONTEXT
     return SecurityEvent.objects.create(
         account=account, kind=kind, ip_prefix=where.network_prefix, user_agent=where.user_agent, detail=detail
     )
