@@ -2,15 +2,17 @@
 
 The counters live where ``DANCU_RATE_LIMIT_STORAGE`` says: ``memory://`` (the embedded default, per process: with
 N web workers a client gets up to N times the limit) or ``redis://host:6379/0`` in production, shared by every worker
-and node so a limit is one limit. Keys hold the scope and a digest of the subject, never the subject (a phone number,
-a PIN, a network). If Redis cannot be reached, the process counts in its own memory until it can again, and says so
-in the log: a Redis outage loosens the limits, it does not stop sign-in. The limits that protect an account (failed
-sign-ins, one-time code attempts) are stored on database rows and hold whatever this storage.
+and node so a limit is one limit. Keys hold the scope and a keyed digest (HMAC with the secret key) of the subject,
+never the subject (a phone number, a PIN, a network). If Redis cannot be reached, the process counts in its own
+memory until it can again, and says so in the log: a Redis outage loosens the limits, it does not stop sign-in. The
+limits that protect an account (failed sign-ins, one-time code attempts) are stored on database rows and hold
+whatever this storage.
 """
 
 from __future__ import annotations
 
 import hashlib
+import hmac
 import logging
 import time
 from functools import cache
@@ -49,7 +51,8 @@ class Throttle:
         """Count one attempt; refuse with ``rate_limited`` once ``limit`` attempts were made in the last ``window``
         seconds."""
         item = RateLimitItemPerSecond(max(1, int(limit * self.factor)), window, namespace=NAMESPACE)
-        digest = hashlib.sha256(subject.encode()).hexdigest()[:32]
+        # Keyed, so that a key seen in Redis cannot be matched to a PIN or phone number by hashing candidates.
+        digest = hmac.new(settings.SECRET_KEY.encode(), subject.encode(), hashlib.sha256).hexdigest()[:32]
         if time.monotonic() >= self._storage_back_at:
             try:
                 allowed = self.limiter.hit(item, scope, digest)
