@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from django.contrib import admin
 
-from dancu.exchange.models import AssessmentCriterion, AssessmentResult, ConnectedSystem, Grant, Purpose
+from dancu.exchange.models import AccessRecord, AssessmentCriterion, AssessmentResult, ConnectedSystem, Grant, Purpose
 
 
 class AssessmentInline(admin.TabularInline):  # type: ignore[type-arg]
@@ -53,3 +53,21 @@ class PurposeAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
 @admin.register(AssessmentCriterion)
 class AssessmentCriterionAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
     list_display = ("code", "text", "order")
+
+
+@admin.register(AccessRecord)
+class AccessRecordAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
+    """Read-only: access records are appended by the services that release data, never edited."""
+
+    list_display = ("time", "channel", "organisation", "actor", "purpose")
+    list_filter = ("channel",)
+    date_hierarchy = "time"
+
+    def has_add_permission(self, request):  # type: ignore[no-untyped-def]
+        return False
+
+    def has_change_permission(self, request, obj=None):  # type: ignore[no-untyped-def]
+        return False
+
+    def has_delete_permission(self, request, obj=None):  # type: ignore[no-untyped-def]
+        return False

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 
 
 class SystemKind(models.TextChoices):
@@ -28,4 +29,20 @@ class Operation(models.TextChoices):
 
 from dancu.gateway.fields import CONSENT_FIELDS, LOOKUP_FIELDS, VERIFY_ATTRIBUTES  # noqa: E402
 
-__all__ = ["CONSENT_FIELDS", "LOOKUP_FIELDS", "VERIFY_ATTRIBUTES", "Operation", "SystemKind", "SystemStatus"]
+__all__ = [
+    "CONSENT_FIELDS",
+    "LOOKUP_FIELDS",
+    "VERIFY_ATTRIBUTES",
+    "AccessChannel",
+    "Operation",
+    "SystemKind",
+    "SystemStatus",
+]
+
+
+class AccessChannel(models.TextChoices):
+    """How a person's data was read outside the gateway's verify and lookup (those are in the access ledger)."""
+
+    SIGN_IN = "sign_in", _("Sign-in to a service")
+    BACK_OFFICE = "back_office", _("Official's view in the back office")
+    LIFE_EVENT = "life_event", _("Life event sent to an agency")

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from django.core.exceptions import ValidationError
 from django.db import models
+from django.utils import timezone
 
 from dancu.core.errors import DomainError
-from dancu.exchange.choices import SystemKind, SystemStatus
+from dancu.exchange.choices import AccessChannel, SystemKind, SystemStatus
 from dancu.exchange.keys import check_jwks
 
 
@@ -123,3 +124,26 @@ class Consent(models.Model):
 
     def __str__(self) -> str:
         return f"consent {self.system_id}"
+
+
+class AccessRecord(models.Model):
+    """A read of a person's data outside the gateway (truy cập dữ liệu ngoài cổng kết nối): claims released to a
+    relying party at sign-in, an official opening the person's record in the back office, a life event delivered to
+    a subscribing agency. The gateway's verifications and lookups are in its hash-chained access ledger; these rows
+    sit beside them in the person's "who accessed my data" (Personal Data Protection Law 2025, art. 14: the data
+    subject's right to know who processed their data). Append-only: nothing updates or deletes a row."""
+
+    pin_hmac = models.CharField(max_length=64, help_text="Hex HMAC of the PIN (the projection's key), never the PIN.")
+    time = models.DateTimeField(default=timezone.now)
+    channel = models.CharField(max_length=20, choices=AccessChannel.choices)
+    organisation = models.CharField(max_length=200, help_text="Who received or saw the data: agency, office, service.")
+    actor = models.CharField(max_length=200, blank=True, help_text="The official, application or system acting.")
+    purpose = models.CharField(max_length=300, blank=True, help_text="Why: the purpose, procedure or reason given.")
+    fields = models.JSONField(default=list, help_text="Which data (field codes of exchange.choices.LOOKUP_FIELDS).")
+    reference = models.CharField(max_length=100, blank=True, help_text="Event id, dossier number, client id.")
+
+    class Meta:
+        indexes = [models.Index(fields=["pin_hmac", "-time"], name="access_record_person")]
+
+    def __str__(self) -> str:
+        return f"{self.channel} {self.organisation}"
