@@ -92,8 +92,8 @@ bench: install ## Run the benchmarks (see bench/README.md; results go to bench/R
 	$(BIN)/python bench/run.py
 
 .PHONY: messages
-messages: install ## Refresh the Vietnamese translations of the portal (locale/vi) and compile them (needs gettext)
-	cd src/dancu && DANCU_VAR_DIR=$$(mktemp -d) ../../$(BIN)/dancu makemessages -l vi --ignore "migrations/*" --ignore "*/static/*"
+messages: install ## Refresh the Vietnamese catalogue of every app (locale/vi; the gateway stays English) and compile them (needs gettext)
+	cd src/dancu && DANCU_VAR_DIR=$$(mktemp -d) ../../$(BIN)/dancu makemessages -l vi --ignore "migrations/*" --ignore "*/static/*" --ignore "gateway/*"
 	cd src/dancu && DANCU_VAR_DIR=$$(mktemp -d) ../../$(BIN)/dancu compilemessages -l vi
 
 .PHONY: vendor

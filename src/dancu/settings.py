@@ -10,6 +10,7 @@ import os
 from pathlib import Path
 
 import dj_database_url
+from django.utils.translation import gettext_lazy
 
 BASE_DIR = Path(__file__).resolve().parent
 VAR_DIR = Path(os.environ.get("DANCU_VAR_DIR", Path.cwd() / "var")).resolve()
@@ -201,11 +202,11 @@ OAUTH2_PROVIDER = {
     # http is accepted only for loopback redirect URIs (RFC 8252); `dancu oidc_client` enforces it on registration.
     "ALLOWED_REDIRECT_URI_SCHEMES": ["https", "http"],
     "SCOPES": {
-        "openid": "Đăng nhập bằng tài khoản định danh điện tử / Sign in with your e-ID",
-        "profile": "Họ tên, ngày sinh, giới tính / Name, date of birth, sex",
-        "pin": "Số định danh cá nhân / Personal ID number",
-        "address": "Nơi thường trú / Permanent residence",
-        "phone": "Số điện thoại / Phone number",
+        "openid": gettext_lazy("Sign in with your e-ID"),
+        "profile": gettext_lazy("Name, date of birth, sex"),
+        "pin": gettext_lazy("Personal ID number"),
+        "address": gettext_lazy("Permanent residence"),
+        "phone": gettext_lazy("Phone number"),
     },
     "DEFAULT_SCOPES": ["openid"],
     "OAUTH2_VALIDATOR_CLASS": "dancu.accounts.oidc.Validator",

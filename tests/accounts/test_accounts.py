@@ -322,7 +322,7 @@ def test_a_citizen_cannot_use_the_back_office_login(account: Account) -> None:
     browser = Client()
     response = browser.post("/login/", {"username": account.user.username, "password": PASSWORD})
     assert response.status_code == 200 and "_auth_user_id" not in browser.session
-    assert "Wrong username or password" in response.content.decode()
+    assert "Tên đăng nhập hoặc mật khẩu không đúng." in response.content.decode()
 
 
 def test_portal_pages_carry_the_security_headers(client: Client, account: Account) -> None:

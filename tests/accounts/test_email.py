@@ -67,7 +67,7 @@ def test_an_address_is_confirmed_by_the_code_sent_to_it(
         response = client.post("/portal/bao-mat/thao-tac/", {"action": "email_begin", "email": " Lan.Do@Example.VN "})
     assert response.status_code == 302
     mails = read_outbox("Lan.Do@example.vn", channel="email")
-    assert len(mails) == 1 and "e-mail confirmation code" in mails[0]["subject"]
+    assert len(mails) == 1 and "mã xác nhận địa chỉ thư điện tử" in mails[0]["subject"]  # in Vietnamese, the default
     account.refresh_from_db()
     assert account.email == "", "not set before it is confirmed"
     page = client.get("/portal/bao-mat/").content.decode()
@@ -82,7 +82,7 @@ def test_an_address_is_confirmed_by_the_code_sent_to_it(
     account.refresh_from_db()
     assert account.email == "Lan.Do@example.vn" and account.email_confirmed_at is not None
     assert SecurityEvent.objects.filter(account=account, kind="email_changed").exists()
-    assert "e-mail address was changed" in read_outbox(PHONE)[-1]["text"], "the phone hears of the change"
+    assert "dia chi thu dien tu" in read_outbox(PHONE)[-1]["text"], "the phone hears of the change"
     assert 'id="email-current">Lan.Do@example.vn<' in client.get("/portal/bao-mat/").content.decode()
 
 

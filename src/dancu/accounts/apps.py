@@ -1,9 +1,10 @@
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
 
 
 class AccountsConfig(AppConfig):
     name = "dancu.accounts"
-    verbose_name = "E-ID accounts"
+    verbose_name = _("E-ID accounts")
 
     def ready(self) -> None:
         from dancu.accounts import signals  # noqa: F401

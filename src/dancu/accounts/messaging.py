@@ -36,7 +36,7 @@ from django.conf import settings
 from django.core.mail import EmailMessage, get_connection
 from django.db import connection, transaction
 from django.db.models import Q
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.module_loading import import_string
 
 from dancu.accounts.models import MessageStatus, OutboundMessage
@@ -265,3 +265,12 @@ def deliver_due(limit: int = 500) -> tuple[int, int]:
             else:
                 failed += 1
     return delivered, failed
+
+
+def in_recipient_language(message: str, **params: object) -> str:
+    """A message (an English msgid, marked with ``gettext_noop``) in the recipient's language: Vietnamese, the
+    default, until accounts choose one. SMS texts are translated without diacritics (GSM-7: 160 characters a part
+    instead of 70)."""
+    with translation.override(settings.LANGUAGE_CODE):
+        text = translation.gettext(message)
+    return text % params if params else text

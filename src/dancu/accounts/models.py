@@ -6,19 +6,20 @@ from __future__ import annotations
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
 
 from dancu.core.ids import uuid7
 from dancu.registry.models import Person
 
 
 class Level(models.IntegerChoices):
-    ONE = 1, "Mức 1"
-    TWO = 2, "Mức 2"
+    ONE = 1, _("Level 1")
+    TWO = 2, _("Level 2")
 
 
 class AccountStatus(models.TextChoices):
-    ACTIVE = "active", "Đang hoạt động"
-    CLOSED = "closed", "Đã đóng"
+    ACTIVE = "active", _("Active")
+    CLOSED = "closed", _("Closed")
 
 
 class Account(models.Model):
@@ -46,6 +47,10 @@ class Account(models.Model):
     lockouts = models.PositiveSmallIntegerField(default=0, help_text="Consecutive lockouts: each one lasts longer.")
     created_at = models.DateTimeField(auto_now_add=True)
 
+    class Meta:
+        verbose_name = _("e-ID account")
+        verbose_name_plural = _("e-ID accounts")
+
     def __str__(self) -> str:
         return f"account {self.pk}"
 
@@ -66,6 +71,8 @@ class SecurityEvent(models.Model):
     detail = models.JSONField(default=dict, blank=True)
 
     class Meta:
+        verbose_name = _("security event")
+        verbose_name_plural = _("security events")
         ordering = ["-at", "-pk"]
         indexes = [models.Index(fields=["account", "-at"], name="secevent_account_at")]
 
@@ -85,6 +92,10 @@ class OneTimeCode(models.Model):
     used_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
+    class Meta:
+        verbose_name = _("one-time code")
+        verbose_name_plural = _("one-time codes")
+
     def __str__(self) -> str:
         return f"code {self.purpose}"
 
@@ -95,6 +106,10 @@ class TotpDevice(models.Model):
     confirmed_at = models.DateTimeField(null=True, blank=True)
     last_step = models.BigIntegerField(default=0, help_text="Last accepted time step: a code is never accepted twice.")
     created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("authenticator app")
+        verbose_name_plural = _("authenticator apps")
 
     def __str__(self) -> str:
         return "authenticator app"
@@ -111,6 +126,10 @@ class Passkey(models.Model):
     transports = models.JSONField(default=list, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     last_used_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("passkey")
+        verbose_name_plural = _("passkeys")
 
     def __str__(self) -> str:
         return self.name or "passkey"
@@ -130,6 +149,8 @@ class AccountSession(models.Model):
     end_reason = models.CharField(max_length=20, blank=True)
 
     class Meta:
+        verbose_name = _("sign-in session")
+        verbose_name_plural = _("sign-in sessions")
         ordering = ["-last_seen_at"]
         indexes = [models.Index(fields=["account", "ended_at"], name="accsession_open")]
 
@@ -147,6 +168,8 @@ class ClientConsent(models.Model):
     revoked_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
+        verbose_name = _("application consent")
+        verbose_name_plural = _("application consents")
         constraints = [
             models.UniqueConstraint(
                 fields=["account", "application"], condition=Q(revoked_at__isnull=True), name="clientconsent_one_open"
@@ -167,14 +190,18 @@ class AuthContext(models.Model):
     amr = models.JSONField(default=list)
     created_at = models.DateTimeField(auto_now_add=True)
 
+    class Meta:
+        verbose_name = _("authentication context")
+        verbose_name_plural = _("authentication contexts")
+
     def __str__(self) -> str:
         return self.acr
 
 
 class MessageStatus(models.TextChoices):
-    PENDING = "pending", "Chờ gửi"
-    SENT = "sent", "Đã gửi"
-    FAILED = "failed", "Không gửi được"
+    PENDING = "pending", _("Waiting to be sent")
+    SENT = "sent", _("Sent")
+    FAILED = "failed", _("Could not be sent")
 
 
 class OutboundMessage(models.Model):
@@ -201,6 +228,8 @@ class OutboundMessage(models.Model):
     )
 
     class Meta:
+        verbose_name = _("outgoing message")
+        verbose_name_plural = _("outgoing messages")
         indexes = [
             models.Index(fields=["next_attempt_at"], name="outbox_due", condition=Q(status="pending")),
         ]

@@ -73,7 +73,7 @@ def register(request: HttpRequest, account: Account, credential: dict[str, Any],
     if not challenge:
         raise DomainError("passkey_no_challenge", "Start adding the passkey again.")
     if Passkey.objects.filter(account=account).count() >= MAX_PASSKEYS:
-        raise DomainError("passkey_limit", f"At most {MAX_PASSKEYS} passkeys per account.")
+        raise DomainError("passkey_limit", "At most %(count)d passkeys per account.", params={"count": MAX_PASSKEYS})
     try:
         verified = verify_registration_response(
             credential=credential,
@@ -106,9 +106,7 @@ def authentication_options(request: HttpRequest) -> str:
 
 def authenticate(request: HttpRequest, credential: dict[str, Any]) -> Account:
     """The account whose passkey signed the challenge (with user verification)."""
-    failed = DomainError(
-        "passkey_sign_in_failed", "Sign-in with the passkey failed. / Đăng nhập bằng passkey không thành công."
-    )
+    failed = DomainError("passkey_sign_in_failed", "Sign-in with the passkey failed.")
     challenge = request.session.pop(LOGIN_KEY, None)
     if not challenge or not isinstance(credential, dict):
         raise failed

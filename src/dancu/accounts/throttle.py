@@ -66,9 +66,7 @@ class Throttle:
         else:
             allowed = self._fallback_hit(item, scope, digest)
         if not allowed:
-            raise DomainError(
-                "rate_limited", "Too many attempts. Wait a few minutes and try again. / Quá nhiều lần thử.", status=429
-            )
+            raise DomainError("rate_limited", "Too many attempts. Wait a few minutes and try again.", status=429)
 
     def _fallback_hit(self, item: RateLimitItemPerSecond, scope: str, digest: str) -> bool:
         if self._fallback is None:

@@ -10,6 +10,7 @@ from django.contrib.auth.decorators import login_required, permission_required
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from dancu.backoffice.forms import DossierActionForm
@@ -114,7 +115,7 @@ def dossier_action(request: HttpRequest, dossier_id: str) -> HttpResponse:
     if form.errors:
         messages.error(request, form.first_error())
     else:
-        messages.success(request, "Đã ghi nhận.")
+        messages.success(request, _("Recorded."))
     return redirect("backoffice:dossier", dossier_id=dossier.pk)
 
 

@@ -1,6 +1,7 @@
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
 
 
 class CardsConfig(AppConfig):
     name = "dancu.cards"
-    verbose_name = "Identity cards"
+    verbose_name = _("Identity cards")

@@ -8,14 +8,15 @@ from __future__ import annotations
 
 from django.db import models
 from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
 
 from dancu.registry.models import Person
 
 
 class CardStatus(models.TextChoices):
-    VALID = "valid", "Còn hiệu lực"
-    REPLACED = "replaced", "Đã cấp đổi"
-    CANCELLED = "cancelled", "Đã hủy"
+    VALID = "valid", _("Valid")
+    REPLACED = "replaced", _("Replaced")
+    CANCELLED = "cancelled", _("Cancelled")
 
 
 class IdentityCard(models.Model):
@@ -31,6 +32,8 @@ class IdentityCard(models.Model):
     created_at = models.DateTimeField()
 
     class Meta:
+        verbose_name = _("identity card")
+        verbose_name_plural = _("identity cards")
         ordering = ["person", "-issued_on"]
         constraints = [
             models.UniqueConstraint(fields=["person"], condition=Q(status="valid"), name="card_one_valid_per_person"),

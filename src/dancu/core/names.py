@@ -76,7 +76,9 @@ def validate_name(raw: str, *, field: str = "full_name") -> str:
     if not name:
         raise DomainError("name_missing", "The name is empty.", field=field)
     if len(name) > _MAX_LENGTH:
-        raise DomainError("name_too_long", f"A name has at most {_MAX_LENGTH} characters.", field=field)
+        raise DomainError(
+            "name_too_long", "A name has at most %(max)d characters.", field=field, params={"max": _MAX_LENGTH}
+        )
     if not _ALLOWED.match(name):
         raise DomainError("name_invalid", "A name contains only letters, spaces, apostrophes and hyphens.", field=field)
     return name

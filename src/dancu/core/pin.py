@@ -13,7 +13,7 @@ import random
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from dancu.core.errors import DomainError
+from dancu.core.errors import DomainError, gettext_noop
 
 MALE = "M"
 FEMALE = "F"
@@ -116,9 +116,9 @@ def _malformed(message: str) -> DomainError:
 def parse_pin(pin: str) -> ParsedPIN:
     """Parse a PIN; raise ``DomainError`` with code ``pin_malformed`` or ``pin_unknown_province``."""
     if not isinstance(pin, str):
-        raise _malformed("A personal ID number is a string of 12 digits.")
+        raise _malformed(gettext_noop("A personal ID number is a string of 12 digits."))
     if len(pin) != 12 or not pin.isascii() or not pin.isdigit():
-        raise _malformed("A personal ID number has exactly 12 digits (0-9) and nothing else.")
+        raise _malformed(gettext_noop("A personal ID number has exactly 12 digits (0-9) and nothing else."))
     province_code = pin[:3]
     entry = PROVINCE_CODES.get(province_code)
     if entry is None:

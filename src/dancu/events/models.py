@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 
 from dancu.core.ids import uuid7
 
@@ -25,6 +26,8 @@ class Event(models.Model):
     payload = models.JSONField(default=dict)
 
     class Meta:
+        verbose_name = _("event")
+        verbose_name_plural = _("events")
         ordering = ["sequence"]
         indexes = [models.Index(fields=["pin", "sequence"], name="event_pin_seq")]
 
@@ -38,6 +41,10 @@ class ConsumerOffset(models.Model):
     consumer = models.CharField(max_length=100, unique=True)
     sequence = models.BigIntegerField(default=0)
     updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = _("consumer position")
+        verbose_name_plural = _("consumer positions")
 
     def __str__(self) -> str:
         return f"{self.consumer}@{self.sequence}"

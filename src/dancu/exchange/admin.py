@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from django.contrib import admin
+from django.utils.translation import gettext_lazy as _
 
 from dancu.exchange.models import AccessRecord, AssessmentCriterion, AssessmentResult, ConnectedSystem, Grant, Purpose
 
@@ -26,7 +27,7 @@ class ConnectedSystemAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
     readonly_fields = ("status",)  # changed through the approve / suspend actions, which check the assessment
     actions = ("approve", "suspend")
 
-    @admin.action(description="Duyệt (chỉ khi đạt mọi tiêu chí) / Approve")
+    @admin.action(description=_("Approve (only when every criterion is met)"))
     def approve(self, request, queryset):  # type: ignore[no-untyped-def]
         from dancu.core.errors import DomainError
         from dancu.exchange.services import approve_system
@@ -37,7 +38,7 @@ class ConnectedSystemAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
             except DomainError as error:
                 self.message_user(request, f"{system.client_id}: {error.message}", level="error")
 
-    @admin.action(description="Tạm dừng / Suspend")
+    @admin.action(description=_("Suspend"))
     def suspend(self, request, queryset):  # type: ignore[no-untyped-def]
         from dancu.exchange.services import set_status
 

@@ -1,6 +1,7 @@
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
 
 
 class ExchangeConfig(AppConfig):
     name = "dancu.exchange"
-    verbose_name = "Connected systems"
+    verbose_name = _("Connected systems")

@@ -7,24 +7,24 @@ from django.utils.translation import gettext_lazy as _
 
 
 class SystemKind(models.TextChoices):
-    MINISTRY = "ministry", "Bộ, ngành"
-    PROVINCE = "province", "Tỉnh, thành phố"
-    BANK = "bank", "Ngân hàng"
-    TELECOM = "telecom", "Nhà mạng"
-    HOSPITAL = "hospital", "Bệnh viện"
-    OTHER = "other", "Khác"
+    MINISTRY = "ministry", _("Ministry or sector")
+    PROVINCE = "province", _("Province or city")
+    BANK = "bank", _("Bank")
+    TELECOM = "telecom", _("Telecom operator")
+    HOSPITAL = "hospital", _("Hospital")
+    OTHER = "other", _("Other")
 
 
 class SystemStatus(models.TextChoices):
-    PENDING = "pending", "Chờ duyệt"
-    APPROVED = "approved", "Đã duyệt"
-    SUSPENDED = "suspended", "Tạm dừng"
-    RETIRED = "retired", "Ngừng kết nối"
+    PENDING = "pending", _("Awaiting approval")
+    APPROVED = "approved", _("Approved")
+    SUSPENDED = "suspended", _("Suspended")
+    RETIRED = "retired", _("Disconnected")
 
 
 class Operation(models.TextChoices):
-    VERIFY = "verify", "Xác thực"
-    LOOKUP = "lookup", "Tra cứu"
+    VERIFY = "verify", _("Verification")
+    LOOKUP = "lookup", _("Lookup")
 
 
 from dancu.gateway.fields import CONSENT_FIELDS, LOOKUP_FIELDS, VERIFY_ATTRIBUTES  # noqa: E402

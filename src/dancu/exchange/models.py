@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from dancu.core.errors import DomainError
 from dancu.exchange.choices import AccessChannel, SystemKind, SystemStatus
@@ -27,6 +28,8 @@ class ConnectedSystem(models.Model):
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
+        verbose_name = _("connected system")
+        verbose_name_plural = _("connected systems")
         ordering = ["client_id"]
 
     def __str__(self) -> str:
@@ -49,6 +52,8 @@ class AssessmentCriterion(models.Model):
     order = models.PositiveSmallIntegerField(default=0)
 
     class Meta:
+        verbose_name = _("assessment criterion")
+        verbose_name_plural = _("assessment criteria")
         ordering = ["order", "code"]
 
     def __str__(self) -> str:
@@ -66,6 +71,8 @@ class AssessmentResult(models.Model):
     reviewed_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
+        verbose_name = _("assessment result")
+        verbose_name_plural = _("assessment results")
         constraints = [models.UniqueConstraint(fields=["system", "criterion"], name="assessment_unique")]
 
     def __str__(self) -> str:
@@ -84,6 +91,8 @@ class Purpose(models.Model):
     legal_basis = models.CharField(max_length=300)
 
     class Meta:
+        verbose_name = _("purpose")
+        verbose_name_plural = _("purposes")
         ordering = ["code"]
 
     def __str__(self) -> str:
@@ -102,6 +111,8 @@ class Grant(models.Model):
     daily_quota = models.PositiveIntegerField(default=100_000)
 
     class Meta:
+        verbose_name = _("grant")
+        verbose_name_plural = _("grants")
         constraints = [models.UniqueConstraint(fields=["system", "purpose"], name="grant_unique")]
 
     def __str__(self) -> str:
@@ -121,6 +132,10 @@ class Consent(models.Model):
         db_index=True,
         help_text="Set on every change: the projector copies what changed since its last pass.",
     )
+
+    class Meta:
+        verbose_name = _("consent")
+        verbose_name_plural = _("consents")
 
     def __str__(self) -> str:
         return f"consent {self.system_id}"

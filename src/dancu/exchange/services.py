@@ -63,7 +63,9 @@ def register_system(
     *, client_id: str, organisation: str, name: str, kind: str, contact_email: str = "", jwks: dict[str, Any]
 ) -> ConnectedSystem:
     if kind not in SystemKind.values:
-        raise DomainError("kind_invalid", f"Kind is one of {', '.join(SystemKind.values)}.", field="kind")
+        raise DomainError(
+            "kind_invalid", "Kind is one of %(kinds)s.", field="kind", params={"kinds": ", ".join(SystemKind.values)}
+        )
     check_jwks(jwks)
     if ConnectedSystem.objects.filter(client_id=client_id).exists():
         raise DomainError("system_exists", "A system with this client id exists.", status=409)
@@ -102,7 +104,10 @@ def approve_system(system: ConnectedSystem) -> ConnectedSystem:
     missing += list(AssessmentCriterion.objects.exclude(assessmentresult__system=system).values_list("code", flat=True))
     if missing:
         raise DomainError(
-            "assessment_incomplete", f"{len(missing)} criteria not met: {', '.join(sorted(missing))}.", status=409
+            "assessment_incomplete",
+            "Criteria not met: %(criteria)s.",
+            status=409,
+            params={"criteria": ", ".join(sorted(missing))},
         )
     if system.status == SystemStatus.RETIRED:
         raise DomainError("system_retired", "A retired system cannot be approved again.", status=409)
@@ -142,7 +147,12 @@ def grant(
         raise DomainError("operations_invalid", "Operations are 'verify' and/or 'lookup'.", field="operations")
     unknown = set(fields or ()) - set(LOOKUP_FIELDS)
     if unknown:
-        raise DomainError("fields_unknown", f"Unknown lookup fields: {', '.join(sorted(unknown))}.", field="fields")
+        raise DomainError(
+            "fields_unknown",
+            "Unknown lookup fields: %(fields)s.",
+            field="fields",
+            params={"fields": ", ".join(sorted(unknown))},
+        )
     if rate_per_second < 1 or daily_quota < 1:
         raise DomainError("quota_invalid", "Quotas are positive.", field="rate_per_second")
     row, _ = Grant.objects.update_or_create(

@@ -57,7 +57,7 @@ async def verify(request: Request) -> Response:
         try:
             check_item(payload)
         except DomainError as error:
-            raise RequestFailed(400, error.code, error.message) from None
+            raise RequestFailed(400, error.code, error.english) from None
         pin_h = gateway.hasher.pin_hmac(payload.pin)
         rule = gateway.authorise(claims, payload.purpose, "verify")
         found, attributes, reasons, status = gateway.answers(payload.pin, gateway.person(pin_h), payload, rule)
@@ -140,7 +140,7 @@ async def lookup(request: Request) -> Response:
         try:
             parse_pin(payload.pin)
         except DomainError as error:
-            raise RequestFailed(400, error.code, error.message) from None
+            raise RequestFailed(400, error.code, error.english) from None
         pin_h = gateway.hasher.pin_hmac(payload.pin)
         rule = gateway.authorise(claims, payload.purpose, "lookup")
         refused: dict[str, Refusal] = {}

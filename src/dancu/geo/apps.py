@@ -1,6 +1,7 @@
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
 
 
 class GeoConfig(AppConfig):
     name = "dancu.geo"
-    verbose_name = "Administrative units"
+    verbose_name = _("Administrative units")

@@ -8,6 +8,7 @@ office's list through the ``vietnam-provinces`` package.
 from __future__ import annotations
 
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 
 
 class Era(models.TextChoices):
@@ -24,6 +25,8 @@ class Province(models.Model):
     division_type = models.CharField(max_length=40)
 
     class Meta:
+        verbose_name = _("province")
+        verbose_name_plural = _("provinces")
         ordering = ["era", "code"]
         constraints = [models.UniqueConstraint(fields=["era", "code"], name="province_era_code_unique")]
 
@@ -40,6 +43,8 @@ class District(models.Model):
     province = models.ForeignKey(Province, on_delete=models.PROTECT, related_name="districts")
 
     class Meta:
+        verbose_name = _("district")
+        verbose_name_plural = _("districts")
         ordering = ["code"]
 
     def __str__(self) -> str:
@@ -58,6 +63,8 @@ class Commune(models.Model):
     name_folded = models.CharField(max_length=100, db_index=True, help_text="Diacritics-free lower-case name.")
 
     class Meta:
+        verbose_name = _("commune")
+        verbose_name_plural = _("communes")
         ordering = ["era", "code"]
         constraints = [models.UniqueConstraint(fields=["era", "code"], name="commune_era_code_unique")]
 
@@ -81,6 +88,8 @@ class CommuneSuccession(models.Model):
     partly = models.BooleanField(default=False, help_text="Only part of the legacy commune went into this one.")
 
     class Meta:
+        verbose_name = _("commune succession")
+        verbose_name_plural = _("commune successions")
         constraints = [models.UniqueConstraint(fields=["legacy", "current"], name="commune_succession_unique")]
 
     def __str__(self) -> str:

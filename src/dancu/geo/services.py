@@ -144,6 +144,7 @@ def resolve_current_commune(code: str, *, era: str = Era.CURRENT) -> Commune:
         )
     raise DomainError(
         "commune_ambiguous",
-        f"This legacy commune was split between {len(successors)} current communes; name the current one.",
+        "This legacy commune was split between %(count)d current communes; name the current one.",
+        params={"count": len(successors)},
         field="commune",
     )

@@ -1,4 +1,5 @@
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
 
 
 class ProceduresConfig(AppConfig):
@@ -8,7 +9,7 @@ class ProceduresConfig(AppConfig):
 
     name = "dancu.procedures"
     label = "procedures"
-    verbose_name = "Online public services"
+    verbose_name = _("Online public services")
 
     def ready(self) -> None:
         from dancu.procedures import payments

@@ -53,12 +53,20 @@ def check(upload: Upload, spec: dict[str, Any]) -> dict[str, Any]:
         raise DomainError("attachment_empty", "The file is empty.", field=field)
     limit = int(spec.get("max_mb", 5)) * 1024 * 1024
     if len(upload.content) > limit:
-        raise DomainError("attachment_too_large", f"The file is larger than {spec.get('max_mb', 5)} MB.", field=field)
+        raise DomainError(
+            "attachment_too_large",
+            "The file is larger than %(max_mb)s MB.",
+            field=field,
+            params={"max_mb": spec.get("max_mb", 5)},
+        )
     actual = sniff(upload.content)
     allowed = spec.get("types", list(MAGIC))
     if actual is None or actual not in allowed or (upload.content_type and upload.content_type != actual):
         raise DomainError(
-            "attachment_type_invalid", f"Accepted: {', '.join(t.split('/')[1].upper() for t in allowed)}.", field=field
+            "attachment_type_invalid",
+            "This file type is not accepted. Accepted: %(types)s.",
+            field=field,
+            params={"types": ", ".join(t.split("/")[1].upper() for t in allowed)},
         )
     digest = hashlib.sha256(upload.content).hexdigest()
     values: dict[str, Any] = {"code": upload.code, "content_type": actual, "size": len(upload.content)}

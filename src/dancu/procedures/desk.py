@@ -10,6 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.db import transaction
+from django.utils.translation import gettext_lazy as _
 
 from dancu.core.errors import DomainError
 from dancu.procedures import linked, workflow
@@ -17,12 +18,12 @@ from dancu.procedures.models import Dossier
 
 #: The officer's actions, in the order the desk shows them (value, label).
 ACTIONS = (
-    ("assign", "Nhận xử lý / Take"),
-    ("process", "Bắt đầu xử lý / Start processing"),
-    ("supplement", "Yêu cầu bổ sung / Ask for a supplement"),
-    ("verify", "Cần xác minh / Needs verification"),
-    ("approve", "Phê duyệt / Approve"),
-    ("reject", "Từ chối / Refuse"),
+    ("assign", _("Take")),
+    ("process", _("Start processing")),
+    ("supplement", _("Ask for a supplement")),
+    ("verify", _("Needs verification")),
+    ("approve", _("Approve")),
+    ("reject", _("Refuse")),
 )
 
 
@@ -46,11 +47,18 @@ def act(dossier: Dossier, action: str, *, official: Any, reason: str = "") -> No
         workflow.start_processing(dossier.pk, official=name)
     elif action == "supplement":
         workflow.request_supplement(dossier.pk, official=name, reason=reason)
-        linked.notify(dossier.applicant, f"Hồ sơ {dossier.number} cần bổ sung: {reason}", dossier=dossier)
+        linked.notify(
+            dossier.applicant,
+            "Case %(number)s needs a supplement: %(reason)s",
+            {"number": dossier.number, "reason": reason},
+            dossier=dossier,
+        )
     elif action == "verify":
         workflow.require_verification(dossier.pk, official=name, reason=reason)
         linked.notify(
-            dossier.applicant, f"Hồ sơ {dossier.number} cần xác minh thêm; hạn mới được thông báo trên cổng.",
+            dossier.applicant,
+            "Case %(number)s needs further verification; the new due date is shown on the portal.",
+            {"number": dossier.number},
             dossier=dossier,
         )  # fmt: skip
     elif action == "approve":

@@ -3,23 +3,29 @@ and the cases of linked procedure groups (Decree 63/2024/NĐ-CP; DOMAIN.md §6).
 
 from __future__ import annotations
 
+from contextlib import nullcontext
+from typing import Any
+
 from django.conf import settings
 from django.db import models
+from django.utils import translation
+from django.utils.translation import get_language
+from django.utils.translation import gettext_lazy as _
 
 from dancu.core.ids import uuid7
 
 
 class Agency(models.TextChoices):
-    COMMUNE_CIVIL_STATUS = "commune_civil_status", "UBND cấp xã (tư pháp - hộ tịch)"
-    COMMUNE_POLICE = "commune_police", "Công an cấp xã (đăng ký cư trú)"
-    SOCIAL_INSURANCE = "social_insurance", "Bảo hiểm xã hội"
-    PROVINCIAL_JUSTICE = "provincial_justice", "Sở Tư pháp"
+    COMMUNE_CIVIL_STATUS = "commune_civil_status", _("Commune People's Committee (justice and civil status)")
+    COMMUNE_POLICE = "commune_police", _("Commune police (residence registration)")
+    SOCIAL_INSURANCE = "social_insurance", _("Social insurance")
+    PROVINCIAL_JUSTICE = "provincial_justice", _("Provincial Department of Justice")
 
 
 class Level(models.TextChoices):
-    COMMUNE = "commune", "Cấp xã"
-    PROVINCE = "province", "Cấp tỉnh"
-    CENTRAL = "central", "Trung ương"
+    COMMUNE = "commune", _("Commune level")
+    PROVINCE = "province", _("Province level")
+    CENTRAL = "central", _("Central level")
 
 
 class Counter(models.Model):
@@ -27,6 +33,10 @@ class Counter(models.Model):
 
     key = models.CharField(max_length=30, unique=True)
     value = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        verbose_name = _("counter")
+        verbose_name_plural = _("counters")
 
     def __str__(self) -> str:
         return self.key
@@ -55,10 +65,17 @@ class Procedure(models.Model):
     active = models.BooleanField(default=True)
 
     class Meta:
+        verbose_name = _("procedure")
+        verbose_name_plural = _("procedures")
         ordering = ["code"]
 
     def __str__(self) -> str:
         return self.code
+
+    @property
+    def name(self) -> str:
+        """The name in the active language (the catalogue carries both)."""
+        return self.name_en if get_language() == "en" else self.name_vi
 
 
 class ProcedureGroup(models.Model):
@@ -77,22 +94,31 @@ class ProcedureGroup(models.Model):
     )
     note = models.TextField(blank=True, help_text="Where the deadlines come from, or that they are configuration.")
 
+    class Meta:
+        verbose_name = _("linked procedure group")
+        verbose_name_plural = _("linked procedure groups")
+
     def __str__(self) -> str:
         return self.code
 
+    @property
+    def name(self) -> str:
+        """The name in the active language (the catalogue carries both)."""
+        return self.name_en if get_language() == "en" else self.name_vi
+
 
 class Status(models.TextChoices):
-    DRAFT = "draft", "Bản nháp"
-    WAITING = "waiting", "Chờ kết quả liên thông"
-    SUBMITTED = "submitted", "Đã nộp"
-    RECEIVED = "received", "Đã tiếp nhận"
-    IN_PROCESS = "in_process", "Đang xử lý"
-    SUPPLEMENT_REQUESTED = "supplement", "Yêu cầu bổ sung"
-    RESUBMITTED = "resubmitted", "Đã bổ sung"
-    APPROVED = "approved", "Đã duyệt"
-    REJECTED = "rejected", "Từ chối"
-    RESULT_ISSUED = "issued", "Đã trả kết quả"
-    CANCELLED = "cancelled", "Đã hủy"
+    DRAFT = "draft", _("Draft")
+    WAITING = "waiting", _("Waiting for a linked result")
+    SUBMITTED = "submitted", _("Submitted")
+    RECEIVED = "received", _("Received")
+    IN_PROCESS = "in_process", _("In process")
+    SUPPLEMENT_REQUESTED = "supplement", _("Supplement requested")
+    RESUBMITTED = "resubmitted", _("Supplemented")
+    APPROVED = "approved", _("Approved")
+    REJECTED = "rejected", _("Refused")
+    RESULT_ISSUED = "issued", _("Result issued")
+    CANCELLED = "cancelled", _("Cancelled")
 
 
 class Case(models.Model):
@@ -107,6 +133,10 @@ class Case(models.Model):
     finished_on = models.DateField(null=True, blank=True)
     data = models.JSONField(default=dict)
     created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("linked case")
+        verbose_name_plural = _("linked cases")
 
     def __str__(self) -> str:
         return self.number
@@ -138,6 +168,8 @@ class Dossier(models.Model):
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
+        verbose_name = _("dossier")
+        verbose_name_plural = _("dossiers")
         ordering = ["due_on", "created_at"]
         indexes = [
             models.Index(fields=["procedure", "commune", "status"], name="dossier_queue"),
@@ -160,6 +192,8 @@ class Transition(models.Model):
     at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
+        verbose_name = _("status change")
+        verbose_name_plural = _("status changes")
         ordering = ["at", "pk"]
 
     def __str__(self) -> str:
@@ -175,6 +209,10 @@ class Reuse(models.Model):
     fields = models.JSONField(default=list)
     at = models.DateTimeField(auto_now_add=True)
 
+    class Meta:
+        verbose_name = _("data reuse")
+        verbose_name_plural = _("data reuses")
+
     def __str__(self) -> str:
         return self.source
 
@@ -189,6 +227,10 @@ class HealthInsuranceCard(models.Model):
     valid_to = models.DateField()
     dossier = models.ForeignKey(Dossier, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
     created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("health-insurance card")
+        verbose_name_plural = _("health-insurance cards")
 
     def __str__(self) -> str:
         return self.number
@@ -208,6 +250,10 @@ class Attachment(models.Model):
     content = models.BinaryField(blank=True, default=b"")
     created_at = models.DateTimeField(auto_now_add=True)
 
+    class Meta:
+        verbose_name = _("attachment")
+        verbose_name_plural = _("attachments")
+
     def __str__(self) -> str:
         return self.code
 
@@ -218,15 +264,42 @@ class Notification(models.Model):
     account = models.ForeignKey("accounts.Account", on_delete=models.CASCADE, related_name="notifications")
     dossier = models.ForeignKey(Dossier, on_delete=models.CASCADE, null=True, blank=True, related_name="+")
     case = models.ForeignKey(Case, on_delete=models.CASCADE, null=True, blank=True, related_name="+")
-    text = models.TextField()
+    text = models.TextField(help_text="As sent, in the recipient's language.")
+    parts = models.JSONField(
+        default=list,
+        blank=True,
+        help_text="[[English msgid, {name: value or {vi, en}}], ...]: shown in the page's language.",
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     read_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
+        verbose_name = _("notification")
+        verbose_name_plural = _("notifications")
         ordering = ["-created_at", "-pk"]
 
     def __str__(self) -> str:
         return f"notification {self.pk}"
+
+    @property
+    def display(self) -> str:
+        """The notice in the active language (older notices, kept as text only, as they were sent)."""
+        return render_notice(self.parts) if self.parts else self.text
+
+
+def render_notice(parts: list[Any], language: str | None = None) -> str:
+    """A notice's sentences (English msgids with their values) in ``language`` or the active one; a value given as
+    ``{"vi": ..., "en": ...}`` (a procedure's name) is taken in that language."""
+    with translation.override(language) if language else nullcontext():
+        english = translation.get_language() == "en"
+        sentences = []
+        for message, params in parts:
+            values = {
+                key: (value["en"] if english else value["vi"]) if isinstance(value, dict) else value
+                for key, value in params.items()
+            }
+            sentences.append(translation.gettext(message) % values if values else translation.gettext(message))
+        return " ".join(sentences)
 
 
 class Contributions(models.Model):
@@ -238,8 +311,23 @@ class Contributions(models.Model):
     synthetic = models.BooleanField(default=True)
     updated_at = models.DateTimeField(auto_now=True)
 
+    class Meta:
+        verbose_name = _("insurance contributions")
+        verbose_name_plural = _("insurance contributions")
+
     def __str__(self) -> str:
         return f"{self.months} months"
+
+
+#: What each kind of issued document is called on pages.
+DOCUMENT_KINDS = {
+    "birth-extract": _("Birth extract"),
+    "death-extract": _("Death extract"),
+    "residence-confirmation": _("Residence confirmation"),
+    "health-insurance-card": _("Health-insurance card"),
+    "funeral-allowance": _("Funeral allowance decision"),
+    "survivor-benefit": _("Survivor benefit decision"),
+}
 
 
 class Document(models.Model):
@@ -259,17 +347,24 @@ class Document(models.Model):
     revoked_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
+        verbose_name = _("issued document")
+        verbose_name_plural = _("issued documents")
         ordering = ["-issued_at"]
 
     def __str__(self) -> str:
         return self.title
 
+    @property
+    def name(self) -> str:
+        """The kind of document in the active language (the signed title carries both languages, as the PDF)."""
+        return str(DOCUMENT_KINDS.get(self.kind, self.title))
+
 
 class PaymentStatus(models.TextChoices):
-    PENDING = "pending", "Chờ thanh toán"
-    PAID = "paid", "Đã thanh toán"
-    FAILED = "failed", "Không thành công"
-    REFUNDED = "refunded", "Đã hoàn tiền"
+    PENDING = "pending", _("Awaiting payment")
+    PAID = "paid", _("Paid")
+    FAILED = "failed", _("Failed")
+    REFUNDED = "refunded", _("Refunded")
 
 
 class Payment(models.Model):
@@ -289,6 +384,10 @@ class Payment(models.Model):
     refunded_at = models.DateTimeField(null=True, blank=True)
     refund_reason = models.CharField(max_length=300, blank=True)
 
+    class Meta:
+        verbose_name = _("payment")
+        verbose_name_plural = _("payments")
+
     def __str__(self) -> str:
         return f"payment {self.pk}"
 
@@ -301,6 +400,10 @@ class SimulatedTransaction(models.Model):
     amount_vnd = models.PositiveIntegerField()
     kind = models.CharField(max_length=10, help_text="charge or refund")
     at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("simulated transaction")
+        verbose_name_plural = _("simulated transactions")
 
     def __str__(self) -> str:
         return self.reference

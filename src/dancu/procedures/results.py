@@ -13,7 +13,8 @@ from typing import Any
 
 import segno
 from django.conf import settings
-from django.utils import timezone
+from django.utils import timezone, translation
+from django.utils.translation import gettext_lazy as _
 from fpdf import FPDF
 from joserfc import jws
 from joserfc.errors import JoseError
@@ -108,25 +109,38 @@ def qr_text(document: Document, base_url: str) -> str:
     return f"{base_url.rstrip('/')}/ket-qua/{document.id}/#{document.token}"
 
 
+#: The data's labels, in the active language on pages; a PDF carries both (:func:`pdf_label`).
 LABELS = {
-    "full_name": "Họ, chữ đệm và tên / Full name",
-    "pin": "Số định danh cá nhân / Personal ID number",
-    "birth_date": "Ngày sinh / Date of birth",
-    "sex": "Giới tính / Sex",
-    "birth_place": "Nơi sinh / Place of birth",
-    "mother": "Họ tên mẹ / Mother",
-    "father": "Họ tên cha / Father",
-    "household_number": "Số hộ / Household",
-    "address": "Nơi thường trú / Permanent residence",
-    "card_number": "Mã số thẻ BHYT / Card number",
-    "valid_from": "Giá trị từ / Valid from",
-    "valid_to": "Giá trị đến / Valid until",
-    "death_date": "Ngày chết / Date of death",
-    "death_place": "Nơi chết / Place of death",
-    "amount_vnd": "Số tiền (đồng) / Amount (VND)",
-    "contribution_months": "Số tháng đóng BHXH / Months of contributions",
-    "kind": "Loại / Kind",
+    "full_name": _("Full name"),
+    "pin": _("Personal ID number"),
+    "birth_date": _("Date of birth"),
+    "sex": _("Sex"),
+    "birth_place": _("Place of birth"),
+    "mother": _("Mother"),
+    "father": _("Father"),
+    "household_number": _("Household"),
+    "address": _("Permanent residence"),
+    "card_number": _("Card number"),
+    "valid_from": _("Valid from"),
+    "valid_to": _("Valid until"),
+    "death_date": _("Date of death"),
+    "death_place": _("Place of death"),
+    "amount_vnd": _("Amount (VND)"),
+    "contribution_months": _("Months of contributions"),
+    "kind": _("Kind"),
 }
+
+
+def pdf_label(key: str) -> str:
+    """A label on the issued PDF: Vietnamese with the English below it in the same cell, as on the identity card."""
+    label = LABELS.get(key)
+    if label is None:
+        return key
+    with translation.override("vi"):
+        vietnamese = str(label)
+    with translation.override("en"):
+        english = str(label)
+    return f"{vietnamese} / {english}"
 
 
 def render_pdf(document: Document, base_url: str) -> bytes:
@@ -151,7 +165,7 @@ def render_pdf(document: Document, base_url: str) -> bytes:
     pdf.ln(6)
     for key, value in document.data.items():
         pdf.set_font("Noto", "B", 10)
-        pdf.cell(75, 7, LABELS.get(key, key))
+        pdf.cell(75, 7, pdf_label(key))
         pdf.set_font("Noto", "", 11)
         pdf.multi_cell(0, 7, str(value), new_x="LMARGIN", new_y="NEXT")
     pdf.ln(6)

@@ -6,13 +6,14 @@ from __future__ import annotations
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse
 from django.shortcuts import render
 from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
 from django.views.decorators.cache import cache_control
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods, require_POST
 
 from dancu.core.errors import DomainError
 from dancu.procedures import payments, results
-from dancu.procedures.models import Agency, Document, Payment, PaymentStatus
+from dancu.procedures.models import DOCUMENT_KINDS, Agency, Document, Payment, PaymentStatus
 
 
 @cache_control(max_age=300, public=True)
@@ -40,13 +41,14 @@ def check(request: HttpRequest, document_id: str | None = None) -> HttpResponse:
             stored = Document.objects.filter(pk=claims.get("id")).first()
             context.update(
                 claims=claims,
+                title=DOCUMENT_KINDS.get(claims.get("kind", ""), claims.get("title", "")),
                 issuer=Agency(claims["issuer"]).label,
                 revoked=bool(stored and stored.revoked_at),
                 known=stored is not None,
                 labels=results.LABELS,
             )
     elif document_id:
-        context["error"] = "Không có văn bản này. / No such document."
+        context["error"] = _("No such document.")
     status = 400 if "error" in context and request.method == "POST" else 404 if "error" in context else 200
     return render(request, "procedures/check.html", context, status=status)
 

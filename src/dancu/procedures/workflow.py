@@ -8,12 +8,14 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
+from django.conf import settings
 from django.db import connection, transaction
 from django.utils import timezone
+from django.utils.translation import gettext_noop
 
 from dancu.core import workdays
 from dancu.core.errors import DomainError
-from dancu.procedures.models import Counter, Dossier, Status, Transition
+from dancu.procedures.models import Counter, Dossier, Status, Transition, render_notice
 
 #: Allowed moves: from -> to.
 MOVES: dict[str, set[str]] = {
@@ -70,8 +72,9 @@ def steps(
         if to not in MOVES[dossier.status]:
             raise DomainError(
                 "transition_invalid",
-                f"A dossier in status '{dossier.status}' cannot become '{to}'.",
+                "A dossier in status '%(from)s' cannot become '%(to)s'.",
                 status=409,
+                params={"from": dossier.status, "to": to},
             )
         transition = Transition(dossier=dossier, from_status=dossier.status, to_status=to, reason=reason)
         transition.actor, transition.actor_kind = actor[:150], actor_kind
@@ -184,9 +187,10 @@ def require_verification(dossier_id: object, *, official: str, reason: str) -> D
             workdays.due_date(dossier.received_at, days), dossier.paused_working_days
         )
         dossier.save(update_fields=["verification", "due_on", "updated_at"])
+        because = [[gettext_noop("Needs verification: %(reason)s"), {"reason": reason.strip()[:900]}]]
         Transition.objects.create(
             dossier=dossier, from_status=dossier.status, to_status=dossier.status, actor=official[:150],
-            actor_kind="official", reason=f"Cần xác minh: {reason.strip()[:900]}",
+            actor_kind="official", reason=render_notice(because, settings.LANGUAGE_CODE),
         )  # fmt: skip
         case = dossier.case
         if case is not None and case.group.deadline_days_verification:

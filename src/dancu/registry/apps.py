@@ -1,6 +1,7 @@
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
 
 
 class RegistryConfig(AppConfig):
     name = "dancu.registry"
-    verbose_name = "Population registry"
+    verbose_name = _("Population registry")

@@ -3,38 +3,39 @@
 from __future__ import annotations
 
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 
 
 class Sex(models.TextChoices):
-    MALE = "M", "Nam"
-    FEMALE = "F", "Nữ"
+    MALE = "M", _("Male")
+    FEMALE = "F", _("Female")
 
 
 class DatePrecision(models.TextChoices):
     """How much of a date of birth is known; old records may know only the year or the month."""
 
-    DAY = "day", "Ngày"
-    MONTH = "month", "Tháng"
-    YEAR = "year", "Năm"
+    DAY = "day", _("Day")
+    MONTH = "month", _("Month")
+    YEAR = "year", _("Year")
 
 
 class LifeStatus(models.TextChoices):
-    LIVING = "living", "Còn sống"
-    DECEASED = "deceased", "Đã mất"
+    LIVING = "living", _("Living")
+    DECEASED = "deceased", _("Deceased")
 
 
 class Relationship(models.TextChoices):
     """Relationship to the head of household (quan hệ với chủ hộ)."""
 
-    HEAD = "head", "Chủ hộ"
-    SPOUSE = "spouse", "Vợ/chồng"
-    CHILD = "child", "Con"
-    PARENT = "parent", "Bố/mẹ"
-    GRANDCHILD = "grandchild", "Cháu"
-    SIBLING = "sibling", "Anh/chị/em"
-    CHILD_IN_LAW = "child_in_law", "Con dâu/con rể"
-    OTHER_RELATIVE = "relative", "Họ hàng khác"
-    OTHER = "other", "Khác"
+    HEAD = "head", _("Head of household")
+    SPOUSE = "spouse", _("Spouse")
+    CHILD = "child", _("Child")
+    PARENT = "parent", _("Parent")
+    GRANDCHILD = "grandchild", _("Grandchild")
+    SIBLING = "sibling", _("Sibling")
+    CHILD_IN_LAW = "child_in_law", _("Child-in-law")
+    OTHER_RELATIVE = "relative", _("Other relative")
+    OTHER = "other", _("Other")
 
 
 #: The 54 ethnic groups with the statistics office's codes (Decision 121-TCTK/PPCĐ, 1979).

@@ -59,13 +59,17 @@ def _parse(line: str) -> dict[str, Any]:
         raise DomainError("line_not_object", "Each line is one JSON object.")
     unknown = set(data) - LINE_FIELDS
     if unknown:
-        raise DomainError("field_unknown", f"Unknown field(s): {', '.join(sorted(unknown))}.")
+        raise DomainError(
+            "field_unknown", "Unknown field(s): %(fields)s.", params={"fields": ", ".join(sorted(unknown))}
+        )
     residence = data.get("permanent_residence")
     if residence is not None and (not isinstance(residence, dict) or set(residence) - RESIDENCE_FIELDS):
         raise DomainError("field_unknown", "permanent_residence has unknown fields.", field="permanent_residence")
     missing = [k for k in ("pin", "full_name", "sex", "birth_date") if not data.get(k)]
     if missing:
-        raise DomainError("field_missing", f"Missing field(s): {', '.join(missing)}.", field=missing[0])
+        raise DomainError(
+            "field_missing", "Missing field(s): %(fields)s.", field=missing[0], params={"fields": ", ".join(missing)}
+        )
     return data
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from django.db import models
 from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
 
 from dancu.geo.models import Commune
 from dancu.registry.choices import DatePrecision, LifeStatus, Relationship, Sex
@@ -23,6 +24,8 @@ class Household(models.Model):
     created_on = models.DateField()
 
     class Meta:
+        verbose_name = _("household")
+        verbose_name_plural = _("households")
         ordering = ["number"]
 
     def __str__(self) -> str:
@@ -63,6 +66,8 @@ class Person(models.Model):
     updated_at = models.DateTimeField()
 
     class Meta:
+        verbose_name = _("person")
+        verbose_name_plural = _("people")
         ordering = ["pin"]
         indexes = [
             models.Index(fields=["name_folded", "birth_date"], name="person_name_dob"),
@@ -108,6 +113,8 @@ class PermanentResidence(models.Model):
     end_reason = models.CharField(max_length=40, blank=True)
 
     class Meta:
+        verbose_name = _("permanent residence")
+        verbose_name_plural = _("permanent residences")
         ordering = ["person", "valid_from"]
         constraints = [
             models.UniqueConstraint(
@@ -134,6 +141,8 @@ class TemporaryResidence(models.Model):
     ended_on = models.DateField(null=True, blank=True, help_text="Set when the residence was ended early.")
 
     class Meta:
+        verbose_name = _("temporary residence")
+        verbose_name_plural = _("temporary residences")
         ordering = ["person", "valid_from"]
         constraints = [
             models.CheckConstraint(

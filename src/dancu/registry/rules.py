@@ -160,17 +160,30 @@ def check_parent(
     """A mother is female, a father male; neither younger than 12 at the birth; the mother alive at the birth."""
     expected = Sex.FEMALE if role == "mother" else Sex.MALE
     if parent_sex != expected:
-        raise DomainError("parent_sex_mismatch", f"The {role} on record has the wrong sex for a {role}.", field=role)
+        if role == "mother":
+            raise DomainError("parent_sex_mismatch", "The mother on record is not a woman.", field=role)
+        raise DomainError("parent_sex_mismatch", "The father on record is not a man.", field=role)
     if age_on(parent_birth, child_birth) < MIN_PARENT_AGE_YEARS:
+        age = {"years": MIN_PARENT_AGE_YEARS}
+        if role == "mother":
+            raise DomainError(
+                "mother_too_young",
+                "The mother would have been younger than %(years)d at the child's birth.",
+                field=role,
+                params=age,
+            )
         raise DomainError(
-            f"{role}_too_young",
-            f"The {role} would have been younger than {MIN_PARENT_AGE_YEARS} at the child's birth.",
+            "father_too_young",
+            "The father would have been younger than %(years)d at the child's birth.",
             field=role,
+            params=age,
         )
     if parent_death is not None:
         limit = parent_death if role == "mother" else parent_death + timedelta(days=POSTHUMOUS_FATHER_DAYS)
         if child_birth > limit:
-            raise DomainError("parent_deceased", f"The {role} had died before the child's birth.", field=role)
+            if role == "mother":
+                raise DomainError("parent_deceased", "The mother had died before the child's birth.", field=role)
+            raise DomainError("parent_deceased", "The father had died before the child's birth.", field=role)
 
 
 def check_residence_dates(*, valid_from: date, birth_date: date, today: date) -> None:

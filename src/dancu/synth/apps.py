@@ -1,6 +1,7 @@
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
 
 
 class SynthConfig(AppConfig):
     name = "dancu.synth"
-    verbose_name = "Synthetic population"
+    verbose_name = _("Synthetic population")

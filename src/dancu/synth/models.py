@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 
 
 class SynthRun(models.Model):
@@ -20,6 +21,10 @@ class SynthRun(models.Model):
     finished = models.BooleanField(default=False)
     started_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = _("synthetic population run")
+        verbose_name_plural = _("synthetic population runs")
 
     def __str__(self) -> str:
         return self.key

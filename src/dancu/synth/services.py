@@ -53,7 +53,9 @@ def run_synth(
     The same (seed, province, people) resumes an unfinished run, or does nothing if it finished.
     """
     if not 1 <= people <= MAX_PEOPLE:
-        raise DomainError("people_out_of_range", f"--people must be between 1 and {MAX_PEOPLE:,}.")
+        raise DomainError(
+            "people_out_of_range", "--people must be between 1 and %(max)s.", params={"max": f"{MAX_PEOPLE:,}"}
+        )
     if not 100 <= chunk_size <= 100_000:
         raise DomainError("chunk_size_out_of_range", "--chunk-size must be between 100 and 100,000.")
     if province is not None:

@@ -15,11 +15,11 @@ from django.db import transaction
 from django.utils import timezone
 
 from dancu.accounts.models import OneTimeCode
-from dancu.core.errors import DomainError
+from dancu.core.errors import DomainError, gettext_noop
 
 CODE_TTL = timedelta(minutes=5)
 CODE_ATTEMPTS = 5
-CODE_INVALID_MESSAGE = "The code is wrong or has expired. / Mã không đúng hoặc đã hết hạn."
+CODE_INVALID_MESSAGE = gettext_noop("The code is wrong or has expired.")
 
 _PHONE = re.compile(r"^(?:\+?84|0)([35789]\d{8})$")
 

@@ -9,6 +9,7 @@ from django.core.exceptions import ValidationError
 from django.core.validators import EmailValidator
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext_noop
 
 from dancu.accounts import messaging, throttle
 from dancu.accounts.models import Account
@@ -44,10 +45,14 @@ def start_email_change(*, account: Account, email: str, context: RequestContext 
         row, code = issue_code("email", {"account": str(account.pk), "email": _email_digest(email)})
         messaging.send_email(
             email,
-            "dancu: mã xác nhận địa chỉ thư điện tử / e-mail confirmation code",
-            f"Mã xác nhận địa chỉ thư điện tử cho tài khoản định danh điện tử của bạn: {code} (hết hạn sau 5 phút).\n"
-            f"Your e-ID account's e-mail confirmation code: {code} (valid for 5 minutes).\n\n"
-            "Nếu bạn không yêu cầu, hãy bỏ qua thư này. If you did not ask for it, ignore this message.",
+            messaging.in_recipient_language(gettext_noop("dancu: e-mail confirmation code")),
+            messaging.in_recipient_language(
+                gettext_noop(
+                    "Your e-ID account's e-mail confirmation code: %(code)s (valid for 5 minutes).\n\n"
+                    "If you did not ask for it, ignore this message."
+                ),
+                code=code,
+            ),
         )
         record(account, "email_code_sent", context)
     return str(row.pk)
@@ -68,9 +73,10 @@ def confirm_email(
         account.email, account.email_confirmed_at = email, timezone.now()
         account.save(update_fields=["email", "email_confirmed_at"])
         record(account, "email_changed", context)
-        notice = "dancu: dia chi thu dien tu cua tai khoan da thay doi. Your account's e-mail address was changed."
+        notice = messaging.in_recipient_language(gettext_noop("dancu: your account's e-mail address was changed."))
         if had and had != email:
-            messaging.send_email(had, "dancu: địa chỉ thư điện tử đã thay đổi / e-mail address changed", notice)
+            subject = messaging.in_recipient_language(gettext_noop("dancu: e-mail address changed"))
+            messaging.send_email(had, subject, notice)
         if account.phone:
             messaging.send_sms(account.phone, notice)
 

@@ -9,6 +9,8 @@ from functools import cache
 from django.contrib.auth.hashers import make_password
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
+from django.utils.functional import lazy
+from django.utils.translation import gettext_lazy as _
 
 from dancu.accounts.models import Account, OneTimeCode
 from dancu.accounts.services.codes import is_uuid
@@ -20,18 +22,23 @@ from dancu.registry.models import Person
 
 def check_password_strength(password: str, person: Person | None = None) -> None:
     """Django's validators (10+ characters, not common, not all digits) and none of the holder's own data."""
-    problems: list[str] = []
+    problems: list[ValidationError] = []
     try:
         validate_password(password)
     except ValidationError as exc:
-        problems.extend(str(m) for m in exc.messages)
+        problems.append(exc)
     if person is not None:
         lowered = password.lower()
         own = [person.pin, person.birth_date.strftime("%d%m%Y"), person.birth_date.isoformat().replace("-", "")]
         if any(item in lowered for item in own) or normalize_name(person.given_name).replace(" ", "") in lowered:
-            problems.append("The password must not contain your ID number, date of birth or name.")
+            problems.append(ValidationError(_("The password must not contain your ID number, date of birth or name.")))
     if problems:
-        raise DomainError("password_weak", " ".join(problems), field="password")
+        # Rendered when read, so in the language of the page that shows it (Django's validators are translated).
+        raise DomainError("password_weak", lazy(_joined_messages, str)(problems), field="password")
+
+
+def _joined_messages(problems: list[ValidationError]) -> str:
+    return " ".join(str(message) for problem in problems for message in problem.messages)
 
 
 @cache

@@ -4,6 +4,7 @@ or not; completing it ends every session and revokes the applications' tokens.""
 from __future__ import annotations
 
 from django.db import transaction
+from django.utils.translation import gettext_lazy, gettext_noop
 
 from dancu.accounts import messaging, throttle
 from dancu.accounts.models import Account, AccountStatus
@@ -14,10 +15,7 @@ from dancu.accounts.services.passwords import check_new_password_first
 from dancu.accounts.services.sessions import end_all_sessions
 from dancu.core.pin import parse_pin
 
-RECOVERY_SENT = (
-    "Nếu thông tin khớp với một tài khoản, mã khôi phục đã được gửi tới số điện thoại của tài khoản. / "
-    "If the data matches an account, a recovery code was sent to its phone."
-)
+RECOVERY_SENT = gettext_lazy("If the data matches an account, a recovery code was sent to its phone.")
 
 
 def start_recovery(*, pin: str, phone: str, context: RequestContext | None = None) -> str:
@@ -30,7 +28,12 @@ def start_recovery(*, pin: str, phone: str, context: RequestContext | None = Non
     with transaction.atomic():
         row, code = issue_code("recover", {"account": str(account.pk) if account else None})
         if account is not None:
-            messaging.send_sms(phone, f"dancu: ma khoi phuc tai khoan {code} (5 phut). Recovery code {code}.")
+            messaging.send_sms(
+                phone,
+                messaging.in_recipient_language(
+                    gettext_noop("dancu: account recovery code %(code)s (expires in 5 minutes)."), code=code
+                ),
+            )
             record(account, "recovery_requested", context)
     return str(row.pk)
 

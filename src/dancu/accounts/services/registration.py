@@ -10,6 +10,7 @@ from django.contrib.auth.hashers import make_password
 from django.contrib.auth.models import User
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext_noop
 
 from dancu.accounts import messaging, throttle
 from dancu.accounts.models import Account, Level
@@ -66,14 +67,12 @@ def start_registration(
     if person is None:
         raise DomainError(
             "registration_data_mismatch",
-            "Thông tin không khớp với Cơ sở dữ liệu quốc gia về dân cư và thẻ căn cước còn hiệu lực. / "
             "The data does not match the population database and a valid identity card.",
         )
     if age_on(person.birth_date, timezone.localdate()) < MIN_SELF_REGISTRATION_AGE:
         raise DomainError(
             "account_under_6_through_parent",
-            "A child under 6 gets an account through a parent's account. / "
-            "Trẻ dưới 6 tuổi đăng ký qua tài khoản của cha, mẹ.",
+            "A child under 6 gets an account through a parent's account.",
         )
     exists = Account.objects.filter(person=person).exists()
     with transaction.atomic():
@@ -81,11 +80,19 @@ def start_registration(
         if exists:
             messaging.send_sms(
                 phone,
-                "dancu: so dinh danh nay da co tai khoan. Neu quen mat khau, dung chuc nang Quen mat khau. "
-                "This ID number already has an account: use password recovery.",
+                messaging.in_recipient_language(
+                    gettext_noop(
+                        "dancu: this ID number already has an account. If you forgot the password, recover it."
+                    )
+                ),
             )
         else:
-            messaging.send_sms(phone, f"dancu: ma xac nhan dang ky {code} (het han sau 5 phut). Code {code}.")
+            messaging.send_sms(
+                phone,
+                messaging.in_recipient_language(
+                    gettext_noop("dancu: registration code %(code)s (expires in 5 minutes)."), code=code
+                ),
+            )
     return str(row.pk)
 
 

@@ -36,7 +36,7 @@ def _totp(secret: bytes) -> Any:
 
 
 def _totp_invalid() -> DomainError:
-    return DomainError("totp_invalid", "The code from the app is wrong. / Mã không đúng.", field="code")
+    return DomainError("totp_invalid", "The code from the app is wrong.", field="code")
 
 
 def begin_totp(account: Account) -> tuple[str, str]:

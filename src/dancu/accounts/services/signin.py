@@ -13,7 +13,7 @@ from dancu.accounts import messaging, throttle
 from dancu.accounts.models import Account, Level
 from dancu.accounts.services.context import NO_CONTEXT, RequestContext, record
 from dancu.accounts.services.passwords import dummy_hash
-from dancu.core.errors import DomainError
+from dancu.core.errors import DomainError, gettext_noop
 from dancu.core.pin import parse_pin
 
 #: Failed sign-ins before the account pauses; each lockout after the first lasts twice as long, up to a day.
@@ -21,10 +21,7 @@ FAILED_SIGN_INS_BEFORE_LOCK = 5
 FIRST_LOCK = timedelta(minutes=5)
 LONGEST_LOCK = timedelta(hours=24)
 
-SIGN_IN_FAILED = (
-    "Số định danh hoặc mật khẩu không đúng. Sau nhiều lần sai, đăng nhập tạm dừng một thời gian. / "
-    "Wrong ID number or password. After several failures sign-in pauses for a while."
-)
+SIGN_IN_FAILED = gettext_noop("Wrong ID number or password. After several failures sign-in pauses for a while.")
 
 ACR_LEVEL1 = "urn:dancu:eid:level1"
 ACR_LEVEL2 = "urn:dancu:eid:level2"
@@ -80,7 +77,9 @@ def _count_failure(account: Account, now: datetime, context: RequestContext | No
         if account.phone:
             messaging.send_sms(
                 account.phone,
-                "dancu: tai khoan tam khoa dang nhap do nhap sai nhieu lan. Sign-in paused after failed attempts.",
+                messaging.in_recipient_language(
+                    gettext_noop("dancu: sign-in to your account is paused after several failed attempts.")
+                ),
             )
     account.save(update_fields=fields)
 

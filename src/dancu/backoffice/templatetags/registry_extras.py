@@ -6,27 +6,28 @@ import json
 from typing import Any
 
 from django import template
+from django.utils.translation import gettext_lazy as _
 
 from dancu.registry.choices import ETHNIC_GROUPS, Relationship
 
 register = template.Library()
 
 EVENT_LABELS = {
-    "person.registered": "Nhập dữ liệu công dân",
-    "birth.registered": "Đăng ký khai sinh",
-    "residence.permanent.registered": "Đăng ký thường trú",
-    "residence.permanent.removed": "Xóa đăng ký thường trú",
-    "residence.temporary.registered": "Đăng ký tạm trú",
-    "residence.temporary.ended": "Xóa đăng ký tạm trú",
-    "marriage.registered": "Đăng ký kết hôn",
-    "name.changed": "Thay đổi họ tên",
-    "death.recorded": "Đăng ký khai tử",
+    "person.registered": _("Citizen data entered"),
+    "birth.registered": _("Birth registration"),
+    "residence.permanent.registered": _("Permanent residence registration"),
+    "residence.permanent.removed": _("Permanent residence removed"),
+    "residence.temporary.registered": _("Temporary residence registration"),
+    "residence.temporary.ended": _("Temporary residence removed"),
+    "marriage.registered": _("Marriage registration"),
+    "name.changed": _("Name change"),
+    "death.recorded": _("Death registration"),
 }
 
 
 @register.filter
 def event_label(kind: str) -> str:
-    return EVENT_LABELS.get(kind, kind)
+    return str(EVENT_LABELS.get(kind, kind))
 
 
 @register.filter

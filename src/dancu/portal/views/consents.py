@@ -6,6 +6,7 @@ from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from dancu.accounts.models import Account
 from dancu.accounts.services.context import record
@@ -15,7 +16,7 @@ from dancu.exchange.choices import CONSENT_FIELDS
 from dancu.portal import forms
 from dancu.portal.views.common import _form_errors, citizen_required, context_of
 
-FIELD_NAMES = {"ethnicity": "Dân tộc / Ethnicity", "religion": "Tôn giáo / Religion"}
+FIELD_NAMES = {"ethnicity": gettext_lazy("Ethnicity"), "religion": gettext_lazy("Religion")}
 
 
 # --- consents and access history -------------------------------------------------------------------------------------

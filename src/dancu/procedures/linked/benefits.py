@@ -8,14 +8,16 @@ import hashlib
 import random
 from datetime import timedelta
 
+from django.conf import settings
 from django.db import transaction
+from django.utils.translation import gettext_noop
 
 from dancu.core.ages import birthday
 from dancu.procedures import results
 from dancu.procedures.linked.birth import BIRTH, INSURANCE
 from dancu.procedures.linked.common import check_agency, issued_upstream, reject, result_issued
 from dancu.procedures.linked.death import DEATH, FUNERAL, SURVIVOR
-from dancu.procedures.models import Contributions, Dossier, HealthInsuranceCard, Reuse, Status
+from dancu.procedures.models import Contributions, Dossier, HealthInsuranceCard, Reuse, Status, render_notice
 from dancu.procedures.workflow import locked, move
 from dancu.registry.models import Person
 
@@ -60,7 +62,8 @@ def approve_insurance(dossier_id: object, *, official: str) -> Dossier:
         dossier,
         official,
         {"card_number": card.number, "valid_to": card.valid_to.isoformat(), "document": str(document.id)},
-        f"Đã cấp thẻ BHYT cho trẻ: {card.number}. Health-insurance card issued.",
+        gettext_noop("The child's health-insurance card was issued: %(card)s."),
+        {"card": card.number},
         starts_downstream=False,
     )
 
@@ -87,9 +90,11 @@ def decide_funeral_allowance(dossier_id: object, *, official: str) -> Dossier:
         dossier=dossier, source="social_insurance.contributions", reference=str(person.pk), fields=["months"]
     )
     if months < FUNERAL_MIN_MONTHS:
-        return reject(
-            dossier.pk, official=official, reason=f"Chỉ có {months} tháng đóng BHXH bắt buộc (cần ít nhất 12)."
+        too_few = gettext_noop(
+            "Only %(months)s months of compulsory social insurance contributions (at least 12 needed)."
         )
+        reason = render_notice([[too_few, {"months": months}]], settings.LANGUAGE_CODE)
+        return reject(dossier.pk, official=official, reason=reason)
     move(dossier, Status.APPROVED, actor=official, actor_kind="official")
     document = results.issue(
         dossier, kind="funeral-allowance", title="Quyết định trợ cấp mai táng / Funeral allowance",
@@ -101,7 +106,8 @@ def decide_funeral_allowance(dossier_id: object, *, official: str) -> Dossier:
         dossier,
         official,
         {"amount_vnd": 10 * BASE_SALARY_VND, "contribution_months": months, "document": str(document.id)},
-        f"Trợ cấp mai táng {10 * BASE_SALARY_VND:,} đồng đã được duyệt.",
+        gettext_noop("The funeral allowance of %(amount)s đồng was approved."),
+        {"amount": f"{10 * BASE_SALARY_VND:,}"},
         starts_downstream=False,
     )
 
@@ -129,6 +135,8 @@ def decide_survivor_benefit(dossier_id: object, *, official: str) -> Dossier:
         dossier,
         official,
         {"kind": kind, "contribution_months": months, "document": str(document.id)},
-        f"Trợ cấp tuất đã được duyệt ({'hằng tháng' if kind == 'monthly' else 'một lần'}).",
+        gettext_noop("The monthly survivor allowance was approved.")
+        if kind == "monthly"
+        else gettext_noop("The one-off survivor allowance was approved."),
         starts_downstream=False,
     )

@@ -12,9 +12,11 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
+from django.conf import settings
 from django.db import connection, transaction
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.translation import gettext_noop
 
 from dancu.accounts.models import Account
 from dancu.core import workdays
@@ -40,6 +42,7 @@ from dancu.procedures.models import (
     Reuse,
     Status,
     Transition,
+    render_notice,
 )
 from dancu.procedures.workflow import locked, move, move_through, next_number, next_numbers, steps
 from dancu.registry import services as registry
@@ -222,10 +225,9 @@ def _declare_birth(
     )
     Reuse.objects.bulk_create(reuses)
     if extract_copies:
-        payments.start(
-            case, amount_vnd=EXTRACT_COPY_FEE_VND * extract_copies,
-            description=f"Phí cấp {extract_copies} bản sao trích lục khai sinh ({case.number})",
-        )  # fmt: skip
+        fee = gettext_noop("Fee for %(copies)s copies of the birth extract (%(number)s)")
+        description = render_notice([[fee, {"copies": extract_copies, "number": case.number}]], settings.LANGUAGE_CODE)
+        payments.start(case, amount_vnd=EXTRACT_COPY_FEE_VND * extract_copies, description=description)
         return case  # received once the payment's callback lands (payment_received)
     _notify_received(case)
     return case
@@ -238,8 +240,8 @@ EXTRACT_COPY_FEE_VND = 8_000
 def _notify_received(case: Case) -> None:
     notify(
         case.applicant,
-        f"Hồ sơ liên thông {case.number} đã được tiếp nhận; hẹn trả kết quả ngày {case.due_on:%d/%m/%Y}. "
-        f"Case {case.number} received, due {case.due_on:%d/%m/%Y}.",
+        "Linked case %(number)s was received; results are due on %(due)s.",
+        {"number": case.number, "due": f"{case.due_on:%d/%m/%Y}"},
         case=case,
     )
 
@@ -303,7 +305,8 @@ def approve_birth(dossier_id: object, *, official: str) -> Dossier:
         dossier,
         official,
         {"pin": child.pin, "person_id": child.pk, "document": str(document.id)},
-        f"Đã đăng ký khai sinh, số định danh của trẻ: {child.pin}. Birth registered.",
+        gettext_noop("Birth registered. The child's personal ID number: %(pin)s."),
+        {"pin": child.pin},
         starts_downstream=True,
     )
 
@@ -341,7 +344,7 @@ def approve_residence(dossier_id: object, *, official: str) -> Dossier:
         dossier,
         official,
         {"household_number": dossier.data["household_number"], "document": str(document.id)},
-        "Đã đăng ký thường trú cho trẻ. The child's permanent residence is registered.",
+        gettext_noop("The child's permanent residence is registered."),
         starts_downstream=False,
     )
 

@@ -3,25 +3,61 @@ refusal, which never leaves a case hanging (Decree 63/2024/NĐ-CP)."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
+from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext_noop
 
 from dancu.accounts.models import Account
 from dancu.accounts.services import send_notice
 from dancu.core.errors import DomainError
 from dancu.procedures import payments
 from dancu.procedures.consumers import follow
-from dancu.procedures.models import Case, Dossier, Notification, Payment, PaymentStatus, Procedure, Status
+from dancu.procedures.models import (
+    Case,
+    Dossier,
+    Notification,
+    Payment,
+    PaymentStatus,
+    Procedure,
+    Status,
+    render_notice,
+)
 from dancu.procedures.workflow import FINISHED, Step, locked, move, next_number
 
+#: One sentence of a notice: an English msgid and its values (a value ``{"vi": ..., "en": ...}`` per language).
+Notice = tuple[str, dict[str, Any]]
 
-def notify(account: Account, text: str, *, dossier: Dossier | None = None, case: Case | None = None) -> None:
-    """In the portal, and by SMS and e-mail as the holder chose (through the outbox, after the commit)."""
-    Notification.objects.create(account=account, dossier=dossier, case=case, text=text)
+
+def notify(
+    account: Account,
+    message: str,
+    params: dict[str, Any] | None = None,
+    *,
+    also: Sequence[Notice] = (),
+    dossier: Dossier | None = None,
+    case: Case | None = None,
+) -> None:
+    """In the portal (in the language of the page that shows it), and by SMS and e-mail as the holder chose (through
+    the outbox, after the commit) in the recipient's language: Vietnamese, until accounts choose one."""
+    parts = [[message, dict(params or {})], *([m, dict(p)] for m, p in also)]
+    text = render_notice(parts, settings.LANGUAGE_CODE)
+    Notification.objects.create(account=account, dossier=dossier, case=case, text=text, parts=parts)
     number = case.number if case is not None else dossier.number if dossier is not None else ""
-    send_notice(account, text, subject=f"dancu: hồ sơ {number} / case {number}" if number else "")
+    subject = (
+        render_notice([[gettext_noop("dancu: case %(number)s"), {"number": number}]], settings.LANGUAGE_CODE)
+        if number
+        else ""
+    )
+    send_notice(account, text, subject=subject)
+
+
+def procedure_name(procedure: Procedure) -> dict[str, str]:
+    """A procedure's name as a notice's value, in both languages."""
+    return {"vi": procedure.name_vi, "en": procedure.name_en}
 
 
 def new_dossier(
@@ -51,18 +87,26 @@ def receiving(case: Case) -> list[Step]:
 
 def check_agency(dossier: Dossier, code: str) -> None:
     if dossier.procedure.code != code:
-        raise DomainError("wrong_procedure", f"This decision is for {code} dossiers.", status=409)
+        raise DomainError(
+            "wrong_procedure", "This decision is for %(code)s dossiers.", status=409, params={"code": code}
+        )
 
 
 def result_issued(
-    dossier: Dossier, official: str, result: dict[str, Any], message: str, *, starts_downstream: bool
+    dossier: Dossier,
+    official: str,
+    result: dict[str, Any],
+    message: str,
+    params: dict[str, Any] | None = None,
+    *,
+    starts_downstream: bool,
 ) -> Dossier:
     """The common end of a decision: the result recorded, the dossier issued, the citizen told; then either the
     dossiers waiting for this result start (through the event log, after commit) or the case may be finished."""
     dossier.result = result
     dossier.save(update_fields=["result"])
     move(dossier, Status.RESULT_ISSUED, actor=official, actor_kind="official")
-    notify(dossier.applicant, message, dossier=dossier)
+    notify(dossier.applicant, message, params, dossier=dossier)
     if starts_downstream:
         transaction.on_commit(follow)
     else:
@@ -74,7 +118,9 @@ def issued_upstream(dossier: Dossier, code: str) -> Dossier:
     """The case's dossier ``code`` whose result this one builds on; refused until that result is issued."""
     upstream = Dossier.objects.filter(case=dossier.case, procedure__code=code).first()
     if upstream is None or upstream.status != Status.RESULT_ISSUED:
-        raise DomainError("upstream_not_done", f"The {code} result is not issued yet.", status=409)
+        raise DomainError(
+            "upstream_not_done", "The %(code)s result is not issued yet.", status=409, params={"code": code}
+        )
     return upstream
 
 
@@ -86,14 +132,17 @@ def reject(dossier_id: object, *, official: str, reason: str) -> Dossier:
         raise DomainError("reason_required", "Give the reason for the refusal.", field="reason")
     dossier = locked(dossier_id)
     move(dossier, Status.REJECTED, actor=official, actor_kind="official", reason=reason)
-    text = f"Hồ sơ {dossier.number} ({dossier.procedure.name_vi}) bị từ chối: {reason}"
+    refused = {"number": dossier.number, "procedure": procedure_name(dossier.procedure), "reason": reason}
+    also: list[Notice] = []
     first_of_case = dossier.case is not None and any(
         m["procedure"] == dossier.procedure.code and not m.get("after") for m in dossier.case.group.members
     )
     if first_of_case:  # the fee paid for the declaration: refunded, the procedure was not performed
         for paid in Payment.objects.select_for_update().filter(case=dossier.case, status=PaymentStatus.PAID):
             payments.refund(paid, reason)
-            text += f" Đã hoàn {paid.amount_vnd:,} đồng phí đã nộp."
+            also.append(
+                (gettext_noop("The fee of %(amount)s đồng you paid was refunded."), {"amount": f"{paid.amount_vnd:,}"})
+            )
     if dossier.case is not None:
         group = dossier.case.group
         downstream = [m["procedure"] for m in group.members if m.get("after") == dossier.procedure.code]
@@ -102,12 +151,25 @@ def reject(dossier_id: object, *, official: str, reason: str) -> Dossier:
         ):
             move(
                 waiting, Status.CANCELLED, actor="system", actor_kind="system",
-                reason=f"{dossier.procedure.name_vi} bị từ chối: {reason}",
+                reason=render_notice(
+                    [[gettext_noop("%(procedure)s was refused: %(reason)s"), refused]], settings.LANGUAGE_CODE
+                ),
             )  # fmt: skip
         if downstream:
-            text += ". Các thủ tục liên thông phụ thuộc đã dừng; sửa thông tin và nộp lại tờ khai."
+            also.append(
+                (
+                    "The linked procedures that depend on it have stopped; correct the data and submit the form again.",
+                    {},
+                )
+            )
         maybe_finish(dossier.case)
-    notify(dossier.applicant, text, dossier=dossier)
+    notify(
+        dossier.applicant,
+        "Case %(number)s (%(procedure)s) was refused: %(reason)s",
+        refused,
+        also=also,
+        dossier=dossier,
+    )
     return dossier
 
 

@@ -10,6 +10,7 @@ from datetime import date
 
 from django.db import connection, transaction
 from django.utils import timezone
+from django.utils.translation import gettext_noop
 
 from dancu.accounts.models import Account
 from dancu.core import workdays
@@ -76,7 +77,11 @@ def declare_death(
     if FUNERAL in chosen and not bank_account.strip():
         raise DomainError("field_required", "Give the bank account for the allowance.", field="bank_account")
     for pending in Case.objects.filter(group=group, finished_on__isnull=True, data__deceased_id=deceased.pk):
-        raise DomainError("death_already_declared", f"This death was already declared ({pending.number}).")
+        raise DomainError(
+            "death_already_declared",
+            "This death was already declared (case %(number)s).",
+            params={"number": pending.number},
+        )
     spec = next(a for a in Procedure.objects.get(code=DEATH).attachments if a["code"] == "death_notice")
     if death_notice is None:
         raise DomainError("attachment_required", "Attach the death notice.", field="attachments.death_notice")
@@ -109,7 +114,10 @@ def declare_death(
     )  # fmt: skip
     move_through(dossiers[DEATH], receiving(case), at=now)
     notify(
-        account, f"Hồ sơ liên thông {case.number} đã được tiếp nhận; hẹn trả ngày {case.due_on:%d/%m/%Y}.", case=case
+        account,
+        "Linked case %(number)s was received; results are due on %(due)s.",
+        {"number": case.number, "due": f"{case.due_on:%d/%m/%Y}"},
+        case=case,
     )
     return case
 
@@ -135,7 +143,7 @@ def approve_death(dossier_id: object, *, official: str) -> Dossier:
         dossier,
         official,
         {"pin": deceased.pin, "document": str(document.id)},
-        "Đã đăng ký khai tử. Death registered.",
+        gettext_noop("Death registered."),
         starts_downstream=True,
     )
 
@@ -151,6 +159,6 @@ def approve_removal(dossier_id: object, *, official: str) -> Dossier:
         pin=dossier.data["deceased_pin"], valid_to=death["death_date"], reason="death", actor=official,
         source=f"dossier:{dossier.number}",
     )  # fmt: skip
-    notify(dossier.applicant, "Đã xóa đăng ký thường trú. Permanent residence removed.", dossier=dossier)
+    notify(dossier.applicant, "Permanent residence removed.", dossier=dossier)
     maybe_finish(dossier.case)
     return dossier

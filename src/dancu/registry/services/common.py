@@ -62,7 +62,9 @@ def _parent(pin: str | None, role: str) -> Person | None:
     try:
         return get_person(pin)
     except NotFound:
-        raise DomainError(f"{role}_not_found", f"The {role} is not in the registry.", field=role) from None
+        if role == "mother":
+            raise DomainError("mother_not_found", "The mother is not in the registry.", field=role) from None
+        raise DomainError("father_not_found", "The father is not in the registry.", field=role) from None
     except DomainError as error:
         error.field = role
         raise
