@@ -22,6 +22,7 @@ from dancu.cards.services import issue_card
 from dancu.core.errors import DomainError
 from dancu.registry import services as registry
 from tests import factories
+from tests.forms.page import form_errors
 
 pytestmark = pytest.mark.django_db
 PASSWORD = "Sen-no-ro-2024!x"
@@ -197,11 +198,14 @@ def _login(client: Client, pin: str, password: str) -> Any:
 
 
 def test_sign_in_failures_all_look_the_same(client: Client, account: Account) -> None:
+    """No account, a wrong password: one message. A number that cannot be a PIN is said so (the PIN's structure is
+    public: it tells nothing about who has an account)."""
     unknown = _login(client, factories.new_pin(), PASSWORD)
     wrong = _login(client, account.person.pin, "wrong-password-1")
     malformed = _login(client, "12", PASSWORD)
-    bodies = {re.search(r'id="login-error">([^<]+)<', r.content.decode()).group(1) for r in (unknown, wrong, malformed)}
-    assert len(bodies) == 1
+    summaries = [form_errors(r.content.decode()).summary for r in (unknown, wrong)]
+    assert summaries[0] == summaries[1] and len(summaries[0]) == 1 and summaries[0][0][1] == ""
+    assert form_errors(malformed.content.decode()).summary == [("Số định danh cá nhân gồm 12 chữ số.", "pin")]
     assert {unknown.status_code, wrong.status_code, malformed.status_code} == {400}
 
 
@@ -285,7 +289,30 @@ def test_totp_enrolment_sign_in_and_no_replay(client: Client, account: Account) 
     assert AccountSession.objects.filter(account=account, amr=["otp", "pwd"]).exists()
     again = Client()
     step = _login(again, account.person.pin, PASSWORD)
-    assert again.post(step["Location"], {"code": code}).status_code == 400  # a code is accepted once
+    replay = again.post(step["Location"], {"code": code})
+    assert replay.status_code == 400  # a code is accepted once, and the citizen is told why
+    assert form_errors(replay.content.decode()).summary == [
+        ("Mã này đã được dùng. Hãy chờ mã tiếp theo trong ứng dụng (mỗi 30 giây có một mã mới).", "code")
+    ]
+    wrong = again.post(step["Location"], {"code": f"{(int(code) + 1) % 1000000:06d}"})
+    assert wrong.status_code == 400
+    assert form_errors(wrong.content.decode()).summary == [
+        ("Mã không đúng: nhập mã ứng dụng xác thực đang hiển thị.", "code")
+    ]
+
+
+def test_a_reused_totp_code_has_its_own_code(account: Account) -> None:
+    from dancu.accounts.services import second_factors
+
+    secret_b32, _uri = second_factors.begin_totp(account)
+    second_factors.confirm_totp(account, _totp_now(secret_b32))
+    with pytest.raises(DomainError) as reused:
+        second_factors.verify_totp(account, _totp_now(secret_b32))
+    assert (reused.value.code, reused.value.field) == ("totp_reused", "code")
+    assert second_factors.verify_totp(account, _totp_now(secret_b32, time.time() + 30)) is None
+    with pytest.raises(DomainError) as wrong:
+        second_factors.verify_totp(account, "000000" if _totp_now(secret_b32) != "000000" else "111111")
+    assert wrong.value.code == "totp_invalid"
 
 
 def test_recovery_does_not_reveal_accounts_and_resets_the_password(account: Account) -> None:
@@ -322,7 +349,7 @@ def test_a_citizen_cannot_use_the_back_office_login(account: Account) -> None:
     browser = Client()
     response = browser.post("/login/", {"username": account.user.username, "password": PASSWORD})
     assert response.status_code == 200 and "_auth_user_id" not in browser.session
-    assert "Wrong username or password" in response.content.decode()
+    assert form_errors(response.content.decode()).summary == [("Tên đăng nhập hoặc mật khẩu không đúng.", "")]
 
 
 def test_portal_pages_carry_the_security_headers(client: Client, account: Account) -> None:

@@ -23,7 +23,18 @@ class BackOfficeForm(DoorForm):
 
 
 class OfficialLoginForm(AuthenticationForm):
-    """The back office is for officials: a citizen's e-ID user cannot sign in here even with the right password."""
+    """The back office is for officials: a citizen's e-ID user cannot sign in here even with the right password.
+    Each missing field is named; every other failure gets one message."""
+
+    error_messages = {
+        **AuthenticationForm.error_messages,
+        "invalid_login": _("Wrong username or password."),
+    }
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["username"].error_messages["required"] = _("Enter your username.")
+        self.fields["password"].error_messages["required"] = _("Enter your password.")
 
     def confirm_login_allowed(self, user: Any) -> None:
         super().confirm_login_allowed(user)
@@ -33,11 +44,14 @@ class OfficialLoginForm(AuthenticationForm):
 
 class PersonSearchForm(BackOfficeForm):
     """Find a person by PIN, or by name with an optional date of birth and commune. POSTed: a PIN or a name must not
-    end up in a URL (access logs, proxies, browser history)."""
+    end up in a URL (access logs, proxies, browser history). A date of birth that cannot be one (31/02, in the
+    future, before 1900) is said so, rather than finding nobody."""
 
     pin = PinField(required=False)
     name = forms.CharField(required=False, max_length=100)
-    birth_date = DateInputField(required=False)
+    birth_date = DateInputField(
+        required=False, not_future="birth_date_in_future", future_message=_("The date of birth is in the future.")
+    )
     commune = forms.CharField(required=False, max_length=10)
 
     def clean(self) -> dict[str, Any]:
@@ -67,6 +81,8 @@ class Level2ActivationForm(BackOfficeForm):
 
 class DossierActionForm(BackOfficeForm):
     """An officer's action on a dossier (``procedures.desk.ACTIONS``) with the reason the citizen will read."""
+
+    error_anchors = {"action": "approve"}
 
     action = forms.CharField(max_length=20)
     reason = forms.CharField(required=False, max_length=1000, strip=True)

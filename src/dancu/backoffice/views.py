@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required, permission_required
@@ -68,7 +69,6 @@ def home(request: HttpRequest) -> HttpResponse:
             "q": q,
             "form": form,
             "commune_obj": commune_obj,
-            "error": form.first_error() if form.is_bound else "",
             "results": results,
             "counts": _counts(),
         },
@@ -78,6 +78,11 @@ def home(request: HttpRequest) -> HttpResponse:
 @login_required
 @permission_required("registry.view_person", raise_exception=True)
 def person_detail(request: HttpRequest, person_id: int) -> HttpResponse:
+    return render(request, "backoffice/person.html", _person_context(request, person_id))
+
+
+def _person_context(request: HttpRequest, person_id: int) -> dict[str, Any]:
+    """What the person page shows (also drawn again, with the refused form, when an action on it is refused)."""
     pin = Person.objects.filter(pk=person_id).values_list("pin", flat=True).first()
     if pin is None:
         raise Http404("No such person")
@@ -106,24 +111,21 @@ def person_detail(request: HttpRequest, person_id: int) -> HttpResponse:
             ],
         )
     }
-    return render(
-        request,
-        "backoffice/person.html",
-        {
-            "person": person,
-            "record": record,
-            "household": household,
-            "residences": presenters.residences_dict(person),
-            "events": events,
-            "as_of": as_of_raw,
-            "as_of_invalid": bool(as_of_raw) and as_of is None,
-            "as_of_record": as_of_record,
-            "eid": Account.objects.filter(person=person).first(),
-            "card": current_card(person),
-            "as_of_ethnicity": ETHNIC_GROUPS.get(as_of_record.get("ethnicity", 0), "") if as_of_record else "",
-            "communes": communes,
-        },
-    )
+    return {
+        "person": person,
+        "record": record,
+        "household": household,
+        "residences": presenters.residences_dict(person),
+        "events": events,
+        "as_of": as_of_raw,
+        "as_of_invalid": bool(as_of_raw) and as_of is None,
+        "as_of_record": as_of_record,
+        "eid": Account.objects.filter(person=person).first(),
+        "card": current_card(person),
+        "as_of_ethnicity": ETHNIC_GROUPS.get(as_of_record.get("ethnicity", 0), "") if as_of_record else "",
+        "communes": communes,
+        "level2_form": Level2ActivationForm(),
+    }
 
 
 @login_required
@@ -153,7 +155,7 @@ def activate_level2_view(request: HttpRequest, person_id: int) -> HttpResponse:
         except DomainError as exc:
             form.add_domain_error(exc)
     if form.errors:
-        messages.error(request, form.first_error())
-    else:
-        messages.success(request, _("Level 2 of the e-ID account activated."))
+        context = {**_person_context(request, person_id), "level2_form": form}
+        return render(request, "backoffice/person.html", context, status=400)
+    messages.success(request, _("Level 2 of the e-ID account activated."))
     return redirect("backoffice:person", person_id=person_id)
