@@ -186,6 +186,13 @@ def test_under_six_registers_through_a_parent(client: Client, citizen: Any, toda
     with pytest.raises(DomainError) as refused:
         services.create_child_account(parent=parent, child_pin=stranger.pin)
     assert refused.value.code == "not_your_child"
+    page = client.post("/portal/con/", {"child_pin": f"{stranger.pin[:6]} {stranger.pin[6:]}"})
+    assert page.status_code == 400
+    message = "Cơ sở dữ liệu quốc gia về dân cư không ghi nhận bạn là cha/mẹ của trẻ này: kiểm tra lại số."
+    assert form_errors(page.content.decode()).summary == [(message, "child_pin")]
+    assert form_errors(page.content.decode()).invalid == {"child_pin": f"Lỗi: {message}"}
+    again = form_errors(client.post("/portal/con/", {"child_pin": child.pin}).content.decode())
+    assert again.summary == [("Trẻ này đã có tài khoản.", "child_pin")]
 
 
 @pytest.fixture
@@ -480,12 +487,20 @@ def test_security_forms_refuse_bad_input_on_the_page(client: Client, account: Ac
     )
     assert response.status_code == 400
     assert response.context["failed_form"].has_error("new2", "password_mismatch")
+    found = form_errors(response.content.decode())
+    assert [target for _message, target in found.summary] == ["new2"] and list(found.invalid) == ["new2"]
     response = client.post(
         "/portal/bao-mat/thao-tac/", {"action": "password", "current": "wrong", "new": "a", "new2": "a"}
     )
     assert response.status_code == 400
     assert response.context["failed_form"].has_error("current", "password_wrong")
     assert account.user.check_password(PASSWORD)
+    assert list(form_errors(response.content.decode()).invalid) == ["current"]
+    secret, _uri = services.begin_totp(account)
+    services.confirm_totp(account, _totp_now(secret))
+    response = client.post("/portal/bao-mat/thao-tac/", {"action": "totp_disable", "current": ""})
+    found = form_errors(response.content.decode())
+    assert [target for _message, target in found.summary] == ["cur-totp"] and list(found.invalid) == ["cur-totp"]
     response = client.post("/portal/bao-mat/thao-tac/", {"action": "revoke_session", "session": "abc"})
     assert response.context["failed_form"].has_error("session", "invalid")
     assert client.post("/portal/bao-mat/thao-tac/", {"action": "nope"}).status_code == 302
@@ -509,8 +524,12 @@ def test_consents_are_granted_and_revoked_through_their_forms(client: Client, ac
     factories.grant(bank, fields=("full_name", "religion"))
     _login(client, account.person.pin, PASSWORD)
     assert 'name="consent_fields" value="religion"' in client.get("/portal/dong-y/").content.decode()
-    refused = client.post("/portal/dong-y/", {"action": "grant", "system": "bank-t"}, follow=True)
-    assert not Consent.objects.exists() and refused.status_code == 200
+    refused = client.post("/portal/dong-y/", {"action": "grant", "system": "bank-t"})
+    assert not Consent.objects.exists() and refused.status_code == 400
+    found = form_errors(refused.content.decode())
+    assert found.summary == [("Đánh dấu dữ liệu bạn đồng ý cung cấp.", "f-bank-t-religion")]
+    assert found.invalid == {}, "the boxes are not invalid one by one: the group names the message"
+    assert 'aria-describedby="f-bank-t-religion_error"' in refused.content.decode()
     client.post("/portal/dong-y/", {"action": "grant", "system": "bank-t", "consent_fields": ["religion"]})
     consent = Consent.objects.get(system=bank, revoked_at__isnull=True)
     assert consent.fields == ["religion"]

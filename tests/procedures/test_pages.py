@@ -160,6 +160,15 @@ def test_the_citizen_answers_a_supplement_request(parent: Client) -> None:
     _act(official("hotich-s", "civil_status_officer"), birth, "supplement", "Giấy chứng sinh bị mờ")
     page = parent.get(f"/portal/thu-tuc/ho-so/{case.pk}/").content.decode()
     assert "Giấy chứng sinh bị mờ" in page and "bo-sung" in page
+    refused = parent.post(
+        f"/portal/thu-tuc/ho-so/{case.pk}/{birth.pk}/bo-sung/",
+        {"note": "Đã chụp lại", "file": SimpleUploadedFile("cs.pdf", b"MZ", content_type="application/pdf")},
+    )
+    assert refused.status_code == 400
+    found = form_errors(refused.content.decode())
+    assert found.summary == [("Tệp phải là PDF, JPEG hoặc PNG.", f"file-{birth.pk}")]
+    assert list(found.invalid) == [f"file-{birth.pk}"]
+    assert ">Đã chụp lại</textarea>" in refused.content.decode(), "the note comes back as typed"
     response = parent.post(
         f"/portal/thu-tuc/ho-so/{case.pk}/{birth.pk}/bo-sung/",
         {

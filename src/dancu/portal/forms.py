@@ -104,6 +104,13 @@ class RecoveryForm(PortalForm):
 
 
 class ChildAccountForm(PortalForm):
+    domain_fields = {"": "child_pin"}  # "the child already has an account" is about the number typed
+    domain_messages = {
+        "not_your_child": _("The population database does not list you as this child's parent: check the number."),
+        "child_not_under_6": _("From 6 years old a child creates their own account."),
+        "account_exists": _("This child already has an account."),
+    }
+
     child_pin = PinField(error_messages={"required": _("Enter your child's personal ID number.")})
 
 
@@ -266,7 +273,10 @@ class ConsentGrantForm(PortalForm):
     """Consent-only fields for a connected system (which fields it may ask for is the service's check)."""
 
     system = forms.CharField(max_length=100)
-    consent_fields = forms.MultipleChoiceField(choices=[(name, name) for name in sorted(CONSENT_FIELDS)])
+    consent_fields = forms.MultipleChoiceField(
+        choices=[(name, name) for name in sorted(CONSENT_FIELDS)],
+        error_messages={"required": _("Tick the data you consent to give.")},
+    )
 
 
 class ConsentRevokeForm(PortalForm):

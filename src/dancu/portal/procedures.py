@@ -132,6 +132,14 @@ def pay(request: HttpRequest, case_id: str) -> HttpResponse:
 
 @citizen_required
 def case_detail(request: HttpRequest, case_id: str) -> HttpResponse:
+    return _case_page(request, case_id)
+
+
+def _case_page(
+    request: HttpRequest, case_id: str, refused: forms.ResubmitForm | None = None, dossier_id: Any = None
+) -> HttpResponse:
+    """The case and each agency's dossier; with ``refused``, the supplement form of ``dossier_id`` drawn again with
+    its errors (status 400)."""
     account: Account = request.account  # type: ignore[attr-defined]
     case = Case.objects.select_related("group").filter(pk=case_id, applicant=account).first()
     if case is None:
@@ -146,7 +154,14 @@ def case_detail(request: HttpRequest, case_id: str) -> HttpResponse:
     return render(
         request,
         "portal/case.html",
-        {"case": case, "dossiers": dossiers, "payments": case.payments.order_by("created_at")},
+        {
+            "case": case,
+            "dossiers": dossiers,
+            "payments": case.payments.order_by("created_at"),
+            "resubmit_form": refused,
+            "resubmit_forms": {dossier_id: refused} if refused is not None else {},
+        },
+        status=400 if refused is not None else 200,
     )
 
 
@@ -217,21 +232,25 @@ def resubmit(request: HttpRequest, case_id: str, dossier_id: str) -> HttpRespons
     account: Account = request.account  # type: ignore[attr-defined]
     from dancu.procedures import workflow
 
-    dossier = Dossier.objects.select_related("procedure").filter(pk=dossier_id, case_id=case_id).first()
+    dossier = (
+        Dossier.objects.select_related("procedure")
+        .filter(pk=dossier_id, case_id=case_id, case__applicant=account)
+        .first()
+    )
+    if dossier is None:
+        raise Http404("No such dossier")
     form = forms.ResubmitForm(request.POST, request.FILES)
-    try:
-        if dossier is None:
-            raise DomainError("dossier_not_found", "No such dossier.", status=404)
-        if form.is_valid():
-            codes = [a["code"] for a in dossier.procedure.attachments]
-            upload = _upload(form, "file")
-            if upload is not None and codes:
-                upload = Upload(codes[0], upload.content_type, upload.content)
+    form.error_anchors = {"note": f"note-{dossier.pk}", "file": f"file-{dossier.pk}"}
+    if form.is_valid():
+        codes = [a["code"] for a in dossier.procedure.attachments]
+        upload = _upload(form, "file")
+        if upload is not None and codes:
+            upload = Upload(codes[0], upload.content_type, upload.content)
+        try:
             workflow.resubmit(dossier.pk, account_id=account.pk, note=form.cleaned_data["note"], upload=upload)
-    except DomainError as exc:
-        form.add_domain_error(exc)
+        except DomainError as exc:
+            form.add_domain_error(exc)
     if form.errors:
-        messages.error(request, form.first_error())
-    else:
-        messages.success(request, _("Sent. The office continues with your dossier."))
+        return _case_page(request, case_id, form, dossier.pk)
+    messages.success(request, _("Sent. The office continues with your dossier."))
     return redirect("portal:case", case_id=case_id)

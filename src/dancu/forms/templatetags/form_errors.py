@@ -18,7 +18,7 @@ from __future__ import annotations
 from typing import Any
 
 from django import template
-from django.forms import Form
+from django.forms import BaseForm, Form
 from django.template.loader import render_to_string
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import SafeString, mark_safe
@@ -38,7 +38,8 @@ def _anchor(form: Form, name: str) -> str:
 
 
 def _messages(form: Form | None, name: str) -> list[str]:
-    if form is None or not form.is_bound:
+    """The field's messages; none for a form not sent, or a variable the page does not have (drawn as "")."""
+    if not isinstance(form, BaseForm) or not form.is_bound:
         return []
     return [str(message) for message in form.errors.get(name, [])]
 
@@ -48,7 +49,7 @@ def error_summary(*forms: Form | None) -> SafeString:
     """The summary of every error of the given forms, non-field errors first; nothing when there is none."""
     items: list[tuple[str, str]] = []
     for form in forms:
-        if form is None or not form.is_bound or not form.errors:
+        if not isinstance(form, BaseForm) or not form.is_bound or not form.errors:
             continue
         items.extend(("", message) for message in _messages(form, "__all__"))
         for name in form.fields:
