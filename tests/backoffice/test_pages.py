@@ -111,6 +111,10 @@ def test_person_page_shows_household_residences_history_and_as_of(official: Clie
     as_of = official.get(f"/persons/{head.pk}/", {"as_of": "2020-01-01"}).content.decode()
     assert 'data-testid="as-of-record"' in as_of
     assert "Còn sống" in as_of
+    typed = official.get(f"/persons/{head.pk}/", {"as_of": "01/01/2020"}).content.decode()
+    assert 'data-testid="as-of-record"' in typed and 'value="2020-01-01"' in typed
+    impossible = form_errors(official.get(f"/persons/{head.pk}/", {"as_of": "31/02/2020"}).content.decode())
+    assert [target for _message, target in impossible.summary] == ["as_of"] and list(impossible.invalid) == ["as_of"]
     assert official.get("/persons/999999999/").status_code == 404
     assert official.get(f"/households/{head.household.number}/").status_code == 200
 

@@ -4,6 +4,7 @@ Errors are bound to their field with a stable code (``form.has_error("pin", "pin
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from django import forms
@@ -15,7 +16,14 @@ from dancu.accounts.models import Account
 from dancu.forms import DateInputField, DoorForm, PinField
 from dancu.procedures.desk import ACTIONS
 
-__all__ = ["BackOfficeForm", "DossierActionForm", "Level2ActivationForm", "OfficialLoginForm", "PersonSearchForm"]
+__all__ = [
+    "AsOfForm",
+    "BackOfficeForm",
+    "DossierActionForm",
+    "Level2ActivationForm",
+    "OfficialLoginForm",
+    "PersonSearchForm",
+]
 
 
 class BackOfficeForm(DoorForm):
@@ -54,6 +62,20 @@ class PersonSearchForm(BackOfficeForm):
     )
     commune = forms.CharField(required=False, max_length=10)
 
+    def clean_commune(self) -> str:
+        """A commune code as typed ("4" is "00004"); one no current commune has is said so, rather than finding
+        nobody."""
+        from dancu.geo.models import Commune, Era
+
+        code: str = re.sub(r"\s+", "", self.cleaned_data.get("commune") or "")
+        if not code:
+            return ""
+        if code.isdigit() and len(code) < 5:
+            code = code.zfill(5)
+        if not Commune.objects.filter(era=Era.CURRENT, code=code).exists():
+            raise ValidationError(_("No current commune has this code."), code="commune_unknown")
+        return code
+
     def clean(self) -> dict[str, Any]:
         cleaned = super().clean() or {}
         if cleaned.get("pin") or self.has_error("pin"):
@@ -64,6 +86,12 @@ class PersonSearchForm(BackOfficeForm):
                 "name", ValidationError(_("Enter at least 2 characters of the name."), code="name_too_short")
             )
         return cleaned
+
+
+class AsOfForm(BackOfficeForm):
+    """The day a person's record is rebuilt for (the person page's "record at a date", a GET form)."""
+
+    as_of = DateInputField(required=False)
 
 
 class Level2ActivationForm(BackOfficeForm):

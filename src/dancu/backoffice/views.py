@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
 from typing import Any
 
 from django.contrib import messages
@@ -16,20 +15,13 @@ from django.views.decorators.http import require_POST
 from dancu.accounts.models import Account
 from dancu.accounts.services.context import RequestContext
 from dancu.accounts.services.status import activate_level2
-from dancu.backoffice.forms import Level2ActivationForm, PersonSearchForm
+from dancu.backoffice.forms import AsOfForm, Level2ActivationForm, PersonSearchForm
 from dancu.cards.services import current_card
 from dancu.core.errors import DomainError
 from dancu.geo.models import Commune, Era
 from dancu.registry import history, presenters
 from dancu.registry.choices import ETHNIC_GROUPS
 from dancu.registry.models import Household, Person
-
-
-def _date(value: str) -> dt.date | None:
-    try:
-        return dt.date.fromisoformat(value) if value else None
-    except ValueError:
-        return None
 
 
 def _counts() -> dict[str, int]:
@@ -60,7 +52,7 @@ def home(request: HttpRequest) -> HttpResponse:
         data = form.cleaned_data
         results = presenters.search_people(name=data["name"], birth_date=data["birth_date"], commune=data["commune"])
     q = {name: form.data.get(name, "").strip() for name in ("pin", "name", "birth_date", "commune")}
-    commune = q["commune"]
+    commune = (form.cleaned_data.get("commune") if form.is_valid() else "") or q["commune"]
     commune_obj = Commune.objects.select_related("province").filter(era=Era.CURRENT, code=commune).first()
     return render(
         request,
@@ -89,8 +81,8 @@ def _person_context(request: HttpRequest, person_id: int) -> dict[str, Any]:
     person = presenters.load_person(pin)
     record = presenters.person_dict(person)
     events = history.person_events(pin)
-    as_of_raw = request.GET.get("as_of", "").strip()
-    as_of = _date(as_of_raw)
+    as_of_form = AsOfForm(request.GET if "as_of" in request.GET else None)
+    as_of = as_of_form.cleaned_data["as_of"] if as_of_form.is_valid() else None
     as_of_record = history.fold(events, as_of=as_of) if as_of else None
     household = (
         presenters.household_dict(
@@ -117,8 +109,8 @@ def _person_context(request: HttpRequest, person_id: int) -> dict[str, Any]:
         "household": household,
         "residences": presenters.residences_dict(person),
         "events": events,
-        "as_of": as_of_raw,
-        "as_of_invalid": bool(as_of_raw) and as_of is None,
+        "as_of": as_of.isoformat() if as_of else as_of_form.data.get("as_of", ""),
+        "as_of_form": as_of_form,
         "as_of_record": as_of_record,
         "eid": Account.objects.filter(person=person).first(),
         "card": current_card(person),
