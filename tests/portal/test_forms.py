@@ -3,12 +3,12 @@ phone numbers; dates as dd/mm/yyyy or ISO) and binds each refusal to its field w
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 from typing import Any
 
 import pytest
 from django.core.exceptions import ValidationError
-from django.utils import translation
+from django.utils import timezone, translation
 
 from dancu.core.errors import DomainError
 from dancu.portal import forms
@@ -393,3 +393,42 @@ def test_death_declaration_form_binds_each_error_to_its_field(field: str, value:
         _data(DEATH, **{field: value}), {"death_notice": _pdf()}, optional_procedures=OPTIONAL
     )
     _only_error(form, field, code)
+
+
+def test_the_funeral_allowance_needs_a_bank_account() -> None:
+    from django.utils.datastructures import MultiValueDict
+
+    data = MultiValueDict({k: v if isinstance(v, list) else [v] for k, v in _data(DEATH, bank_account="").items()})
+    form = forms.DeathDeclarationForm(data, {"death_notice": _pdf()}, optional_procedures=OPTIONAL)
+    _only_error(form, "bank_account", "field_required")
+    data.setlist("procedures", ["survivor-benefit"])
+    assert forms.DeathDeclarationForm(data, {"death_notice": _pdf()}, optional_procedures=OPTIONAL).is_valid()
+
+
+def test_a_required_file_is_missing_only_if_neither_sent_nor_held() -> None:
+    held = {"birth_certificate": {"name": "cs.pdf", "size": 10, "content_type": "application/pdf", "sha256": "0" * 64}}
+    assert forms.BirthDeclarationForm(BIRTH, held=held).is_valid()
+    _only_error(forms.BirthDeclarationForm(BIRTH), "birth_certificate", "attachment_required")
+    _only_error(
+        forms.BirthDeclarationForm(BIRTH, {"birth_certificate": _bad()}, held=held),
+        "birth_certificate",
+        "attachment_type_invalid",
+    )
+
+
+def _bad() -> Any:
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    return SimpleUploadedFile("cs.pdf", b"MZ\x90\x00 not a pdf", content_type="application/pdf")
+
+
+def test_several_errors_at_once() -> None:
+    future = (timezone.localdate() + timedelta(days=1)).strftime("%d/%m/%Y")
+    form = forms.BirthDeclarationForm(_data(BIRTH, child_full_name="", child_birth_date=future, other_parent_pin="12"))
+    assert not form.is_valid()
+    assert {field: [e.code for e in errors] for field, errors in form.errors.as_data().items()} == {
+        "child_full_name": ["required"],
+        "child_birth_date": ["birth_date_in_future"],
+        "other_parent_pin": ["pin_malformed"],
+        "birth_certificate": ["attachment_required"],
+    }

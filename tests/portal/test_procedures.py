@@ -169,6 +169,7 @@ def test_the_death_form_shows_every_error_and_keeps_the_notice(mother: Client) -
         ("Ngày mất ở tương lai.", "death_date"),
         ("Nhập nơi mất.", "death_place"),
         ("Nhập quan hệ của bạn với người mất.", "requester_relationship"),
+        ("Nhập tài khoản ngân hàng nhận trợ cấp.", "bank_account"),
     ]
     assert found.invalid == {target: f"Lỗi: {message}" for message, target in found.summary}
     assert "Đã đính kèm: giay-bao-tu.png" in page

@@ -222,7 +222,6 @@ class DeathDeclarationForm(HeldAttachmentsMixin, PortalForm):
         "person_deceased": _("This person's death is already registered."),
         "requester_is_deceased": _("A death is declared by someone else: check the number."),
         "death_date_invalid": _("The date of death must be between the person's birth and today."),
-        "field_required": _("Give the bank account for the allowance."),
         "attachment_type_invalid": _("The file must be a PDF, JPEG or PNG."),
         "attachment_required": _("Attach the death notice."),
     }
@@ -256,6 +255,9 @@ class DeathDeclarationForm(HeldAttachmentsMixin, PortalForm):
     def clean(self) -> dict[str, Any]:
         cleaned = super().clean() or {}
         self._check_required_files(cleaned)
+        if "funeral-allowance" in (cleaned.get("procedures") or []) and not cleaned.get("bank_account", "x"):
+            message = _("Give the bank account for the allowance.")
+            self.add_error("bank_account", ValidationError(message, code="field_required"))
         return cleaned
 
 
