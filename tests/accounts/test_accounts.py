@@ -22,6 +22,7 @@ from dancu.cards.services import issue_card
 from dancu.core.errors import DomainError
 from dancu.registry import services as registry
 from tests import factories
+from tests.forms.page import form_errors
 
 pytestmark = pytest.mark.django_db
 PASSWORD = "Sen-no-ro-2024!x"
@@ -185,6 +186,13 @@ def test_under_six_registers_through_a_parent(client: Client, citizen: Any, toda
     with pytest.raises(DomainError) as refused:
         services.create_child_account(parent=parent, child_pin=stranger.pin)
     assert refused.value.code == "not_your_child"
+    page = client.post("/portal/con/", {"child_pin": f"{stranger.pin[:6]} {stranger.pin[6:]}"})
+    assert page.status_code == 400
+    message = "Cơ sở dữ liệu quốc gia về dân cư không ghi nhận bạn là cha/mẹ của trẻ này: kiểm tra lại số."
+    assert form_errors(page.content.decode()).summary == [(message, "child_pin")]
+    assert form_errors(page.content.decode()).invalid == {"child_pin": f"Lỗi: {message}"}
+    again = form_errors(client.post("/portal/con/", {"child_pin": child.pin}).content.decode())
+    assert again.summary == [("Trẻ này đã có tài khoản.", "child_pin")]
 
 
 @pytest.fixture
@@ -197,11 +205,14 @@ def _login(client: Client, pin: str, password: str) -> Any:
 
 
 def test_sign_in_failures_all_look_the_same(client: Client, account: Account) -> None:
+    """No account, a wrong password: one message. A number that cannot be a PIN is said so (the PIN's structure is
+    public: it tells nothing about who has an account)."""
     unknown = _login(client, factories.new_pin(), PASSWORD)
     wrong = _login(client, account.person.pin, "wrong-password-1")
     malformed = _login(client, "12", PASSWORD)
-    bodies = {re.search(r'id="login-error">([^<]+)<', r.content.decode()).group(1) for r in (unknown, wrong, malformed)}
-    assert len(bodies) == 1
+    summaries = [form_errors(r.content.decode()).summary for r in (unknown, wrong)]
+    assert summaries[0] == summaries[1] and len(summaries[0]) == 1 and summaries[0][0][1] == ""
+    assert form_errors(malformed.content.decode()).summary == [("Số định danh cá nhân gồm 12 chữ số.", "pin")]
     assert {unknown.status_code, wrong.status_code, malformed.status_code} == {400}
 
 
@@ -285,7 +296,30 @@ def test_totp_enrolment_sign_in_and_no_replay(client: Client, account: Account) 
     assert AccountSession.objects.filter(account=account, amr=["otp", "pwd"]).exists()
     again = Client()
     step = _login(again, account.person.pin, PASSWORD)
-    assert again.post(step["Location"], {"code": code}).status_code == 400  # a code is accepted once
+    replay = again.post(step["Location"], {"code": code})
+    assert replay.status_code == 400  # a code is accepted once, and the citizen is told why
+    assert form_errors(replay.content.decode()).summary == [
+        ("Mã này đã được dùng. Hãy chờ mã tiếp theo trong ứng dụng (mỗi 30 giây có một mã mới).", "code")
+    ]
+    wrong = again.post(step["Location"], {"code": f"{(int(code) + 1) % 1000000:06d}"})
+    assert wrong.status_code == 400
+    assert form_errors(wrong.content.decode()).summary == [
+        ("Mã không đúng: nhập mã ứng dụng xác thực đang hiển thị.", "code")
+    ]
+
+
+def test_a_reused_totp_code_has_its_own_code(account: Account) -> None:
+    from dancu.accounts.services import second_factors
+
+    secret_b32, _uri = second_factors.begin_totp(account)
+    second_factors.confirm_totp(account, _totp_now(secret_b32))
+    with pytest.raises(DomainError) as reused:
+        second_factors.verify_totp(account, _totp_now(secret_b32))
+    assert (reused.value.code, reused.value.field) == ("totp_reused", "code")
+    assert second_factors.verify_totp(account, _totp_now(secret_b32, time.time() + 30)) is None
+    with pytest.raises(DomainError) as wrong:
+        second_factors.verify_totp(account, "000000" if _totp_now(secret_b32) != "000000" else "111111")
+    assert wrong.value.code == "totp_invalid"
 
 
 def test_recovery_does_not_reveal_accounts_and_resets_the_password(account: Account) -> None:
@@ -322,7 +356,7 @@ def test_a_citizen_cannot_use_the_back_office_login(account: Account) -> None:
     browser = Client()
     response = browser.post("/login/", {"username": account.user.username, "password": PASSWORD})
     assert response.status_code == 200 and "_auth_user_id" not in browser.session
-    assert "Tên đăng nhập hoặc mật khẩu không đúng." in response.content.decode()
+    assert form_errors(response.content.decode()).summary == [("Tên đăng nhập hoặc mật khẩu không đúng.", "")]
 
 
 def test_portal_pages_carry_the_security_headers(client: Client, account: Account) -> None:
@@ -453,12 +487,20 @@ def test_security_forms_refuse_bad_input_on_the_page(client: Client, account: Ac
     )
     assert response.status_code == 400
     assert response.context["failed_form"].has_error("new2", "password_mismatch")
+    found = form_errors(response.content.decode())
+    assert [target for _message, target in found.summary] == ["new2"] and list(found.invalid) == ["new2"]
     response = client.post(
         "/portal/bao-mat/thao-tac/", {"action": "password", "current": "wrong", "new": "a", "new2": "a"}
     )
     assert response.status_code == 400
     assert response.context["failed_form"].has_error("current", "password_wrong")
     assert account.user.check_password(PASSWORD)
+    assert list(form_errors(response.content.decode()).invalid) == ["current"]
+    secret, _uri = services.begin_totp(account)
+    services.confirm_totp(account, _totp_now(secret))
+    response = client.post("/portal/bao-mat/thao-tac/", {"action": "totp_disable", "current": ""})
+    found = form_errors(response.content.decode())
+    assert [target for _message, target in found.summary] == ["cur-totp"] and list(found.invalid) == ["cur-totp"]
     response = client.post("/portal/bao-mat/thao-tac/", {"action": "revoke_session", "session": "abc"})
     assert response.context["failed_form"].has_error("session", "invalid")
     assert client.post("/portal/bao-mat/thao-tac/", {"action": "nope"}).status_code == 302
@@ -482,8 +524,12 @@ def test_consents_are_granted_and_revoked_through_their_forms(client: Client, ac
     factories.grant(bank, fields=("full_name", "religion"))
     _login(client, account.person.pin, PASSWORD)
     assert 'name="consent_fields" value="religion"' in client.get("/portal/dong-y/").content.decode()
-    refused = client.post("/portal/dong-y/", {"action": "grant", "system": "bank-t"}, follow=True)
-    assert not Consent.objects.exists() and refused.status_code == 200
+    refused = client.post("/portal/dong-y/", {"action": "grant", "system": "bank-t"})
+    assert not Consent.objects.exists() and refused.status_code == 400
+    found = form_errors(refused.content.decode())
+    assert found.summary == [("Đánh dấu dữ liệu bạn đồng ý cung cấp.", "f-bank-t-religion")]
+    assert found.invalid == {}, "the boxes are not invalid one by one: the group names the message"
+    assert 'aria-describedby="f-bank-t-religion_error"' in refused.content.decode()
     client.post("/portal/dong-y/", {"action": "grant", "system": "bank-t", "consent_fields": ["religion"]})
     consent = Consent.objects.get(system=bank, revoked_at__isnull=True)
     assert consent.fields == ["religion"]

@@ -27,6 +27,7 @@ from dancu.procedures import linked
 from dancu.procedures.attachments import Upload
 from dancu.procedures.models import Notification
 from tests import factories
+from tests.forms.page import form_errors
 
 pytestmark = pytest.mark.django_db
 PASSWORD = "Sen-no-ro-2024!x"
@@ -74,7 +75,11 @@ def test_an_address_is_confirmed_by_the_code_sent_to_it(
     assert "Lan.Do@example.vn" in page and 'name="code"' in page
 
     wrong = "000000" if _code(mails[0]["text"]) != "000000" else "111111"
-    client.post("/portal/bao-mat/thao-tac/", {"action": "email_confirm", "code": wrong})
+    refused = client.post("/portal/bao-mat/thao-tac/", {"action": "email_confirm", "code": wrong})
+    assert refused.status_code == 400
+    found = form_errors(refused.content.decode())
+    assert [target for _message, target in found.summary] == ["email-code"]
+    assert list(found.invalid) == ["email-code"]
     account.refresh_from_db()
     assert account.email == ""
     with django_capture_on_commit_callbacks(execute=True):

@@ -7,7 +7,7 @@ from datetime import date
 import pytest
 from django.test import RequestFactory
 
-from dancu.backoffice.forms import Level2ActivationForm, OfficialLoginForm, PersonSearchForm
+from dancu.backoffice.forms import AsOfForm, Level2ActivationForm, OfficialLoginForm, PersonSearchForm
 from tests import factories
 
 PIN = factories.new_pin()
@@ -19,6 +19,7 @@ def test_search_by_pin_accepts_spaces() -> None:
     assert form.cleaned_data["pin"] == PIN
 
 
+@pytest.mark.django_db
 def test_search_by_name_with_date_and_commune() -> None:
     form = PersonSearchForm({"name": " trinh cong ", "birth_date": "28/02/1989", "commune": "00004"})
     assert form.is_valid(), form.errors
@@ -38,15 +39,33 @@ def test_an_empty_search_is_valid_and_searches_nothing() -> None:
         ({"name": "t"}, "name", "name_too_short"),
         ({"commune": "00004"}, "name", "name_too_short"),
         ({"name": "trinh", "birth_date": "1989-02-30"}, "birth_date", "date_invalid"),
+        ({"name": "trinh", "birth_date": "2099-01-01"}, "birth_date", "birth_date_in_future"),
+        ({"name": "trinh", "birth_date": "01/01/1800"}, "birth_date", "date_too_early"),
+        ({"name": "trinh", "commune": "99999"}, "commune", "commune_unknown"),
         ({"name": "x" * 101}, "name", "max_length"),
     ],
 )
+@pytest.mark.django_db
 def test_search_binds_each_error_to_its_field(data: dict[str, str], field: str, code: str) -> None:
     form = PersonSearchForm(data)
     assert not form.is_valid()
     assert list(form.errors) == [field], form.errors.as_json()
     assert form.has_error(field, code)
     assert form.first_error() == form.errors[field][0]
+
+
+@pytest.mark.django_db
+def test_a_commune_code_as_typed() -> None:
+    form = PersonSearchForm({"name": "trinh", "commune": " 4 "})
+    assert form.is_valid(), form.errors
+    assert form.cleaned_data["commune"] == "00004"
+
+
+def test_the_record_at_a_date_takes_dates_as_typed() -> None:
+    form = AsOfForm({"as_of": "01/01/2020"})
+    assert form.is_valid() and form.cleaned_data["as_of"] == date(2020, 1, 1)
+    refused = AsOfForm({"as_of": "31/02/2020"})
+    assert not refused.is_valid() and refused.has_error("as_of", "date_invalid")
 
 
 def test_level2_needs_the_in_person_check() -> None:

@@ -7,7 +7,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from dancu.core.errors import DomainError
-from dancu.core.pin import PROVINCE_CODES, check_pin, generate_pin, parse_pin, pin_prefix
+from dancu.core.pin import PROVINCE_CODES, check_pin, generate_pin, normalise_pin, parse_pin, pin_prefix
 
 provinces = st.sampled_from(sorted(PROVINCE_CODES))
 sexes = st.sampled_from(["M", "F"])
@@ -109,3 +109,32 @@ def test_prefix_refuses_bad_input() -> None:
         pin_prefix("001", "X", 1990)
     with pytest.raises(DomainError, match="birth_year_out_of_range"):
         pin_prefix("001", "M", 1899)
+
+
+@pytest.mark.parametrize(
+    "typed",
+    [
+        "001076108037",
+        "001 076 108 037",
+        " 001076 108037 ",
+        "001.076.108.037",
+        "001-076-108-037",
+        "001\u00a0076\u2013108 037",
+    ],
+)
+def test_separators_people_type_are_dropped(typed: str) -> None:
+    assert normalise_pin(typed) == "001076108037"
+
+
+@given(st.lists(st.sampled_from(["0", "1", "9", " ", ".", "-", "\u00a0", "\u2013"]), max_size=30))
+def test_normalising_keeps_every_digit_in_order_and_is_idempotent(chars: list[str]) -> None:
+    typed = "".join(chars)
+    assert normalise_pin(typed) == "".join(c for c in typed if c.isdigit())
+    assert normalise_pin(normalise_pin(typed)) == normalise_pin(typed)
+
+
+@pytest.mark.parametrize("typed", ["00107610803a", "001/076/108/037", "001_076_108_037"])
+def test_what_is_not_a_separator_is_kept_for_the_parser_to_refuse(typed: str) -> None:
+    with pytest.raises(DomainError) as refused:
+        parse_pin(normalise_pin(typed))
+    assert refused.value.code == "pin_malformed"

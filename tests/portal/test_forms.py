@@ -3,11 +3,12 @@ phone numbers; dates as dd/mm/yyyy or ISO) and binds each refusal to its field w
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 from typing import Any
 
 import pytest
 from django.core.exceptions import ValidationError
+from django.utils import timezone, translation
 
 from dancu.core.errors import DomainError
 from dancu.portal import forms
@@ -46,9 +47,32 @@ def test_login_form_needs_each_field(field: str) -> None:
     _only_error(forms.LoginForm(_data(LOGIN, **{field: ""})), field, "required")
 
 
-def test_login_form_does_not_check_the_pin_structure() -> None:
-    """A malformed PIN must fail like a wrong password (no enumeration), so the service decides, not the form."""
-    assert forms.LoginForm(_data(LOGIN, pin="12")).is_valid()
+def test_an_empty_sign_in_names_each_missing_field() -> None:
+    with translation.override("en"):
+        form = forms.LoginForm({"pin": "", "password": ""})
+        assert form.errors == {"pin": ["Enter your personal ID number."], "password": ["Enter your password."]}
+    with translation.override("vi"):
+        form = forms.LoginForm({"pin": "", "password": ""})
+        assert form.errors == {"pin": ["Nhập số định danh cá nhân."], "password": ["Nhập mật khẩu."]}
+
+
+@pytest.mark.parametrize(("pin", "code"), [("00107", "pin_malformed"), ("999090012345", "pin_unknown_province")])
+def test_a_pin_that_cannot_be_one_is_said_so_at_sign_in(pin: str, code: str) -> None:
+    """The structure of PINs is public: saying a 5-digit number is not one tells nothing about who has an account
+    (every other failure is the service's one message)."""
+    _only_error(forms.LoginForm(_data(LOGIN, pin=pin)), "pin", code)
+    if code == "pin_malformed":
+        with translation.override("en"):
+            assert forms.LoginForm(_data(LOGIN, pin=pin)).errors["pin"] == ["A personal ID number has 12 digits."]
+        with translation.override("vi"):
+            assert forms.LoginForm(_data(LOGIN, pin=pin)).errors["pin"] == ["Số định danh cá nhân gồm 12 chữ số."]
+
+
+@pytest.mark.parametrize("typed", ["001.090.000001", "001-090-000-001", "001\u00a0090 000 001", " 001090000001 "])
+def test_a_pin_is_accepted_with_the_separators_people_type(typed: str) -> None:
+    form = forms.LoginForm(_data(LOGIN, pin=typed))
+    assert form.is_valid(), form.errors
+    assert form.cleaned_data["pin"] == "001090000001"
 
 
 @pytest.mark.parametrize(("code", "cleaned"), [("123456", "123456"), (" 123 456 ", "123456")])
@@ -291,7 +315,7 @@ BIRTH = {
 def _pdf(size: int = 10) -> Any:
     from django.core.files.uploadedfile import SimpleUploadedFile
 
-    return SimpleUploadedFile("cs.pdf", b"%" * size, content_type="application/pdf")
+    return SimpleUploadedFile("cs.pdf", b"%PDF-" + b"%" * size, content_type="application/pdf")
 
 
 def test_birth_declaration_form() -> None:
@@ -314,7 +338,7 @@ def test_birth_declaration_form() -> None:
     ],
 )
 def test_birth_declaration_form_binds_each_error_to_its_field(field: str, value: str, code: str) -> None:
-    _only_error(forms.BirthDeclarationForm(_data(BIRTH, **{field: value})), field, code)
+    _only_error(forms.BirthDeclarationForm(_data(BIRTH, **{field: value}), {"birth_certificate": _pdf()}), field, code)
 
 
 def test_a_file_over_5_mb_is_refused_on_its_field() -> None:
@@ -322,6 +346,9 @@ def test_a_file_over_5_mb_is_refused_on_its_field() -> None:
     _only_error(
         forms.BirthDeclarationForm(BIRTH, {"birth_certificate": big}), "birth_certificate", "attachment_too_large"
     )
+    with translation.override("en"):
+        refused = forms.BirthDeclarationForm(BIRTH, {"birth_certificate": big})
+        assert refused.errors["birth_certificate"] == ["The file is larger than 5 MB."]
     _only_error(forms.ResubmitForm({}, {"file": _pdf(forms.MAX_UPLOAD + 1)}), "file", "attachment_too_large")
     assert forms.ResubmitForm({"note": "Đã chụp lại"}, {"file": _pdf()}).is_valid()
 
@@ -341,7 +368,9 @@ def test_death_declaration_form() -> None:
     from django.utils.datastructures import MultiValueDict
 
     form = forms.DeathDeclarationForm(
-        MultiValueDict({k: v if isinstance(v, list) else [v] for k, v in DEATH.items()}), optional_procedures=OPTIONAL
+        MultiValueDict({k: v if isinstance(v, list) else [v] for k, v in DEATH.items()}),
+        {"death_notice": _pdf()},
+        optional_procedures=OPTIONAL,
     )
     assert form.is_valid(), form.errors
     assert form.cleaned_data["deceased_pin"] == PIN and form.cleaned_data["procedures"] == ["funeral-allowance"]
@@ -360,4 +389,46 @@ def test_death_declaration_form() -> None:
     ],
 )
 def test_death_declaration_form_binds_each_error_to_its_field(field: str, value: Any, code: str) -> None:
-    _only_error(forms.DeathDeclarationForm(_data(DEATH, **{field: value}), optional_procedures=OPTIONAL), field, code)
+    form = forms.DeathDeclarationForm(
+        _data(DEATH, **{field: value}), {"death_notice": _pdf()}, optional_procedures=OPTIONAL
+    )
+    _only_error(form, field, code)
+
+
+def test_the_funeral_allowance_needs_a_bank_account() -> None:
+    from django.utils.datastructures import MultiValueDict
+
+    data = MultiValueDict({k: v if isinstance(v, list) else [v] for k, v in _data(DEATH, bank_account="").items()})
+    form = forms.DeathDeclarationForm(data, {"death_notice": _pdf()}, optional_procedures=OPTIONAL)
+    _only_error(form, "bank_account", "field_required")
+    data.setlist("procedures", ["survivor-benefit"])
+    assert forms.DeathDeclarationForm(data, {"death_notice": _pdf()}, optional_procedures=OPTIONAL).is_valid()
+
+
+def test_a_required_file_is_missing_only_if_neither_sent_nor_held() -> None:
+    held = {"birth_certificate": {"name": "cs.pdf", "size": 10, "content_type": "application/pdf", "sha256": "0" * 64}}
+    assert forms.BirthDeclarationForm(BIRTH, held=held).is_valid()
+    _only_error(forms.BirthDeclarationForm(BIRTH), "birth_certificate", "attachment_required")
+    _only_error(
+        forms.BirthDeclarationForm(BIRTH, {"birth_certificate": _bad()}, held=held),
+        "birth_certificate",
+        "attachment_type_invalid",
+    )
+
+
+def _bad() -> Any:
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    return SimpleUploadedFile("cs.pdf", b"MZ\x90\x00 not a pdf", content_type="application/pdf")
+
+
+def test_several_errors_at_once() -> None:
+    future = (timezone.localdate() + timedelta(days=1)).strftime("%d/%m/%Y")
+    form = forms.BirthDeclarationForm(_data(BIRTH, child_full_name="", child_birth_date=future, other_parent_pin="12"))
+    assert not form.is_valid()
+    assert {field: [e.code for e in errors] for field, errors in form.errors.as_data().items()} == {
+        "child_full_name": ["required"],
+        "child_birth_date": ["birth_date_in_future"],
+        "other_parent_pin": ["pin_malformed"],
+        "birth_certificate": ["attachment_required"],
+    }

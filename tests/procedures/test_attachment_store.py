@@ -121,3 +121,22 @@ def test_the_database_store_keeps_the_file_in_the_row(settings: Any, mother: Acc
     row = Attachment.objects.get(dossier__case=case)
     assert row.stored == "" and bytes(row.content) == PDF and attachments.read(row) == PDF
     assert not (Path(settings.VAR_DIR) / "attachments").exists()
+
+
+@pytest.mark.parametrize("kind", ["files", "database"])
+def test_a_held_file_is_read_back_by_its_digest_and_collected_if_never_sent(settings: Any, kind: str) -> None:
+    """A file kept for a declaration that came back with errors (the portal's held uploads)."""
+    settings.DANCU_ATTACHMENT_STORE = kind
+    digest = attachments.hold(PDF)
+    assert digest == hashlib.sha256(PDF).hexdigest() and attachments.held(digest) == PDF
+    for wrong in ("0" * 64, "../../etc/passwd", ""):
+        with pytest.raises(DomainError) as expired:
+            attachments.held(wrong)
+        assert expired.value.code == "attachment_expired"
+    path = Path(settings.VAR_DIR) / "attachments" / attachments.name_for(digest)
+    old = time.time() - 2 * 86400
+    os.utime(path, (old, old))
+    call_command("attachments", "gc", stdout=StringIO())
+    assert not path.exists()
+    with pytest.raises(DomainError):
+        attachments.held(digest)

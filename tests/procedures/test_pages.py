@@ -18,6 +18,7 @@ from dancu.procedures.models import Case, Dossier
 from dancu.registry import services as registry
 from dancu.registry.models import Person
 from tests import factories
+from tests.forms.page import form_errors
 
 pytestmark = pytest.mark.django_db
 PASSWORD = "Hoa-mai-vang-2026"
@@ -47,9 +48,12 @@ def official(name: str, role: str) -> Client:
 
 
 def _act(client: Client, dossier: Dossier, action: str = "approve", reason: str = "") -> str:
+    """The page after the action: the dossier again, or (refused, status 400) the page with the errors."""
     page = client.get("/ho-so/")
     assert dossier.number in page.content.decode()  # it is in this officer's queue
     response = client.post(f"/ho-so/{dossier.pk}/thao-tac/", {"action": action, "reason": reason})
+    if response.status_code == 400:
+        return response.content.decode()
     assert response.status_code == 302
     return client.get(response["Location"]).content.decode()
 
@@ -118,7 +122,7 @@ def test_a_wrong_file_is_refused_on_the_form(parent: Client) -> None:
     )
     assert response.status_code == 400
     page = response.content.decode()
-    assert "PDF" in page
+    assert form_errors(page).summary == [("Tệp phải là PDF, JPEG hoặc PNG.", "birth_certificate")]
     assert "Lý Minh Khang" in page and "(8000 đồng/bản" in page, "the form comes back filled in, with its fee"
     assert not Case.objects.exists()
 
@@ -136,7 +140,8 @@ def test_an_officer_must_give_reasons(parent: Client) -> None:
     birth = Dossier.objects.get(case=case, procedure__code=linked.BIRTH)
     hotich = official("hotich-r", "civil_status_officer")
     page = _act(hotich, birth, "reject", "")
-    assert "Give the reason" in page
+    refused = form_errors(page)
+    assert [target for _message, target in refused.summary] == ["reason"] and list(refused.invalid) == ["reason"]
     page = _act(hotich, birth, "supplement", "Giấy chứng sinh bị mờ")
     assert "Yêu cầu bổ sung" in page
 
@@ -155,6 +160,15 @@ def test_the_citizen_answers_a_supplement_request(parent: Client) -> None:
     _act(official("hotich-s", "civil_status_officer"), birth, "supplement", "Giấy chứng sinh bị mờ")
     page = parent.get(f"/portal/thu-tuc/ho-so/{case.pk}/").content.decode()
     assert "Giấy chứng sinh bị mờ" in page and "bo-sung" in page
+    refused = parent.post(
+        f"/portal/thu-tuc/ho-so/{case.pk}/{birth.pk}/bo-sung/",
+        {"note": "Đã chụp lại", "file": SimpleUploadedFile("cs.pdf", b"MZ", content_type="application/pdf")},
+    )
+    assert refused.status_code == 400
+    found = form_errors(refused.content.decode())
+    assert found.summary == [("Tệp phải là PDF, JPEG hoặc PNG.", f"file-{birth.pk}")]
+    assert list(found.invalid) == [f"file-{birth.pk}"]
+    assert ">Đã chụp lại</textarea>" in refused.content.decode(), "the note comes back as typed"
     response = parent.post(
         f"/portal/thu-tuc/ho-so/{case.pk}/{birth.pk}/bo-sung/",
         {

@@ -74,6 +74,11 @@ def _dossier_for(request: HttpRequest, dossier_id: str) -> Dossier:
 @permission_required("procedures.view_dossier", raise_exception=True)
 def dossier_detail(request: HttpRequest, dossier_id: str) -> HttpResponse:
     dossier = _dossier_for(request, dossier_id)
+    return render(request, "backoffice/dossier.html", _dossier_context(request, dossier, DossierActionForm()))
+
+
+def _dossier_context(request: HttpRequest, dossier: Dossier, form: DossierActionForm) -> dict[str, Any]:
+    """What the dossier page shows; ``form`` is the officer's action, refused and drawn again with its errors."""
     reused = []
     for reuse in dossier.reuses.all():
         person = Person.objects.filter(pk=reuse.reference).first() if reuse.source == "registry.person" else None
@@ -83,28 +88,28 @@ def dossier_detail(request: HttpRequest, dossier_id: str) -> HttpResponse:
         if dossier.case
         else []
     )
-    return render(
-        request,
-        "backoffice/dossier.html",
-        {
-            "dossier": dossier,
-            "deadline": workflow.deadline_status(dossier),
-            "colour": COLOURS.get(workflow.deadline_status(dossier) or "", "secondary"),
-            "data": {k: v for k, v in dossier.data.items() if not k.startswith("_")},
-            "reused": reused,
-            "transitions": dossier.transitions.all(),
-            "attachments": dossier.attachments.defer("content"),
-            "siblings": siblings,
-            "can_decide": dossier.status in (Status.RECEIVED, Status.IN_PROCESS, Status.RESUBMITTED)
-            and request.user.has_perm("procedures.change_dossier"),
-        },
-    )
+    return {
+        "dossier": dossier,
+        "deadline": workflow.deadline_status(dossier),
+        "colour": COLOURS.get(workflow.deadline_status(dossier) or "", "secondary"),
+        "data": {k: v for k, v in dossier.data.items() if not k.startswith("_")},
+        "reused": reused,
+        "transitions": dossier.transitions.all(),
+        "attachments": dossier.attachments.defer("content"),
+        "siblings": siblings,
+        "can_decide": dossier.status in (Status.RECEIVED, Status.IN_PROCESS, Status.RESUBMITTED)
+        and request.user.has_perm("procedures.change_dossier"),
+        "form": form,
+        "reason": form.data.get("reason", "") if form.is_bound else "",
+    }
 
 
 @login_required
 @permission_required("procedures.change_dossier", raise_exception=True)
 @require_POST
 def dossier_action(request: HttpRequest, dossier_id: str) -> HttpResponse:
+    """The officer's action; refused, the page is drawn again (status 400) with the errors beside the reason and in
+    the summary, and the reason as typed."""
     dossier = _dossier_for(request, dossier_id)
     form = DossierActionForm(request.POST)
     if form.is_valid():
@@ -113,9 +118,9 @@ def dossier_action(request: HttpRequest, dossier_id: str) -> HttpResponse:
         except DomainError as exc:
             form.add_domain_error(exc)
     if form.errors:
-        messages.error(request, form.first_error())
-    else:
-        messages.success(request, _("Recorded."))
+        dossier = _dossier_for(request, dossier_id)
+        return render(request, "backoffice/dossier.html", _dossier_context(request, dossier, form), status=400)
+    messages.success(request, _("Recorded."))
     return redirect("backoffice:dossier", dossier_id=dossier.pk)
 
 

@@ -4,6 +4,7 @@ Errors are bound to their field with a stable code (``form.has_error("pin", "pin
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from django import forms
@@ -15,7 +16,14 @@ from dancu.accounts.models import Account
 from dancu.forms import DateInputField, DoorForm, PinField
 from dancu.procedures.desk import ACTIONS
 
-__all__ = ["BackOfficeForm", "DossierActionForm", "Level2ActivationForm", "OfficialLoginForm", "PersonSearchForm"]
+__all__ = [
+    "AsOfForm",
+    "BackOfficeForm",
+    "DossierActionForm",
+    "Level2ActivationForm",
+    "OfficialLoginForm",
+    "PersonSearchForm",
+]
 
 
 class BackOfficeForm(DoorForm):
@@ -23,7 +31,18 @@ class BackOfficeForm(DoorForm):
 
 
 class OfficialLoginForm(AuthenticationForm):
-    """The back office is for officials: a citizen's e-ID user cannot sign in here even with the right password."""
+    """The back office is for officials: a citizen's e-ID user cannot sign in here even with the right password.
+    Each missing field is named; every other failure gets one message."""
+
+    error_messages = {
+        **AuthenticationForm.error_messages,
+        "invalid_login": _("Wrong username or password."),
+    }
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["username"].error_messages["required"] = _("Enter your username.")
+        self.fields["password"].error_messages["required"] = _("Enter your password.")
 
     def confirm_login_allowed(self, user: Any) -> None:
         super().confirm_login_allowed(user)
@@ -33,12 +52,29 @@ class OfficialLoginForm(AuthenticationForm):
 
 class PersonSearchForm(BackOfficeForm):
     """Find a person by PIN, or by name with an optional date of birth and commune. POSTed: a PIN or a name must not
-    end up in a URL (access logs, proxies, browser history)."""
+    end up in a URL (access logs, proxies, browser history). A date of birth that cannot be one (31/02, in the
+    future, before 1900) is said so, rather than finding nobody."""
 
     pin = PinField(required=False)
     name = forms.CharField(required=False, max_length=100)
-    birth_date = DateInputField(required=False)
+    birth_date = DateInputField(
+        required=False, not_future="birth_date_in_future", future_message=_("The date of birth is in the future.")
+    )
     commune = forms.CharField(required=False, max_length=10)
+
+    def clean_commune(self) -> str:
+        """A commune code as typed ("4" is "00004"); one no current commune has is said so, rather than finding
+        nobody."""
+        from dancu.geo.models import Commune, Era
+
+        code: str = re.sub(r"\s+", "", self.cleaned_data.get("commune") or "")
+        if not code:
+            return ""
+        if code.isdigit() and len(code) < 5:
+            code = code.zfill(5)
+        if not Commune.objects.filter(era=Era.CURRENT, code=code).exists():
+            raise ValidationError(_("No current commune has this code."), code="commune_unknown")
+        return code
 
     def clean(self) -> dict[str, Any]:
         cleaned = super().clean() or {}
@@ -50,6 +86,12 @@ class PersonSearchForm(BackOfficeForm):
                 "name", ValidationError(_("Enter at least 2 characters of the name."), code="name_too_short")
             )
         return cleaned
+
+
+class AsOfForm(BackOfficeForm):
+    """The day a person's record is rebuilt for (the person page's "record at a date", a GET form)."""
+
+    as_of = DateInputField(required=False)
 
 
 class Level2ActivationForm(BackOfficeForm):
@@ -67,6 +109,8 @@ class Level2ActivationForm(BackOfficeForm):
 
 class DossierActionForm(BackOfficeForm):
     """An officer's action on a dossier (``procedures.desk.ACTIONS``) with the reason the citizen will read."""
+
+    error_anchors = {"action": "approve"}
 
     action = forms.CharField(max_length=20)
     reason = forms.CharField(required=False, max_length=1000, strip=True)

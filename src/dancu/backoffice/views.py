@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import datetime as dt
+from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required, permission_required
@@ -15,20 +15,13 @@ from django.views.decorators.http import require_POST
 from dancu.accounts.models import Account
 from dancu.accounts.services.context import RequestContext
 from dancu.accounts.services.status import activate_level2
-from dancu.backoffice.forms import Level2ActivationForm, PersonSearchForm
+from dancu.backoffice.forms import AsOfForm, Level2ActivationForm, PersonSearchForm
 from dancu.cards.services import current_card
 from dancu.core.errors import DomainError
 from dancu.geo.models import Commune, Era
 from dancu.registry import history, presenters
 from dancu.registry.choices import ETHNIC_GROUPS
 from dancu.registry.models import Household, Person
-
-
-def _date(value: str) -> dt.date | None:
-    try:
-        return dt.date.fromisoformat(value) if value else None
-    except ValueError:
-        return None
 
 
 def _counts() -> dict[str, int]:
@@ -59,7 +52,7 @@ def home(request: HttpRequest) -> HttpResponse:
         data = form.cleaned_data
         results = presenters.search_people(name=data["name"], birth_date=data["birth_date"], commune=data["commune"])
     q = {name: form.data.get(name, "").strip() for name in ("pin", "name", "birth_date", "commune")}
-    commune = q["commune"]
+    commune = (form.cleaned_data.get("commune") if form.is_valid() else "") or q["commune"]
     commune_obj = Commune.objects.select_related("province").filter(era=Era.CURRENT, code=commune).first()
     return render(
         request,
@@ -68,7 +61,6 @@ def home(request: HttpRequest) -> HttpResponse:
             "q": q,
             "form": form,
             "commune_obj": commune_obj,
-            "error": form.first_error() if form.is_bound else "",
             "results": results,
             "counts": _counts(),
         },
@@ -78,14 +70,19 @@ def home(request: HttpRequest) -> HttpResponse:
 @login_required
 @permission_required("registry.view_person", raise_exception=True)
 def person_detail(request: HttpRequest, person_id: int) -> HttpResponse:
+    return render(request, "backoffice/person.html", _person_context(request, person_id))
+
+
+def _person_context(request: HttpRequest, person_id: int) -> dict[str, Any]:
+    """What the person page shows (also drawn again, with the refused form, when an action on it is refused)."""
     pin = Person.objects.filter(pk=person_id).values_list("pin", flat=True).first()
     if pin is None:
         raise Http404("No such person")
     person = presenters.load_person(pin)
     record = presenters.person_dict(person)
     events = history.person_events(pin)
-    as_of_raw = request.GET.get("as_of", "").strip()
-    as_of = _date(as_of_raw)
+    as_of_form = AsOfForm(request.GET if "as_of" in request.GET else None)
+    as_of = as_of_form.cleaned_data["as_of"] if as_of_form.is_valid() else None
     as_of_record = history.fold(events, as_of=as_of) if as_of else None
     household = (
         presenters.household_dict(
@@ -106,24 +103,21 @@ def person_detail(request: HttpRequest, person_id: int) -> HttpResponse:
             ],
         )
     }
-    return render(
-        request,
-        "backoffice/person.html",
-        {
-            "person": person,
-            "record": record,
-            "household": household,
-            "residences": presenters.residences_dict(person),
-            "events": events,
-            "as_of": as_of_raw,
-            "as_of_invalid": bool(as_of_raw) and as_of is None,
-            "as_of_record": as_of_record,
-            "eid": Account.objects.filter(person=person).first(),
-            "card": current_card(person),
-            "as_of_ethnicity": ETHNIC_GROUPS.get(as_of_record.get("ethnicity", 0), "") if as_of_record else "",
-            "communes": communes,
-        },
-    )
+    return {
+        "person": person,
+        "record": record,
+        "household": household,
+        "residences": presenters.residences_dict(person),
+        "events": events,
+        "as_of": as_of.isoformat() if as_of else as_of_form.data.get("as_of", ""),
+        "as_of_form": as_of_form,
+        "as_of_record": as_of_record,
+        "eid": Account.objects.filter(person=person).first(),
+        "card": current_card(person),
+        "as_of_ethnicity": ETHNIC_GROUPS.get(as_of_record.get("ethnicity", 0), "") if as_of_record else "",
+        "communes": communes,
+        "level2_form": Level2ActivationForm(),
+    }
 
 
 @login_required
@@ -153,7 +147,7 @@ def activate_level2_view(request: HttpRequest, person_id: int) -> HttpResponse:
         except DomainError as exc:
             form.add_domain_error(exc)
     if form.errors:
-        messages.error(request, form.first_error())
-    else:
-        messages.success(request, _("Level 2 of the e-ID account activated."))
+        context = {**_person_context(request, person_id), "level2_form": form}
+        return render(request, "backoffice/person.html", context, status=400)
+    messages.success(request, _("Level 2 of the e-ID account activated."))
     return redirect("backoffice:person", person_id=person_id)

@@ -10,6 +10,7 @@ a number can be checked for shape and consistency, never proved valid without th
 from __future__ import annotations
 
 import random
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -107,6 +108,17 @@ class ParsedPIN:
     century: int  # 1900, 2000, ...
     birth_year: int
     serial: str  # the six random digits
+
+
+#: What people type between the digit groups of a PIN ("001 076 108 037", "001.076.108.037", "001-076-108-037"):
+#: any white space (also the no-break space a copy from a PDF brings), dots, hyphens and dashes.
+_PIN_SEPARATORS = re.compile(r"[\s.\-\u2010-\u2015\u2212]+")
+
+
+def normalise_pin(raw: str) -> str:
+    """A PIN as typed, without the separators people put between its digit groups; anything else is kept, for
+    :func:`parse_pin` to refuse."""
+    return _PIN_SEPARATORS.sub("", raw or "")
 
 
 def _malformed(message: str) -> DomainError:

@@ -18,6 +18,7 @@ from dancu.accounts.services.contact_points import normalise_email
 from dancu.core.errors import DomainError
 from dancu.exchange.choices import CONSENT_FIELDS
 from dancu.forms import CodeField, DateInputField, DoorForm, PhoneField, PinField, validation_error
+from dancu.procedures import attachments
 
 #: The portal's forms share the doors' base (service refusals bound to their field).
 PortalForm = DoorForm
@@ -41,30 +42,55 @@ class NewPasswordMixin:
 
 
 class LoginForm(PortalForm):
-    """The PIN is not checked for structure here: every failure must look the same (no enumeration)."""
+    """Each missing field is named, and a PIN that cannot be one (not 12 digits, no such province) is said so: the
+    structure of PINs is public, so this tells nothing about who has an account. Every other failure (no account,
+    wrong password, paused) gets the service's one message (no enumeration)."""
 
-    pin = PinField(check=False)
-    password = forms.CharField(strip=False, max_length=4096)
+    domain_messages = {
+        "sign_in_failed": _(
+            "The personal ID number or the password is wrong. After several failures, sign-in pauses for a while."
+        )
+    }
+
+    pin = PinField(error_messages={"required": _("Enter your personal ID number.")})
+    password = forms.CharField(strip=False, max_length=4096, error_messages={"required": _("Enter your password.")})
 
 
 class TotpCodeForm(PortalForm):
-    code = CodeField()
+    domain_messages = {
+        "totp_invalid": _("The code is wrong: type the code your authenticator app shows now."),
+        "totp_reused": _(
+            "This code was already used. Wait for the next code in your app (a new one every 30 seconds)."
+        ),
+    }
+
+    code = CodeField(error_messages={"required": _("Enter the 6-digit code from your authenticator app.")})
 
 
 class RegistrationForm(PortalForm):
-    pin = PinField()
-    full_name = forms.CharField(max_length=200)
-    birth_date = DateInputField()
-    card_issued_on = DateInputField()
+    pin = PinField(error_messages={"required": _("Enter your personal ID number.")})
+    full_name = forms.CharField(max_length=200, error_messages={"required": _("Enter your full name.")})
+    birth_date = DateInputField(
+        not_future="birth_date_in_future",
+        future_message=_("The date of birth is in the future."),
+        error_messages={"required": _("Enter your date of birth.")},
+    )
+    card_issued_on = DateInputField(
+        not_future="date_in_future",
+        future_message=_("The card's issue date is in the future."),
+        error_messages={"required": _("Enter the date your card was issued.")},
+    )
     phone = PhoneField()
 
 
 class CodeAndPasswordForm(NewPasswordMixin, PortalForm):
     """The second step of registration and of recovery: the SMS code and a new password typed twice."""
 
-    code = CodeField()
-    password = forms.CharField(strip=False, max_length=4096)
-    password2 = forms.CharField(strip=False, max_length=4096)
+    code = CodeField(error_messages={"required": _("Enter the code from the SMS.")})
+    password = forms.CharField(strip=False, max_length=4096, error_messages={"required": _("Choose a password.")})
+    password2 = forms.CharField(
+        strip=False, max_length=4096, error_messages={"required": _("Type the password again.")}
+    )
 
     def clean(self) -> dict[str, Any]:
         cleaned = super().clean() or {}
@@ -73,12 +99,19 @@ class CodeAndPasswordForm(NewPasswordMixin, PortalForm):
 
 
 class RecoveryForm(PortalForm):
-    pin = PinField()
-    phone = PhoneField()
+    pin = PinField(error_messages={"required": _("Enter your personal ID number.")})
+    phone = PhoneField(error_messages={"required": _("Enter the account's phone number.")})
 
 
 class ChildAccountForm(PortalForm):
-    child_pin = PinField()
+    domain_fields = {"": "child_pin"}  # "the child already has an account" is about the number typed
+    domain_messages = {
+        "not_your_child": _("The population database does not list you as this child's parent: check the number."),
+        "child_not_under_6": _("From 6 years old a child creates their own account."),
+        "account_exists": _("This child already has an account."),
+    }
+
+    child_pin = PinField(error_messages={"required": _("Enter your child's personal ID number.")})
 
 
 # --- procedures ------------------------------------------------------------------------------------------------------
@@ -87,46 +120,145 @@ MAX_UPLOAD = 5 * 1024 * 1024
 
 
 class AttachmentField(forms.FileField):
-    """A declaration's file: at most 5 MB (``attachment_too_large``); its type is the attachment store's check."""
+    """A declaration's file: at most 5 MB (``attachment_too_large``), a PDF, JPEG or PNG by its first bytes
+    (``attachment_type_invalid``, the attachment store's own check, made here too so that it is reported with the
+    form's other errors)."""
 
-    default_error_messages = {"attachment_too_large": _("The file is larger than 5 MB.")}
+    default_error_messages = {
+        "attachment_too_large": _("The file is larger than 5 MB."),
+        "attachment_type_invalid": _("The file must be a PDF, JPEG or PNG."),
+        "empty": _("The file is empty."),
+    }
 
     def validate(self, value: Any) -> None:
         super().validate(value)
-        if value and value.size and value.size > MAX_UPLOAD:
+        if not value:
+            return
+        if value.size and value.size > MAX_UPLOAD:
             raise ValidationError(self.error_messages["attachment_too_large"], code="attachment_too_large")
+        head = value.read(16)
+        value.seek(0)
+        if attachments.sniff(head) is None:
+            raise ValidationError(self.error_messages["attachment_type_invalid"], code="attachment_type_invalid")
 
 
-class BirthDeclarationForm(PortalForm):
+class HeldAttachmentsMixin:
+    """A form whose files may already be held from an earlier submission that came back with errors (see
+    :mod:`dancu.portal.uploads`): ``held`` names them; a required file is missing only if neither sent nor held."""
+
+    required_files: dict[str, Any] = {}
+
+    def _init_held(self, held: dict[str, Any] | None) -> None:
+        self.held = dict(held or {})
+
+    def _check_required_files(self, cleaned: dict[str, Any]) -> None:
+        for name, message in self.required_files.items():
+            if not cleaned.get(name) and name not in self.held and name not in self.errors:  # type: ignore[attr-defined]
+                self.add_error(name, ValidationError(message, code="attachment_required"))  # type: ignore[attr-defined]
+
+
+class BirthDeclarationForm(HeldAttachmentsMixin, PortalForm):
     """Declaring a birth (the group of linked procedures); what the registry knows about the parents is prefilled
-    and not sent."""
+    and not sent. What needs no registry row is checked here, so that every such error is shown at once; the
+    service checks it again and decides the rest (the other parent in the registry, a duplicate declaration)."""
 
-    child_full_name = forms.CharField(max_length=100)
-    child_sex = forms.ChoiceField(choices=[("M", "M"), ("F", "F")])
-    child_birth_date = DateInputField()
-    child_birth_commune = forms.CharField(max_length=10)
+    required_files = {"birth_certificate": _("Attach the hospital's birth certificate.")}
+    domain_messages = {
+        "parent_not_in_registry": _("Nobody with this personal ID number is in the population database: check it."),
+        "other_parent_invalid": _("This person cannot be the child's other parent: check the number."),
+        "birth_date_in_future": _("The date of birth is in the future."),
+        "birth_registration_late": _("More than 60 days after the birth: ask your commune for a late registration."),
+        "commune_unknown": _("Choose the commune where the child was born."),
+        "attachment_type_invalid": _("The file must be a PDF, JPEG or PNG."),
+        "attachment_required": _("Attach the hospital's birth certificate."),
+        "birth_already_registered": _("This child's birth is already registered."),
+        "birth_already_declared": _("This birth has already been declared and is being processed."),
+    }
+
+    child_full_name = forms.CharField(max_length=100, error_messages={"required": _("Enter the child's full name.")})
+    child_sex = forms.ChoiceField(
+        choices=[("M", _("Male")), ("F", _("Female"))], error_messages={"required": _("Choose the child's sex.")}
+    )
+    child_birth_date = DateInputField(
+        not_future="birth_date_in_future",
+        future_message=_("The date of birth is in the future."),
+        error_messages={"required": _("Enter the child's date of birth.")},
+    )
+    child_birth_commune = forms.CharField(
+        max_length=10, error_messages={"required": _("Choose the commune where the child was born.")}
+    )
     other_parent_pin = PinField(required=False)
     birth_certificate = AttachmentField(required=False)
-    extract_copies = forms.IntegerField(required=False, min_value=0, max_value=10)
+    extract_copies = forms.IntegerField(
+        required=False,
+        min_value=0,
+        max_value=10,
+        error_messages={
+            "invalid": _("Enter a number of copies from 0 to 10."),
+            "min_value": _("Enter a number of copies from 0 to 10."),
+            "max_value": _("Enter a number of copies from 0 to 10."),
+        },
+    )
+
+    def __init__(self, *args: Any, held: dict[str, Any] | None = None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._init_held(held)
 
     def clean_extract_copies(self) -> int:
         return self.cleaned_data.get("extract_copies") or 0
 
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean() or {}
+        self._check_required_files(cleaned)
+        return cleaned
 
-class DeathDeclarationForm(PortalForm):
+
+class DeathDeclarationForm(HeldAttachmentsMixin, PortalForm):
     """A relative declares a death; ``optional_procedures`` are the group's procedures the requester may add."""
 
-    deceased_pin = PinField()
-    death_date = DateInputField()
-    death_place = forms.CharField(max_length=200)
-    requester_relationship = forms.CharField(max_length=60)
+    required_files = {"death_notice": _("Attach the death notice.")}
+    domain_messages = {
+        "person_not_found": _("Nobody with this personal ID number is in the population database: check it."),
+        "person_deceased": _("This person's death is already registered."),
+        "requester_is_deceased": _("A death is declared by someone else: check the number."),
+        "death_date_invalid": _("The date of death must be between the person's birth and today."),
+        "attachment_type_invalid": _("The file must be a PDF, JPEG or PNG."),
+        "attachment_required": _("Attach the death notice."),
+    }
+    error_anchors = {"procedures": "p3"}
+
+    deceased_pin = PinField(error_messages={"required": _("Enter the personal ID number of the deceased.")})
+    death_date = DateInputField(
+        not_future="death_date_invalid",
+        future_message=_("The date of death is in the future."),
+        error_messages={"required": _("Enter the date of death.")},
+    )
+    death_place = forms.CharField(max_length=200, error_messages={"required": _("Enter the place of death.")})
+    requester_relationship = forms.CharField(
+        max_length=60, error_messages={"required": _("Enter your relationship to the deceased.")}
+    )
     procedures = forms.MultipleChoiceField(required=False, choices=[])
     bank_account = forms.CharField(required=False, max_length=40)
     death_notice = AttachmentField(required=False)
 
-    def __init__(self, *args: Any, optional_procedures: tuple[str, ...] = (), **kwargs: Any) -> None:
+    def __init__(
+        self,
+        *args: Any,
+        optional_procedures: tuple[str, ...] = (),
+        held: dict[str, Any] | None = None,
+        **kwargs: Any,
+    ) -> None:
         super().__init__(*args, **kwargs)
+        self._init_held(held)
         self.fields["procedures"].choices = [(code, code) for code in optional_procedures]  # type: ignore[attr-defined]
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean() or {}
+        self._check_required_files(cleaned)
+        if "funeral-allowance" in (cleaned.get("procedures") or []) and not cleaned.get("bank_account", "x"):
+            message = _("Give the bank account for the allowance.")
+            self.add_error("bank_account", ValidationError(message, code="field_required"))
+        return cleaned
 
 
 class ResubmitForm(PortalForm):
@@ -143,7 +275,10 @@ class ConsentGrantForm(PortalForm):
     """Consent-only fields for a connected system (which fields it may ask for is the service's check)."""
 
     system = forms.CharField(max_length=100)
-    consent_fields = forms.MultipleChoiceField(choices=[(name, name) for name in sorted(CONSENT_FIELDS)])
+    consent_fields = forms.MultipleChoiceField(
+        choices=[(name, name) for name in sorted(CONSENT_FIELDS)],
+        error_messages={"required": _("Tick the data you consent to give.")},
+    )
 
 
 class ConsentRevokeForm(PortalForm):

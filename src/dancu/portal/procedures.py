@@ -3,6 +3,7 @@ the case and each agency's dossier, read the notifications."""
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Any
 
 from django.contrib import messages
@@ -16,6 +17,7 @@ from dancu.accounts.models import Account
 from dancu.core.errors import DomainError
 from dancu.geo.models import Commune, Era
 from dancu.portal import forms
+from dancu.portal.uploads import REMOVE_FIELD, HeldUploads
 from dancu.portal.views import citizen_required
 from dancu.procedures import linked, payments, results
 from dancu.procedures.attachments import Upload
@@ -63,12 +65,29 @@ def _birth_context(account: Account) -> dict[str, Any]:
             "copy_fee": linked.EXTRACT_COPY_FEE_VND}  # fmt: skip
 
 
+def _redisplay(request: HttpRequest, form: forms.PortalForm) -> dict[str, Any]:
+    """What was typed, to draw the form again; a date accepted as dd/mm/yyyy is given back as yyyy-mm-dd, the only
+    value a date input shows."""
+    typed: dict[str, Any] = request.POST.dict()
+    for name, value in (getattr(form, "cleaned_data", None) or {}).items():
+        if isinstance(value, date):
+            typed[name] = value.isoformat()
+    typed["procedures"] = request.POST.getlist("procedures")
+    return typed
+
+
 @citizen_required
 def declare_birth(request: HttpRequest) -> HttpResponse:
     account: Account = request.account  # type: ignore[attr-defined]
+    held = HeldUploads(request, "declare_birth")
     if request.method == "POST":
-        form = forms.BirthDeclarationForm(request.POST, request.FILES)
+        held.drop(*request.POST.getlist(REMOVE_FIELD))
+        form = forms.BirthDeclarationForm(request.POST, request.FILES, held=held.files())
         case = None
+        if form.is_valid():
+            certificate = _upload(form, "birth_certificate") or held.upload(
+                form, "birth_certificate", "birth_certificate"
+            )
         if form.is_valid():
             # The two facts a submission needs; the whole prefilled form is read only to draw it after a refusal.
             sex, spouse_pin = Person.objects.filter(pk=account.person_id).values_list("sex", "spouse__pin").get()
@@ -82,18 +101,21 @@ def declare_birth(request: HttpRequest) -> HttpResponse:
                     child_birth_commune=data["child_birth_commune"].strip(),
                     requester_relationship="mother" if sex == "F" else "father",
                     other_parent_pin=data["other_parent_pin"] or spouse_pin,
-                    birth_certificate=_upload(form, "birth_certificate"),
+                    birth_certificate=certificate,
                     extract_copies=data["extract_copies"],
                 )
             except DomainError as exc:
                 form.add_domain_error(exc)
         if case is None:
-            context = {**_birth_context(account), "form": form, "error": form.first_error(), "q": request.POST}
+            held.keep(form, ("birth_certificate",))
+            context = {**_birth_context(account), "form": form, "q": _redisplay(request, form), "held": held.files()}
             return render(request, "portal/declare_birth.html", context, status=400)
+        held.clear()
         if data["extract_copies"] and case.payments.filter(status=PaymentStatus.PENDING).exists():
             return redirect("portal:pay", case_id=case.pk)
         return redirect("portal:case", case_id=case.pk)
-    context = {**_birth_context(account), "form": forms.BirthDeclarationForm(), "q": {}}
+    held.clear()  # a new declaration starts without the files of an abandoned one
+    context = {**_birth_context(account), "form": forms.BirthDeclarationForm(), "q": {}, "held": {}}
     return render(request, "portal/declare_birth.html", context)
 
 
@@ -110,6 +132,14 @@ def pay(request: HttpRequest, case_id: str) -> HttpResponse:
 
 @citizen_required
 def case_detail(request: HttpRequest, case_id: str) -> HttpResponse:
+    return _case_page(request, case_id)
+
+
+def _case_page(
+    request: HttpRequest, case_id: str, refused: forms.ResubmitForm | None = None, dossier_id: Any = None
+) -> HttpResponse:
+    """The case and each agency's dossier; with ``refused``, the supplement form of ``dossier_id`` drawn again with
+    its errors (status 400)."""
     account: Account = request.account  # type: ignore[attr-defined]
     case = Case.objects.select_related("group").filter(pk=case_id, applicant=account).first()
     if case is None:
@@ -124,7 +154,14 @@ def case_detail(request: HttpRequest, case_id: str) -> HttpResponse:
     return render(
         request,
         "portal/case.html",
-        {"case": case, "dossiers": dossiers, "payments": case.payments.order_by("created_at")},
+        {
+            "case": case,
+            "dossiers": dossiers,
+            "payments": case.payments.order_by("created_at"),
+            "resubmit_form": refused,
+            "resubmit_forms": {dossier_id: refused} if refused is not None else {},
+        },
+        status=400 if refused is not None else 200,
     )
 
 
@@ -156,9 +193,13 @@ def declare_death(request: HttpRequest) -> HttpResponse:
     chooses the optional procedures."""
     account: Account = request.account  # type: ignore[attr-defined]
     optional = (linked.FUNERAL, linked.SURVIVOR)
+    held = HeldUploads(request, "declare_death")
     if request.method == "POST":
-        form = forms.DeathDeclarationForm(request.POST, request.FILES, optional_procedures=optional)
+        held.drop(*request.POST.getlist(REMOVE_FIELD))
+        form = forms.DeathDeclarationForm(request.POST, request.FILES, optional_procedures=optional, held=held.files())
         case = None
+        if form.is_valid():
+            notice = _upload(form, "death_notice") or held.upload(form, "death_notice", "death_notice")
         if form.is_valid():
             data = form.cleaned_data
             try:
@@ -169,17 +210,20 @@ def declare_death(request: HttpRequest) -> HttpResponse:
                     death_place=data["death_place"],
                     requester_relationship=data["requester_relationship"],
                     procedures=data["procedures"],
-                    death_notice=_upload(form, "death_notice"),
+                    death_notice=notice,
                     bank_account=data["bank_account"],
                 )
             except DomainError as exc:
                 form.add_domain_error(exc)
         if case is None:
-            context = {"form": form, "error": form.first_error(), "q": request.POST}
+            held.keep(form, ("death_notice",))
+            context = {"form": form, "q": _redisplay(request, form), "held": held.files()}
             return render(request, "portal/declare_death.html", context, status=400)
+        held.clear()
         return redirect("portal:case", case_id=case.pk)
+    held.clear()
     form = forms.DeathDeclarationForm(optional_procedures=optional)
-    return render(request, "portal/declare_death.html", {"form": form, "q": {}})
+    return render(request, "portal/declare_death.html", {"form": form, "q": {"procedures": []}, "held": {}})
 
 
 @citizen_required
@@ -188,21 +232,25 @@ def resubmit(request: HttpRequest, case_id: str, dossier_id: str) -> HttpRespons
     account: Account = request.account  # type: ignore[attr-defined]
     from dancu.procedures import workflow
 
-    dossier = Dossier.objects.select_related("procedure").filter(pk=dossier_id, case_id=case_id).first()
+    dossier = (
+        Dossier.objects.select_related("procedure")
+        .filter(pk=dossier_id, case_id=case_id, case__applicant=account)
+        .first()
+    )
+    if dossier is None:
+        raise Http404("No such dossier")
     form = forms.ResubmitForm(request.POST, request.FILES)
-    try:
-        if dossier is None:
-            raise DomainError("dossier_not_found", "No such dossier.", status=404)
-        if form.is_valid():
-            codes = [a["code"] for a in dossier.procedure.attachments]
-            upload = _upload(form, "file")
-            if upload is not None and codes:
-                upload = Upload(codes[0], upload.content_type, upload.content)
+    form.error_anchors = {"note": f"note-{dossier.pk}", "file": f"file-{dossier.pk}"}
+    if form.is_valid():
+        codes = [a["code"] for a in dossier.procedure.attachments]
+        upload = _upload(form, "file")
+        if upload is not None and codes:
+            upload = Upload(codes[0], upload.content_type, upload.content)
+        try:
             workflow.resubmit(dossier.pk, account_id=account.pk, note=form.cleaned_data["note"], upload=upload)
-    except DomainError as exc:
-        form.add_domain_error(exc)
+        except DomainError as exc:
+            form.add_domain_error(exc)
     if form.errors:
-        messages.error(request, form.first_error())
-    else:
-        messages.success(request, _("Sent. The office continues with your dossier."))
+        return _case_page(request, case_id, form, dossier.pk)
+    messages.success(request, _("Sent. The office continues with your dossier."))
     return redirect("portal:case", case_id=case_id)

@@ -80,6 +80,29 @@ def check(upload: Upload, spec: dict[str, Any]) -> dict[str, Any]:
     return values
 
 
+def hold(content: bytes) -> str:
+    """Keep a file that came with a declaration refused for another reason, until it is sent again; returns its
+    digest, which only the citizen's session knows. It goes to the file store under its digest whatever
+    ``DANCU_ATTACHMENT_STORE`` says (no row names it yet): ``dancu attachments gc`` removes it once it is older than
+    its ``--hours`` and no attachment row took it."""
+    digest = hashlib.sha256(content).hexdigest()
+    (store() or FileStore(files_root())).put(name_for(digest), content)
+    return digest
+
+
+def held(digest: str) -> bytes:
+    """The bytes of a file kept by :func:`hold` (``attachment_expired`` if it is gone or altered)."""
+    content = b""
+    if len(digest) == 64 and all(c in "0123456789abcdef" for c in digest):
+        try:
+            content = (store() or FileStore(files_root())).get(name_for(digest))
+        except OSError:
+            content = b""
+    if hashlib.sha256(content).hexdigest() != digest:
+        raise DomainError("attachment_expired", "The file attached earlier is no longer kept: attach it again.")
+    return content
+
+
 class Store(Protocol):
     def put(self, name: str, content: bytes) -> None: ...
 

@@ -50,21 +50,36 @@ def begin_totp(account: Account) -> tuple[str, str]:
     return base64.b32encode(secret).decode().rstrip("="), uri
 
 
-def _accept_totp(device: TotpDevice, code: str) -> bool:
+def _totp_reused() -> DomainError:
+    return DomainError(
+        "totp_reused", "This code was already used: wait for the next code in the app and type that one.", field="code"
+    )
+
+
+def _check_totp(device: TotpDevice, code: str) -> str:
+    """``accepted`` (and ``last_step`` moved on), ``reused`` (the code of a time step already used: a replay, or
+    the citizen typing the same code twice) or ``wrong``."""
     secret = _secret_box().open(b"totp:" + str(device.account_id).encode(), bytes(device.secret))
     totp = _totp(secret)
     now = int(time.time())
     code = (code or "").strip().replace(" ", "")
     if not re.fullmatch(r"\d{6}", code):
-        return False
+        return "wrong"
+    reused = False
     for drift in (0, -30, 30):
         step = (now + drift) // 30
-        if step <= device.last_step:
+        if not hmac.compare_digest(totp.generate(now + drift), code.encode()):
             continue
-        if hmac.compare_digest(totp.generate(now + drift), code.encode()):
-            device.last_step = step
-            return True
-    return False
+        if step <= device.last_step:
+            reused = True
+            continue
+        device.last_step = step
+        return "accepted"
+    return "reused" if reused else "wrong"
+
+
+def _accept_totp(device: TotpDevice, code: str) -> bool:
+    return _check_totp(device, code) == "accepted"
 
 
 def confirm_totp(account: Account, code: str, context: RequestContext | None = None) -> None:
@@ -78,15 +93,18 @@ def confirm_totp(account: Account, code: str, context: RequestContext | None = N
 
 
 def verify_totp(account: Account, code: str, context: RequestContext | None = None) -> None:
+    """Accept a code once (``totp_invalid``; ``totp_reused`` for a code of a time step already used)."""
     throttle.hit("totp-account", str(account.pk), limit=10, window=300)
     with transaction.atomic():
         device = TotpDevice.objects.select_for_update().filter(account=account, confirmed_at__isnull=False).first()
-        accepted = device is not None and _accept_totp(device, code)
-        if accepted:
+        outcome = _check_totp(device, code) if device is not None else "wrong"
+        if outcome == "accepted":
             device.save(update_fields=["last_step"])  # type: ignore[union-attr]
         elif device is not None:
             record(account, "totp_failed", context)
-    if not accepted:
+    if outcome == "reused":
+        raise _totp_reused()
+    if outcome != "accepted":
         raise _totp_invalid()
 
 

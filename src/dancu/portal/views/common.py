@@ -7,7 +7,6 @@ from collections.abc import Callable
 from typing import Any
 from urllib.parse import urlencode
 
-from django.contrib import messages
 from django.contrib.auth import logout
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.urls import reverse
@@ -15,7 +14,6 @@ from django.utils.http import url_has_allowed_host_and_scheme
 
 from dancu.accounts.services import sessions, web_sessions
 from dancu.accounts.services.context import RequestContext
-from dancu.portal import forms
 
 
 def _safe_next(request: HttpRequest, default: str) -> str:
@@ -50,9 +48,3 @@ def citizen_required(view: Callable[..., HttpResponse]) -> Callable[..., HttpRes
         return view(request, *args, **kwargs)
 
     return wrapper
-
-
-def _form_errors(request: HttpRequest, form: forms.PortalForm) -> None:
-    """A redirected page shows the form's errors as notices, each once."""
-    for message in dict.fromkeys(str(m) for errors in form.errors.values() for m in errors):
-        messages.error(request, message)

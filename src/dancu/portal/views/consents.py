@@ -14,7 +14,7 @@ from dancu.core.errors import DomainError
 from dancu.exchange import services as exchange
 from dancu.exchange.choices import CONSENT_FIELDS
 from dancu.portal import forms
-from dancu.portal.views.common import _form_errors, citizen_required, context_of
+from dancu.portal.views.common import citizen_required, context_of
 
 FIELD_NAMES = {"ethnicity": gettext_lazy("Ethnicity"), "religion": gettext_lazy("Religion")}
 
@@ -24,27 +24,40 @@ FIELD_NAMES = {"ethnicity": gettext_lazy("Ethnicity"), "religion": gettext_lazy(
 
 @citizen_required
 def consents(request: HttpRequest) -> HttpResponse:
+    """The consents in force and the organisations that may ask. A refused grant or revocation draws the page again
+    (status 400) with the error beside the organisation's boxes and in the summary."""
     account: Account = request.account  # type: ignore[attr-defined]
     pin = account.person.pin
+    failed: forms.PortalForm | None = None
     if request.method == "POST":
-        _consent_action(request, account)
-        return redirect("portal:consents")
+        failed = _consent_action(request, account)
+        if failed is None:
+            return redirect("portal:consents")
     mine = exchange.consents_of(pin)
+    offers = exchange.consentable_systems()
+    failed_system = failed.data.get("system", "") if failed is not None else ""
+    for offer in offers:
+        if failed is not None and offer["system"].client_id == failed_system and offer["fields"]:
+            failed.error_anchors = {"consent_fields": f"f-{failed_system}-{offer['fields'][0]}"}
     return render(
         request,
         "portal/consents.html",
         {
-            "offers": exchange.consentable_systems(),
+            "offers": offers,
             "open": [c for c in mine if c.revoked_at is None],
             "past": [c for c in mine if c.revoked_at is not None][:20],
             "field_names": FIELD_NAMES,
             "consent_fields": sorted(CONSENT_FIELDS),
+            "failed_form": failed,
+            "failed_system": failed_system,
         },
+        status=400 if failed is not None else 200,
     )
 
 
-def _consent_action(request: HttpRequest, account: Account) -> None:
-    """Grant or revoke a consent to a connected system (the exchange's service), noted in the security history."""
+def _consent_action(request: HttpRequest, account: Account) -> forms.PortalForm | None:
+    """Grant or revoke a consent to a connected system (the exchange's service), noted in the security history;
+    the refused form, or ``None``."""
     pin = account.person.pin
     chosen = forms.ConsentActionForm(request.POST)
     form: forms.PortalForm = chosen
@@ -64,8 +77,7 @@ def _consent_action(request: HttpRequest, account: Account) -> None:
                 messages.success(request, _("Consent granted."))
         except DomainError as exc:
             form.add_domain_error(exc)
-    if form.errors:
-        _form_errors(request, form)
+    return form if form.errors else None
 
 
 @citizen_required

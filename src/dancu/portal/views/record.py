@@ -15,7 +15,7 @@ from dancu.accounts.services import registration
 from dancu.cards.models import IdentityCard
 from dancu.core.errors import DomainError
 from dancu.portal import forms
-from dancu.portal.views.common import _form_errors, citizen_required, context_of
+from dancu.portal.views.common import citizen_required, context_of
 from dancu.registry import presenters
 from dancu.registry.models import Person
 
@@ -60,18 +60,19 @@ def child_record(request: HttpRequest, account_id: str) -> HttpResponse:
 @citizen_required
 @require_POST
 def add_child(request: HttpRequest) -> HttpResponse:
+    """Refused, the record page is drawn again (status 400) with the error beside the child's PIN."""
+    account: Account = request.account  # type: ignore[attr-defined]
     form = forms.ChildAccountForm(request.POST)
     if form.is_valid():
         try:
             registration.create_child_account(
-                parent=request.account,  # type: ignore[attr-defined]
-                child_pin=form.cleaned_data["child_pin"],
-                context=context_of(request),
+                parent=account, child_pin=form.cleaned_data["child_pin"], context=context_of(request)
             )
         except DomainError as exc:
             form.add_domain_error(exc)
-    if not form.is_valid():
-        _form_errors(request, form)
-    else:
-        messages.success(request, _("The child's account was created."))
+    if form.errors:
+        context = {**_record_context(account.person), "account": account, "child_form": form}
+        context["wards"] = list(account.wards.select_related("person"))
+        return render(request, "portal/home.html", context, status=400)
+    messages.success(request, _("The child's account was created."))
     return redirect("portal:home")

@@ -29,7 +29,7 @@ def register(request: HttpRequest) -> HttpResponse:
             except DomainError as exc:
                 form.add_domain_error(exc)
         if not form.is_valid():
-            context = {"form": form, "error": form.first_error(), "q": form.data}
+            context = {"form": form, "q": form.data}
             return render(request, "portal/register.html", context, status=400)
         request.session["portal_registration"] = pending
         return redirect("portal:register_confirm")
@@ -61,7 +61,7 @@ def register_confirm(request: HttpRequest) -> HttpResponse:
             request, functools.partial(registration.confirm_registration, pending_id=pending)
         )
         if account is None:
-            context = {"form": form, "error": form.first_error()}
+            context = {"form": form}
             return render(request, "portal/register_confirm.html", context, status=400)
         request.session.pop("portal_registration", None)
         web_sessions.start_session(request, account, ["pwd"], context_of(request))
@@ -79,7 +79,7 @@ def recover(request: HttpRequest) -> HttpResponse:
             except DomainError as exc:
                 form.add_domain_error(exc)
         if not form.is_valid():
-            return render(request, "portal/recover.html", {"form": form, "error": form.first_error()}, status=400)
+            return render(request, "portal/recover.html", {"form": form}, status=400)
         request.session["portal_recovery"] = pending
         messages.info(request, recovery.RECOVERY_SENT)
         return redirect("portal:recover_confirm")
@@ -93,7 +93,7 @@ def recover_confirm(request: HttpRequest) -> HttpResponse:
     if request.method == "POST":
         form, account = _code_and_password(request, functools.partial(recovery.complete_recovery, pending_id=pending))
         if account is None:
-            context = {"form": form, "error": form.first_error()}
+            context = {"form": form}
             return render(request, "portal/recover_confirm.html", context, status=400)
         request.session.pop("portal_recovery", None)
         messages.success(request, _("Your password was changed. Sign in with the new one."))

@@ -26,7 +26,7 @@ from dancu.accounts.services import (
 from dancu.accounts.services.codes import mask_phone
 from dancu.core.errors import DomainError
 from dancu.portal import forms
-from dancu.portal.views.common import _form_errors, citizen_required, context_of
+from dancu.portal.views.common import citizen_required, context_of
 
 #: What each security event is called on the Security page.
 SECURITY_EVENT_LABELS = {
@@ -56,6 +56,15 @@ SECURITY_EVENT_LABELS = {
     "email_changed": gettext_lazy("E-mail address confirmed"),
     "email_removed": gettext_lazy("E-mail address removed"),
     "notifications_changed": gettext_lazy("Notification settings changed"),
+}
+
+
+#: The Security page draws several forms with the same field names: the id of each action's inputs where it is not
+#: the field's name (the error summary links there); "" for a field drawn on another page (no link).
+FIELD_IDS: dict[str, dict[str, str]] = {
+    "email_confirm": {"code": "email-code"},
+    "totp_disable": {"current": "cur-totp"},
+    "totp_confirm": {"code": ""},
 }
 
 
@@ -107,8 +116,13 @@ def security_action(request: HttpRequest) -> HttpResponse:
             form.add_domain_error(exc)
         else:
             return response or redirect("portal:security")
-    _form_errors(request, form)
-    context = {**_security_context(request, account), "failed_form": form, "failed_action": action}
+    form.error_anchors = FIELD_IDS.get(action, {})
+    context = {
+        **_security_context(request, account),
+        "failed_form": form,
+        "failed_action": action,
+        "forms": {action: form},
+    }
     return render(request, "portal/security.html", context, status=400)
 
 

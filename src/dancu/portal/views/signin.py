@@ -35,7 +35,7 @@ def login_view(request: HttpRequest) -> HttpResponse:
             except DomainError as exc:
                 form.add_domain_error(exc)
         if not form.is_valid():
-            context = {"form": form, "error": form.first_error(), "next": next_url, "pin": form.data.get("pin", "")}
+            context = {"form": form, "next": next_url, "pin": form.data.get("pin", "")}
             return render(request, "portal/login.html", context, status=400)
         if second_factors.has_totp(account):
             request.session.cycle_key()
@@ -63,7 +63,7 @@ def login_totp(request: HttpRequest) -> HttpResponse:
             except DomainError as exc:
                 form.add_domain_error(exc)
         if not form.is_valid():
-            context = {"form": form, "error": form.first_error(), "next": next_url}
+            context = {"form": form, "next": next_url}
             return render(request, "portal/totp.html", context, status=400)
         request.session.pop(PRE_AUTH_KEY, None)
         web_sessions.start_session(request, account, ["pwd", "otp"], context_of(request))
@@ -90,9 +90,7 @@ def step_up(request: HttpRequest) -> HttpResponse:
             except DomainError as exc:
                 form.add_domain_error(exc)
         if not form.is_valid():
-            return render(
-                request, "portal/step_up.html", {**context, "form": form, "error": form.first_error()}, status=400
-            )
+            return render(request, "portal/step_up.html", {**context, "form": form}, status=400)
         web_sessions.add_factor(request, account, "otp", context=context_of(request))
         return HttpResponseRedirect(str(context["next"]))
     return render(request, "portal/step_up.html", context)

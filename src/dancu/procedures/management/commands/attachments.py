@@ -39,9 +39,11 @@ class Command(BaseCommand):
             if damaged:
                 raise CommandError(f"{damaged} attachments are missing or altered")
             return
-        store = attachments.store()
+        # With DANCU_ATTACHMENT_STORE=database the file store holds only the files kept for declarations that came
+        # back with errors (attachments.hold), and any file stored before the switch (its row still names it).
+        store = attachments.store() or attachments.FileStore(attachments.files_root())
         if not isinstance(store, attachments.FileStore):
-            raise CommandError("gc works on the file store (DANCU_ATTACHMENT_STORE=files)")
+            raise CommandError("gc works on the file store (DANCU_ATTACHMENT_STORE=files or database)")
         cutoff = time.time() - options["hours"] * 3600
         candidates = {name: mtime for name, mtime in store.names() if mtime < cutoff}
         names = list(candidates)
