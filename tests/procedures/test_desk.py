@@ -47,7 +47,7 @@ def test_an_unknown_action_changes_nothing_and_says_why(birth: Dossier) -> None:
     client, _user = _officer("hotich-desk2")
     before = (birth.status, Transition.objects.filter(dossier=birth).count())
     response = client.post(f"/ho-so/{birth.pk}/thao-tac/", {"action": "delete", "reason": ""}, follow=True)
-    assert "Unknown action." in response.content.decode()
+    assert "Thao tác không hợp lệ." in response.content.decode()  # "Unknown action." in Vietnamese
     birth.refresh_from_db()
     assert (birth.status, Transition.objects.filter(dossier=birth).count()) == before
     assert birth.assigned_to is None

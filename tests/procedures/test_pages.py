@@ -47,9 +47,11 @@ def official(name: str, role: str) -> Client:
 
 
 def _act(client: Client, dossier: Dossier, action: str = "approve", reason: str = "") -> str:
+    """The officer finds the dossier in their queue, takes it, and acts (a decision confirmed)."""
     page = client.get("/ho-so/")
     assert dossier.number in page.content.decode()  # it is in this officer's queue
-    response = client.post(f"/ho-so/{dossier.pk}/thao-tac/", {"action": action, "reason": reason})
+    assert client.post(f"/ho-so/{dossier.pk}/thao-tac/", {"action": "assign"}).status_code == 302
+    response = client.post(f"/ho-so/{dossier.pk}/thao-tac/", {"action": action, "reason": reason, "confirm": "on"})
     assert response.status_code == 302
     return client.get(response["Location"]).content.decode()
 

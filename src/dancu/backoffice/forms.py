@@ -13,9 +13,12 @@ from django.utils.translation import gettext_lazy as _
 
 from dancu.accounts.models import Account
 from dancu.forms import DateInputField, DoorForm, PinField
-from dancu.procedures.desk import ACTIONS
+from dancu.procedures.desk import ACTIONS, ORDERS, SHOWS
 
-__all__ = ["BackOfficeForm", "DossierActionForm", "Level2ActivationForm", "OfficialLoginForm", "PersonSearchForm"]
+__all__ = [
+    "BackOfficeForm", "DossierActionForm", "Level2ActivationForm", "OfficialLoginForm", "PersonSearchForm",
+    "QueueForm",
+]  # fmt: skip
 
 
 class BackOfficeForm(DoorForm):
@@ -39,6 +42,7 @@ class PersonSearchForm(BackOfficeForm):
     name = forms.CharField(required=False, max_length=100)
     birth_date = DateInputField(required=False)
     commune = forms.CharField(required=False, max_length=10)
+    page = forms.IntegerField(required=False, min_value=1)
 
     def clean(self) -> dict[str, Any]:
         cleaned = super().clean() or {}
@@ -70,9 +74,37 @@ class DossierActionForm(BackOfficeForm):
 
     action = forms.CharField(max_length=20)
     reason = forms.CharField(required=False, max_length=1000, strip=True)
+    confirm = forms.BooleanField(required=False)
 
     def clean_action(self) -> str:
         action: str = self.cleaned_data["action"]
         if action not in dict(ACTIONS):
             raise ValidationError(_("Unknown action."), code="action_unknown")
         return action
+
+
+class QueueForm(BackOfficeForm):
+    """The queue's filters, sort order and page (a GET form: nothing personal in it). Values it does not know fall
+    back to the defaults rather than to an error page."""
+
+    status = forms.ChoiceField(required=False, choices=[(k, k) for k in SHOWS])
+    procedure = forms.CharField(required=False, max_length=60)
+    commune = forms.CharField(required=False, max_length=5)
+    overdue = forms.BooleanField(required=False)
+    mine = forms.BooleanField(required=False)
+    order = forms.ChoiceField(required=False, choices=[(k, k) for k in ORDERS])
+    page = forms.IntegerField(required=False, min_value=1)
+
+    def filters(self) -> dict[str, Any]:
+        """The arguments of ``procedures.desk.queue``: the valid values, the defaults for the rest."""
+        self.is_valid()  # cleaned_data keeps the fields that are valid
+        data = self.cleaned_data
+        return {
+            "show": data.get("status") or "open",
+            "procedure": data.get("procedure") or "",
+            "commune": data.get("commune") or "",
+            "overdue": bool(data.get("overdue")),
+            "mine": bool(data.get("mine")),
+            "order": data.get("order") or "due",
+            "page": data.get("page") or 1,
+        }
