@@ -139,3 +139,13 @@ def test_name_search_matches_any_word_pages_and_stays_in_the_area(monkeypatch: p
     national = _client("tracuu-tw", "viewer")
     assert 'id="results-count">3<' in national.post("/", {"name": "THI HONG"}).content.decode()
     assert 'id="results-count">0<' in national.post("/", {"name": "ong"}).content.decode()  # words, not letters
+
+
+def test_the_queue_search_is_posted_and_a_name_in_the_address_is_ignored() -> None:
+    wanted = _dossiers_in(factories.HANOI_BA_DINH, "Vũ Minh Khang")[linked.BIRTH]
+    other = _dossiers_in(factories.HANOI_BA_DINH, "Vũ Bảo Ngọc")[linked.BIRTH]
+    hotich = _client("hotich-f", "civil_status_officer")
+    page = hotich.post("/ho-so/", {"search": "khang", "status": "open"}).content.decode()
+    assert wanted.number in page and other.number not in page
+    page = hotich.get("/ho-so/", {"search": "khang"}).content.decode()
+    assert wanted.number in page and other.number in page  # names never come through the URL

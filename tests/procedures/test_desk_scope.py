@@ -111,3 +111,34 @@ def test_the_queue_counts_filters_sorts_and_pages(monkeypatch: pytest.MonkeyPatc
     assert desk.queue(hotich, procedure=linked.DEATH).total == 0
     assert desk.queue(hotich, procedure="no-such-procedure").total == 3  # unknown: ignored, not an error
     assert desk.queue(hotich, show="done").total == 0
+
+
+def test_the_queue_finds_a_number_or_any_word_of_a_name() -> None:
+    first = _birth_in(factories.HANOI_BA_DINH, "Vũ Minh Khang")
+    second = _birth_in(factories.HANOI_BA_DINH, "Vũ Bảo Ngọc")
+    hotich = factories.official("hotich-n", role="civil_status_officer")
+
+    def found(search: str) -> set[str]:
+        return {d.number for d in desk.queue(hotich, search=search).page}
+
+    assert found("khang") == {first.number}  # the child, accents ignored
+    assert found("NGOC") == {second.number}
+    assert found("thi lan") == {first.number, second.number}  # the applicant, Đỗ Thị Lan
+    assert found(second.number[-6:]) == {second.number}
+    assert found("an") == set()  # words, not letters inside them ("Khang", "Lan")
+    assert found("minh") == {first.number}
+
+
+def test_the_queue_finds_the_deceased_by_name() -> None:
+    from dancu.procedures.attachments import Upload
+
+    father = factories.person(full_name="Hoàng Văn Tư", birth_date=date(1950, 3, 3), residence="00004")
+    son = factories.person(full_name="Hoàng Văn Năm", birth_date=date(1980, 6, 6), residence="00004")
+    case = linked.declare_death(
+        factories.account(son), deceased_pin=father.pin, death_date=timezone.localdate() - timedelta(days=1),
+        death_place="Tại nhà", requester_relationship="con", procedures=[],
+        death_notice=Upload("death_notice", "application/pdf", factories.PDF),
+    )  # fmt: skip
+    death = factories.dossiers_by_procedure(case)[linked.DEATH]
+    hotich = factories.official("hotich-t", role="civil_status_officer")
+    assert [d.pk for d in desk.queue(hotich, search="tu").page] == [death.pk]

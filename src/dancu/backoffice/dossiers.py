@@ -33,8 +33,11 @@ def refused(request: HttpRequest, exc: DomainError) -> HttpResponse:
 @login_required
 @permission_required("procedures.view_dossier", raise_exception=True)
 def queue(request: HttpRequest) -> HttpResponse:
-    form = QueueForm(request.GET or None)
-    filters = form.filters() if form.is_bound else QueueForm({}).filters()
+    """The filters come by POST (a name searched for must not end up in a URL) or, without a name, by GET."""
+    data = request.POST if request.method == "POST" else request.GET.copy()
+    if request.method != "POST":
+        data.pop("search", None)
+    filters = QueueForm(data).filters()
     try:
         official = official_of(request.user)
         found = desk.queue(request.user, **filters)
@@ -62,8 +65,6 @@ def queue(request: HttpRequest) -> HttpResponse:
         if found.communes is None or len(found.communes) <= 1
         else sorted(presenters.commune_names(set(found.communes)).items(), key=lambda item: item[1])
     )
-    query = request.GET.copy()
-    query.pop("page", None)
     return render(
         request,
         "backoffice/queue.html",
@@ -76,7 +77,6 @@ def queue(request: HttpRequest) -> HttpResponse:
             "national": found.communes is None,
             "office": official.office_name if official.pk else _("All agencies"),
             "area": area_label(official),
-            "query": query.urlencode(),
         },
     )
 

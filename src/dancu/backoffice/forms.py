@@ -84,8 +84,8 @@ class DossierActionForm(BackOfficeForm):
 
 
 class QueueForm(BackOfficeForm):
-    """The queue's filters, sort order and page (a GET form: nothing personal in it). Values it does not know fall
-    back to the defaults rather than to an error page."""
+    """The queue's filters, sort order, page and search (POSTed: a name must not end up in a URL). Values it does
+    not know fall back to the defaults rather than to an error page."""
 
     status = forms.ChoiceField(required=False, choices=[(k, k) for k in SHOWS])
     procedure = forms.CharField(required=False, max_length=60)
@@ -94,6 +94,7 @@ class QueueForm(BackOfficeForm):
     mine = forms.BooleanField(required=False)
     order = forms.ChoiceField(required=False, choices=[(k, k) for k in ORDERS])
     page = forms.IntegerField(required=False, min_value=1)
+    search = forms.CharField(required=False, max_length=100)
 
     def filters(self) -> dict[str, Any]:
         """The arguments of ``procedures.desk.queue``: the valid values, the defaults for the rest."""
@@ -107,4 +108,5 @@ class QueueForm(BackOfficeForm):
             "mine": bool(data.get("mine")),
             "order": data.get("order") or "due",
             "page": data.get("page") or 1,
+            "search": data.get("search") or "",
         }

@@ -14,7 +14,8 @@ from typing import Any
 
 from django.core.paginator import Page, Paginator
 from django.db import transaction
-from django.db.models import Count, Q, QuerySet
+from django.db.models import CharField, Count, Exists, OuterRef, Q, QuerySet
+from django.db.models.functions import Cast
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -22,8 +23,10 @@ from django.utils.translation import gettext_lazy
 from dancu.accounts.models import Official
 from dancu.accounts.services.officials import agencies, area_commune_codes, in_area, official_of
 from dancu.core.errors import DomainError
+from dancu.core.names import fold_name
 from dancu.procedures import linked, workflow
 from dancu.procedures.models import Dossier, Procedure, Status
+from dancu.registry.models import Person
 
 #: The officer's actions, in the order the desk shows them (value, label).
 ACTIONS = (
@@ -64,6 +67,27 @@ def check_scope(official: Official, dossier: Dossier) -> None:
         )
 
 
+def _words_from(path: str, folded: str, *, json_key: bool = False) -> Q:
+    # On a JSON key, "contains" means JSON containment: the text lookups are the case-insensitive ones.
+    starts, contains = ("istartswith", "icontains") if json_key else ("startswith", "contains")
+    return Q(**{f"{path}__{starts}": folded}) | Q(**{f"{path}__{contains}": " " + folded})
+
+
+def matching(search: str) -> Q:
+    """Dossiers whose number contains ``search``, or whose applicant, child (birth group) or deceased (death group)
+    has a name with a word starting with it, accents and case ignored ("hong" finds "Nguyễn Thị Hồng")."""
+    folded = fold_name(search)
+    deceased = Person.objects.filter(pin=Cast(OuterRef("data__deceased_pin"), CharField())).filter(
+        _words_from("name_folded", folded)
+    )
+    return (
+        Q(number__icontains=search.strip())
+        | _words_from("applicant__person__name_folded", folded)
+        | _words_from("case__data__child_name_folded", folded, json_key=True)
+        | Q(Exists(deceased))
+    )
+
+
 def dossier_for(user: Any, dossier_id: object) -> Dossier:
     """The dossier, if the signed-in official (a Django user) may see it: ``dossier_not_found`` (404),
     ``dossier_other_agency`` or ``dossier_out_of_area`` (403, without anything about the dossier)."""
@@ -101,10 +125,11 @@ def queue(
     mine: bool = False,
     order: str = "due",
     page: int = 1,
+    search: str = "",
 ) -> Queue:
     """The dossiers of the official's agency and area, filtered (status, procedure, commune, overdue, taken by
-    me), sorted (due date, received) and paged (:data:`PAGE_SIZE` a page); unknown filter values fall back to
-    the defaults."""
+    me, a dossier number or a word of the applicant's or the person concerned's name: :func:`matching`), sorted
+    (due date, received) and paged (:data:`PAGE_SIZE` a page); unknown filter values fall back to the defaults."""
     official = official_of(user)
     codes = area_commune_codes(official)
     dossiers: QuerySet[Dossier] = Dossier.objects.filter(procedure__agency__in=agencies(official))
@@ -116,6 +141,8 @@ def queue(
         dossiers = dossiers.filter(procedure__code=procedure)
     if commune and (codes is None or commune in codes):
         dossiers = dossiers.filter(commune=commune)
+    if search.strip():
+        dossiers = dossiers.filter(matching(search))
     today = timezone.localdate()
     late = Q(status__in=workflow.OPEN, due_on__lt=today)
     totals = dossiers.aggregate(
