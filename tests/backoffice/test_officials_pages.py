@@ -96,9 +96,16 @@ def test_the_dossier_page_shows_labels_names_and_a_readable_history() -> None:
     hotich.post(f"/ho-so/{birth.pk}/thao-tac/", {"action": "approve", "confirm": "on"})
     page = hotich.get(f"/ho-so/{birth.pk}/").content.decode()
     for shown in ("Họ, chữ đệm, tên của trẻ", "Vũ Minh Khang", "Phường Ba Đình, Thành phố Hà Nội", "Hệ thống",
-                  "Người nộp", "Cán bộ Nguyễn Thị Hồng, UBND Phường Ba Đình", "/ket-qua/"):  # fmt: skip
+                  "Người nộp", "Cán bộ Nguyễn Thị Hồng, UBND Phường Ba Đình", "/ket-qua/",
+                  "Giấy chứng sinh"):  # fmt: skip
         assert shown in page, shown
-    for hidden in ("child_full_name", "requester_relationship", str(birth.applicant_id), "{&#x27;"):
+    for hidden in (
+        "child_full_name",
+        "requester_relationship",
+        "birth_certificate",
+        str(birth.applicant_id),
+        "{&#x27;",
+    ):
         assert hidden not in page, hidden
     bhxh = _client("bhxh-h", "social_insurance_officer")
     from dancu.procedures import consumers

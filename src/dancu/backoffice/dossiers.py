@@ -100,6 +100,7 @@ def dossier_detail(request: HttpRequest, dossier_id: str) -> HttpResponse:
     subject = presenters.subjects([dossier]).get(dossier.pk)
     first, group_rows = presenters.group_declaration(dossier)
     state = workflow.deadline_status(dossier)
+    labels = presenters.attachment_labels(dossier.procedure)
     open_ = dossier.status in (Status.RECEIVED, Status.IN_PROCESS, Status.RESUBMITTED)
     can_act = open_ and request.user.has_perm("procedures.change_dossier")
     mine = dossier.assigned_to_id == request.user.pk
@@ -109,6 +110,7 @@ def dossier_detail(request: HttpRequest, dossier_id: str) -> HttpResponse:
         {
             "dossier": dossier,
             "procedure": presenters.procedure_name(dossier.procedure),
+            "group": presenters.procedure_name(dossier.case.group) if dossier.case else "",
             "commune": presenters.commune_names({dossier.commune})[dossier.commune],
             "deadline": state,
             "colour": COLOURS.get(state or "", "secondary"),
@@ -120,7 +122,9 @@ def dossier_detail(request: HttpRequest, dossier_id: str) -> HttpResponse:
             "result": presenters.result_rows(dossier),
             "reused": reused,
             "history": presenters.history(dossier),
-            "attachments": dossier.attachments.defer("content"),
+            "attachments": [
+                (a, labels.get(a.code, a.code)) for a in dossier.attachments.defer("content").order_by("pk")
+            ],
             "siblings": [(s, presenters.procedure_name(s.procedure)) for s in siblings],
             "can_act": can_act,
             "mine": mine,

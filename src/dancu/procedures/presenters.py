@@ -14,7 +14,7 @@ from django.utils.translation import gettext_lazy as _
 
 from dancu.accounts.services.officials import describe
 from dancu.geo.models import Commune, Era
-from dancu.procedures.models import Dossier, Procedure, Status, Transition
+from dancu.procedures.models import Dossier, Procedure, ProcedureGroup, Status, Transition
 from dancu.registry.choices import Relationship, Sex
 from dancu.registry.models import Person
 
@@ -69,8 +69,15 @@ def _vietnamese() -> bool:
     return (get_language() or "vi").startswith("vi")
 
 
-def procedure_name(procedure: Procedure) -> str:
+def procedure_name(procedure: Procedure | ProcedureGroup) -> str:
+    """A procedure's or a linked group's name in the page's language."""
     return procedure.name_vi if _vietnamese() else procedure.name_en
+
+
+def attachment_labels(procedure: Procedure) -> dict[str, str]:
+    """Attachment code -> its label in the catalogue ("Giấy chứng sinh" for ``birth_certificate``)."""
+    key = "label_vi" if _vietnamese() else "label_en"
+    return {a["code"]: a.get(key) or a["code"] for a in procedure.attachments}
 
 
 def _commune_names(codes: set[str]) -> dict[str, str]:
