@@ -156,3 +156,15 @@ def test_the_queue_search_is_posted_and_a_name_in_the_address_is_ignored() -> No
     assert wanted.number in page and other.number not in page
     page = hotich.get("/ho-so/", {"search": "khang"}).content.decode()
     assert wanted.number in page and other.number in page  # names never come through the URL
+
+
+def test_the_dossier_page_in_english() -> None:
+    birth = _dossiers_in(factories.HANOI_BA_DINH, "Vũ Minh Khang")[linked.BIRTH]
+    hotich = _client("hotich-en", "civil_status_officer")
+    hotich.cookies["django_language"] = "en"
+    page = hotich.get(f"/ho-so/{birth.pk}/").content.decode()
+    for shown in ("Child&#x27;s full name", "The person concerned", "The applicant, ", "The system, ", "Take the dossier",
+                  "Birth registration"):  # fmt: skip
+        assert shown in page, shown
+    for hidden in ("Nội dung kê khai", "Người nộp,", "Hệ thống,", "Đăng ký khai sinh"):
+        assert hidden not in page, hidden
