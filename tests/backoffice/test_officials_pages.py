@@ -163,8 +163,8 @@ def test_the_dossier_page_in_english() -> None:
     hotich = _client("hotich-en", "civil_status_officer")
     hotich.cookies["django_language"] = "en"
     page = hotich.get(f"/ho-so/{birth.pk}/").content.decode()
-    for shown in ("Child&#x27;s full name", "The person concerned", "The applicant, ", "The system, ", "Take the dossier",
-                  "Birth registration"):  # fmt: skip
+    for shown in ("Child&#x27;s full name", "The person concerned", "The applicant, ", "The system, ",
+                  "Take the dossier", "Birth registration"):  # fmt: skip
         assert shown in page, shown
     for hidden in ("Nội dung kê khai", "Người nộp,", "Hệ thống,", "Đăng ký khai sinh"):
         assert hidden not in page, hidden
