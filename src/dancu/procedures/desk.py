@@ -14,8 +14,8 @@ from typing import Any
 
 from django.core.paginator import Page, Paginator
 from django.db import transaction
-from django.db.models import CharField, Count, Exists, OuterRef, Q, QuerySet
-from django.db.models.functions import Cast
+from django.db.models import Count, Exists, OuterRef, Q, QuerySet
+from django.db.models.fields.json import KeyTextTransform
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -77,7 +77,7 @@ def matching(search: str) -> Q:
     """Dossiers whose number contains ``search``, or whose applicant, child (birth group) or deceased (death group)
     has a name with a word starting with it, accents and case ignored ("hong" finds "Nguyễn Thị Hồng")."""
     folded = fold_name(search)
-    deceased = Person.objects.filter(pin=Cast(OuterRef("data__deceased_pin"), CharField())).filter(
+    deceased = Person.objects.filter(pin=KeyTextTransform("deceased_pin", OuterRef("data"))).filter(
         _words_from("name_folded", folded)
     )
     return (

@@ -155,11 +155,11 @@ def declaration(dossier: Dossier) -> list[Row]:
         elif key in COMMUNE_KEYS:
             rows.append(Row(label, communes.get(str(value), value)))
         elif key == "child_sex":
-            rows.append(Row(label, Sex(value).label if value in Sex.values else value))
+            rows.append(Row(label, str(Sex(value).label) if value in Sex.values else value))
         elif key == "requester_relationship":
-            rows.append(Row(label, REQUESTER.get(value, value)))
+            rows.append(Row(label, str(REQUESTER.get(value, value))))
         elif key == "relationship":
-            rows.append(Row(label, Relationship(value).label if value in Relationship.values else value))
+            rows.append(Row(label, str(Relationship(value).label) if value in Relationship.values else value))
         elif key == "household_number":
             rows.append(Row(label, value, household=str(value)))
         else:
@@ -215,7 +215,7 @@ def result_rows(dossier: Dossier) -> list[Row]:
     titles = dict(Document.objects.filter(dossier=dossier).values_list("id", "title"))
     for key, value in result.items():
         if key == "document":
-            title = next((t for i, t in titles.items() if str(i) == str(value)), _("Document"))
+            title = next((t for i, t in titles.items() if str(i) == str(value)), str(_("Document")))
             rows.append(Row(str(_("Document")), title, document=str(value)))
         elif key == "person_id":
             continue
@@ -229,7 +229,7 @@ def result_rows(dossier: Dossier) -> list[Row]:
             rows.append(Row(str(RESULT_LABELS[key]), f"{int(value):,} đ".replace(",", ".")))
         elif key == "kind":
             kinds = {"monthly": _("monthly"), "lump_sum": _("lump sum")}
-            rows.append(Row(str(RESULT_LABELS[key]), kinds.get(value, value)))
+            rows.append(Row(str(RESULT_LABELS[key]), str(kinds.get(value, value))))
         else:
             rows.append(Row(str(RESULT_LABELS.get(key, key.replace("_", " "))), value))
     return rows
