@@ -73,13 +73,44 @@ def account(
     return Account.objects.create(user=user, person=owner, phone=phone, level=level, **fields)
 
 
-def official(username: str | None = None, *, role: str | None = None, password: str = PASSWORD, **fields: Any) -> User:
-    """A back-office user ("cán bộ"), with ``role`` (a group of backoffice.services.ensure_roles) if given."""
+#: The agency and area each role's official gets by default in tests (see :func:`official`).
+ROLE_BINDING = {
+    "civil_status_officer": ("commune_civil_status", HANOI_BA_DINH),
+    "residence_officer": ("commune_police", HANOI_BA_DINH),
+    "social_insurance_officer": ("social_insurance", "01"),
+    "viewer": ("population_registry", "national"),
+    "operator": ("population_registry", "national"),
+}
+
+
+def official(
+    username: str | None = None,
+    *,
+    role: str | None = None,
+    password: str = PASSWORD,
+    area: str | None = None,
+    agency: str | None = None,
+    **fields: Any,
+) -> User:
+    """A back-office user ("cán bộ"), with ``role`` (a group of backoffice.services.ensure_roles) if given, bound to
+    an agency and an area: ``area`` is a current commune code (5 digits), a province code (2) or "national"; by
+    default the role's (:data:`ROLE_BINDING`: the commune officers in Phường Ba Đình, social insurance for Hà Nội)."""
+    from dancu.accounts.models import Official
     from dancu.backoffice.services import ensure_roles
+    from dancu.geo.models import Commune, Era, Province
 
     user = User.objects.create_user(username or f"canbo-{next(_serial)}", password=password, **fields)
     if role:
         user.groups.add(ensure_roles()[role])
+    default_agency, default_area = ROLE_BINDING.get(role or "", (None, None))
+    agency, area = agency or default_agency, area or default_area
+    if agency and area:
+        Official.objects.create(
+            user=user, agency=agency,
+            level="commune" if len(area) == 5 else "province" if len(area) == 2 else "national",
+            commune=Commune.objects.get(era=Era.CURRENT, code=area) if len(area) == 5 else None,
+            province=Province.objects.get(era=Era.CURRENT, code=area) if len(area) == 2 else None,
+        )  # fmt: skip
     return user
 
 

@@ -16,7 +16,7 @@ from dancu.procedures.models import Dossier
 def test_every_desk_action_is_accepted_with_its_reason_trimmed(action: str) -> None:
     form = DossierActionForm({"action": action, "reason": "  Thiếu giấy chứng sinh  "})
     assert form.is_valid(), form.errors
-    assert form.cleaned_data == {"action": action, "reason": "Thiếu giấy chứng sinh"}
+    assert form.cleaned_data == {"action": action, "reason": "Thiếu giấy chứng sinh", "confirm": False}
 
 
 def test_an_unknown_action_is_refused_on_its_field() -> None:

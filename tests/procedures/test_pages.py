@@ -48,10 +48,12 @@ def official(name: str, role: str) -> Client:
 
 
 def _act(client: Client, dossier: Dossier, action: str = "approve", reason: str = "") -> str:
-    """The page after the action: the dossier again, or (refused, status 400) the page with the errors."""
+    """The officer finds the dossier in their queue, takes it, and acts (a decision confirmed): the page after the
+    action, the dossier again or (refused, status 400) the page with the errors."""
     page = client.get("/ho-so/")
     assert dossier.number in page.content.decode()  # it is in this officer's queue
-    response = client.post(f"/ho-so/{dossier.pk}/thao-tac/", {"action": action, "reason": reason})
+    assert client.post(f"/ho-so/{dossier.pk}/thao-tac/", {"action": "assign"}).status_code == 302
+    response = client.post(f"/ho-so/{dossier.pk}/thao-tac/", {"action": action, "reason": reason, "confirm": "on"})
     if response.status_code == 400:
         return response.content.decode()
     assert response.status_code == 302

@@ -84,9 +84,9 @@ def live_demo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveDemo]:
         "--seed", makefile_variable("DEMO_SEED"), "--as-of", makefile_variable("DEMO_AS_OF"), "--no-progress", "-v0",
     )  # fmt: skip
     dancu("load_catalogue", "-v0")
-    dancu("demo_officials", "-v0")
     dancu("demo_gateway", "-v0")
     dancu("demo_citizens", "--url", web, "-v0")
+    dancu("demo_officials", "-v0")
     officials = json.loads((var_dir / "demo-officials.json").read_text())
     servers = [
         _start(

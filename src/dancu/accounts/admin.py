@@ -9,7 +9,7 @@ from typing import Any
 from django.contrib import admin
 from django.http import HttpRequest
 
-from dancu.accounts.models import Account, SecurityEvent
+from dancu.accounts.models import Account, Official, SecurityEvent
 
 
 class ReadOnly(admin.ModelAdmin):  # type: ignore[type-arg]
@@ -36,3 +36,13 @@ class SecurityEventAdmin(ReadOnly):
     list_display = ("at", "kind", "account", "ip_prefix")
     list_filter = ("kind",)
     raw_id_fields = ("account",)
+
+
+@admin.register(Official)
+class OfficialAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
+    """Which agency and area each back-office user works for (editable: officials move between offices)."""
+
+    list_display = ("user", "agency", "level", "commune", "province", "office")
+    list_filter = ("agency", "level")
+    search_fields = ("user__username", "user__last_name", "user__first_name", "office")
+    raw_id_fields = ("user", "commune", "province")

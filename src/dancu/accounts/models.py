@@ -236,3 +236,105 @@ class OutboundMessage(models.Model):
 
     def __str__(self) -> str:
         return f"message {self.pk} ({self.channel}, {self.status})"
+
+
+class OfficialAgency(models.TextChoices):
+    """The agencies officials work for; the first four are those of ``procedures.models.Agency`` (same codes)."""
+
+    COMMUNE_CIVIL_STATUS = "commune_civil_status", _("Commune People's Committee (justice and civil status)")
+    COMMUNE_POLICE = "commune_police", _("Commune police (residence registration)")
+    SOCIAL_INSURANCE = "social_insurance", _("Social insurance")
+    PROVINCIAL_JUSTICE = "provincial_justice", _("Provincial Department of Justice")
+    POPULATION_REGISTRY = "population_registry", _("Population registry (police)")
+
+
+class AreaLevel(models.TextChoices):
+    COMMUNE = "commune", _("Commune")
+    PROVINCE = "province", _("Province")
+    NATIONAL = "national", _("National")
+
+
+class Official(models.Model):
+    """An official (cán bộ) bound to one agency and one area: a commune (xã, phường), a province or the whole
+    country. What they see and act on in the back office stays within it (accounts/services/officials.py)."""
+
+    user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="official")
+    agency = models.CharField(_("agency"), max_length=30, choices=OfficialAgency.choices)
+    level = models.CharField(_("area level"), max_length=10, choices=AreaLevel.choices)
+    commune = models.ForeignKey(
+        "geo.Commune", on_delete=models.PROTECT, null=True, blank=True, related_name="+", verbose_name=_("commune"),
+        help_text=_("A current commune, for a commune official."),
+    )  # fmt: skip
+    province = models.ForeignKey(
+        "geo.Province", on_delete=models.PROTECT, null=True, blank=True, related_name="+", verbose_name=_("province"),
+        help_text=_("A current province, for a provincial official."),
+    )  # fmt: skip
+    office = models.CharField(
+        _("office"), max_length=200, blank=True,
+        help_text=_("The office's name as it signs (left blank: derived from the agency and the area)."),
+    )  # fmt: skip
+
+    class Meta:
+        verbose_name = _("official")
+        verbose_name_plural = _("officials")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(level="commune", commune__isnull=False, province__isnull=True)
+                | Q(level="province", commune__isnull=True, province__isnull=False)
+                | Q(level="national", commune__isnull=True, province__isnull=True),
+                name="official_area_matches_level",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.office_name
+
+    def clean(self) -> None:
+        """The admin's check: the area matches the level and is a current unit (since 1 July 2025)."""
+        from django.core.exceptions import ValidationError
+
+        errors = {}
+        if self.level == AreaLevel.COMMUNE and (self.commune is None or self.commune.era != "current"):
+            errors["commune"] = _("A commune official needs a current commune.")
+        if self.level == AreaLevel.PROVINCE and (self.province is None or self.province.era != "current"):
+            errors["province"] = _("A provincial official needs a current province.")
+        if self.level != AreaLevel.COMMUNE and self.commune_id is not None:
+            errors["commune"] = _("Only a commune official has a commune.")
+        if self.level != AreaLevel.PROVINCE and self.province_id is not None:
+            errors["province"] = _("Only a provincial official has a province.")
+        if errors:
+            raise ValidationError(errors)
+
+    @property
+    def office_name(self) -> str:
+        """The office as people read it: "UBND Phường Ba Đình", "Bảo hiểm xã hội Thành phố Hà Nội"."""
+        if self.office:
+            return self.office
+        unit = (
+            self.commune.name
+            if self.level == AreaLevel.COMMUNE and self.commune
+            else self.province.name
+            if self.level == AreaLevel.PROVINCE and self.province
+            else ""
+        )
+        offices = OFFICE_NAMES.get(self.agency, {})
+        return str(offices.get("unit" if unit else "national", OfficialAgency(self.agency).label)) % {"unit": unit}
+
+
+#: How each agency's office is named, for an area (``unit``: the commune's or province's name) or nationally.
+OFFICE_NAMES = {
+    OfficialAgency.COMMUNE_CIVIL_STATUS: {
+        "unit": _("People's Committee of %(unit)s"), "national": _("Ministry of Justice"),
+    },
+    OfficialAgency.COMMUNE_POLICE: {"unit": _("Police of %(unit)s"), "national": _("Ministry of Public Security")},
+    OfficialAgency.SOCIAL_INSURANCE: {
+        "unit": _("Social insurance of %(unit)s"), "national": _("Vietnam Social Security"),
+    },
+    OfficialAgency.PROVINCIAL_JUSTICE: {
+        "unit": _("Department of Justice of %(unit)s"), "national": _("Ministry of Justice"),
+    },
+    OfficialAgency.POPULATION_REGISTRY: {
+        "unit": _("Police of %(unit)s"),
+        "national": _("Police Department for Administrative Management of Social Order (C06)"),
+    },
+}  # fmt: skip

@@ -14,7 +14,7 @@ from django.utils.translation import gettext_lazy as _
 
 from dancu.accounts.models import Account
 from dancu.forms import DateInputField, DoorForm, PinField
-from dancu.procedures.desk import ACTIONS
+from dancu.procedures.desk import ACTIONS, ORDERS, SHOWS
 
 __all__ = [
     "AsOfForm",
@@ -23,6 +23,7 @@ __all__ = [
     "Level2ActivationForm",
     "OfficialLoginForm",
     "PersonSearchForm",
+    "QueueForm",
 ]
 
 
@@ -61,6 +62,7 @@ class PersonSearchForm(BackOfficeForm):
         required=False, not_future="birth_date_in_future", future_message=_("The date of birth is in the future.")
     )
     commune = forms.CharField(required=False, max_length=10)
+    page = forms.IntegerField(required=False, min_value=1)
 
     def clean_commune(self) -> str:
         """A commune code as typed ("4" is "00004"); one no current commune has is said so, rather than finding
@@ -114,9 +116,39 @@ class DossierActionForm(BackOfficeForm):
 
     action = forms.CharField(max_length=20)
     reason = forms.CharField(required=False, max_length=1000, strip=True)
+    confirm = forms.BooleanField(required=False)
 
     def clean_action(self) -> str:
         action: str = self.cleaned_data["action"]
         if action not in dict(ACTIONS):
             raise ValidationError(_("Unknown action."), code="action_unknown")
         return action
+
+
+class QueueForm(BackOfficeForm):
+    """The queue's filters, sort order, page and search (POSTed: a name must not end up in a URL). Values it does
+    not know fall back to the defaults rather than to an error page."""
+
+    status = forms.ChoiceField(required=False, choices=[(k, k) for k in SHOWS])
+    procedure = forms.CharField(required=False, max_length=60)
+    commune = forms.CharField(required=False, max_length=5)
+    overdue = forms.BooleanField(required=False)
+    mine = forms.BooleanField(required=False)
+    order = forms.ChoiceField(required=False, choices=[(k, k) for k in ORDERS])
+    page = forms.IntegerField(required=False, min_value=1)
+    search = forms.CharField(required=False, max_length=100)
+
+    def filters(self) -> dict[str, Any]:
+        """The arguments of ``procedures.desk.queue``: the valid values, the defaults for the rest."""
+        self.is_valid()  # cleaned_data keeps the fields that are valid
+        data = self.cleaned_data
+        return {
+            "show": data.get("status") or "open",
+            "procedure": data.get("procedure") or "",
+            "commune": data.get("commune") or "",
+            "overdue": bool(data.get("overdue")),
+            "mine": bool(data.get("mine")),
+            "order": data.get("order") or "due",
+            "page": data.get("page") or 1,
+            "search": data.get("search") or "",
+        }

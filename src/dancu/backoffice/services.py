@@ -9,6 +9,12 @@ from pathlib import Path
 from django.conf import settings
 from django.contrib.auth.models import Group, Permission, User
 from django.db import transaction
+from django.db.models import Count
+
+from dancu.accounts.demo import citizens_file
+from dancu.accounts.models import AreaLevel, Official, OfficialAgency
+from dancu.geo.models import Commune, Era
+from dancu.registry.models import Person
 
 #: role -> (Vietnamese name, permissions as app_label.codename)
 ROLES: dict[str, tuple[str, tuple[str, ...]]] = {
@@ -51,6 +57,16 @@ DEMO_OFFICIALS = (
     ("vanhanh", "Phạm Quốc Bảo", "operator"),
     ("bhxh", "Võ Thị Thanh", "social_insurance_officer"),
 )
+
+#: Each demo official's agency and area level: the commune officers work in the demo citizens' commune, social
+#: insurance and the viewer for its province, the operator nationally.
+DEMO_BINDINGS = {
+    "hotich": (OfficialAgency.COMMUNE_CIVIL_STATUS, AreaLevel.COMMUNE),
+    "cutru": (OfficialAgency.COMMUNE_POLICE, AreaLevel.COMMUNE),
+    "tracuu": (OfficialAgency.POPULATION_REGISTRY, AreaLevel.PROVINCE),
+    "vanhanh": (OfficialAgency.POPULATION_REGISTRY, AreaLevel.NATIONAL),
+    "bhxh": (OfficialAgency.SOCIAL_INSURANCE, AreaLevel.PROVINCE),
+}
 
 #: Which agency's dossiers each role works on (the officers' queues).
 ROLE_AGENCY = {
@@ -96,7 +112,38 @@ def ensure_demo_officials() -> dict[str, str]:
             user.save()
             known[username] = password
         user.groups.set([groups[role]])
+    commune = demo_commune()
+    if commune is not None:
+        for username, (agency, level) in DEMO_BINDINGS.items():
+            Official.objects.update_or_create(
+                user=User.objects.get(username=username),
+                defaults={
+                    "agency": agency,
+                    "level": level,
+                    "commune": commune if level == AreaLevel.COMMUNE else None,
+                    "province": commune.province if level == AreaLevel.PROVINCE else None,
+                },
+            )
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(json.dumps(known, indent=2))
     path.chmod(0o600)
     return known
+
+
+def demo_commune() -> Commune | None:
+    """The commune of the demo's level-1 citizen (``dancu demo_citizens`` runs first), else the current commune with
+    the most households; ``None`` in an empty registry."""
+    path = citizens_file()
+    if path.exists():
+        pin = json.loads(path.read_text())["level1"]["pin"]
+        person = Person.objects.select_related("household__commune__province").filter(pin=pin).first()
+        if person is not None and person.household is not None:
+            return person.household.commune
+    return (
+        Commune.objects.select_related("province")
+        .filter(era=Era.CURRENT)
+        .annotate(households_count=Count("households"))
+        .filter(households_count__gt=0)
+        .order_by("-households_count", "code")
+        .first()
+    )

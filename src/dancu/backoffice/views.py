@@ -7,14 +7,17 @@ from typing import Any
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required, permission_required
 from django.core.cache import cache
+from django.core.paginator import Page, Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from dancu.accounts.models import Account
+from dancu.accounts.services import officials
 from dancu.accounts.services.context import RequestContext
 from dancu.accounts.services.status import activate_level2
+from dancu.backoffice.dossiers import refused
 from dancu.backoffice.forms import AsOfForm, Level2ActivationForm, PersonSearchForm
 from dancu.cards.services import current_card
 from dancu.core.errors import DomainError
@@ -22,6 +25,9 @@ from dancu.geo.models import Commune, Era
 from dancu.registry import history, presenters
 from dancu.registry.choices import ETHNIC_GROUPS
 from dancu.registry.models import Household, Person
+
+#: People a page of name-search results.
+SEARCH_PAGE_SIZE = 25
 
 
 def _counts() -> dict[str, int]:
@@ -42,7 +48,11 @@ def home(request: HttpRequest) -> HttpResponse:
     The forms are POSTed: a PIN or a name must not end up in a URL (access logs, proxies, browser history).
     """
     form = PersonSearchForm(request.POST if request.method == "POST" else None)
-    results: list[Person] | None = None
+    results: Page[Person] | None = None
+    try:
+        official = officials.official_of(request.user)
+    except DomainError as exc:
+        return refused(request, exc)
     if form.is_valid() and form.cleaned_data["pin"]:
         found = Person.objects.filter(pin=form.cleaned_data["pin"]).values_list("pk", flat=True).first()
         if found is not None:
@@ -50,7 +60,10 @@ def home(request: HttpRequest) -> HttpResponse:
         form.add_error("pin", _("No person with this ID number."))
     elif form.is_valid() and form.cleaned_data["name"]:
         data = form.cleaned_data
-        results = presenters.search_people(name=data["name"], birth_date=data["birth_date"], commune=data["commune"])
+        found = officials.search_people(
+            official, name=data["name"], birth_date=data["birth_date"], commune=data["commune"]
+        )
+        results = Paginator(found, SEARCH_PAGE_SIZE).get_page(data["page"] or 1)
     q = {name: form.data.get(name, "").strip() for name in ("pin", "name", "birth_date", "commune")}
     commune = (form.cleaned_data.get("commune") if form.is_valid() else "") or q["commune"]
     commune_obj = Commune.objects.select_related("province").filter(era=Era.CURRENT, code=commune).first()
@@ -63,6 +76,7 @@ def home(request: HttpRequest) -> HttpResponse:
             "commune_obj": commune_obj,
             "results": results,
             "counts": _counts(),
+            "area": officials.area_label(official),
         },
     )
 
@@ -78,6 +92,10 @@ def _person_context(request: HttpRequest, person_id: int) -> dict[str, Any]:
     pin = Person.objects.filter(pk=person_id).values_list("pin", flat=True).first()
     if pin is None:
         raise Http404("No such person")
+    try:
+        officials.check_person(officials.official_of(request.user), person_id)
+    except DomainError as exc:
+        return refused(request, exc)
     person = presenters.load_person(pin)
     record = presenters.person_dict(person)
     events = history.person_events(pin)
@@ -126,6 +144,10 @@ def household_detail(request: HttpRequest, number: str) -> HttpResponse:
     household = Household.objects.select_related("commune__province", "head").filter(number=number).first()
     if household is None:
         raise Http404("No such household")
+    try:
+        officials.check_household(officials.official_of(request.user), household)
+    except DomainError as exc:
+        return refused(request, exc)
     return render(request, "backoffice/household.html", {"household": presenters.household_dict(household)})
 
 
@@ -137,6 +159,10 @@ def activate_level2_view(request: HttpRequest, person_id: int) -> HttpResponse:
     account = Account.objects.filter(person_id=person_id).first()
     if account is None:
         raise Http404("No account")
+    try:
+        officials.check_person(officials.official_of(request.user), person_id)
+    except DomainError as exc:
+        return refused(request, exc)
     form = Level2ActivationForm(request.POST)
     if form.is_valid():
         try:

@@ -6,7 +6,7 @@ from datetime import UTC, date
 from typing import Any
 
 from django.db import connection
-from django.db.models import Q
+from django.db.models import Q, QuerySet
 
 from dancu.core.names import fold_name
 from dancu.geo.models import Commune
@@ -277,6 +277,24 @@ def search_people(
             Q(permanent_residences__commune__code=commune, permanent_residences__valid_to__isnull=True)
         )
     return list(query.order_by("name_folded", "birth_date", "pin")[: min(limit, MAX_SEARCH_RESULTS)])
+
+
+def people_matching(*, name: str = "", birth_date: date | None = None, commune: str = "") -> QuerySet[Person]:
+    """People any word of whose name starts with ``name``'s words in order, diacritics- and case-insensitive ("hong"
+    and "thi hong" find "Nguyễn Thị Hồng"), optionally born on ``birth_date`` and living (permanent residence) in
+    ``commune``; sorted by name, for paging. A substring match: narrow it by area, date of birth or commune on a
+    large registry (the folded-name index serves only :func:`search_people`'s prefix match)."""
+    query = Person.objects.select_related("household__commune__province")
+    folded = fold_name(name) if name else ""
+    if folded:
+        query = query.filter(Q(name_folded__startswith=folded) | Q(name_folded__contains=" " + folded))
+    if birth_date is not None:
+        query = query.filter(birth_date=birth_date)
+    if commune:
+        query = query.filter(
+            Q(permanent_residences__commune__code=commune, permanent_residences__valid_to__isnull=True)
+        )
+    return query.order_by("name_folded", "birth_date", "pin")
 
 
 def person_summary(person: Person) -> dict[str, Any]:

@@ -16,6 +16,7 @@ stable code; messages never say whether an account exists. Domain functions take
 ``contact_points``         e-mail address, notification channels, notices
 ``client_consents``        OpenID Connect applications' consents and tokens
 ``status``                 level 2 by an official, closure at the holder's death
+``officials``              officials' agency and area; people and households within it, the name search
 =========================  ===================================================================================
 
 The names below are re-exported so that ``from dancu.accounts import services; services.X`` keeps working.

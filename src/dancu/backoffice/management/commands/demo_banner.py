@@ -80,7 +80,8 @@ class Command(BaseCommand):
                 "  level-2 activation by the police: sign in to the back office as cutru, open a person's page",
                 f"  (passwords also in {citizens_path})",
                 f"Online services: as the level-1 citizen, declare a birth or a death at {url}/portal/thu-tuc/;",
-                f"  officers act at {url}/ho-so/ (hotich: civil status, cutru: police, bhxh: social insurance);",
+                f"  officers take and decide it at {url}/ho-so/ (hotich: civil status, cutru: police, both of the",
+                "  level-1 citizen's commune; bhxh: social insurance of its province; each sees only their area);",
                 f"  results are signed PDFs in {url}/portal/giay-to/, checkable at {url}/ket-qua/",
             ]
         lines.append("Stop with Ctrl-C; `make demo` again resumes where it stopped.")
