@@ -12,6 +12,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
+from dancu.backoffice import services
 from dancu.backoffice.forms import DossierActionForm
 from dancu.backoffice.services import ROLE_AGENCY, ROLES
 from dancu.core.errors import DomainError
@@ -77,6 +78,7 @@ def dossier_detail(request: HttpRequest, dossier_id: str) -> HttpResponse:
     for reuse in dossier.reuses.all():
         person = Person.objects.filter(pk=reuse.reference).first() if reuse.source == "registry.person" else None
         reused.append({"reuse": reuse, "person": person})
+    services.record_dossier_view(request.user, dossier)
     siblings = (
         Dossier.objects.select_related("procedure").filter(case=dossier.case).exclude(pk=dossier.pk)
         if dossier.case

@@ -15,6 +15,7 @@ from django.views.decorators.http import require_POST
 from dancu.accounts.models import Account
 from dancu.accounts.services.context import RequestContext
 from dancu.accounts.services.status import activate_level2
+from dancu.backoffice import services
 from dancu.backoffice.forms import Level2ActivationForm, PersonSearchForm
 from dancu.cards.services import current_card
 from dancu.core.errors import DomainError
@@ -83,6 +84,7 @@ def person_detail(request: HttpRequest, person_id: int) -> HttpResponse:
         raise Http404("No such person")
     person = presenters.load_person(pin)
     record = presenters.person_dict(person)
+    services.record_official_view(request.user, [pin], purpose="person_record", fields=services.PERSON_PAGE_DATA)
     events = history.person_events(pin)
     as_of_raw = request.GET.get("as_of", "").strip()
     as_of = _date(as_of_raw)
@@ -132,7 +134,15 @@ def household_detail(request: HttpRequest, number: str) -> HttpResponse:
     household = Household.objects.select_related("commune__province", "head").filter(number=number).first()
     if household is None:
         raise Http404("No such household")
-    return render(request, "backoffice/household.html", {"household": presenters.household_dict(household)})
+    shown = presenters.household_dict(household)
+    services.record_official_view(
+        request.user,
+        [m["pin"] for m in shown["members"] if m.get("pin")],
+        purpose="household_record",
+        fields=services.HOUSEHOLD_PAGE_DATA,
+        reference=household.number,
+    )
+    return render(request, "backoffice/household.html", {"household": shown})
 
 
 @login_required
