@@ -37,7 +37,7 @@ ACCESS_KINDS = {
 #: Why, for the purposes recorded by code in :class:`~dancu.exchange.models.AccessRecord` (``%(reference)s``: the
 #: record's reference, e.g. a dossier number). Other purposes are shown as recorded.
 ACCESS_PURPOSES = {
-    "sign_in": gettext_lazy("When you signed in (ID token)"),
+    "sign_in": gettext_lazy("When you signed in"),
     "userinfo": gettext_lazy("Your details asked for again after sign-in"),
     "person_record": gettext_lazy("Viewed your personal record"),
     "household_record": gettext_lazy("Viewed your household's record"),

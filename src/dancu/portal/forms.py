@@ -143,7 +143,10 @@ class ConsentGrantForm(PortalForm):
     """Consent-only fields for a connected system (which fields it may ask for is the service's check)."""
 
     system = forms.CharField(max_length=100)
-    consent_fields = forms.MultipleChoiceField(choices=[(name, name) for name in sorted(CONSENT_FIELDS)])
+    consent_fields = forms.MultipleChoiceField(
+        choices=[(name, name) for name in sorted(CONSENT_FIELDS)],
+        error_messages={"required": _("Tick the data you agree to share.")},
+    )
 
 
 class ConsentRevokeForm(PortalForm):

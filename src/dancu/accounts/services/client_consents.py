@@ -66,6 +66,19 @@ CLAIM_DATA = {
     "phone_number": "phone",
 }
 
+#: The data each scope lets a client receive (``openid`` alone: only that the holder signed in).
+SCOPE_DATA = {
+    "profile": ("full_name", "birth_date", "sex"),
+    "pin": ("pin",),
+    "address": ("permanent_address",),
+    "phone": ("phone",),
+}
+
+
+def scope_data(scopes: list[str]) -> list[str]:
+    """The field codes ``scopes`` let a client receive."""
+    return sorted({code for scope in scopes for code in SCOPE_DATA.get(scope, ())})
+
 
 def record_claims_release(account: Account, application: Any, claims: dict[str, Any], *, release: str) -> None:
     """``application`` received ``claims`` about the holder (in an ID token: ``release="sign_in"``; at the userinfo
