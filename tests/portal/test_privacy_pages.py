@@ -38,12 +38,31 @@ def test_no_consent_box_is_ticked_in_advance_and_none_ticked_is_asked_again(clie
     assert Consent.objects.get().fields == ["religion"]
 
 
-def test_the_security_page_names_data_and_levels(client: Client, citizen: Account) -> None:
-    app = Application.objects.create(
-        name="Cổng dịch vụ công (demo)", client_type=Application.CLIENT_CONFIDENTIAL,
+def _application() -> Application:
+    return Application.objects.create(
+        name="Cổng dịch vụ công (demo)", client_id="demo-rp-test", client_type=Application.CLIENT_CONFIDENTIAL,
         authorization_grant_type=Application.GRANT_AUTHORIZATION_CODE, redirect_uris="https://rp.example/cb",
         algorithm=Application.RS256_ALGORITHM,
     )  # fmt: skip
+
+
+def test_the_consent_screen_lists_the_data_by_name(client: Client, citizen: Account) -> None:
+    _application()
+    query = {
+        "response_type": "code", "client_id": "demo-rp-test", "redirect_uri": "https://rp.example/cb",
+        "scope": "openid profile pin phone", "code_challenge": "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM",
+        "code_challenge_method": "S256", "state": "s", "nonce": "n",
+    }  # fmt: skip
+    page = client.get("/o/authorize/", query).content.decode()
+    listed = re.search(r'<ul id="released-data">(.*?)</ul>', page, re.S)
+    assert listed is not None
+    names = re.findall(r"<li>([^<]+)</li>", listed.group(1))
+    assert names[1:] == ["Số định danh cá nhân", "Họ, chữ đệm và tên", "Ngày sinh", "Giới tính", "Số điện thoại"]
+    assert "Ai đã truy cập dữ liệu của tôi" in page
+
+
+def test_the_security_page_names_data_and_levels(client: Client, citizen: Account) -> None:
+    app = _application()
     ClientConsent.objects.create(account=citizen, application=app, scopes=["openid", "pin", "profile", "address"])
     page = client.get("/portal/bao-mat/").content.decode()
     assert '<span id="session-assurance">Mức 1</span>' in page
