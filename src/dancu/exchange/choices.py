@@ -72,6 +72,24 @@ DATA_NAMES = {
     "id_card": _("ID card"),
     "eid_account": _("e-ID account"),
     "dossier": _("Dossier you submitted"),
+    # What a life event sent to a subscribing agency carries (exchange.lifeevents' field names).
+    "event": _("What happened (the event)"),
+    "relation": _("Your link to the person concerned"),
+    "province": _("Province"),
+    "commune": _("Commune"),
+    "birth_commune": _("Place of birth"),
+    "mother": _("Mother"),
+    "father": _("Father"),
+    "marriage_date": _("Date of marriage"),
+    "spouse": _("Spouse"),
+    "address_line": _("Address"),
+    "valid_from": _("Valid from"),
+    "valid_to": _("Valid until"),
+    "valid_until": _("Valid until"),
+    "ended_on": _("Ended on"),
+    "issued_on": _("Date of issue"),
+    "expires_on": _("Expiry date"),
+    "reason": _("Reason"),
 }
 
 
