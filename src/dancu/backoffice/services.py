@@ -130,16 +130,24 @@ class OfficialIdentity:
 
 
 def official_identity(user: User) -> OfficialIdentity:
-    """The office and name of the signed-in official. The office is today the agency of their role (or the role's
-    name); when officials carry their own agency and area, this one function is where they come in."""
+    """The office and name of the signed-in official: the office of their own agency and area when they carry one
+    (``user.official.office_name``, e.g. "UBND Phường Ba Đình"), else the agency of their role (or the role's
+    name). This one function is where the official's office comes from."""
+    from django.utils import translation
+
     from dancu.procedures.models import Agency
 
-    by_name = {name: role for role, (name, _perms) in ROLES.items()}
+    name = " ".join(part for part in (user.last_name, user.first_name) if part)  # Vietnamese order: family first
+    profile = getattr(user, "official", None)  # an official's own agency and area, where officials carry them
+    office = getattr(profile, "office_name", None)
+    if office:
+        with translation.override(settings.LANGUAGE_CODE):  # the office's name as it signs, whoever reads it later
+            return OfficialIdentity(organisation=str(office), name=name or user.username)
+    by_name = {label: role for role, (label, _perms) in ROLES.items()}
     roles = [by_name[g] for g in user.groups.values_list("name", flat=True) if g in by_name]
     offices = [Agency(ROLE_AGENCY[r]).label if r in ROLE_AGENCY else ROLES[r][0] for r in roles]
     if not offices:
         offices = ["Quản trị hệ thống"] if user.is_superuser else ["Cơ quan quản lý dân cư"]
-    name = " ".join(part for part in (user.last_name, user.first_name) if part)  # Vietnamese order: family first
     return OfficialIdentity(organisation=", ".join(sorted(set(offices))), name=name or user.username)
 
 
