@@ -251,12 +251,20 @@ def test_sign_in_changes_the_session_key(client: Client, account: Account) -> No
 
 
 def test_sessions_are_listed_and_revoked(account: Account) -> None:
-    laptop, phone = Client(HTTP_USER_AGENT="Laptop"), Client(HTTP_USER_AGENT="Phone")
+    windows = (
+        "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0 Safari/537.36"
+    )
+    iphone = "Mozilla/5.0 (iPhone; CPU iPhone OS 17_5 like Mac OS X) AppleWebKit/605.1.15 Version/17.5 Safari/604.1"
+    laptop, phone = Client(HTTP_USER_AGENT=windows), Client(HTTP_USER_AGENT=iphone)
     _login(laptop, account.person.pin, PASSWORD)
     _login(phone, account.person.pin, PASSWORD)
+    for _ in range(2):  # the same phone signed in twice more: one device, three sessions
+        _login(Client(HTTP_USER_AGENT=iphone), account.person.pin, PASSWORD)
     page = laptop.get("/portal/bao-mat/").content.decode()
-    assert "Laptop" in page and "Phone" in page
-    other = AccountSession.objects.get(account=account, user_agent="Phone")
+    assert 'data-device="Chrome trên Windows"' in page and 'data-device="Safari trên iPhone"' in page
+    assert page.count('data-device="Safari trên iPhone"') == 1 and "3 phiên" in page
+    assert windows not in page  # no raw user agents
+    other = AccountSession.objects.get(account=account, session_key=phone.cookies["sessionid"].value)
     response = laptop.post("/portal/bao-mat/thao-tac/", {"action": "revoke_session", "session": other.pk})
     assert response.status_code == 302
     assert phone.get("/portal/").status_code == 302  # back to sign-in

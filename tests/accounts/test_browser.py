@@ -55,6 +55,8 @@ def test_register_sign_in_see_access_and_revoke_consent(live_web: LiveWeb, page:
     page.get_by_role("link", name="Ai đã truy cập dữ liệu của tôi").click()
     expect(page.locator("#no-access")).to_be_visible()
     page.get_by_role("link", name="Đồng ý chia sẻ").click()
+    expect(page.get_by_label("Dân tộc").first).not_to_be_checked()  # never ticked in advance
+    page.get_by_label("Dân tộc").first.check()
     page.get_by_role("button", name="Đồng ý", exact=True).first.click()
     expect(page.locator("#open-consents")).to_contain_text("Dân tộc")
 
@@ -68,8 +70,8 @@ def test_register_sign_in_see_access_and_revoke_consent(live_web: LiveWeb, page:
     # The citizen sees that access, with the organisation, purpose and fields.
     page.get_by_role("link", name="Ai đã truy cập dữ liệu của tôi").click()
     table = page.locator("#access-table")
-    expect(table).to_contain_text("tra cứu")
-    expect(table).to_contain_text("ethnicity")
+    expect(table).to_contain_text("Tra cứu")
+    expect(table).to_contain_text("Dân tộc")
 
     # Revoke: the next lookup is refused the consent-only field.
     page.get_by_role("link", name="Đồng ý chia sẻ").click()

@@ -167,6 +167,39 @@ def test_authlib_completes_the_code_flow_with_pkce(live_web: LiveWeb, client: di
     assert "formatted" in userinfo["address"]
 
 
+def _releases(web: LiveWeb, pin: str) -> list[list[Any]]:
+    """The citizen's access records on the live server, newest first: channel, organisation, purpose, fields."""
+    import json
+
+    script = (
+        "import json\nfrom dancu.exchange.access import records_of\n"
+        "rows = records_of(" + repr(pin) + ", limit=1000)\n"
+        "print(json.dumps([[r.channel, r.organisation, r.purpose, r.fields] for r in rows]))"
+    )
+    return list(json.loads(web.dancu("shell", "-c", script).strip().splitlines()[-1]))
+
+
+def test_every_release_of_claims_is_recorded_for_the_citizen(live_web: LiveWeb, client: dict[str, str]) -> None:
+    """The ID token (at the code exchange and at each refresh) and each userinfo answer is one release, recorded
+    with the client's name and the data it carried, never the consent screen or a page view."""
+    citizen = live_web.citizens["level1"]
+    before = len(_releases(live_web, citizen["pin"]))
+    oauth, flow = _code_flow(live_web, client)
+    endpoint = _discovery(live_web)["userinfo_endpoint"]
+    for _ in range(2):
+        assert oauth.get(endpoint).status_code == 200
+    oauth.refresh_token(_discovery(live_web)["token_endpoint"], refresh_token=flow["token"]["refresh_token"])
+    new = _releases(live_web, citizen["pin"])
+    new = new[: len(new) - before]
+    assert [(r[0], r[1], r[2]) for r in new] == [
+        ("sign_in", "Authlib test RP", "sign_in"),  # the refresh's new ID token
+        ("sign_in", "Authlib test RP", "userinfo"),
+        ("sign_in", "Authlib test RP", "userinfo"),
+        ("sign_in", "Authlib test RP", "sign_in"),
+    ]
+    assert set(new[-1][3]) == {"pin", "full_name", "birth_date", "sex", "permanent_address", "phone"}
+
+
 def test_consent_is_remembered_then_revocable(live_web: LiveWeb, client: dict[str, str]) -> None:
     oauth, flow = _code_flow(live_web, client)
     browser: Browser = flow["browser"]

@@ -53,3 +53,15 @@ def test_an_unknown_channel_or_a_malformed_pin_is_refused() -> None:
     with pytest.raises(Exception, match="pin"):
         record_access("12345", channel=AccessChannel.SIGN_IN, organisation="x")
     assert not AccessRecord.objects.exists()
+
+
+def test_records_of_the_same_instant_page_by_id_none_twice() -> None:
+    someone = factories.person()
+    instant = dt.datetime(2026, 12, 1, 8, tzinfo=dt.UTC)
+    made = [
+        record_access(someone.pin, channel=AccessChannel.SIGN_IN, organisation=f"rp {n}", time=instant)
+        for n in range(3)
+    ]
+    first = records_of(someone.pin, limit=2)
+    rest = records_of(someone.pin, before=first[-1].time, before_id=first[-1].pk, limit=10)
+    assert [r.pk for r in first + rest] == [r.pk for r in reversed(made)]

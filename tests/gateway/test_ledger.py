@@ -722,6 +722,11 @@ def test_batch_items_are_hashed_indexed_and_verified(tmp_path: Path) -> None:
 
     assert read_entries_for(path, "aa" * 16) == mine  # the reader's path gives the same entries
     assert read_entries_for(tmp_path / "absent.sqlite3", "aa" * 16) == []
+    from dancu.gateway.ledger import read_entries_before
+
+    assert read_entries_before(path, "aa" * 16) == mine[::-1]  # newest first
+    assert read_entries_before(path, "aa" * 16, before=2) == mine[:1]
+    assert read_entries_before(tmp_path / "absent.sqlite3", "aa" * 16) == []
     assert not (tmp_path / "absent.sqlite3").exists()  # a read creates nothing
     ledger.checkpoint()
     ledger.close()
@@ -797,6 +802,7 @@ def test_per_person_runs_give_the_same_entries_as_the_tail(tmp_path: Path, seed:
                     assert [(e.sequence, e.request_id) for e in page] == [(w[0], w[1]) for w in want if w[0] > after][
                         :3
                     ]
+                    _check_newest_first(path, pin, want)
         ledger.index_people(run_keys=3, fanout=2, final=True)
         assert ledger._conn is not None
         levels = {row[0] for row in ledger._conn.execute("SELECT level FROM person_runs")}
@@ -806,6 +812,22 @@ def test_per_person_runs_give_the_same_entries_as_the_tail(tmp_path: Path, seed:
                 (w[0], w[1]) for w in _reference(appended, pin)
             ]
     assert verify_ledger(path, PUBLIC_KEYS).ok
+
+
+def _check_newest_first(path: Path, pin: str, want: list[tuple[int, str, tuple[str, ...], str]]) -> None:
+    """Paging back in time, a few at a time, gives every entry once, newest first, never splitting a sequence."""
+    from dancu.gateway.ledger import read_entries_before
+
+    newest_first = sorted(((w[0], w[1]) for w in want), reverse=True)
+    seen: list[tuple[int, str]] = []
+    before = None
+    while True:
+        page = read_entries_before(path, pin, before=before, limit=2)
+        if not page:
+            break
+        seen += [(e.sequence, e.request_id) for e in page]
+        before = page[-1].sequence
+    assert seen == newest_first  # a sequence split across pages would lose its other entries here
 
 
 def test_a_ledger_from_before_the_runs_is_read_and_upgraded(tmp_path: Path) -> None:

@@ -11,7 +11,7 @@ from oauthlib.oauth2.rfc6749.grant_types.authorization_code import code_challeng
 from oauthlib.openid import Server as OpenIDServer
 
 from dancu.accounts.models import Account, AuthContext
-from dancu.accounts.services import ACR_LEVEL1
+from dancu.accounts.services import ACR_LEVEL1, client_consents
 
 
 def token_key(value: str) -> str:
@@ -152,6 +152,20 @@ class Validator(OAuth2Validator):
         if account.phone:
             claims["phone_number"] = account.phone
             claims["phone_number_verified"] = True
+        return claims
+
+    # --- releases: every set of claims that leaves, recorded for the holder (here, and nowhere else)
+
+    def get_id_token_dictionary(self, token: Any, token_handler: Any, request: Any) -> Any:
+        """The ID token's claims (at the token endpoint, for a code or a refresh token): a release to the client."""
+        claims, expiration = super().get_id_token_dictionary(token, token_handler, request)
+        client_consents.record_claims_release(request.user.eid_account, request.client, claims, release="sign_in")
+        return claims, expiration
+
+    def get_userinfo_claims(self, request: Any) -> dict[str, Any]:
+        """The userinfo endpoint's answer: each call is a release to the client."""
+        claims: dict[str, Any] = super().get_userinfo_claims(request)
+        client_consents.record_claims_release(request.user.eid_account, request.client, claims, release="userinfo")
         return claims
 
     #: Every claim get_claim_dict can send, and no other (``address`` and ``phone_*`` when the registry has them).

@@ -19,6 +19,7 @@ from dancu.accounts.models import Account, ClientConsent
 from dancu.accounts.oidc import GRANT_TYPES, RESPONSE_TYPES
 from dancu.accounts.services import client_consents
 from dancu.accounts.services.context import RequestContext
+from dancu.exchange.choices import data_names
 
 ACR_VALUES = (services.ACR_LEVEL1, services.ACR_LEVEL2)
 
@@ -86,6 +87,8 @@ class AuthorizeView(AuthorizationView):
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
         context = super().get_context_data(**kwargs)
         context["account"] = self.account
+        # What the application will receive, as data names in the reader's language (not the scopes' descriptions).
+        context["data_names"] = data_names(client_consents.scope_data(list(context.get("scopes") or [])))
         return context
 
     def form_valid(self, form: Any) -> HttpResponse:

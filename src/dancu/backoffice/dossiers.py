@@ -16,6 +16,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from dancu.accounts.services.officials import area_label, describe, official_of
+from dancu.backoffice import services
 from dancu.backoffice.forms import DossierActionForm, QueueForm
 from dancu.core.errors import DomainError
 from dancu.procedures import attachments, desk, presenters, workflow
@@ -99,6 +100,7 @@ def _dossier_context(request: HttpRequest, dossier: Dossier, form: DossierAction
     for reuse in dossier.reuses.all():
         person = Person.objects.filter(pk=reuse.reference).first() if reuse.source == "registry.person" else None
         reused.append({"reuse": reuse, "person": person})
+    services.record_dossier_view(request.user, dossier)
     siblings = (
         Dossier.objects.select_related("procedure").filter(case=dossier.case).exclude(pk=dossier.pk)
         if dossier.case

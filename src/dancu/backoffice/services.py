@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import secrets
+from collections.abc import Iterable
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from django.conf import settings
 from django.contrib.auth.models import Group, Permission, User
@@ -147,3 +151,101 @@ def demo_commune() -> Commune | None:
         .order_by("-households_count", "code")
         .first()
     )
+# --- officials' views of a person's data, recorded for that person ---------------------------------------------------
+
+#: What the back office's pages show of a person (field codes of exchange.choices.DATA_NAMES).
+PERSON_PAGE_DATA = (
+    "pin", "full_name", "birth_date", "sex", "place_of_origin", "ethnicity", "religion", "nationality",
+    "permanent_address", "household", "residence_history", "record_history", "id_card", "eid_account",
+)  # fmt: skip
+HOUSEHOLD_PAGE_DATA = ("pin", "full_name", "birth_date", "household", "permanent_address")
+#: A reused piece of a dossier ("mother.residence") as a field code.
+_REUSED_DATA = {"residence": "permanent_address"}
+#: The same official opening the same page about the same person again within this time is one view, not many
+#: (reloads, the "as of" date of the history).
+SAME_VIEW = dt.timedelta(minutes=10)
+
+
+@dataclass(frozen=True)
+class OfficialIdentity:
+    """Who an official is, as the person whose data they open reads it: their office, and their name."""
+
+    organisation: str
+    name: str
+
+
+def official_identity(user: User) -> OfficialIdentity:
+    """The office and name of the signed-in official: the office of their own agency and area when they carry one
+    (``user.official.office_name``, e.g. "UBND Phường Ba Đình"), else the agency of their role (or the role's
+    name). This one function is where the official's office comes from."""
+    from django.utils import translation
+
+    from dancu.procedures.models import Agency
+
+    name = " ".join(part for part in (user.last_name, user.first_name) if part)  # Vietnamese order: family first
+    profile = getattr(user, "official", None)  # an official's own agency and area, where officials carry them
+    office = getattr(profile, "office_name", None)
+    if office:
+        with translation.override(settings.LANGUAGE_CODE):  # the office's name as it signs, whoever reads it later
+            return OfficialIdentity(organisation=str(office), name=name or user.username)
+    by_name = {label: role for role, (label, _perms) in ROLES.items()}
+    roles = [by_name[g] for g in user.groups.values_list("name", flat=True) if g in by_name]
+    offices = [Agency(ROLE_AGENCY[r]).label if r in ROLE_AGENCY else ROLES[r][0] for r in roles]
+    if not offices:
+        offices = ["Quản trị hệ thống"] if user.is_superuser else ["Cơ quan quản lý dân cư"]
+    return OfficialIdentity(organisation=", ".join(sorted(set(offices))), name=name or user.username)
+
+
+def record_official_view(
+    user: User, pins: Iterable[str], *, purpose: str, fields: Iterable[str], reference: str = ""
+) -> int:
+    """An official opened a page showing these people's data (``purpose``: ``person_record``, ``household_record``,
+    ``dossier`` with its number as ``reference``): one access record per person, each shown in that person's
+    "who accessed my data". The same view again within :data:`SAME_VIEW` is not recorded twice. Returns how many
+    records were written."""
+    from django.utils import timezone
+
+    from dancu.exchange.access import AccessChannel, pin_hmac_hex, record_access
+    from dancu.exchange.models import AccessRecord
+
+    official = official_identity(user)
+    fields = sorted(set(fields))
+    written = 0
+    since = timezone.now() - SAME_VIEW
+    for pin in sorted(set(pins)):
+        recent = AccessRecord.objects.filter(
+            pin_hmac=pin_hmac_hex(pin), channel=AccessChannel.BACK_OFFICE, time__gte=since, actor=official.name,
+            organisation=official.organisation[:200], purpose=purpose, reference=reference[:100],
+        )  # fmt: skip
+        if recent.exists():
+            continue
+        record_access(
+            pin, channel=AccessChannel.BACK_OFFICE, organisation=official.organisation, actor=official.name,
+            purpose=purpose, fields=fields, reference=reference,
+        )  # fmt: skip
+        written += 1
+    return written
+
+
+def record_dossier_view(user: User, dossier: Any) -> int:
+    """An official opened a dossier: recorded for the applicant (the dossier's content), and for each person whose
+    registry data the dossier re-used (that data), with the dossier's number."""
+    from dancu.registry.models import Person
+
+    written = 0
+    applicant = getattr(dossier.applicant, "person", None)
+    if applicant is not None:
+        written += record_official_view(user, [applicant.pin], purpose="dossier", fields=["dossier"],
+                                        reference=dossier.number)  # fmt: skip
+    for reuse in dossier.reuses.filter(source="registry.person"):
+        pin = Person.objects.filter(pk=reuse.reference).values_list("pin", flat=True).first()
+        if pin is not None:
+            written += record_official_view(user, [pin], purpose="dossier", fields=reused_data(reuse.fields),
+                                            reference=dossier.number)  # fmt: skip
+    return written
+
+
+def reused_data(fields: Iterable[str]) -> list[str]:
+    """A dossier's reused field names ("mother.full_name") as field codes ("full_name")."""
+    codes = (name.rpartition(".")[2] for name in fields)
+    return sorted({_REUSED_DATA.get(code, code) for code in codes})

@@ -17,6 +17,7 @@ from dancu.accounts.models import Account
 from dancu.accounts.services import officials
 from dancu.accounts.services.context import RequestContext
 from dancu.accounts.services.status import activate_level2
+from dancu.backoffice import services
 from dancu.backoffice.dossiers import refused
 from dancu.backoffice.forms import AsOfForm, Level2ActivationForm, PersonSearchForm
 from dancu.cards.services import current_card
@@ -98,6 +99,7 @@ def _person_context(request: HttpRequest, person_id: int) -> dict[str, Any]:
         return refused(request, exc)
     person = presenters.load_person(pin)
     record = presenters.person_dict(person)
+    services.record_official_view(request.user, [pin], purpose="person_record", fields=services.PERSON_PAGE_DATA)
     events = history.person_events(pin)
     as_of_form = AsOfForm(request.GET if "as_of" in request.GET else None)
     as_of = as_of_form.cleaned_data["as_of"] if as_of_form.is_valid() else None
@@ -148,7 +150,15 @@ def household_detail(request: HttpRequest, number: str) -> HttpResponse:
         officials.check_household(officials.official_of(request.user), household)
     except DomainError as exc:
         return refused(request, exc)
-    return render(request, "backoffice/household.html", {"household": presenters.household_dict(household)})
+    shown = presenters.household_dict(household)
+    services.record_official_view(
+        request.user,
+        [m["pin"] for m in shown["members"] if m.get("pin")],
+        purpose="household_record",
+        fields=services.HOUSEHOLD_PAGE_DATA,
+        reference=household.number,
+    )
+    return render(request, "backoffice/household.html", {"household": shown})
 
 
 @login_required

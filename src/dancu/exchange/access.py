@@ -17,6 +17,8 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterable
 
+from django.db.models import Q
+
 from dancu.core.pin import parse_pin
 from dancu.exchange.choices import AccessChannel
 from dancu.exchange.models import AccessRecord
@@ -63,9 +65,15 @@ def record_access(
     return record
 
 
-def records_of(pin: str, *, before: dt.datetime | None = None, limit: int = 100) -> list[AccessRecord]:
-    """The person's own records, newest first; ``before`` pages back in time (the oldest ``time`` of a page)."""
+def records_of(
+    pin: str, *, before: dt.datetime | None = None, before_id: int | None = None, limit: int = 100
+) -> list[AccessRecord]:
+    """The person's own records, newest first; ``before`` pages back in time (the oldest ``time`` of a page), and
+    with ``before_id`` (that row's id) the rows of the same instant not yet shown come next, none twice."""
     rows = AccessRecord.objects.filter(pin_hmac=pin_hmac_hex(pin))
     if before is not None:
-        rows = rows.filter(time__lt=before)
+        if before_id is None:
+            rows = rows.filter(time__lt=before)
+        else:
+            rows = rows.filter(Q(time__lt=before) | Q(time=before, id__lt=before_id))
     return list(rows.order_by("-time", "-id")[: max(1, min(limit, 1000))])

@@ -31,12 +31,14 @@ from dancu.gateway.fields import CONSENT_FIELDS, LOOKUP_FIELDS, VERIFY_ATTRIBUTE
 
 __all__ = [
     "CONSENT_FIELDS",
+    "DATA_NAMES",
     "LOOKUP_FIELDS",
     "VERIFY_ATTRIBUTES",
     "AccessChannel",
     "Operation",
     "SystemKind",
     "SystemStatus",
+    "data_names",
 ]
 
 
@@ -46,3 +48,54 @@ class AccessChannel(models.TextChoices):
     SIGN_IN = "sign_in", _("Sign-in to a service")
     BACK_OFFICE = "back_office", _("Official's view in the back office")
     LIFE_EVENT = "life_event", _("Life event sent to an agency")
+
+
+#: What each field code is called for the person whose data it is ("which data" in "who accessed my data"): the
+#: gateway's fields, the claims an OpenID Connect client receives, and what an official's page shows.
+DATA_NAMES = {
+    "pin": _("Personal ID number"),
+    "full_name": _("Full name"),
+    "birth_date": _("Date of birth"),
+    "sex": _("Sex"),
+    "status": _("Whether alive"),
+    "death_date": _("Date of death"),
+    "permanent_address": _("Permanent address"),
+    "permanent_commune": _("Commune of permanent residence"),
+    "place_of_origin": _("Place of origin"),
+    "ethnicity": _("Ethnicity"),
+    "religion": _("Religion"),
+    "nationality": _("Nationality"),
+    "phone": _("Phone number"),
+    "household": _("Household and its members"),
+    "residence_history": _("Residence history"),
+    "record_history": _("History of your record"),
+    "id_card": _("ID card"),
+    "eid_account": _("e-ID account"),
+    "dossier": _("Dossier you submitted"),
+    # What a life event sent to a subscribing agency carries (exchange.lifeevents' field names).
+    "event": _("What happened (the event)"),
+    "relation": _("Your link to the person concerned"),
+    "province": _("Province"),
+    "commune": _("Commune"),
+    "birth_commune": _("Place of birth"),
+    "mother": _("Mother"),
+    "father": _("Father"),
+    "marriage_date": _("Date of marriage"),
+    "spouse": _("Spouse"),
+    "address_line": _("Address"),
+    "valid_from": _("Valid from"),
+    "valid_to": _("Valid until"),
+    "valid_until": _("Valid until"),
+    "ended_on": _("Ended on"),
+    "issued_on": _("Date of issue"),
+    "expires_on": _("Expiry date"),
+    "reason": _("Reason"),
+}
+
+
+def data_names(fields: list[str] | tuple[str, ...]) -> list[str]:
+    """The names of ``fields`` in the reader's language, in :data:`DATA_NAMES`' order (unknown codes last, as
+    they are)."""
+    order = {code: position for position, code in enumerate(DATA_NAMES)}
+    ranked = sorted(set(fields), key=lambda code: (order.get(code, len(order)), code))
+    return [str(DATA_NAMES.get(code, code)) for code in ranked]

@@ -277,7 +277,7 @@ class ConsentGrantForm(PortalForm):
     system = forms.CharField(max_length=100)
     consent_fields = forms.MultipleChoiceField(
         choices=[(name, name) for name in sorted(CONSENT_FIELDS)],
-        error_messages={"required": _("Tick the data you consent to give.")},
+        error_messages={"required": _("Tick the data you agree to share.")},
     )
 
 

@@ -49,3 +49,57 @@ def revoke_client_consent(account: Account, consent_id: int, context: RequestCon
     consent.save(update_fields=["revoked_at"])
     revoke_client_tokens(account, consent.application_id)
     record(account, "client_consent_revoked", context, client=consent.application.name)
+
+
+#: Which data each claim an OpenID Connect client can receive carries (field codes of exchange.choices.DATA_NAMES).
+#: ``sub`` (a random account number), ``acr``/``amr``/``level`` (how the holder signed in), ``locale`` and
+#: ``phone_number_verified`` say nothing about the person's registry data and are not listed.
+CLAIM_DATA = {
+    "name": "full_name",
+    "family_name": "full_name",
+    "middle_name": "full_name",
+    "given_name": "full_name",
+    "birthdate": "birth_date",
+    "gender": "sex",
+    "pin": "pin",
+    "address": "permanent_address",
+    "phone_number": "phone",
+}
+
+#: The data each scope lets a client receive (``openid`` alone: only that the holder signed in).
+SCOPE_DATA = {
+    "profile": ("full_name", "birth_date", "sex"),
+    "pin": ("pin",),
+    "address": ("permanent_address",),
+    "phone": ("phone",),
+}
+
+
+def scope_data(scopes: list[str]) -> list[str]:
+    """The field codes ``scopes`` let a client receive."""
+    return sorted({code for scope in scopes for code in SCOPE_DATA.get(scope, ())})
+
+
+def record_claims_release(account: Account, application: Any, claims: dict[str, Any], *, release: str) -> None:
+    """``application`` received ``claims`` about the holder (in an ID token: ``release="sign_in"``; at the userinfo
+    endpoint: ``"userinfo"``): recorded for the holder's "who accessed my data". Each release is one record, a
+    relying party that asks the userinfo endpoint ten times read the data ten times (the access records are
+    append-only; the portal folds identical records in a row into one line with a count)."""
+    from dancu.exchange.access import AccessChannel, record_access
+    from dancu.exchange.models import ConnectedSystem
+
+    fields = {CLAIM_DATA[name] for name in claims if name in CLAIM_DATA}
+    # An application registered for a connected organisation (same client id) is shown under its organisation.
+    organisation = (
+        ConnectedSystem.objects.filter(client_id=application.client_id).values_list("organisation", flat=True).first()
+        or application.name
+    )
+    record_access(
+        account.person.pin,
+        channel=AccessChannel.SIGN_IN,
+        organisation=organisation,
+        actor=application.name,
+        purpose=release,
+        fields=fields,
+        reference=application.client_id,
+    )

@@ -34,7 +34,7 @@ Django).
 
 from dancu.gateway.ledger.entry import LedgerEntry, StoredEntry, now_iso
 from dancu.gateway.ledger.group_commit import AsyncLedger, LedgerWriteError
-from dancu.gateway.ledger.people import PersonIndexer, read_entries_for
+from dancu.gateway.ledger.people import PersonIndexer, read_entries_before, read_entries_for
 from dancu.gateway.ledger.verify import VerifyReport, verify_ledger
 from dancu.gateway.ledger.writer import Ledger
 
@@ -47,6 +47,7 @@ __all__ = [
     "StoredEntry",
     "VerifyReport",
     "now_iso",
+    "read_entries_before",
     "read_entries_for",
     "verify_ledger",
 ]

@@ -31,6 +31,13 @@ from dancu.gateway.ledger.store import SELECT_ROW, Election, WriteTurn, connect_
 SELECT_TAIL_FOR_PIN = (
     f"{SELECT_ROW} WHERE sequence > ? AND (pin_hmac = ? OR (items <> '' AND instr(items, ?) > 0)) ORDER BY sequence"
 )
+#: The same, newest first and below a sequence (paging back in time).
+SELECT_TAIL_FOR_PIN_BEFORE = (
+    f"{SELECT_ROW} WHERE sequence > ? AND sequence < ? AND (pin_hmac = ? OR (items <> '' AND instr(items, ?) > 0))"
+    " ORDER BY sequence DESC"
+)
+#: Above any sequence a ledger will reach: "before" this is "from the newest".
+NEWEST = 1 << 62
 
 # The per-person index. A record: the key (the pin_hmac's text, its first 16 bytes,
 # zero-padded: a longer text sharing them is told apart when the entry is read), the entry's sequence (8 bytes, big
@@ -51,6 +58,27 @@ def read_entries_for(path: Path, pin_hmac: str, *, after: int = 0, limit: int = 
     conn = connect_readonly(path)
     try:
         return entries_for(conn, pin_hmac, after=after, limit=limit)
+    finally:
+        conn.close()
+
+
+def read_entries_before(path: Path, pin_hmac: str, *, before: int | None = None, limit: int = 100) -> list[StoredEntry]:
+    """A person's entries newest first, with sequence below ``before`` (all, when ``None``): the citizen portal's
+    timeline pages back in time with it. The entries of one sequence (a batch naming the person twice) are never
+    split across pages, so a page may hold a few more than ``limit``. An absent ledger has no entries."""
+    if not path.exists():
+        return []
+    if not pin_hmac:
+        raise ValueError("entries need a pin_hmac (entries without a PIN belong to nobody)")
+    if limit < 1:
+        raise ValueError("limit must be at least 1")
+    conn = connect_readonly(path)
+    try:
+        conn.execute("BEGIN")  # one snapshot, as in entries_for
+        try:
+            return _entries_before_in_snapshot(conn, pin_hmac, NEWEST if before is None else before, limit)
+        finally:
+            conn.execute("COMMIT")
     finally:
         conn.close()
 
@@ -104,6 +132,49 @@ def _entries_for_in_snapshot(conn: sqlite3.Connection, pin_hmac: str, after: int
                 break
     found.sort(key=lambda e: (e.sequence, e.request_id))
     return found[:limit]
+
+
+def _entries_before_in_snapshot(conn: sqlite3.Connection, pin_hmac: str, before: int, limit: int) -> list[StoredEntry]:
+    """The mirror of :func:`_entries_for_in_snapshot`: the open tail first (the newest entries), then the runs,
+    newest first, until the page is full."""
+    key = run_key(pin_hmac)
+    indexed_to = 0
+    candidates: set[int] = set()
+    try:
+        runs = conn.execute("SELECT first, last FROM person_runs ORDER BY first").fetchall()
+    except sqlite3.OperationalError:
+        runs = []
+    for first, last in runs:
+        if first != indexed_to + 1:
+            break  # a damaged index: everything after the last good run is read directly (the tail)
+        indexed_to = last
+        if first < before:
+            with conn.blobopen("person_runs", "records", first, readonly=True) as blob:
+                candidates.update(sequence for sequence in _run_sequences(blob, key) if sequence < before)
+    found: list[StoredEntry] = []
+    needle = "[" + orjson.dumps(pin_hmac).decode() + ","
+    if before > indexed_to + 1:
+        for row in conn.execute(SELECT_TAIL_FOR_PIN_BEFORE, (indexed_to, before, pin_hmac, needle)):
+            found += _row_entries(row, pin_hmac)
+            if len(found) >= limit:  # earlier rows sort after these
+                break
+    if len(found) < limit:
+        ordered = sorted(candidates, reverse=True)
+        step = max(limit, 64)
+        for start in range(0, len(ordered), step):
+            chunk = ordered[start : start + step]
+            rows = conn.execute(f"{SELECT_ROW} WHERE sequence IN ({','.join('?' * len(chunk))})", chunk).fetchall()
+            for row in rows:
+                found += _row_entries(row, pin_hmac)
+            if len(found) >= limit:
+                break
+    found.sort(key=lambda e: (e.sequence, e.request_id), reverse=True)
+    if len(found) <= limit:
+        return found
+    cut = limit
+    while cut < len(found) and found[cut].sequence == found[limit - 1].sequence:
+        cut += 1  # the rest of the last sequence's entries
+    return found[:cut]
 
 
 def _row_entries(row: Sequence[Any], pin_hmac: str) -> list[StoredEntry]:

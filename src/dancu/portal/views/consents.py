@@ -12,11 +12,14 @@ from dancu.accounts.models import Account
 from dancu.accounts.services.context import record
 from dancu.core.errors import DomainError
 from dancu.exchange import services as exchange
-from dancu.exchange.choices import CONSENT_FIELDS
+from dancu.exchange import timeline
+from dancu.exchange.choices import CONSENT_FIELDS, DATA_NAMES
 from dancu.portal import forms
 from dancu.portal.views.common import citizen_required, context_of
 
-FIELD_NAMES = {"ethnicity": gettext_lazy("Ethnicity"), "religion": gettext_lazy("Religion")}
+FIELD_NAMES = DATA_NAMES
+#: Lines of "who accessed my data" a page.
+PAGE_SIZE = 50
 
 
 # --- consents and access history -------------------------------------------------------------------------------------
@@ -82,14 +85,16 @@ def _consent_action(request: HttpRequest, account: Account) -> forms.PortalForm 
 
 @citizen_required
 def access_history(request: HttpRequest) -> HttpResponse:
+    """Who accessed my data: the gateway's reads and those recorded outside it, one timeline, newest first."""
     account: Account = request.account  # type: ignore[attr-defined]
-    try:
-        after = max(int(request.GET.get("after", "0") or 0), 0)
-    except ValueError:
-        after = 0
-    entries = exchange.access_history(account.person.pin, after=after, limit=100)
+    cursor = timeline.Cursor.parse(request.GET.get("before", ""))
+    page = timeline.access_timeline(account.person.pin, cursor=cursor, limit=PAGE_SIZE)
     return render(
         request,
         "portal/access.html",
-        {"entries": entries, "next_after": entries[-1]["sequence"] if len(entries) == 100 else None},
+        {
+            "accesses": page.accesses,
+            "next_page": str(page.next) if page.next else "",
+            "later_pages": bool(request.GET.get("before")),
+        },
     )

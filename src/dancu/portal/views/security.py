@@ -24,7 +24,10 @@ from dancu.accounts.services import (
     web_sessions,
 )
 from dancu.accounts.services.codes import mask_phone
+from dancu.accounts.services.signin import ACR_LEVEL1, ACR_LEVEL2
 from dancu.core.errors import DomainError
+from dancu.core.user_agents import summarise
+from dancu.exchange.choices import data_names
 from dancu.portal import forms
 from dancu.portal.views.common import citizen_required, context_of
 
@@ -71,23 +74,53 @@ FIELD_IDS: dict[str, dict[str, str]] = {
 # --- security --------------------------------------------------------------------------------------------------------
 
 
+def assurance_name(acr: str) -> str:
+    """An assurance level (``urn:dancu:eid:level2``) as people say it: "Level 2" ("Mức 2")."""
+    level = {ACR_LEVEL1: 1, ACR_LEVEL2: 2}.get(acr)
+    return _("Level %(level)s") % {"level": level} if level else acr
+
+
+def device_name(user_agent: str) -> str:
+    """A session's browser and system in words ("Chrome on Windows"), from its User-Agent."""
+    browser, system = summarise(user_agent)
+    if browser and system:
+        return _("%(browser)s on %(system)s") % {"browser": browser, "system": system}
+    return browser or system or _("Unknown device")
+
+
+def devices(open_sessions: list[AccountSession], current: AccountSession | None) -> list[dict[str, Any]]:
+    """The open sessions grouped by device (browser and system), most recently used first: how many, when last
+    used, whether this session is one of them, and the sessions themselves (each can be signed out)."""
+    groups: dict[str, dict[str, Any]] = {}
+    for session in open_sessions:
+        name = device_name(session.user_agent)
+        group = groups.setdefault(name, {"name": name, "sessions": [], "last_seen": session.last_seen_at})
+        group["sessions"].append(session)
+        group["last_seen"] = max(group["last_seen"], session.last_seen_at)
+    for group in groups.values():
+        group["current"] = current is not None and any(s.pk == current.pk for s in group["sessions"])
+    return sorted(groups.values(), key=lambda g: (not g["current"], -g["last_seen"].timestamp()))
+
+
 def _security_context(request: HttpRequest, account: Account) -> dict[str, Any]:
+    open_sessions = list(AccountSession.objects.filter(account=account, ended_at__isnull=True))
+    consents = ClientConsent.objects.select_related("application").filter(account=account, revoked_at__isnull=True)
     return {
         "account": account,
         "has_totp": second_factors.has_totp(account),
-        "sessions": AccountSession.objects.filter(account=account, ended_at__isnull=True),
+        "sessions": open_sessions,
+        "devices": devices(open_sessions, request.account_session),  # type: ignore[attr-defined]
         "current_session": request.account_session,  # type: ignore[attr-defined]
         "events": [
             (event, SECURITY_EVENT_LABELS.get(event.kind, event.kind))
             for event in SecurityEvent.objects.filter(account=account)[:50]
         ],
-        "client_consents": ClientConsent.objects.select_related("application").filter(
-            account=account, revoked_at__isnull=True
-        ),
+        "client_consents": [(c, data_names(client_consents.scope_data(c.scopes))) for c in consents],
         "passkeys": account.passkeys.all(),
         "masked_phone": mask_phone(account.phone),
         "email_pending": (request.session.get("email_pending") or {}).get("email", ""),
         "acr": signin.acr_for(account, request.session.get("amr", [])),
+        "assurance": assurance_name(signin.acr_for(account, request.session.get("amr", []))),
     }
 
 
