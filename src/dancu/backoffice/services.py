@@ -151,6 +151,8 @@ def demo_commune() -> Commune | None:
         .order_by("-households_count", "code")
         .first()
     )
+
+
 # --- officials' views of a person's data, recorded for that person ---------------------------------------------------
 
 #: What the back office's pages show of a person (field codes of exchange.choices.DATA_NAMES).
