@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('exchange', '0003_consent_updated_at'),
+        ('exchange', '0004_access_record'),
     ]
 
     operations = [

@@ -6,7 +6,7 @@ from django.db import migrations
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('accounts', '0004_translated_choices'),
+        ('accounts', '0005_translated_choices'),
     ]
 
     operations = [

@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('accounts', '0003_outbox_claims'),
+        ('accounts', '0004_officials_agency_and_area'),
     ]
 
     operations = [
