@@ -32,7 +32,7 @@ def test_opening_a_person_record_is_recorded_once_per_view() -> None:
     assert client.get(f"/persons/{person.pk}/?as_of=2020-01-01").status_code == 200  # the same view, reloaded
     (record,) = records_of(person.pin)
     assert record.channel == AccessChannel.BACK_OFFICE
-    assert record.organisation == "UBND cấp xã (tư pháp - hộ tịch)"
+    assert record.organisation == "UBND Phường Ba Đình"
     assert record.actor == "Nguyễn Thị Hồng"
     assert record.purpose == "person_record"
     assert {"pin", "full_name", "permanent_address", "household"} <= set(record.fields)
@@ -40,7 +40,10 @@ def test_opening_a_person_record_is_recorded_once_per_view() -> None:
     AccessRecord.objects.update(time=record.time - services.SAME_VIEW - dt.timedelta(seconds=1))
     client.get(f"/persons/{person.pk}/")
     _client("viewer").get(f"/persons/{person.pk}/")
-    assert [r.organisation for r in records_of(person.pin)][:2] == ["Cán bộ tra cứu", "UBND cấp xã (tư pháp - hộ tịch)"]
+    assert [r.organisation for r in records_of(person.pin)][:2] == [
+        "Cục Cảnh sát quản lý hành chính về trật tự xã hội (C06)",  # the viewer works nationally
+        "UBND Phường Ba Đình",
+    ]
     assert len(records_of(person.pin)) == 3
 
 
@@ -55,7 +58,7 @@ def test_opening_a_household_is_recorded_for_each_member() -> None:
     for member in (head, child):
         (record,) = records_of(member.pin)
         assert (record.purpose, record.reference) == ("household_record", head.household.number)
-        assert record.organisation == "Công an cấp xã (đăng ký cư trú)"
+        assert record.organisation == "Công an Phường Ba Đình"
     assert records_of(stranger.pin) == []
 
 
@@ -75,8 +78,10 @@ def test_opening_a_dossier_is_recorded_for_the_applicant_and_the_people_it_reuse
     assert {"full_name", "birth_date", "permanent_address"} <= set(father_view.fields)
 
 
-def test_the_official_identity_comes_from_the_role() -> None:
+def test_the_official_identity_comes_from_their_office() -> None:
     official = factories.official(role="social_insurance_officer", first_name="Thanh", last_name="Võ Thị")
-    assert services.official_identity(official) == services.OfficialIdentity("Bảo hiểm xã hội", "Võ Thị Thanh")
+    assert services.official_identity(official) == services.OfficialIdentity(
+        "Bảo hiểm xã hội Thành phố Hà Nội", "Võ Thị Thanh"
+    )
     nobody = factories.official("khongvaitro")
     assert services.official_identity(nobody).name == "khongvaitro"
