@@ -36,6 +36,8 @@ class HeldUploads:
 
     def _save(self, files: dict[str, dict[str, Any]]) -> None:
         everything = self._all()
+        if everything.get(self.form_key, {}) == files:
+            return  # unchanged: the session is not written again (a GET of the form clears nothing, most often)
         if files:
             everything[self.form_key] = files
         else:
