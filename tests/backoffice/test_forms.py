@@ -23,7 +23,9 @@ def test_search_by_pin_accepts_spaces() -> None:
 def test_search_by_name_with_date_and_commune() -> None:
     form = PersonSearchForm({"name": " trinh cong ", "birth_date": "28/02/1989", "commune": "00004"})
     assert form.is_valid(), form.errors
-    assert form.cleaned_data == {"pin": "", "name": "trinh cong", "birth_date": date(1989, 2, 28), "commune": "00004"}
+    assert form.cleaned_data == {
+        "pin": "", "name": "trinh cong", "birth_date": date(1989, 2, 28), "commune": "00004", "page": None
+    }  # fmt: skip
 
 
 def test_an_empty_search_is_valid_and_searches_nothing() -> None:
