@@ -1,7 +1,7 @@
 from __future__ import annotations
 
 from django.contrib import admin
-from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from dancu.db.admin import ReadOnlyAdmin
 from dancu.exchange.models import (
@@ -117,25 +117,25 @@ class SubscriptionAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
             except DomainError as error:
                 self.message_user(request, f"{subscription}: {error.message}", level="error")
 
-    @admin.action(description=_("Approve or resume"), permissions=["operate"])
+    @admin.action(description=pgettext_lazy("life events", "Approve or resume"), permissions=["operate"])
     def approve(self, request, queryset):  # type: ignore[no-untyped-def]
         from dancu.exchange.subscriptions import approve_subscription
 
         self._each(request, queryset, lambda s: approve_subscription(s, by=request.user.get_username()))
 
-    @admin.action(description=_("Suspend"), permissions=["operate"])
+    @admin.action(description=pgettext_lazy("life events", "Suspend"), permissions=["operate"])
     def suspend(self, request, queryset):  # type: ignore[no-untyped-def]
         from dancu.exchange.subscriptions import set_subscription_status
 
         self._each(request, queryset, lambda s: set_subscription_status(s, "suspended", reason="operator"))
 
-    @admin.action(description=_("Disable"), permissions=["operate"])
+    @admin.action(description=pgettext_lazy("life events", "Disable"), permissions=["operate"])
     def disable(self, request, queryset):  # type: ignore[no-untyped-def]
         from dancu.exchange.subscriptions import set_subscription_status
 
         self._each(request, queryset, lambda s: set_subscription_status(s, "disabled", reason="operator"))
 
-    @admin.action(description=_("Send the dead letters again"), permissions=["operate"])
+    @admin.action(description=pgettext_lazy("life events", "Send the dead letters again"), permissions=["operate"])
     def redrive(self, request, queryset):  # type: ignore[no-untyped-def]
         from dancu.exchange.subscriptions import redrive
 
