@@ -8,6 +8,7 @@ from __future__ import annotations
 import base64
 import ipaddress
 import os
+import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from functools import cache
@@ -18,11 +19,11 @@ from urllib.parse import urlsplit
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
 from django.conf import settings
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import Count, Max, Min, Q
 from django.utils import timezone
 
-from dancu.core.crypto import SecretBox
+from dancu.core.crypto import Keyring, SecretBox
 from dancu.core.errors import DomainError, NotFound
 from dancu.events.models import ConsumerOffset, Event
 from dancu.events.services import get_offset, last_sequence, read_events
@@ -45,7 +46,8 @@ from dancu.exchange.lifeevents import (
     shape,
     to_life_events,
 )
-from dancu.exchange.models import ConnectedSystem, Delivery, Purpose, SigningSecret, Subscription
+from dancu.exchange.lifeevents.contract import INTERNAL
+from dancu.exchange.models import AccessRecord, ConnectedSystem, Delivery, Purpose, SigningSecret, Subscription
 
 #: The fan-out consumer's name in the consumer offsets (``exchange.consumers``).
 FANOUT_CONSUMER = "exchange.lifeevents"
@@ -282,42 +284,83 @@ def deliverable(subscription: Subscription) -> bool:
 
 
 def release(life_event: LifeEvent, subscription: Subscription, *, now: datetime | None = None) -> Delivery | None:
-    """Release one life event to one subscription: the shaped payload as a delivery (webhooks) and an access record
-    for every person whose data it carries, in the caller's transaction. Idempotent: a second call for the same
-    (subscription, event) writes nothing and returns ``None``."""
+    """Release one life event to one subscription (see :func:`release_many`); the delivery, or ``None`` if it was
+    released before (or the subscription is a NATS one)."""
+    made = release_many([(life_event, subscription)], now=now)
+    return made[0] if made else None
+
+
+@cache
+def _keyring(directory: str) -> Keyring:
+    return Keyring(Path(directory))
+
+
+def release_many(pairs: list[tuple[LifeEvent, Subscription]], *, now: datetime | None = None) -> list[Delivery]:
+    """Release life events to subscriptions, in the caller's transaction: each shaped payload as a delivery (webhook
+    subscriptions) and an access record for every person whose data it carries, written in bulk. Idempotent: a
+    (subscription, event) released before is skipped, its access records included. Returns the new deliveries."""
+    if not pairs:
+        return []
     now = now or timezone.now()
-    payload = shape(life_event, subscription)
-    client_id = subscription.system.client_id
-    if subscription.channel == SubscriptionChannel.WEBHOOK:
-        delivery = Delivery(
-            subscription=subscription,
-            event_id=life_event.event_id,
-            sequence=life_event.sequence,
-            event_type=life_event.type,
-            person_key=pseudonym_of(client_id, life_event.pin),
-            payload=payload,
-            recorded_at=datetime.fromisoformat(life_event.recorded_at),
-            next_attempt_at=now,
-            created_at=now,
-        )
-        if Delivery.objects.filter(subscription=subscription, event_id=life_event.event_id).exists():
-            return None
-        delivery.save(force_insert=True)
-    else:
-        delivery = None
-    fields = sent_fields(life_event, subscription)
-    for pin in people_in(life_event, subscription):
-        record_access(
-            pin,
-            channel=AccessChannel.LIFE_EVENT,
-            organisation=subscription.system.organisation,
-            actor=client_id,
-            purpose=subscription.purpose.name or subscription.purpose.code,
-            fields=fields if pin == life_event.pin else ["event", "relation"],
-            reference=f"{life_event.type}:{life_event.event_id}",
-            time=now,
-        )
-    return delivery
+    done = set(
+        Delivery.objects.filter(
+            event_id__in={e.event_id for e, _ in pairs}, subscription_id__in={s.pk for _, s in pairs}
+        ).values_list("subscription_id", "event_id")
+    )
+    keys = _keyring(str(settings.DANCU_KEYS_DIR))
+    deliveries: list[Delivery] = []
+    records: list[AccessRecord] = []
+    for life_event, subscription in pairs:
+        event_uuid = uuid.UUID(life_event.event_id)
+        if (subscription.pk, event_uuid) in done:
+            continue
+        done.add((subscription.pk, event_uuid))
+        client_id = subscription.system.client_id
+        if subscription.channel == SubscriptionChannel.WEBHOOK:
+            deliveries.append(
+                Delivery(
+                    subscription=subscription,
+                    event_id=event_uuid,
+                    sequence=life_event.sequence,
+                    event_type=life_event.type,
+                    person_key=pseudonym_of(client_id, life_event.pin),
+                    payload=shape(life_event, subscription),
+                    recorded_at=datetime.fromisoformat(life_event.recorded_at),
+                    next_attempt_at=now,
+                    created_at=now,
+                )
+            )
+        fields = sorted(sent_fields(life_event, subscription))
+        purpose = (subscription.purpose.name or subscription.purpose.code)[:300]
+        for pin in people_in(life_event, subscription):
+            records.append(
+                AccessRecord(
+                    pin_hmac=keys.pin_hmac(pin).hex(),
+                    time=now,
+                    channel=AccessChannel.LIFE_EVENT,
+                    organisation=subscription.system.organisation[:200],
+                    actor=client_id[:200],
+                    purpose=purpose,
+                    fields=fields if pin == life_event.pin else ["event", "relation"],
+                    reference=f"{life_event.type}:{life_event.event_id}"[:100],
+                )
+            )
+    _insert(Delivery, deliveries)
+    _insert(AccessRecord, records)
+    return deliveries
+
+
+def _insert(model: type[Delivery] | type[AccessRecord], rows: list[Any]) -> None:
+    """INSERT many rows with one prepared statement (Django's bulk_create spends most of its time building SQL)."""
+    if not rows:
+        return
+    fields = [f for f in model._meta.concrete_fields if not f.primary_key]
+    table = connection.ops.quote_name(model._meta.db_table)
+    columns = ", ".join(connection.ops.quote_name(f.column) for f in fields)
+    sql = f"INSERT INTO {table} ({columns}) VALUES ({', '.join(['%s'] * len(fields))})"
+    values = [[f.get_db_prep_save(getattr(row, f.attname), connection) for f in fields] for row in rows]
+    with connection.cursor() as cursor:
+        cursor.executemany(sql, values)
 
 
 def active_subscriptions() -> list[Subscription]:
@@ -329,19 +372,17 @@ def active_subscriptions() -> list[Subscription]:
 
 
 def fan_out(records: list[Any], subscriptions: list[Subscription] | None = None) -> int:
-    """Release these internal events to every active subscription they match; how many deliveries were made."""
+    """Release these internal events to every active subscription they match; how many were released."""
     subscriptions = active_subscriptions() if subscriptions is None else subscriptions
     if not subscriptions:
         return 0
     wanted = {t for s in subscriptions for t in s.event_types}
-    life = [e for e in to_life_events(records) if e.type in wanted]
-    made = 0
-    now = timezone.now()
-    for event in life:
-        for subscription in subscriptions:
-            if matches(event, subscription) and release(event, subscription, now=now) is not None:
-                made += 1
-    return made
+    relevant = [r for r in records if INTERNAL.get(r.type, ("",))[0] in wanted]
+    pairs = [(e, s) for e in to_life_events(relevant) for s in subscriptions if matches(e, s)]
+    before = len(pairs)
+    made = release_many(pairs)
+    webhooks = sum(1 for _, s in pairs if s.channel == SubscriptionChannel.WEBHOOK)
+    return len(made) + (before - webhooks)
 
 
 # --- operating -------------------------------------------------------------------------------------------------------

@@ -254,58 +254,52 @@ class Deliverer:
         return record_outcomes(outcomes)
 
 
+_DELIVERED_SQL = (
+    "UPDATE exchange_delivery SET status = %s, attempts = %s, delivered_at = %s, latency_ms = %s, last_status = %s, "
+    "last_error = '', next_attempt_at = NULL WHERE id = %s"
+)
+_FAILED_SQL = (
+    "UPDATE exchange_delivery SET status = %s, attempts = %s, last_status = %s, last_error = %s, next_attempt_at = %s "
+    "WHERE id = %s"
+)
+
+
 def record_outcomes(outcomes: Iterable[tuple[Due, Subscription, Outcome]]) -> tuple[int, int]:
     """Write what the attempts gave: delivered (with its latency), retry later, dead after the last try; a 410
-    disables the subscription."""
-    delivered_rows: list[Delivery] = []
-    failed_rows: list[Delivery] = []
+    disables the subscription. One statement per kind, executed for all rows (Django's bulk_update builds a CASE
+    per row and field: ten times slower here)."""
+    delivered: list[tuple[Any, ...]] = []
+    failed: list[tuple[Any, ...]] = []
     gone: set[int] = set()
     for due, subscription, outcome in outcomes:
         attempts = due.attempts + 1
         label = subscription.name
         if outcome.ok:
             latency = max(0.0, (outcome.finished - due.recorded_at).total_seconds())
-            delivered_rows.append(
-                Delivery(
-                    pk=due.id,
-                    status=DeliveryStatus.DELIVERED,
-                    attempts=attempts,
-                    delivered_at=outcome.finished,
-                    latency_ms=min(int(latency * 1000), 2**31 - 1),
-                    last_status=outcome.status,
-                    last_error="",
-                    next_attempt_at=None,
-                )
-            )
+            ms = min(int(latency * 1000), 2**31 - 1)
+            delivered.append((DeliveryStatus.DELIVERED, attempts, outcome.finished, ms, outcome.status, due.id))
             DELIVERIES.labels(label, "delivered").inc()
             DELIVERY_LATENCY.observe(latency)
             continue
         DELIVERIES.labels(label, outcome.error).inc()
-        row = Delivery(pk=due.id, attempts=attempts, last_status=outcome.status, last_error=outcome.error)
         if outcome.status == 410:
             gone.add(subscription.pk)
-            row.status, row.next_attempt_at = DeliveryStatus.PENDING, outcome.finished
+            status, next_at = DeliveryStatus.PENDING, outcome.finished
         elif attempts >= MAX_ATTEMPTS:
-            row.status, row.next_attempt_at = DeliveryStatus.DEAD, None
+            status, next_at = DeliveryStatus.DEAD, None
         else:
-            row.status, row.next_attempt_at = DeliveryStatus.PENDING, outcome.finished + RETRY_SCHEDULE[attempts - 1]
-        failed_rows.append(row)
-    with transaction.atomic():
-        if delivered_rows:
-            Delivery.objects.bulk_update(
-                delivered_rows,
-                ["status", "attempts", "delivered_at", "latency_ms", "last_status", "last_error", "next_attempt_at"],
-                batch_size=500,
-            )
-        if failed_rows:
-            Delivery.objects.bulk_update(
-                failed_rows, ["status", "attempts", "last_status", "last_error", "next_attempt_at"], batch_size=500
-            )
+            status, next_at = DeliveryStatus.PENDING, outcome.finished + RETRY_SCHEDULE[attempts - 1]
+        failed.append((status, attempts, outcome.status, outcome.error, next_at, due.id))
+    with transaction.atomic(), connection.cursor() as cursor:
+        if delivered:
+            cursor.executemany(_DELIVERED_SQL, delivered)
+        if failed:
+            cursor.executemany(_FAILED_SQL, failed)
         if gone:
             Subscription.objects.filter(pk__in=gone, status=SubscriptionStatus.ACTIVE).update(
                 status=SubscriptionStatus.DISABLED, status_reason="endpoint_gone", updated_at=timezone.now()
             )
-    return len(delivered_rows), len(failed_rows)
+    return len(delivered), len(failed)
 
 
 def update_gauges() -> None:
