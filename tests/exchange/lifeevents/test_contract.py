@@ -142,3 +142,16 @@ def test_residence_events_carry_their_change_and_the_commune_they_name() -> None
 def test_the_initial_load_is_not_a_life_event() -> None:
     factories.person()
     assert to_life_event(Event.objects.get(type=rules.PERSON_REGISTERED)) is None
+
+
+def test_an_account_closed_at_death_is_a_life_event() -> None:
+    from dancu.accounts.consumers import follow as accounts_follow
+
+    holder = factories.account()
+    registry.record_death(pin=holder.person.pin, death_date=date(2026, 1, 1), actor="t")
+    accounts_follow()
+    closed = to_life_event(Event.objects.get(type="account.closed"))
+    assert closed is not None and closed.pin == holder.person.pin
+    payload = shape(closed, _subscription(["reason"]))
+    _validate(payload)
+    assert payload["data"] == {"reason": "holder_deceased"}
