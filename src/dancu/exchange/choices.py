@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 
 class SystemKind(models.TextChoices):
@@ -35,7 +36,11 @@ __all__ = [
     "LOOKUP_FIELDS",
     "VERIFY_ATTRIBUTES",
     "AccessChannel",
+    "DeliveryStatus",
     "Operation",
+    "SigningScheme",
+    "SubscriptionChannel",
+    "SubscriptionStatus",
     "SystemKind",
     "SystemStatus",
     "data_names",
@@ -99,3 +104,34 @@ def data_names(fields: list[str] | tuple[str, ...]) -> list[str]:
     order = {code: position for position, code in enumerate(DATA_NAMES)}
     ranked = sorted(set(fields), key=lambda code: (order.get(code, len(order)), code))
     return [str(DATA_NAMES.get(code, code)) for code in ranked]
+class SubscriptionChannel(models.TextChoices):
+    """How a subscription's life events travel: signed webhooks, or the system's own NATS JetStream consumer."""
+
+    WEBHOOK = "webhook", pgettext_lazy("life events", "Signed webhook")
+    NATS = "nats", pgettext_lazy("life events", "NATS JetStream")
+
+
+class SubscriptionStatus(models.TextChoices):
+    """A subscription is a grant: requested (pending), approved by an operator (active), suspended by an operator,
+    or disabled (by the operator, or by the endpoint answering HTTP 410 Gone)."""
+
+    PENDING = "pending", pgettext_lazy("life events", "Pending approval")
+    ACTIVE = "active", pgettext_lazy("life events", "Active")
+    SUSPENDED = "suspended", pgettext_lazy("life events", "Suspended")
+    DISABLED = "disabled", pgettext_lazy("life events", "Disabled")
+
+
+class SigningScheme(models.TextChoices):
+    """Standard Webhooks signature schemes: ``v1`` HMAC-SHA256 with a shared secret, ``v1a`` Ed25519."""
+
+    HMAC = "v1", pgettext_lazy("life events", "HMAC-SHA256 (v1)")
+    ED25519 = "v1a", pgettext_lazy("life events", "Ed25519 (v1a)")
+
+
+class DeliveryStatus(models.TextChoices):
+    """A webhook delivery: waiting (first try or a retry), delivered, dead (after the last try, or the endpoint
+    gone); a dead letter can be redriven to pending."""
+
+    PENDING = "pending", pgettext_lazy("life events", "Waiting")
+    DELIVERED = "delivered", pgettext_lazy("life events", "Delivered")
+    DEAD = "dead", pgettext_lazy("life events", "Dead letter")

@@ -12,6 +12,10 @@ from dancu.accounts.services.sessions import end_all_sessions
 from dancu.cards.services import current_card
 from dancu.core.ages import age_on
 from dancu.core.errors import DomainError
+from dancu.events.services import append_event
+
+#: The event appended when an account is closed (stable: the life event ``account.closed`` is mapped from it).
+ACCOUNT_CLOSED = "account.closed"
 
 MIN_LEVEL2_AGE = 6
 
@@ -50,9 +54,19 @@ def close_for_death(pin: str) -> Account | None:
     account = Account.objects.filter(person__pin=pin, status=AccountStatus.ACTIVE).first()
     if account is None:
         return None
-    account.status = AccountStatus.CLOSED
-    account.save(update_fields=["status"])
-    end_all_sessions(account, "holder_deceased")
-    revoke_client_tokens(account)
-    record(account, "closed_holder_deceased")
+    with transaction.atomic():
+        account.status = AccountStatus.CLOSED
+        account.save(update_fields=["status"])
+        end_all_sessions(account, "holder_deceased")
+        revoke_client_tokens(account)
+        record(account, "closed_holder_deceased")
+        # A fact other systems may need (the life event account.closed): in the log, in the same transaction.
+        append_event(
+            ACCOUNT_CLOSED,
+            pin=pin,
+            effective_date=timezone.localdate(),
+            actor="system",
+            source="accounts",
+            payload={"reason": "holder_deceased"},
+        )
     return account

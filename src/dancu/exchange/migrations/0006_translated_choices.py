@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('exchange', '0004_access_record'),
+        ('exchange', '0005_life_event_subscriptions'),
     ]
 
     operations = [

@@ -6,7 +6,7 @@ from django.db import migrations
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('exchange', '0005_translated_choices'),
+        ('exchange', '0006_translated_choices'),
     ]
 
     operations = [
