@@ -66,13 +66,21 @@ browser: ## Install Debian's Chromium for the browser tests if it is missing (Pl
 		{ apt-get update -qq && apt-get install -y --no-install-recommends chromium >/dev/null; }; }
 	@command -v chromium >/dev/null 2>&1 || { echo "Chromium is needed for the browser tests: apt-get install chromium"; exit 1; }
 
+.PHONY: nats
+nats: ## Install Debian's nats-server if it is missing (the NATS tests start their own; no download)
+	@command -v nats-server >/dev/null 2>&1 || test -x /usr/sbin/nats-server || { \
+		apt-get install -y --no-install-recommends nats-server >/dev/null 2>&1 || \
+		{ apt-get update -qq && apt-get install -y --no-install-recommends nats-server >/dev/null; }; }
+	@command -v nats-server >/dev/null 2>&1 || test -x /usr/sbin/nats-server || \
+		{ echo "nats-server is needed for the NATS tests: apt-get install nats-server"; exit 1; }
+
 .PHONY: test
-test: install browser ## Run the test suite on SQLite
-	$(BIN)/pytest -q
+test: install browser nats ## Run the test suite on SQLite (NATS tests mandatory)
+	DANCU_REQUIRE_NATS=1 $(BIN)/pytest -q
 
 .PHONY: test-postgres
-test-postgres: install browser ## Run the test suite on PostgreSQL ($$PG_TEST_URL), Redis tests mandatory
-	DATABASE_URL=$(PG_TEST_URL) DANCU_REQUIRE_POSTGRES=1 DANCU_REQUIRE_REDIS=1 $(BIN)/pytest -q
+test-postgres: install browser nats ## Run the test suite on PostgreSQL ($$PG_TEST_URL), Redis and NATS tests mandatory
+	DATABASE_URL=$(PG_TEST_URL) DANCU_REQUIRE_POSTGRES=1 DANCU_REQUIRE_REDIS=1 DANCU_REQUIRE_NATS=1 $(BIN)/pytest -q
 
 .PHONY: lint
 lint: install ## ruff (lint and format check), mypy, the layer contracts (import-linter), migrations up to date

@@ -1,0 +1,82 @@
+"""Per-system deliveries over NATS: each life event shaped for each active NATS subscription it matches
+(:func:`dancu.exchange.lifeevents.shape`: only the fields the grant allows), published on the system's own subjects
+``dancu.deliver.<client_id>.<type>.<province>`` with ``Nats-Msg-Id`` = ``<event id>.<subscription id>``.
+
+The messages go out in the event log's order (then by subscription), one stream for all systems, so one person's
+events reach a system in the order they were recorded. The access records of these deliveries are written by the
+fan-out (``exchange.consumers``) when it releases the event to the subscription, as for webhooks.
+"""
+
+from __future__ import annotations
+
+import os
+from uuid import UUID
+
+import orjson
+
+from dancu.events.relay import NO_PROVINCE, Batch, OutboxMessage, Position, Source, StreamSettings, subject_token
+from dancu.events.services import read_events
+from dancu.exchange.nats.config import DELIVERIES_STREAM, DELIVERIES_SUBJECT_PREFIX
+
+OFFSET_NAME = f"nats:{DELIVERIES_STREAM}"
+
+
+def deliveries_stream_settings() -> StreamSettings:
+    return StreamSettings(
+        name=DELIVERIES_STREAM,
+        subjects=[f"{DELIVERIES_SUBJECT_PREFIX}.>"],
+        duplicate_window=float(os.environ.get("DANCU_NATS_DUPLICATE_WINDOW", "600")),
+        max_age_days=float(os.environ.get("DANCU_NATS_MAX_AGE_DAYS", "90")),
+        replicas=int(os.environ.get("DANCU_NATS_REPLICAS", "1")),
+    )
+
+
+def delivery_subject(client_id: str, event_type: str, province: str | None) -> str:
+    return (
+        f"{DELIVERIES_SUBJECT_PREFIX}.{client_id}.{subject_token(event_type)}.{subject_token(province or NO_PROVINCE)}"
+    )
+
+
+class DeliverySource(Source):
+    """The event log, as each active NATS subscription receives it (see the module's docstring)."""
+
+    offset_name = OFFSET_NAME
+
+    def read(self, after: Position, limit: int) -> Batch:
+        from dancu.exchange.choices import SubscriptionChannel
+        from dancu.exchange.lifeevents import matches, shape, to_life_events
+        from dancu.exchange.subscriptions import active_subscriptions
+
+        # An event partly published (a crash between two of its subscriptions) is read again from its start.
+        start = after[0] - 1 if after[1] else after[0]
+        records = list(read_events(start, limit=limit, batch_size=limit))
+        if not records:
+            return Batch([], after)
+        subscriptions = sorted(
+            (s for s in active_subscriptions() if s.channel == SubscriptionChannel.NATS), key=lambda s: s.pk
+        )
+        wanted = {t for s in subscriptions for t in s.event_types}
+        messages: list[OutboxMessage] = []
+        dumps = orjson.dumps
+        for event in to_life_events(records) if subscriptions else ():
+            if event.type not in wanted:
+                continue
+            for subscription in subscriptions:
+                key = (event.sequence, subscription.pk)
+                if key <= after or not matches(event, subscription):
+                    continue
+                messages.append(
+                    OutboxMessage(
+                        key,
+                        f"{UUID(event.event_id)}.{subscription.pk}",
+                        delivery_subject(subscription.system.client_id, event.type, event.province),
+                        dumps(shape(event, subscription)),
+                        {"Dancu-Subscription": subscription.name},
+                    )
+                )
+        return Batch(messages, (records[-1].sequence, 0))
+
+
+def delivery_source() -> Source | None:
+    """The ordered source of NATS deliveries."""
+    return DeliverySource()
