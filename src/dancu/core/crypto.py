@@ -193,3 +193,20 @@ class SigningKeys:
 
     def public_keys(self) -> dict[str, Ed25519PublicKey]:
         return {k.kid: Ed25519PrivateKey.from_private_bytes(k.material).public_key() for k in self.keys}
+
+
+class PseudonymKey:
+    """The key behind the pseudonyms of life events (a person's stable alias for one connected system): each system's
+    key is derived from it, so two systems' pseudonyms of one person cannot be linked, and only the registry can
+    resolve one (through a recorded lookup)."""
+
+    def __init__(self, path: Path) -> None:
+        self.material = _load_or_create(path, 32)[0].material
+
+    def system_key(self, system: str) -> bytes:
+        return hmac.digest(self.material, b"pseudonym\0" + system.encode(), "sha256")
+
+
+def pseudonym(system_key: bytes, pin: str) -> str:
+    """The 22-character base64url pseudonym of ``pin`` under a system's key: HMAC-SHA256, first 16 bytes."""
+    return base64url.encode(hmac.digest(system_key, pin.encode(), "sha256")[:16])

@@ -34,7 +34,11 @@ __all__ = [
     "LOOKUP_FIELDS",
     "VERIFY_ATTRIBUTES",
     "AccessChannel",
+    "DeliveryStatus",
     "Operation",
+    "SigningScheme",
+    "SubscriptionChannel",
+    "SubscriptionStatus",
     "SystemKind",
     "SystemStatus",
 ]
@@ -46,3 +50,36 @@ class AccessChannel(models.TextChoices):
     SIGN_IN = "sign_in", _("Sign-in to a service")
     BACK_OFFICE = "back_office", _("Official's view in the back office")
     LIFE_EVENT = "life_event", _("Life event sent to an agency")
+
+
+class SubscriptionChannel(models.TextChoices):
+    """How a subscription's life events travel: signed webhooks, or the system's own NATS JetStream consumer."""
+
+    WEBHOOK = "webhook", _("Signed webhook")
+    NATS = "nats", _("NATS JetStream")
+
+
+class SubscriptionStatus(models.TextChoices):
+    """A subscription is a grant: requested (pending), approved by an operator (active), suspended by an operator,
+    or disabled (by the operator, or by the endpoint answering HTTP 410 Gone)."""
+
+    PENDING = "pending", _("Pending approval")
+    ACTIVE = "active", _("Active")
+    SUSPENDED = "suspended", _("Suspended")
+    DISABLED = "disabled", _("Disabled")
+
+
+class SigningScheme(models.TextChoices):
+    """Standard Webhooks signature schemes: ``v1`` HMAC-SHA256 with a shared secret, ``v1a`` Ed25519."""
+
+    HMAC = "v1", _("HMAC-SHA256 (v1)")
+    ED25519 = "v1a", _("Ed25519 (v1a)")
+
+
+class DeliveryStatus(models.TextChoices):
+    """A webhook delivery: waiting (first try or a retry), delivered, dead (after the last try, or the endpoint
+    gone); a dead letter can be redriven to pending."""
+
+    PENDING = "pending", _("Waiting")
+    DELIVERED = "delivered", _("Delivered")
+    DEAD = "dead", _("Dead letter")

@@ -7,7 +7,15 @@ from django.db import models
 from django.utils import timezone
 
 from dancu.core.errors import DomainError
-from dancu.exchange.choices import AccessChannel, SystemKind, SystemStatus
+from dancu.exchange.choices import (
+    AccessChannel,
+    DeliveryStatus,
+    SigningScheme,
+    SubscriptionChannel,
+    SubscriptionStatus,
+    SystemKind,
+    SystemStatus,
+)
 from dancu.exchange.keys import check_jwks
 
 
@@ -82,6 +90,14 @@ class Purpose(models.Model):
     code = models.SlugField(max_length=40, unique=True)
     name = models.CharField(max_length=200)
     legal_basis = models.CharField(max_length=300)
+    event_types = models.JSONField(
+        default=list, blank=True, help_text="Life-event types a subscription for this purpose may receive."
+    )
+    event_fields = models.JSONField(
+        default=list,
+        blank=True,
+        help_text='Life-event fields a subscription for this purpose may receive ("pin" for PINs, not pseudonyms).',
+    )
 
     class Meta:
         ordering = ["code"]
@@ -147,3 +163,88 @@ class AccessRecord(models.Model):
 
     def __str__(self) -> str:
         return f"{self.channel} {self.organisation}"
+
+
+class Subscription(models.Model):
+    """A connected system's subscription to life events for one purpose (đăng ký nhận sự kiện): a grant like any
+    other, requested by the system and approved by an operator, that says which event types and which fields it
+    receives, about people of which provinces or communes, and where (a signed webhook or its NATS consumer).
+    Every delivery of personal data under it is an access to that person's data (Decree 13/2023 art. 11)."""
+
+    system = models.ForeignKey(ConnectedSystem, on_delete=models.CASCADE, related_name="subscriptions")
+    purpose = models.ForeignKey(Purpose, on_delete=models.PROTECT, related_name="subscriptions")
+    name = models.SlugField(max_length=64, help_text="The system's name for it, unique within the system.")
+    event_types = models.JSONField(default=list, help_text="Life-event types (exchange.lifeevents.EVENT_TYPES).")
+    fields = models.JSONField(default=list, help_text="Fields beyond the thin payload (exchange.lifeevents.FIELDS).")
+    provinces = models.JSONField(default=list, blank=True, help_text="Province codes of the person; empty: all.")
+    communes = models.JSONField(default=list, blank=True, help_text="Commune codes of the person; empty: all.")
+    channel = models.CharField(max_length=10, choices=SubscriptionChannel.choices, default=SubscriptionChannel.WEBHOOK)
+    endpoint_url = models.URLField(max_length=500, blank=True, help_text="https:// (loopback http in the demo).")
+    status = models.CharField(max_length=10, choices=SubscriptionStatus.choices, default=SubscriptionStatus.PENDING)
+    status_reason = models.CharField(max_length=200, blank=True)
+    start_sequence = models.BigIntegerField(
+        default=0, help_text="Events after this sequence are delivered (set at approval; earlier ones by replay)."
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    approved_at = models.DateTimeField(null=True, blank=True)
+    approved_by = models.CharField(max_length=150, blank=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["system_id", "name"]
+        constraints = [models.UniqueConstraint(fields=["system", "name"], name="subscription_unique_name")]
+
+    def __str__(self) -> str:
+        return f"{self.system_id}/{self.name}"
+
+
+class SigningSecret(models.Model):
+    """A webhook signing secret of a subscription (Standard Webhooks): an HMAC secret (``v1``) or an Ed25519 key
+    (``v1a``), sealed at rest. Several may sign at once while a rotation overlaps; a retired one stops signing at
+    ``retires_at``."""
+
+    subscription = models.ForeignKey(Subscription, on_delete=models.CASCADE, related_name="secrets")
+    scheme = models.CharField(max_length=4, choices=SigningScheme.choices)
+    sealed = models.BinaryField(help_text="The secret or private key, sealed under the webhook-secrets key file.")
+    public_key = models.CharField(max_length=100, blank=True, help_text="whpk_... for v1a (what the receiver holds).")
+    created_at = models.DateTimeField(default=timezone.now)
+    retires_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["subscription_id", "-created_at"]
+
+    def __str__(self) -> str:
+        return f"{self.subscription_id}:{self.scheme}"
+
+
+class Delivery(models.Model):
+    """One life event to deliver to one webhook subscription (envoi): the shaped payload, its attempts and outcome.
+    Written by the fan-out in the same transaction as the access record; one per (subscription, event)."""
+
+    subscription = models.ForeignKey(Subscription, on_delete=models.CASCADE, related_name="deliveries")
+    event_id = models.UUIDField(help_text="The event's id; also the webhook-id header (receivers de-duplicate).")
+    sequence = models.BigIntegerField(help_text="The event's sequence: order of delivery for one person.")
+    event_type = models.CharField(max_length=64)
+    person_key = models.CharField(max_length=64, help_text="The person's pseudonym for this system (ordering).")
+    payload = models.JSONField()
+    status = models.CharField(max_length=10, choices=DeliveryStatus.choices, default=DeliveryStatus.PENDING)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    next_attempt_at = models.DateTimeField(null=True, blank=True)
+    last_error = models.CharField(max_length=200, blank=True, help_text="Stable code: http_500, timeout, ...")
+    last_status = models.PositiveSmallIntegerField(null=True, blank=True, help_text="Last HTTP status answered.")
+    recorded_at = models.DateTimeField(help_text="When the registry recorded the event.")
+    created_at = models.DateTimeField(default=timezone.now)
+    delivered_at = models.DateTimeField(null=True, blank=True)
+    latency_ms = models.PositiveIntegerField(null=True, blank=True, help_text="Recorded to delivered, in ms.")
+
+    class Meta:
+        ordering = ["sequence"]
+        constraints = [models.UniqueConstraint(fields=["subscription", "event_id"], name="delivery_unique_event")]
+        indexes = [
+            models.Index(fields=["status", "next_attempt_at"], name="delivery_due"),
+            models.Index(fields=["subscription", "person_key", "sequence"], name="delivery_person_order"),
+            models.Index(fields=["subscription", "sequence"], name="delivery_log"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.subscription_id}:{self.sequence} {self.status}"

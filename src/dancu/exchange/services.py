@@ -43,12 +43,64 @@ DEFAULT_PURPOSES = (
     ("social-insurance", "Chi trả chế độ bảo hiểm xã hội", "Luật Bảo hiểm xã hội 2024"),
 )
 
+#: What a subscription for each seeded purpose may receive: life-event types and fields (data, editable in the admin).
+#: Social insurance pays birth and death benefits and follows the insured's name, marriage and residence; banks and
+#: telecoms close mandates and subscriptions on death and follow name changes; public services follow residence.
+DEFAULT_PURPOSE_EVENTS: dict[str, tuple[list[str], list[str]]] = {
+    "social-insurance": (
+        [
+            "birth.registered",
+            "death.recorded",
+            "name.changed",
+            "marriage.registered",
+            "residence.permanent.changed",
+        ],
+        [
+            "pin",
+            "province",
+            "commune",
+            "full_name",
+            "sex",
+            "birth_date",
+            "mother",
+            "father",
+            "death_date",
+            "marriage_date",
+            "spouse",
+            "valid_from",
+            "valid_to",
+        ],
+    ),
+    "health-insurance": (
+        [
+            "birth.registered",
+            "death.recorded",
+            "name.changed",
+            "residence.permanent.changed",
+            "residence.temporary.changed",
+        ],
+        ["pin", "province", "commune", "full_name", "sex", "birth_date", "death_date", "valid_from", "valid_to"],
+    ),
+    "public-service": (
+        ["death.recorded", "residence.permanent.changed", "residence.temporary.changed"],
+        ["province", "commune", "death_date", "valid_from", "valid_to", "valid_until", "ended_on"],
+    ),
+    "kyc-banking": (
+        ["death.recorded", "name.changed", "card.cancelled"],
+        ["pin", "death_date", "full_name", "reason"],
+    ),
+    "sim-registration": (["death.recorded", "card.cancelled"], ["pin", "death_date", "reason"]),
+}
+
 
 def ensure_reference_data() -> None:
     for order, (code, text) in enumerate(DEFAULT_CRITERIA):
         AssessmentCriterion.objects.get_or_create(code=code, defaults={"text": text, "order": order})
     for code, name, basis in DEFAULT_PURPOSES:
-        Purpose.objects.get_or_create(code=code, defaults={"name": name, "legal_basis": basis})
+        types, fields = DEFAULT_PURPOSE_EVENTS.get(code, ([], []))
+        Purpose.objects.get_or_create(
+            code=code, defaults={"name": name, "legal_basis": basis, "event_types": types, "event_fields": fields}
+        )
 
 
 def get_system(client_id: str) -> ConnectedSystem:
