@@ -16,6 +16,8 @@ import orjson
 
 from dancu.events.relay import NO_PROVINCE, Batch, OutboxMessage, Position, Source, StreamSettings, subject_token
 from dancu.events.services import read_events
+from dancu.exchange.choices import SubscriptionChannel, SubscriptionStatus, SystemStatus
+from dancu.exchange.models import Subscription
 from dancu.exchange.nats.config import DELIVERIES_STREAM, DELIVERIES_SUBJECT_PREFIX
 
 OFFSET_NAME = f"nats:{DELIVERIES_STREAM}"
@@ -37,24 +39,31 @@ def delivery_subject(client_id: str, event_type: str, province: str | None) -> s
     )
 
 
+def nats_subscriptions() -> list[Subscription]:
+    """The subscriptions delivered over NATS now: active, of an approved system (a suspended one receives nothing)."""
+    return list(
+        Subscription.objects.select_related("system", "purpose")
+        .filter(
+            channel=SubscriptionChannel.NATS, status=SubscriptionStatus.ACTIVE, system__status=SystemStatus.APPROVED
+        )
+        .order_by("pk")
+    )
+
+
 class DeliverySource(Source):
     """The event log, as each active NATS subscription receives it (see the module's docstring)."""
 
     offset_name = OFFSET_NAME
 
     def read(self, after: Position, limit: int) -> Batch:
-        from dancu.exchange.choices import SubscriptionChannel
         from dancu.exchange.lifeevents import matches, shape, to_life_events
-        from dancu.exchange.subscriptions import active_subscriptions
 
         # An event partly published (a crash between two of its subscriptions) is read again from its start.
         start = after[0] - 1 if after[1] else after[0]
         records = list(read_events(start, limit=limit, batch_size=limit))
         if not records:
             return Batch([], after)
-        subscriptions = sorted(
-            (s for s in active_subscriptions() if s.channel == SubscriptionChannel.NATS), key=lambda s: s.pk
-        )
+        subscriptions = nats_subscriptions()
         wanted = {t for s in subscriptions for t in s.event_types}
         messages: list[OutboxMessage] = []
         dumps = orjson.dumps
