@@ -36,7 +36,7 @@ $(BIN)/dancu: pyproject.toml uv.lock | uv
 install: $(BIN)/dancu ## Create .venv with every dependency from uv.lock
 
 .PHONY: demo
-demo: install ## Migrate, load units, build 50,000 people in Hà Nội, demo officials and bank; serve :8000, the gateway on :8001, the demo relying party on :8002
+demo: install ## Migrate, load units, build 50,000 people in Hà Nội, demo officials and bank; serve :8000, the gateway on :8001, the demo relying party on :8002; with NATS_URL set, also the relay to NATS JetStream
 	DANCU_DEMO=1 $(BIN)/dancu migrate --no-input -v0
 	DANCU_DEMO=1 $(BIN)/dancu load_geo
 	DANCU_DEMO=1 $(BIN)/dancu synth --people $(DEMO_PEOPLE) --province $(DEMO_PROVINCE) --seed $(DEMO_SEED) --as-of $(DEMO_AS_OF)
@@ -51,6 +51,7 @@ demo: install ## Migrate, load units, build 50,000 people in Hà Nội, demo off
 	@trap 'kill 0' INT TERM EXIT; \
 	DANCU_DEMO=1 $(BIN)/dancu project --follow -v0 & \
 	DANCU_DEMO=1 $(BIN)/dancu follow --follow -v0 & \
+	{ [ -z "$$NATS_URL" ] || DANCU_DEMO=1 $(BIN)/dancu relay -v0; } & \
 	DANCU_DEMO=1 $(BIN)/dancu demo_rp --host $(HOST) --port $(DEMO_RP_PORT) -v0 & \
 	DANCU_GATEWAY_ISSUER=http://$(HOST):$(GATEWAY_PORT) DANCU_GATEWAY_WORKERS=2 PROMETHEUS_MULTIPROC_DIR=var/metrics \
 		$(BIN)/granian --interface asgi \

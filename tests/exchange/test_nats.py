@@ -7,6 +7,8 @@ from __future__ import annotations
 import asyncio
 import os
 import stat
+import subprocess
+import sys
 from collections.abc import Callable
 from datetime import date
 from pathlib import Path
@@ -31,6 +33,7 @@ from tests.fixtures.nats import NatsServer
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
+EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
 PINS = ("001090000001", "001090000002")
 
 
@@ -159,6 +162,15 @@ def test_each_system_reads_only_its_own_deliveries_shaped_by_its_grant(nats_serv
     assert [m.data for m in from_sequence] == [m.data for m in social_msgs[2:]]
     from_time = asyncio.run(replay(DeliverPolicy.BY_START_TIME, opt_start_time=third.timestamp.isoformat()))
     assert from_time and from_time[-1].data == social_msgs[-1].data
+
+    # The example consumer of docs/integrators.md, as an agency runs it: a replay from the first sequence.
+    example = subprocess.run(
+        [sys.executable, str(EXAMPLES / "nats_consumer.py"), "--url", server.url, "--client-id", "bhxh",
+         "--password", server.password("bhxh"), "--from-sequence", "1", "--once", "--wait", "1"],
+        capture_output=True, text=True, timeout=60, check=True,
+    )  # fmt: skip
+    lines = example.stdout.splitlines()
+    assert [line.split()[1] for line in lines] == ["death.recorded", "name.changed", "death.recorded", "name.changed"]
 
 
 @pytest.mark.nats
