@@ -24,10 +24,39 @@ import tempfile
 import time
 from datetime import date
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "src"))
 sys.path.insert(0, str(ROOT))
+
+
+SERVER_PID = 0
+
+
+class Meter:
+    """Wall time, this process's CPU time and the nats-server's CPU time over a section: on a shared machine the CPU
+    per message is the steadier figure (the wall time also counts waiting for a core)."""
+
+    def __enter__(self) -> Meter:
+        self.wall, self.cpu, self.server = time.perf_counter(), time.process_time(), server_cpu()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.wall = time.perf_counter() - self.wall
+        self.cpu = time.process_time() - self.cpu
+        self.server = server_cpu() - self.server
+
+    def line(self, count: int) -> str:
+        return (
+            f"{count / self.wall:,.0f}/s wall; CPU per message: client {self.cpu / count * 1e6:.1f} us, "
+            f"nats-server {self.server / count * 1e6:.1f} us (= {count / self.cpu:,.0f}/s per client core)"
+        )
+
+
+def server_cpu() -> float:
+    fields = Path(f"/proc/{SERVER_PID}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def setup_django(var: Path) -> None:
@@ -73,7 +102,7 @@ def append_events(count: int) -> None:
             )
 
 
-async def floor(url: str, login: dict[str, str], messages: list[tuple[str, bytes, str]], window: int) -> float:
+async def floor(url: str, login: dict[str, str], messages: list[tuple[str, bytes, str]], window: int) -> Meter:
     import nats
     from nats.js.api import StreamConfig
 
@@ -81,20 +110,19 @@ async def floor(url: str, login: dict[str, str], messages: list[tuple[str, bytes
     js = nc.jetstream(publish_async_max_pending=window * 2)
     # The relay's subjects, in a stream of their own (deleted before the relay makes DANCU_EVENTS).
     await js.add_stream(StreamConfig(name="BENCH_FLOOR", subjects=["dancu.events.>"], duplicate_window=600))
-    started = time.perf_counter()
-    for offset in range(0, len(messages), window):
-        futures = [
-            await js.publish_async(subject, data, headers={"Nats-Msg-Id": msg_id})
-            for subject, data, msg_id in messages[offset : offset + window]
-        ]
-        await asyncio.wait_for(asyncio.gather(*futures), timeout=30)
-    elapsed = time.perf_counter() - started
+    with Meter() as meter:
+        for offset in range(0, len(messages), window):
+            futures = [
+                await js.publish_async(subject, data, headers={"Nats-Msg-Id": msg_id})
+                for subject, data, msg_id in messages[offset : offset + window]
+            ]
+            await asyncio.wait_for(asyncio.gather(*futures), timeout=60)
     await js.delete_stream("BENCH_FLOOR")
     await nc.close()
-    return len(messages) / elapsed
+    return meter
 
 
-async def relay(url: str, login: dict[str, str], batch: int) -> tuple[int, float]:
+async def relay(url: str, login: dict[str, str], batch: int) -> tuple[int, Meter]:
     import nats
 
     from dancu.exchange.nats.relay import event_relay
@@ -105,45 +133,52 @@ async def relay(url: str, login: dict[str, str], batch: int) -> tuple[int, float
 
     db = ThreadPoolExecutor(max_workers=1)
     stream_relay = await loop.run_in_executor(db, lambda: event_relay(nc.jetstream(), batch_size=batch, db=db))
-    started = time.perf_counter()
-    await stream_relay.run(follow=False)
-    elapsed = time.perf_counter() - started
+    with Meter() as meter:
+        await stream_relay.run(follow=False)
     await stream_relay.close()
     db.shutdown()
     await nc.close()
-    return stream_relay.stats.published, elapsed
+    return stream_relay.stats.published, meter
 
 
-async def replay(url: str, login: dict[str, str], count: int, fetch: int) -> tuple[float, float]:
+async def replay(server: Any, count: int, fetch: int) -> tuple[Meter, float]:
+    """R messages in the deliveries stream, then read as the system 'bench' reads: its credentials, its durable."""
     import nats
     from nats.js.api import AckPolicy, ConsumerConfig, StorageType, StreamConfig
 
-    nc = await nats.connect(url, **login)
-    js = nc.jetstream(publish_async_max_pending=20000)
-    await js.add_stream(StreamConfig(name="BENCH_REPLAY", subjects=["dancu.deliver.bench.>"], storage=StorageType.FILE))
+    from dancu.exchange.nats.config import DELIVERIES_STREAM, inbox_prefix
+
+    nc = await nats.connect(server.url, **server.login("relay"))
+    js = nc.jetstream()
+    await js.add_stream(StreamConfig(name=DELIVERIES_STREAM, subjects=["dancu.deliver.>"], storage=StorageType.FILE))
     body = b'{"id":"01234567-89ab-7def-8123-456789abcdef","type":"death.recorded","version":1,' + b"x" * 200 + b"}"
     started = time.perf_counter()
+    # Filled with plain publishes (no acknowledgement asked: the stream stores them all the same), flushed per window.
     window = 10000
     for _offset in range(0, count, window):
-        futures = [await js.publish_async("dancu.deliver.bench.death_recorded.01", body) for _ in range(window)]
-        await asyncio.wait_for(asyncio.gather(*futures), timeout=30)
+        for _ in range(window):
+            await nc.publish("dancu.deliver.bench.death_recorded.01", body)
+        await nc.flush(timeout=60)
+    while (await js.stream_info(DELIVERIES_STREAM)).state.messages < count:
+        await asyncio.sleep(0.1)
     fill = count / (time.perf_counter() - started)
-    sub = await js.pull_subscribe(
+    reader = await nats.connect(server.url, **server.login("bench"), inbox_prefix=inbox_prefix("bench"))
+    sub = await reader.jetstream().pull_subscribe(
         "dancu.deliver.bench.>",
-        durable="reader",
-        stream="BENCH_REPLAY",
+        durable="bench",
+        stream=DELIVERIES_STREAM,
         config=ConsumerConfig(ack_policy=AckPolicy.ALL),
     )
     read = 0
-    started = time.perf_counter()
-    while read < count:
-        msgs = await sub.fetch(fetch, timeout=10)
-        read += len(msgs)
-        await msgs[-1].ack()
-    elapsed = time.perf_counter() - started
-    await js.delete_stream("BENCH_REPLAY")
+    with Meter() as meter:
+        while read < count:
+            msgs = await sub.fetch(fetch, timeout=30)
+            read += len(msgs)
+            await msgs[-1].ack()
+    await reader.close()
+    await js.delete_stream(DELIVERIES_STREAM)
     await nc.close()
-    return read / elapsed, fill
+    return meter, fill
 
 
 def main() -> None:
@@ -156,11 +191,13 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         var = Path(tmp)
         setup_django(var)
-        from tests.fixtures.nats import NatsServer
+        from tests.fixtures.nats import NatsServer  # the tests' server, with dancu's generated configuration
 
         (var / "server").mkdir()
-        server = NatsServer(var / "server", [])
+        server = NatsServer(var / "server", ["bench"])
         server.start()
+        global SERVER_PID
+        SERVER_PID = server.process.pid if server.process else 0
         try:
             started = time.perf_counter()
             append_events(args.events)
@@ -169,17 +206,17 @@ def main() -> None:
 
             messages = [(m.subject, m.data, m.msg_id) for m in EventLogSource().read((0, 0), args.events).messages]
             login = server.login("relay")
-            floor_rate = asyncio.run(floor(server.url, login, messages, args.batch))
-            published, elapsed = asyncio.run(relay(server.url, login, args.batch))
-            print(f"floor (bare nats-py publish_async, windows of {args.batch}): {floor_rate:,.0f} msg/s")
-            print(
-                f"relay (event log -> DANCU_EVENTS, batches of {args.batch}): {published} events in {elapsed:.2f} s = "
-                f"{published / elapsed:,.0f} events/s ({published / elapsed / floor_rate:.0%} of the floor)"
-            )
+            if args.events:
+                floor_meter = asyncio.run(floor(server.url, login, messages, args.batch))
+                print(f"floor (bare nats-py publish_async, windows of {args.batch}): {floor_meter.line(len(messages))}")
+                published, meter = asyncio.run(relay(server.url, login, args.batch))
+                print(f"relay (event log -> DANCU_EVENTS, batches of {args.batch}): {published} events: "
+                      f"{meter.line(published)}; {floor_meter.wall / meter.wall * published / len(messages):.0%} "
+                      "of the floor's wall rate")  # fmt: skip
             if args.replay:
-                rate, fill = asyncio.run(replay(server.url, login, args.replay, args.fetch))
-                print(f"replay: {args.replay:,} messages (published at {fill:,.0f}/s) read by one pull consumer, "
-                      f"fetch {args.fetch}, AckAll: {rate:,.0f} msg/s")  # fmt: skip
+                meter, fill = asyncio.run(replay(server, args.replay, args.fetch))
+                print(f"replay: {args.replay:,} messages (stored at {fill:,.0f}/s) read by one pull consumer, "
+                      f"fetch {args.fetch}, AckAll: {meter.line(args.replay)}")  # fmt: skip
         finally:
             server.stop()
 

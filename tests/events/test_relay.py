@@ -237,20 +237,22 @@ def test_server_restart_mid_stream_loses_nothing(nats_server: Callable[..., Nats
         nc = await nats.connect(server.url, **server.login("relay"), max_reconnect_attempts=-1, reconnect_time_wait=0.2)
         relay = StreamRelay(nc.jetstream(), EventLogSource(), events_stream_settings(), batch_size=200, ack_timeout=2)
         task = asyncio.create_task(relay.run(follow=True, stop=stop, interval=0.05))
-        deadline = time.monotonic() + 60
-        while relay.stats.published < 400 and time.monotonic() < deadline:
-            await asyncio.sleep(0.005)
-        server.stop()
-        published_before = relay.stats.published
-        await asyncio.sleep(0.5)
-        server.start()
-        deadline = time.monotonic() + 60
-        while relay.stats.position < events[-1].sequence and time.monotonic() < deadline:
-            await asyncio.sleep(0.05)
-        stop.set()
-        await task
-        await nc.close()
-        await relay.close()
+        try:
+            deadline = time.monotonic() + 60
+            while relay.stats.published < 400 and time.monotonic() < deadline:
+                await asyncio.sleep(0.005)
+            server.stop()
+            published_before = relay.stats.published
+            await asyncio.sleep(0.5)
+            server.start()
+            deadline = time.monotonic() + 60
+            while relay.stats.position[0] < events[-1].sequence and time.monotonic() < deadline:
+                await asyncio.sleep(0.05)
+        finally:
+            stop.set()
+            await task
+            await nc.close()
+            await relay.close()
         return relay, published_before
 
     relay, published_before = asyncio.run(scenario())

@@ -28,6 +28,7 @@ from dancu.exchange.choices import SubscriptionChannel, SubscriptionStatus, Syst
 from dancu.exchange.models import ConnectedSystem, Subscription
 from dancu.exchange.nats import relay
 from dancu.exchange.nats.config import DELIVERIES_STREAM, delivery_subject_root, inbox_prefix
+from dancu.exchange.nats.deliveries import relay_lag
 from tests import factories
 from tests.fixtures.nats import NatsServer
 
@@ -122,9 +123,11 @@ def test_each_system_reads_only_its_own_deliveries_shaped_by_its_grant(nats_serv
     events = _events()
     server = nats_server(client_ids=["bhxh", "bank-b", "suspended-c"])
 
+    assert relay_lag() == {"published_up_to": 0, "events_not_published": len(events)}
     relays = _relay_once(server)
     assert [r.stream.name for r in relays] == ["DANCU_EVENTS", DELIVERIES_STREAM]
     assert relays[0].stats.published == len(events)
+    assert relay_lag() == {"published_up_to": events[-1].sequence, "events_not_published": 0}
 
     social_msgs = asyncio.run(_read_own(server, "bhxh"))
     life = [e for e in events if e.type != "person.registered"]

@@ -89,3 +89,13 @@ class DeliverySource(Source):
 def delivery_source() -> Source | None:
     """The ordered source of NATS deliveries."""
     return DeliverySource()
+
+
+def relay_lag() -> dict[str, int]:
+    """How far the NATS deliveries are behind the event log (for a NATS subscription's health): the last event
+    published to DANCU_DELIVERIES (every subscription's messages for it acknowledged) and how many events follow."""
+    from dancu.events.relay import get_offset
+    from dancu.events.services import last_sequence
+
+    published = get_offset(OFFSET_NAME)
+    return {"published_up_to": published, "events_not_published": max(0, last_sequence() - published)}
