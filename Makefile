@@ -16,6 +16,7 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 GATEWAY_PORT ?= 8001
 DEMO_RP_PORT ?= 8002
+DEMO_SUBSCRIBER_PORT ?= 8003
 PG_TEST_URL ?= postgres://postgres@127.0.0.1:5432/dancu
 
 export UV_PYTHON_DOWNLOADS := never
@@ -36,7 +37,7 @@ $(BIN)/dancu: pyproject.toml uv.lock | uv
 install: $(BIN)/dancu ## Create .venv with every dependency from uv.lock
 
 .PHONY: demo
-demo: install ## Migrate, load units, build 50,000 people in Hà Nội, demo officials and bank; serve :8000, the gateway on :8001, the demo relying party on :8002; with NATS_URL set, also the relay to NATS JetStream
+demo: install ## Migrate, load units, build 50,000 people in Hà Nội, demo officials and bank; serve :8000, the gateway on :8001, the demo relying party on :8002, the demo social-insurance fund (life events by webhook) on :8003; with NATS_URL set, also the relay to NATS JetStream
 	DANCU_DEMO=1 $(BIN)/dancu migrate --no-input -v0
 	DANCU_DEMO=1 $(BIN)/dancu load_geo
 	DANCU_DEMO=1 $(BIN)/dancu synth --people $(DEMO_PEOPLE) --province $(DEMO_PROVINCE) --seed $(DEMO_SEED) --as-of $(DEMO_AS_OF)
@@ -44,15 +45,19 @@ demo: install ## Migrate, load units, build 50,000 people in Hà Nội, demo off
 	DANCU_DEMO=1 $(BIN)/dancu demo_officials
 	DANCU_DEMO=1 $(BIN)/dancu demo_gateway
 	DANCU_DEMO=1 $(BIN)/dancu demo_citizens --url http://$(HOST):$(PORT) --rp-url http://$(HOST):$(DEMO_RP_PORT)
+	DANCU_DEMO=1 $(BIN)/dancu demo_subscriber --setup --url http://$(HOST):$(DEMO_SUBSCRIBER_PORT)/hooks
 	DANCU_DEMO=1 $(BIN)/dancu collectstatic --no-input -v0
 	@DANCU_DEMO=1 $(BIN)/dancu demo_banner --url http://$(HOST):$(PORT)/ --gateway http://$(HOST):$(GATEWAY_PORT) \
 		--rp http://$(HOST):$(DEMO_RP_PORT)/
+	@echo "Demo social-insurance fund (births and deaths by signed webhook): http://$(HOST):$(DEMO_SUBSCRIBER_PORT)/"
 	@rm -rf var/metrics && mkdir -p var/metrics
 	@trap 'kill 0' INT TERM EXIT; \
 	DANCU_DEMO=1 $(BIN)/dancu project --follow -v0 & \
 	DANCU_DEMO=1 $(BIN)/dancu follow --follow -v0 & \
 	{ [ -z "$$NATS_URL" ] || DANCU_DEMO=1 $(BIN)/dancu relay -v0; } & \
 	DANCU_DEMO=1 $(BIN)/dancu demo_rp --host $(HOST) --port $(DEMO_RP_PORT) -v0 & \
+	DANCU_DEMO=1 $(BIN)/dancu demo_subscriber --host $(HOST) --port $(DEMO_SUBSCRIBER_PORT) -v0 & \
+	DANCU_DEMO=1 $(BIN)/dancu subscriptions -v0 deliver --follow & \
 	DANCU_GATEWAY_ISSUER=http://$(HOST):$(GATEWAY_PORT) DANCU_GATEWAY_WORKERS=2 PROMETHEUS_MULTIPROC_DIR=var/metrics \
 		$(BIN)/granian --interface asgi \
 		--factory --host $(HOST) --port $(GATEWAY_PORT) --workers 2 --log-level warning dancu.gateway.app:app_factory & \

@@ -15,7 +15,7 @@ from tests.fixtures.servers import TEST_REDIS, nats_server_missing
 #: Fixtures shared by several test packages live in these modules, never in a test module: the live web server and
 #: Chromium (``live_web``, ``browser``), the gateway over a projection of the test registry (``gateway``,
 #: ``live_gateway``). A test module may import a type from them for annotations, never a fixture.
-pytest_plugins = ["tests.live", "tests.fixtures.gateway", "tests.fixtures.nats"]
+pytest_plugins = ["tests.live", "tests.fixtures.gateway", "tests.fixtures.nats", "tests.fixtures.webhooks"]
 
 
 def pytest_configure(config: pytest.Config) -> None:

@@ -165,3 +165,35 @@ def dossiers_by_procedure(case: Any) -> dict[str, Any]:
     from dancu.procedures.models import Dossier
 
     return {d.procedure.code: d for d in Dossier.objects.filter(case=case).select_related("procedure")}
+
+
+def subscription(
+    system: ConnectedSystem | None = None,
+    *,
+    url: str = "https://agency.example/hooks",
+    purpose: str = "social-insurance",
+    event_types: tuple[str, ...] = ("birth.registered", "death.recorded"),
+    fields: tuple[str, ...] = (),
+    signing: str = "v1",
+    approved: bool = True,
+    **extra: Any,
+) -> tuple[Any, str]:
+    """A life-event subscription of ``system`` (a new approved one by default) for a seeded purpose, approved by an
+    operator unless ``approved=False``, through exchange.subscriptions; and the receiver's verification key."""
+    from dancu.exchange import subscriptions
+
+    system = system or connected_system()
+    requested = subscriptions.request_subscription(
+        system,
+        purpose=purpose,
+        name=extra.pop("name", f"sub-{next(_serial)}"),
+        event_types=list(event_types),
+        fields=list(fields),
+        endpoint_url=url,
+        signing=signing,
+        **extra,
+    )
+    row = requested.subscription
+    if approved:
+        row = subscriptions.approve_subscription(row, by="test")
+    return row, requested.verification_key

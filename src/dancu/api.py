@@ -10,6 +10,8 @@ from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError, ValidationError
 
 from dancu.core.errors import DomainError
+from dancu.exchange.api import router as subscriptions_router
+from dancu.exchange.api import schemas_router as life_event_schemas
 from dancu.registry.api import router as registry_router
 
 #: Sent with every 401, so that HTTP clients (curl, browsers, requests) know to answer with Basic credentials.
@@ -46,6 +48,8 @@ api = RegistryAPI(
     docs_url="/docs",
 )
 api.add_router("/v1/", registry_router)
+api.add_router("/v1/subscriptions/", subscriptions_router)
+api.add_router("/v1/life-events/", life_event_schemas)
 
 
 def _error(api_: NinjaAPI, request: HttpRequest, status: int, code: str, message: str, **extra: object) -> HttpResponse:

@@ -256,6 +256,13 @@ DEFAULT_FROM_EMAIL = os.environ.get("DANCU_MAIL_FROM", "dancu <no-reply@dancu.in
 
 # The registry's actor when nobody is signed in (CLI, synth, imports) is named explicitly per call; see services.
 DANCU_PROVINCE = os.environ.get("DANCU_PROVINCE", "")
+# Life-event webhooks: endpoints must be https, except loopback http in the demo and tests (never in production).
+DANCU_WEBHOOK_ALLOW_LOOPBACK_HTTP = _env_bool("DANCU_WEBHOOK_ALLOW_LOOPBACK_HTTP", DEMO)
+# Seconds a webhook receiver has to answer; bytes of its answer read (the rest is dropped).
+DANCU_WEBHOOK_TIMEOUT = float(os.environ.get("DANCU_WEBHOOK_TIMEOUT", "10"))
+DANCU_WEBHOOK_MAX_RESPONSE = int(os.environ.get("DANCU_WEBHOOK_MAX_RESPONSE", "65536"))
+# Parallel webhook requests of one delivery process (different people; one person's events stay in order).
+DANCU_WEBHOOK_WORKERS = int(os.environ.get("DANCU_WEBHOOK_WORKERS", "16"))
 
 LOGGING = {
     "version": 1,

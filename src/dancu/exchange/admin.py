@@ -1,8 +1,19 @@
 from __future__ import annotations
 
 from django.contrib import admin
+from django.utils.translation import pgettext_lazy
 
-from dancu.exchange.models import AccessRecord, AssessmentCriterion, AssessmentResult, ConnectedSystem, Grant, Purpose
+from dancu.db.admin import ReadOnlyAdmin
+from dancu.exchange.models import (
+    AccessRecord,
+    AssessmentCriterion,
+    AssessmentResult,
+    ConnectedSystem,
+    Delivery,
+    Grant,
+    Purpose,
+    Subscription,
+)
 
 
 class AssessmentInline(admin.TabularInline):  # type: ignore[type-arg]
@@ -48,6 +59,7 @@ class ConnectedSystemAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
 @admin.register(Purpose)
 class PurposeAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
     list_display = ("code", "name", "legal_basis")
+    fields = ("code", "name", "legal_basis", "event_types", "event_fields")
 
 
 @admin.register(AssessmentCriterion)
@@ -71,3 +83,70 @@ class AccessRecordAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
 
     def has_delete_permission(self, request, obj=None):  # type: ignore[no-untyped-def]
         return False
+
+
+@admin.register(Subscription)
+class SubscriptionAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
+    """Life-event subscriptions are grants: requested by the system (CLI or API), approved or suspended here."""
+
+    list_display = ("id", "system", "name", "purpose", "channel", "status", "approved_at")
+    list_filter = ("status", "channel", "purpose")
+    search_fields = ("name", "system__client_id")
+    readonly_fields = ("status", "status_reason", "start_sequence", "approved_at", "approved_by", "created_at")
+    fields = (
+        "system", "purpose", "name", "event_types", "fields", "provinces", "communes", "channel", "endpoint_url",
+        *readonly_fields,
+    )  # fmt: skip
+    actions = ("approve", "suspend", "disable", "redrive")
+
+    def has_add_permission(self, request):  # type: ignore[no-untyped-def]
+        return False  # through the services, which check the grant and make the signing secret
+
+    def has_change_permission(self, request, obj=None):  # type: ignore[no-untyped-def]
+        return False  # a change of scope is a new request; status changes are the actions
+
+    def has_operate_permission(self, request):  # type: ignore[no-untyped-def]
+        return request.user.has_perm("exchange.change_subscription")
+
+    def _each(self, request, queryset, change) -> None:  # type: ignore[no-untyped-def]
+        from dancu.core.errors import DomainError
+
+        for subscription in queryset.select_related("system", "purpose"):
+            try:
+                change(subscription)
+            except DomainError as error:
+                self.message_user(request, f"{subscription}: {error.message}", level="error")
+
+    @admin.action(description=pgettext_lazy("life events", "Approve or resume"), permissions=["operate"])
+    def approve(self, request, queryset):  # type: ignore[no-untyped-def]
+        from dancu.exchange.subscriptions import approve_subscription
+
+        self._each(request, queryset, lambda s: approve_subscription(s, by=request.user.get_username()))
+
+    @admin.action(description=pgettext_lazy("life events", "Suspend"), permissions=["operate"])
+    def suspend(self, request, queryset):  # type: ignore[no-untyped-def]
+        from dancu.exchange.subscriptions import set_subscription_status
+
+        self._each(request, queryset, lambda s: set_subscription_status(s, "suspended", reason="operator"))
+
+    @admin.action(description=pgettext_lazy("life events", "Disable"), permissions=["operate"])
+    def disable(self, request, queryset):  # type: ignore[no-untyped-def]
+        from dancu.exchange.subscriptions import set_subscription_status
+
+        self._each(request, queryset, lambda s: set_subscription_status(s, "disabled", reason="operator"))
+
+    @admin.action(description=pgettext_lazy("life events", "Send the dead letters again"), permissions=["operate"])
+    def redrive(self, request, queryset):  # type: ignore[no-untyped-def]
+        from dancu.exchange.subscriptions import redrive
+
+        self._each(request, queryset, redrive)
+
+
+@admin.register(Delivery)
+class DeliveryAdmin(ReadOnlyAdmin):
+    """The delivery log: read-only (redrive and replay through the subscription's actions, the CLI or the API)."""
+
+    list_display = ("sequence", "subscription", "event_type", "status", "attempts", "last_error", "latency_ms")
+    list_filter = ("status", "event_type")
+    exclude = ("payload", "person_key")  # personal data stays out of the admin's pages
+    show_full_result_count = False

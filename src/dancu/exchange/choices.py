@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 
 class SystemKind(models.TextChoices):
@@ -55,31 +56,31 @@ class AccessChannel(models.TextChoices):
 class SubscriptionChannel(models.TextChoices):
     """How a subscription's life events travel: signed webhooks, or the system's own NATS JetStream consumer."""
 
-    WEBHOOK = "webhook", _("Signed webhook")
-    NATS = "nats", _("NATS JetStream")
+    WEBHOOK = "webhook", pgettext_lazy("life events", "Signed webhook")
+    NATS = "nats", pgettext_lazy("life events", "NATS JetStream")
 
 
 class SubscriptionStatus(models.TextChoices):
     """A subscription is a grant: requested (pending), approved by an operator (active), suspended by an operator,
     or disabled (by the operator, or by the endpoint answering HTTP 410 Gone)."""
 
-    PENDING = "pending", _("Pending approval")
-    ACTIVE = "active", _("Active")
-    SUSPENDED = "suspended", _("Suspended")
-    DISABLED = "disabled", _("Disabled")
+    PENDING = "pending", pgettext_lazy("life events", "Pending approval")
+    ACTIVE = "active", pgettext_lazy("life events", "Active")
+    SUSPENDED = "suspended", pgettext_lazy("life events", "Suspended")
+    DISABLED = "disabled", pgettext_lazy("life events", "Disabled")
 
 
 class SigningScheme(models.TextChoices):
     """Standard Webhooks signature schemes: ``v1`` HMAC-SHA256 with a shared secret, ``v1a`` Ed25519."""
 
-    HMAC = "v1", _("HMAC-SHA256 (v1)")
-    ED25519 = "v1a", _("Ed25519 (v1a)")
+    HMAC = "v1", pgettext_lazy("life events", "HMAC-SHA256 (v1)")
+    ED25519 = "v1a", pgettext_lazy("life events", "Ed25519 (v1a)")
 
 
 class DeliveryStatus(models.TextChoices):
     """A webhook delivery: waiting (first try or a retry), delivered, dead (after the last try, or the endpoint
     gone); a dead letter can be redriven to pending."""
 
-    PENDING = "pending", _("Waiting")
-    DELIVERED = "delivered", _("Delivered")
-    DEAD = "dead", _("Dead letter")
+    PENDING = "pending", pgettext_lazy("life events", "Waiting")
+    DELIVERED = "delivered", pgettext_lazy("life events", "Delivered")
+    DEAD = "dead", pgettext_lazy("life events", "Dead letter")

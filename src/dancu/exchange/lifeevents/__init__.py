@@ -12,8 +12,10 @@ Used by the webhook fan-out (``exchange.consumers``) and the NATS relay.
 from __future__ import annotations
 
 import json
+import uuid
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from functools import cache, lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
@@ -89,6 +91,12 @@ def _iso(value: Any) -> str:
     return value.isoformat() if hasattr(value, "isoformat") else str(value)
 
 
+def _instant(value: Any) -> str:
+    """An RFC 3339 time with its offset (the log stores UTC; SQLite's raw reads give it without the offset)."""
+    moment = value if isinstance(value, datetime) else datetime.fromisoformat(str(value))
+    return (moment if moment.tzinfo else moment.replace(tzinfo=UTC)).isoformat()
+
+
 @lru_cache(maxsize=8192)
 def _province_of(commune: str) -> str | None:
     from dancu.geo.models import Commune, Era
@@ -126,11 +134,11 @@ def to_life_events(events: Sequence[EventLike]) -> list[LifeEvent]:
             commune = homes.get(event.pin) or payload.get("commune")
         result.append(
             LifeEvent(
-                event_id=str(event.event_id),
+                event_id=str(uuid.UUID(str(event.event_id))),
                 type=contract_type,
                 sequence=event.sequence,
                 effective_date=_iso(event.effective_date),
-                recorded_at=_iso(event.recorded_at),
+                recorded_at=_instant(event.recorded_at),
                 pin=event.pin,
                 province=_province_of(commune) if commune else None,
                 commune=commune,
