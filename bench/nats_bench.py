@@ -132,7 +132,7 @@ async def relay(url: str, login: dict[str, str], batch: int) -> tuple[int, Meter
     from concurrent.futures import ThreadPoolExecutor
 
     db = ThreadPoolExecutor(max_workers=1)
-    stream_relay = await loop.run_in_executor(db, lambda: event_relay(nc.jetstream(), batch_size=batch, db=db))
+    stream_relay = await loop.run_in_executor(db, lambda: event_relay(nc, batch_size=batch, db=db))
     with Meter() as meter:
         await stream_relay.run(follow=False)
     await stream_relay.close()

@@ -82,9 +82,7 @@ def _assert_exactly_once_in_order(found: list[tuple[int, str, str, dict[str, Any
 async def _relay(server: NatsServer, *, batch_size: int = 500, ack_timeout: float = 5.0) -> StreamRelay:
     """Relay what the log holds now, once."""
     nc = await nats.connect(server.url, **server.login("relay"))
-    relay = StreamRelay(
-        nc.jetstream(), EventLogSource(), events_stream_settings(), batch_size=batch_size, ack_timeout=ack_timeout
-    )
+    relay = StreamRelay(nc, EventLogSource(), events_stream_settings(), batch_size=batch_size, ack_timeout=ack_timeout)
     try:
         await relay.run(follow=False)
     finally:
@@ -117,7 +115,7 @@ def test_a_batch_published_twice_is_stored_once(nats_server: Callable[..., NatsS
 
     async def twice() -> StreamRelay:
         nc = await nats.connect(server.url, **server.login("relay"))
-        relay = StreamRelay(nc.jetstream(), EventLogSource(), events_stream_settings())
+        relay = StreamRelay(nc, EventLogSource(), events_stream_settings())
         try:
             await relay.ensure_stream()
             await relay.resync()
@@ -142,7 +140,7 @@ def test_a_message_whose_predecessor_is_not_stored_is_refused(nats_server: Calla
 
     async def with_a_gap() -> StreamRelay:
         nc = await nats.connect(server.url, **server.login("relay"))
-        relay = StreamRelay(nc.jetstream(), EventLogSource(), events_stream_settings())
+        relay = StreamRelay(nc, EventLogSource(), events_stream_settings())
         try:
             await relay.ensure_stream()
             await relay.resync()
@@ -235,7 +233,7 @@ def test_server_restart_mid_stream_loses_nothing(nats_server: Callable[..., Nats
     async def scenario() -> tuple[StreamRelay, int]:
         stop = asyncio.Event()
         nc = await nats.connect(server.url, **server.login("relay"), max_reconnect_attempts=-1, reconnect_time_wait=0.2)
-        relay = StreamRelay(nc.jetstream(), EventLogSource(), events_stream_settings(), batch_size=200, ack_timeout=2)
+        relay = StreamRelay(nc, EventLogSource(), events_stream_settings(), batch_size=200, ack_timeout=2)
         task = asyncio.create_task(relay.run(follow=True, stop=stop, interval=0.05))
         try:
             deadline = time.monotonic() + 60

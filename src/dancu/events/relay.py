@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import logging
 import os
 from collections.abc import Callable, Sequence
@@ -48,11 +49,21 @@ NO_PROVINCE = "00"
 WRONG_LAST_MSG_ID = 10070
 
 
+_TOKEN_UNSAFE = str.maketrans({ch: "_" for ch in ".*> \t\r\n"})
+
+
+@functools.lru_cache(maxsize=4096)
 def subject_token(value: str) -> str:
     """A subject token from an event type or code: dots, spaces and wildcards become '_' so every subject has the
     same depth (``dancu.events.*.01`` is every event of Hà Nội)."""
-    cleaned = "".join("_" if ch in ".*> \t\r\n" else ch for ch in value)
-    return cleaned or "_"
+    return value.translate(_TOKEN_UNSAFE) or "_"
+
+
+def canonical_uuid(value: str) -> str:
+    """An event id as 8-4-4-4-12 (SQLite hands the 32 hex digits back, PostgreSQL the dashed form)."""
+    if len(value) == 32:
+        return f"{value[:8]}-{value[8:12]}-{value[12:16]}-{value[16:20]}-{value[20:]}"
+    return str(UUID(value))
 
 
 @dataclass(frozen=True, slots=True)
@@ -161,7 +172,7 @@ class EventLogSource(Source):
         provinces = self.resolve_provinces(records) if records else []
         dumps = orjson.dumps
         prefix = self.prefix
-        ids = [str(UUID(record.event_id)) for record in records]  # one spelling on SQLite and PostgreSQL
+        ids = [canonical_uuid(record.event_id) for record in records]  # one spelling on SQLite and PostgreSQL
         messages = [
             OutboxMessage(
                 (record.sequence, 0),
@@ -199,6 +210,19 @@ def commit_offset(name: str, position: int) -> None:
             row.save(update_fields=["sequence", "updated_at"])
 
 
+class _PendingBatch:
+    """The acknowledgements of one batch as they arrive (in any order), by position in the batch."""
+
+    def __init__(self, batch_id: str, size: int) -> None:
+        self.id = batch_id
+        self.size = size
+        self.count = 0
+        self.results: list[dict[str, Any] | None] = [None] * size
+        self.done = asyncio.Event()
+        if not size:
+            self.done.set()
+
+
 class PublishFailed(Exception):
     """A batch was not entirely acknowledged; the relay re-reads where the stream stands and goes on from there."""
 
@@ -217,7 +241,7 @@ class StreamRelay:
 
     def __init__(
         self,
-        js: Any,
+        nc: Any,
         source: Source,
         stream: StreamSettings,
         *,
@@ -225,13 +249,17 @@ class StreamRelay:
         ack_timeout: float = 5.0,
         db: ThreadPoolExecutor | None = None,
     ) -> None:
-        self.js = js
+        self.nc = nc
+        self.js = nc.jetstream()
         self.source = source
         self.stream = stream
         self.batch_size = batch_size
         self.ack_timeout = ack_timeout
         self.stats = RelayStats()
         self._last_id: str | None = None
+        self._inbox: str | None = None
+        self._batch: _PendingBatch | None = None
+        self._batches = 0
         self._position: Position = (0, 0)
         self._own_db = db is None
         self._db = db or ThreadPoolExecutor(max_workers=1, thread_name_prefix="relay-db")
@@ -279,14 +307,44 @@ class StreamRelay:
         self.stats.position = position
         return position
 
+    async def _ack_inbox(self) -> str:
+        """One subscription for every acknowledgement (cheaper than a future and a timer per message)."""
+        if self._inbox is None:
+            prefix = self.nc.new_inbox()
+            await self.nc.subscribe(f"{prefix}.*", cb=self._on_ack)
+            self._inbox = f"{prefix}."
+        return self._inbox
+
+    async def _on_ack(self, msg: Any) -> None:
+        batch = self._batch
+        token = msg.subject[len(self._inbox or "") :]
+        batch_id, _, index = token.partition("_")
+        if batch is None or batch.id != batch_id:
+            return  # an acknowledgement that came after its batch was given up
+        i = int(index)
+        if batch.results[i] is not None:
+            return
+        try:
+            body = orjson.loads(msg.data) if msg.data else {"error": {"code": 503, "description": "no responders"}}
+        except orjson.JSONDecodeError:
+            body = {"error": {"code": 0, "description": "unreadable acknowledgement"}}
+        batch.results[i] = body
+        batch.count += 1
+        if batch.count == batch.size:
+            batch.done.set()
+
     async def publish_batch(self, messages: list[OutboxMessage]) -> None:
         """Publish in order, each expecting its predecessor; return once every one is acknowledged (stored or a
         duplicate), else raise PublishFailed (the stream still holds a prefix of the source in order)."""
-        js = self.js
-        futures = []
+        inbox = await self._ack_inbox()
+        self._batches += 1
+        batch = _PendingBatch(f"b{self._batches}", len(messages))
+        self._batch = batch
+        publish = self.nc.publish
         previous = self._last_id
+        failure: str = ""
         try:
-            for message in messages:
+            for i, message in enumerate(messages):
                 headers = {
                     "Nats-Msg-Id": message.msg_id,
                     POSITION_HEADER: position_text(message.position),
@@ -294,28 +352,30 @@ class StreamRelay:
                 }
                 if previous is not None:
                     headers["Nats-Expected-Last-Msg-Id"] = previous
-                futures.append(await js.publish_async(message.subject, message.data, headers=headers))
+                await publish(message.subject, message.data, reply=f"{inbox}{batch.id}_{i}", headers=headers)
                 previous = message.msg_id
         except Exception as error:  # the connection's buffer is full or closed: what was sent is awaited below
-            failure: Exception | None = error
-        else:
-            failure = None
-        if futures:
-            _done, pending = await asyncio.wait(futures, timeout=self.ack_timeout)
-            for future in pending:
-                future.cancel()
+            failure = f"{type(error).__name__}: {error}"
+        try:
+            await asyncio.wait_for(batch.done.wait(), timeout=self.ack_timeout)
+        except TimeoutError:
+            pass
+        finally:
+            self._batch = None
         duplicates = 0
         acked = 0
-        for future in futures:
-            if not future.done() or future.cancelled() or future.exception() is not None:
-                if failure is None:
-                    failure = future.exception() if future.done() and not future.cancelled() else TimeoutError()
+        for result in batch.results:
+            if result is None:
+                failure = failure or "no acknowledgement in time"
+                break
+            if "error" in result:
+                failure = failure or f"refused: {result['error'].get('description', '')}"
                 break
             acked += 1
-            if future.result().duplicate:
+            if result.get("duplicate"):
                 duplicates += 1
-        if failure is not None or acked < len(messages):
-            raise PublishFailed(f"{acked} of {len(messages)} acknowledged: {type(failure).__name__}: {failure}")
+        if acked < len(messages):
+            raise PublishFailed(f"{acked} of {len(messages)} acknowledged: {failure}")
         self._last_id = messages[-1].msg_id
         self._position = messages[-1].position
         self.stats.published += len(messages) - duplicates

@@ -10,11 +10,19 @@ fan-out (``exchange.consumers``) when it releases the event to the subscription,
 from __future__ import annotations
 
 import os
-from uuid import UUID
 
 import orjson
 
-from dancu.events.relay import NO_PROVINCE, Batch, OutboxMessage, Position, Source, StreamSettings, subject_token
+from dancu.events.relay import (
+    NO_PROVINCE,
+    Batch,
+    OutboxMessage,
+    Position,
+    Source,
+    StreamSettings,
+    canonical_uuid,
+    subject_token,
+)
 from dancu.events.services import read_events
 from dancu.exchange.choices import SubscriptionChannel, SubscriptionStatus, SystemStatus
 from dancu.exchange.models import Subscription
@@ -77,7 +85,7 @@ class DeliverySource(Source):
                 messages.append(
                     OutboxMessage(
                         key,
-                        f"{UUID(event.event_id)}.{subscription.pk}",
+                        f"{canonical_uuid(event.event_id)}.{subscription.pk}",
                         delivery_subject(subscription.system.client_id, event.type, event.province),
                         dumps(shape(event, subscription)),
                         {"Dancu-Subscription": subscription.name},

@@ -75,15 +75,15 @@ class ProvinceResolver:
         ]
 
 
-def event_relay(js: Any, *, batch_size: int = 2000, db: ThreadPoolExecutor | None = None) -> StreamRelay:
+def event_relay(nc: Any, *, batch_size: int = 2000, db: ThreadPoolExecutor | None = None) -> StreamRelay:
     """The internal stream's relay, provinces resolved from the registry."""
     source = EventLogSource(
         prefix=EVENTS_SUBJECT_PREFIX, offset_name=f"nats:{EVENTS_STREAM}", resolve_provinces=ProvinceResolver()
     )
-    return StreamRelay(js, source, events_stream_settings(), batch_size=batch_size, db=db)
+    return StreamRelay(nc, source, events_stream_settings(), batch_size=batch_size, db=db)
 
 
-def delivery_relays(js: Any, *, batch_size: int = 2000, db: ThreadPoolExecutor | None = None) -> list[StreamRelay]:
+def delivery_relays(nc: Any, *, batch_size: int = 2000, db: ThreadPoolExecutor | None = None) -> list[StreamRelay]:
     """The per-system delivery stream's relay, when the subscriptions (exchange.lifeevents) are installed."""
     from dancu.exchange.nats import deliveries
 
@@ -91,7 +91,7 @@ def delivery_relays(js: Any, *, batch_size: int = 2000, db: ThreadPoolExecutor |
     if source is None:
         return []
     settings: StreamSettings = deliveries.deliveries_stream_settings()
-    return [StreamRelay(js, source, settings, batch_size=batch_size, db=db)]
+    return [StreamRelay(nc, source, settings, batch_size=batch_size, db=db)]
 
 
 async def run(options: NatsOptions, *, follow: bool, stop: asyncio.Event, batch_size: int = 2000) -> list[StreamRelay]:
@@ -107,11 +107,10 @@ async def run(options: NatsOptions, *, follow: bool, stop: asyncio.Event, batch_
             logger.warning("relay: cannot reach NATS (%s); retrying", type(error).__name__)
             await pause(stop, delay)
             delay = min(delay * 2, 5.0)
-    js = nc.jetstream(publish_async_max_pending=max(4000, batch_size * 2))
     db = ThreadPoolExecutor(max_workers=1, thread_name_prefix="relay-db")
     loop = asyncio.get_running_loop()
     relays = await loop.run_in_executor(
-        db, lambda: [event_relay(js, batch_size=batch_size, db=db), *delivery_relays(js, batch_size=batch_size, db=db)]
+        db, lambda: [event_relay(nc, batch_size=batch_size, db=db), *delivery_relays(nc, batch_size=batch_size, db=db)]
     )
     try:
         await asyncio.gather(*(relay.run(follow=follow, stop=stop) for relay in relays))
