@@ -9,6 +9,8 @@ from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
+from django.db import connections
+
 from dancu.events.relay import (
     EVENTS_STREAM,
     EVENTS_SUBJECT_PREFIX,
@@ -116,5 +118,6 @@ async def run(options: NatsOptions, *, follow: bool, stop: asyncio.Event, batch_
         await asyncio.gather(*(relay.run(follow=follow, stop=stop) for relay in relays))
     finally:
         await nc.drain() if nc.is_connected else await nc.close()
+        await loop.run_in_executor(db, connections.close_all)  # the database thread's connection
         db.shutdown(wait=True)
     return relays

@@ -35,5 +35,5 @@ class Command(BaseCommand):
             for relay in relays:
                 self.stdout.write(
                     f"{relay.stream.name}: {relay.stats.published} published, {relay.stats.duplicates} duplicates, "
-                    f"position {relay.stats.position}"
+                    f"position {relay.stats.position[0]}"
                 )
