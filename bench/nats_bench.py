@@ -59,11 +59,12 @@ def server_cpu() -> float:
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
-def setup_django(var: Path) -> None:
+def setup_django(var: Path, *, registry: bool = True) -> None:
     os.environ["DANCU_VAR_DIR"] = str(var)
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "dancu.settings")
-    subprocess.run([str(ROOT / ".venv" / "bin" / "dancu"), "migrate", "-v0"], env=os.environ.copy(), check=True)
-    subprocess.run([str(ROOT / ".venv" / "bin" / "dancu"), "load_geo"], env=os.environ.copy(), check=True)
+    if registry:  # the replay alone needs no database
+        subprocess.run([str(ROOT / ".venv" / "bin" / "dancu"), "migrate", "-v0"], env=os.environ.copy(), check=True)
+        subprocess.run([str(ROOT / ".venv" / "bin" / "dancu"), "load_geo"], env=os.environ.copy(), check=True)
     import django
 
     django.setup()
@@ -167,7 +168,9 @@ async def replay(server: Any, count: int, fetch: int) -> tuple[Meter, float]:
         "dancu.deliver.bench.>",
         durable="bench",
         stream=DELIVERIES_STREAM,
-        config=ConsumerConfig(ack_policy=AckPolicy.ALL),
+        # AckAll, and room for a whole fetch in flight (the default max_ack_pending, 1,000, would make every fetch
+        # of more wait out its timeout).
+        config=ConsumerConfig(ack_policy=AckPolicy.ALL, max_ack_pending=fetch * 4),
     )
     read = 0
     with Meter() as meter:
@@ -190,7 +193,7 @@ def main() -> None:
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         var = Path(tmp)
-        setup_django(var)
+        setup_django(var, registry=bool(args.events))
         from tests.fixtures.nats import NatsServer  # the tests' server, with dancu's generated configuration
 
         (var / "server").mkdir()
@@ -200,11 +203,13 @@ def main() -> None:
         SERVER_PID = server.process.pid if server.process else 0
         try:
             started = time.perf_counter()
-            append_events(args.events)
-            print(f"event log: {args.events} events appended in {time.perf_counter() - started:.1f} s")
+            if args.events:
+                append_events(args.events)
+                print(f"event log: {args.events} events appended in {time.perf_counter() - started:.1f} s")
             from dancu.events.relay import EventLogSource
 
-            messages = [(m.subject, m.data, m.msg_id) for m in EventLogSource().read((0, 0), args.events).messages]
+            source = EventLogSource().read((0, 0), args.events).messages if args.events else []
+            messages = [(m.subject, m.data, m.msg_id) for m in source]
             login = server.login("relay")
             if args.events:
                 floor_meter = asyncio.run(floor(server.url, login, messages, args.batch))
