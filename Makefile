@@ -37,7 +37,7 @@ $(BIN)/dancu: pyproject.toml uv.lock | uv
 install: $(BIN)/dancu ## Create .venv with every dependency from uv.lock
 
 .PHONY: demo
-demo: install ## Migrate, load units, build 50,000 people in Hà Nội, demo officials and bank; serve :8000, the gateway on :8001, the demo relying party on :8002, the demo social-insurance fund (life events by webhook) on :8003
+demo: install ## Migrate, load units, build 50,000 people in Hà Nội, demo officials and bank; serve :8000, the gateway on :8001, the demo relying party on :8002, the demo social-insurance fund (life events by webhook) on :8003; with NATS_URL set, also the relay to NATS JetStream
 	DANCU_DEMO=1 $(BIN)/dancu migrate --no-input -v0
 	DANCU_DEMO=1 $(BIN)/dancu load_geo
 	DANCU_DEMO=1 $(BIN)/dancu synth --people $(DEMO_PEOPLE) --province $(DEMO_PROVINCE) --seed $(DEMO_SEED) --as-of $(DEMO_AS_OF)
@@ -54,6 +54,7 @@ demo: install ## Migrate, load units, build 50,000 people in Hà Nội, demo off
 	@trap 'kill 0' INT TERM EXIT; \
 	DANCU_DEMO=1 $(BIN)/dancu project --follow -v0 & \
 	DANCU_DEMO=1 $(BIN)/dancu follow --follow -v0 & \
+	{ [ -z "$$NATS_URL" ] || DANCU_DEMO=1 $(BIN)/dancu relay -v0; } & \
 	DANCU_DEMO=1 $(BIN)/dancu demo_rp --host $(HOST) --port $(DEMO_RP_PORT) -v0 & \
 	DANCU_DEMO=1 $(BIN)/dancu demo_subscriber --host $(HOST) --port $(DEMO_SUBSCRIBER_PORT) -v0 & \
 	DANCU_DEMO=1 $(BIN)/dancu subscriptions -v0 deliver --follow & \
@@ -71,13 +72,21 @@ browser: ## Install Debian's Chromium for the browser tests if it is missing (Pl
 		{ apt-get update -qq && apt-get install -y --no-install-recommends chromium >/dev/null; }; }
 	@command -v chromium >/dev/null 2>&1 || { echo "Chromium is needed for the browser tests: apt-get install chromium"; exit 1; }
 
+.PHONY: nats
+nats: ## Install Debian's nats-server if it is missing (the NATS tests start their own; no download)
+	@command -v nats-server >/dev/null 2>&1 || test -x /usr/sbin/nats-server || { \
+		apt-get install -y --no-install-recommends nats-server >/dev/null 2>&1 || \
+		{ apt-get update -qq && apt-get install -y --no-install-recommends nats-server >/dev/null; }; }
+	@command -v nats-server >/dev/null 2>&1 || test -x /usr/sbin/nats-server || \
+		{ echo "nats-server is needed for the NATS tests: apt-get install nats-server"; exit 1; }
+
 .PHONY: test
-test: install browser ## Run the test suite on SQLite
-	$(BIN)/pytest -q
+test: install browser nats ## Run the test suite on SQLite (NATS tests mandatory)
+	DANCU_REQUIRE_NATS=1 $(BIN)/pytest -q
 
 .PHONY: test-postgres
-test-postgres: install browser ## Run the test suite on PostgreSQL ($$PG_TEST_URL), Redis tests mandatory
-	DATABASE_URL=$(PG_TEST_URL) DANCU_REQUIRE_POSTGRES=1 DANCU_REQUIRE_REDIS=1 $(BIN)/pytest -q
+test-postgres: install browser nats ## Run the test suite on PostgreSQL ($$PG_TEST_URL), Redis and NATS tests mandatory
+	DATABASE_URL=$(PG_TEST_URL) DANCU_REQUIRE_POSTGRES=1 DANCU_REQUIRE_REDIS=1 DANCU_REQUIRE_NATS=1 $(BIN)/pytest -q
 
 .PHONY: lint
 lint: install ## ruff (lint and format check), mypy, the layer contracts (import-linter), migrations up to date

@@ -10,18 +10,22 @@ from typing import Any
 import pytest
 from django.db import connection
 
-from tests.fixtures.servers import TEST_REDIS
+from tests.fixtures.servers import TEST_REDIS, nats_server_missing
 
 #: Fixtures shared by several test packages live in these modules, never in a test module: the live web server and
 #: Chromium (``live_web``, ``browser``), the gateway over a projection of the test registry (``gateway``,
 #: ``live_gateway``). A test module may import a type from them for annotations, never a fixture.
-pytest_plugins = ["tests.live", "tests.fixtures.gateway", "tests.fixtures.webhooks"]
+pytest_plugins = ["tests.live", "tests.fixtures.gateway", "tests.fixtures.nats", "tests.fixtures.webhooks"]
 
 
 def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line(
         "markers", "redis: needs Redis at $DANCU_TEST_REDIS (skipped with a reason if unreachable; mandatory when "
         "DANCU_REQUIRE_REDIS=1, as in make test-postgres)",
+    )  # fmt: skip
+    config.addinivalue_line(
+        "markers", "nats: needs nats-server (started per test with a generated configuration; skipped with a reason "
+        "where it is not installed; mandatory when DANCU_REQUIRE_NATS=1, as in make test)",
     )  # fmt: skip
 
 
@@ -38,12 +42,19 @@ def _redis_unreachable() -> str:
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     """Tests marked ``postgres`` run only against PostgreSQL. In CI (DANCU_REQUIRE_POSTGRES=1) the PostgreSQL pass
     must really be on PostgreSQL: the marker is then never a reason to skip. Tests marked ``redis`` are skipped with
-    the reason when Redis cannot be reached, except with DANCU_REQUIRE_REDIS=1 (they then fail)."""
+    the reason when Redis cannot be reached, except with DANCU_REQUIRE_REDIS=1 (they then fail); likewise tests
+    marked ``nats`` where nats-server is not installed, except with DANCU_REQUIRE_NATS=1."""
     if os.environ.get("DANCU_REQUIRE_REDIS") != "1" and any("redis" in item.keywords for item in items):
         reason = _redis_unreachable()
         if reason:
             for item in items:
                 if "redis" in item.keywords:
+                    item.add_marker(pytest.mark.skip(reason=reason))
+    if os.environ.get("DANCU_REQUIRE_NATS") != "1" and any(item.get_closest_marker("nats") for item in items):
+        reason = nats_server_missing()
+        if reason:
+            for item in items:
+                if item.get_closest_marker("nats"):
                     item.add_marker(pytest.mark.skip(reason=reason))
     on_postgres = "postgres" in os.environ.get("DATABASE_URL", "")
     if os.environ.get("DANCU_REQUIRE_POSTGRES") == "1" and not on_postgres:

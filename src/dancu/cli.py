@@ -15,6 +15,8 @@ def main(argv: list[str] | None = None) -> None:
 
     args = list(sys.argv if argv is None else argv)
     args[0] = "dancu"
+    if len(args) > 1 and args[1] == "nats-config":  # a command module's name cannot hold a '-'
+        args[1] = "nats_config"
     execute_from_command_line(args)
 
 

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import json
+import os
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandParser
 
 from dancu.accounts.demo import citizens_file
 from dancu.backoffice.services import DEMO_OFFICIALS, credentials_file
+from dancu.exchange.nats.deliveries import nats_subscriptions
 from dancu.registry.models import Person
 
 
@@ -84,5 +86,25 @@ class Command(BaseCommand):
                 "  level-1 citizen's commune; bhxh: social insurance of its province; each sees only their area);",
                 f"  results are signed PDFs in {url}/portal/giay-to/, checkable at {url}/ket-qua/",
             ]
+        lines += nats_lines()
         lines.append("Stop with Ctrl-C; `make demo` again resumes where it stopped.")
         self.stdout.write("\n".join(lines) + "\n")
+
+
+def nats_lines() -> list[str]:
+    """With ``NATS_URL`` set, the demo runs ``dancu relay``: say where the streams are and how to attach a consumer."""
+    url = os.environ.get("NATS_URL")
+    if not url:
+        return []
+    systems = sorted({s.system.client_id for s in nats_subscriptions()})
+    client_id = systems[0] if systems else "CLIENT_ID"
+    return [
+        "",
+        f"NATS JetStream at {url}: `dancu relay` publishes the event log (stream DANCU_EVENTS) and each system's",
+        "  life events (stream DANCU_DELIVERIES, subjects dancu.deliver.<client id>.>); attach a consumer",
+        "  (docs/integrators.md):",
+        f"  .venv/bin/python examples/nats_consumer.py --url {url} --client-id {client_id} --password PASSWORD",
+        "  (PASSWORD: .venv/bin/dancu nats-config --show-credentials CLIENT_ID on a server configured by nats-config;",
+        "  any value on a server without authentication)"
+        + ("" if systems else "; no NATS subscription yet: create one with channel nats"),
+    ]
