@@ -37,13 +37,18 @@ def test_the_citizen_sees_the_relying_party_and_the_official(
     finally:
         rp.close()
 
-    # An official of the commune's civil status office opens the citizen's record.
+    # An official of the province's population registry office (a commune officer sees only their own commune)
+    # opens the citizen's record.
+    office_name = live_web.dancu(
+        "shell", "-c", "from dancu.accounts.models import Official; "
+        "print(Official.objects.get(user__username='tracuu').office_name)",
+    ).strip().splitlines()[-1]  # fmt: skip
     office = browser.new_context(locale="vi-VN", base_url=live_web.url)
     try:
         page = office.new_page()
         page.goto("/login/")
-        page.locator("#id_username").fill("hotich")
-        page.locator("#id_password").fill(live_web.officials["hotich"])
+        page.locator("#id_username").fill("tracuu")
+        page.locator("#id_password").fill(live_web.officials["tracuu"])
         with page.expect_navigation():
             page.locator("#id_password").press("Enter")
         page.locator("#pin").fill(citizen["pin"])
@@ -71,8 +76,8 @@ def test_the_citizen_sees_the_relying_party_and_the_official(
         official = table.locator("tr[data-kind=back_office]")
         expect(official).to_have_count(1)
         expect(official).to_contain_text("Cán bộ xem hồ sơ")
-        expect(official).to_contain_text("UBND cấp xã (tư pháp - hộ tịch)")
-        expect(official).to_contain_text("Cán bộ Nguyễn Thị Hồng")
+        expect(official).to_contain_text(office_name)
+        expect(official).to_contain_text("Cán bộ Lê Thu Hà")
         expect(official).to_contain_text("Xem hồ sơ cá nhân")
         expect(table).not_to_contain_text("full_name")
 
