@@ -53,7 +53,7 @@ def test_search_by_pin_redirects_and_by_name_lists(official: Client) -> None:
     assert person.pin in text
     assert "Trịnh Công Sơn" in text
     assert f"/persons/{person.pk}/" in text
-    assert "12 digits" in official.post("/", {"pin": "12ab"}).content.decode()
+    assert "12 chữ số" in official.post("/", {"pin": "12ab"}).content.decode()
 
 
 def test_person_page_shows_household_residences_history_and_as_of(official: Client) -> None:

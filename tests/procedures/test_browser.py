@@ -25,7 +25,7 @@ def _officer(browser: Any, web: LiveWeb, username: str, procedure: str) -> None:
     page.get_by_role("button", name="Đăng nhập").click()
     page.get_by_role("link", name="Hồ sơ", exact=True).click()
     page.locator("#queue tr", has_text=procedure).get_by_role("link").first.click()
-    page.get_by_role("button", name="Duyệt").click()
+    page.get_by_role("button", name="Phê duyệt").click()
     expect(page.locator("#dossier-status")).to_have_text("Đã trả kết quả")
     context.close()
 
@@ -52,7 +52,7 @@ def test_a_newborn_declared_once_three_results(live_web: LiveWeb, browser: Any) 
     page.get_by_role("button", name="Nộp tờ khai").click()
     # The simulated payment provider's page, then back to the case.
     expect(page.locator("#amount")).to_contain_text("8000")
-    page.get_by_role("button", name="Thanh toán / Pay").click()
+    page.get_by_role("button", name="Thanh toán").click()
     expect(page.locator("#payment-paid")).to_be_visible()
     case_url = page.url
 
@@ -122,7 +122,7 @@ def test_a_death_with_three_procedures(live_web: LiveWeb, browser: Any) -> None:
     officer.get_by_role("button", name="Đăng nhập").click()
     officer.goto("/ho-so/")
     officer.locator("#queue tr", has_text="mai táng").get_by_role("link").first.click()
-    officer.get_by_role("button", name="Duyệt").click()  # approved or refused by the contribution months
+    officer.get_by_role("button", name="Phê duyệt").click()  # approved or refused by the contribution months
     expect(officer.locator("#dossier-status")).to_have_text(re.compile("Đã trả kết quả|Từ chối"))
     context_bhxh.close()
 

@@ -136,7 +136,7 @@ def test_an_officer_must_give_reasons(parent: Client) -> None:
     birth = Dossier.objects.get(case=case, procedure__code=linked.BIRTH)
     hotich = official("hotich-r", "civil_status_officer")
     page = _act(hotich, birth, "reject", "")
-    assert "Give the reason" in page
+    assert "Hãy nêu lý do từ chối" in page
     page = _act(hotich, birth, "supplement", "Giấy chứng sinh bị mờ")
     assert "Yêu cầu bổ sung" in page
 
