@@ -59,7 +59,7 @@ def test_admin_form_refuses_private_keys_and_unsupported_findings() -> None:
 
     system, _path = ensure_demo_system()
     system.jwks = {"keys": [{"kty": "OKP", "kid": "x", "crv": "Ed25519", "x": "AA", "d": "BB"}]}
-    with pytest.raises(ValidationError, match="public keys only"):
+    with pytest.raises(ValidationError, match="khóa công khai"):
         system.full_clean()
     result = AssessmentResult.objects.filter(system=system).first()
     assert result is not None

@@ -86,7 +86,8 @@ def _data() -> list[str]:
     on a dossier's history (in the language they were written in)."""
     values: list[str] = list(_places())
     values += Transition.objects.exclude(reason="").values_list("reason", flat=True)
-    values += Person.objects.values_list("full_name", flat=True)
+    for names in Person.objects.values_list("full_name", "family_name", "middle_name", "given_name"):
+        values += names
     values += Household.objects.values_list("address_line", flat=True)
     values += ETHNIC_GROUPS.values()
     values += RELIGIONS

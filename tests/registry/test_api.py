@@ -200,7 +200,7 @@ def test_bad_writes_are_4xx_with_codes_and_write_nothing(officer: Client, viewer
         {"pin": person.pin, "full_name": "A B", "sex": "M", "birth_date": str(person.birth_date)},
     ) == (
         409,
-        {"code": "pin_duplicate", "message": "A person with this personal ID number already exists.", "field": "pin"},
+        {"code": "pin_duplicate", "message": "Đã có người với số định danh cá nhân này.", "field": "pin"},
     )
     status, body = _post(
         officer,
