@@ -37,7 +37,7 @@ def test_a_refusal_of_the_service_lands_on_the_reason() -> None:
     assert form.is_valid()
     form.add_domain_error(DomainError("reason_required", "Give the reason for the refusal.", field="reason"))
     assert form.has_error("reason", "reason_required")
-    assert form.first_error() == "Give the reason for the refusal."
+    assert form.first_error() == "Hãy nêu lý do từ chối."  # in the page's language: Vietnamese first
 
 
 def test_the_service_refuses_an_action_it_does_not_know() -> None:

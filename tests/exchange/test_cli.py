@@ -24,7 +24,7 @@ def test_onboarding_flow(tmp_path: Path) -> None:
     )
     call_command("exchange", "register", "bv-bachmai", "--organisation", "Bệnh viện Bạch Mai", "--name", "HIS",
                  "--kind", "hospital", "--jwks", str(jwks), stdout=StringIO())  # fmt: skip
-    with pytest.raises(CommandError, match=r"^assessment_incomplete: 10 criteria not met"):
+    with pytest.raises(CommandError, match=r"^assessment_incomplete: 10 tiêu chí chưa đạt"):
         call_command("exchange", "approve", "bv-bachmai", stdout=StringIO())
     with pytest.raises(CommandError, match=r"^evidence_missing"):
         call_command("exchange", "assess", "bv-bachmai", "pentest", "--met", "--reviewer", "A", stdout=StringIO())
@@ -59,7 +59,7 @@ def test_admin_form_refuses_private_keys_and_unsupported_findings() -> None:
 
     system, _path = ensure_demo_system()
     system.jwks = {"keys": [{"kty": "OKP", "kid": "x", "crv": "Ed25519", "x": "AA", "d": "BB"}]}
-    with pytest.raises(ValidationError, match="public keys only"):
+    with pytest.raises(ValidationError, match="khóa công khai"):
         system.full_clean()
     result = AssessmentResult.objects.filter(system=system).first()
     assert result is not None

@@ -59,7 +59,7 @@ def test_a_newborn_declared_once_three_results(live_web: LiveWeb, browser: Any) 
     page.get_by_role("button", name="Nộp tờ khai").click()
     # The simulated payment provider's page, then back to the case.
     expect(page.locator("#amount")).to_contain_text("8000")
-    page.get_by_role("button", name="Thanh toán / Pay").click()
+    page.get_by_role("button", name="Thanh toán").click()
     expect(page.locator("#payment-paid")).to_be_visible()
     case_url = page.url
 

@@ -104,7 +104,15 @@ def test_a_session_still_needs_its_csrf_token() -> None:
 def test_a_body_that_is_not_json_is_400_json_malformed(viewer: Client) -> None:
     response = viewer.post("/api/v1/persons/lookup", '{"pin": "0010', content_type="application/json")
     assert response.status_code == 400
-    assert response.json() == {"code": "json_malformed", "message": "The request body is not valid JSON."}
+    assert response.json() == {"code": "json_malformed", "message": "Nội dung yêu cầu không phải là JSON hợp lệ."}
+    asked = viewer.post(
+        "/api/v1/persons/lookup",
+        '{"pin": "0010',
+        content_type="application/json",
+        HTTP_ACCEPT_LANGUAGE="en-GB,en;q=0.8",
+    )
+    assert asked.json() == {"code": "json_malformed", "message": "The request body is not valid JSON."}
+    assert "Accept-Language" in asked["Vary"]
 
 
 def test_search_ignores_accents_and_case(viewer: Client) -> None:
@@ -192,7 +200,7 @@ def test_bad_writes_are_4xx_with_codes_and_write_nothing(officer: Client, viewer
         {"pin": person.pin, "full_name": "A B", "sex": "M", "birth_date": str(person.birth_date)},
     ) == (
         409,
-        {"code": "pin_duplicate", "message": "A person with this personal ID number already exists.", "field": "pin"},
+        {"code": "pin_duplicate", "message": "Đã có người với số định danh cá nhân này.", "field": "pin"},
     )
     status, body = _post(
         officer,

@@ -157,9 +157,9 @@ def approve_system(system: ConnectedSystem) -> ConnectedSystem:
     if missing:
         raise DomainError(
             "assessment_incomplete",
-            "Criteria not met: %(criteria)s.",
+            "%(count)d criteria not met: %(criteria)s.",
             status=409,
-            params={"criteria": ", ".join(sorted(missing))},
+            params={"count": len(missing), "criteria": ", ".join(sorted(missing))},
         )
     if system.status == SystemStatus.RETIRED:
         raise DomainError("system_retired", "A retired system cannot be approved again.", status=409)

@@ -8,8 +8,11 @@ an event twice changes nothing (only waiting dossiers move).
 
 from __future__ import annotations
 
+from django.conf import settings
+from django.utils.translation import gettext_noop
+
 from dancu.events.services import EventRecord, consume
-from dancu.procedures.models import Dossier, Status
+from dancu.procedures.models import Dossier, Status, render_notice
 from dancu.procedures.workflow import move
 from dancu.registry import rules as registry_rules
 
@@ -32,7 +35,10 @@ def start_downstream(event: EventRecord) -> None:
         .select_related("procedure")
         .filter(case=upstream.case, procedure__code__in=after, status=Status.WAITING)
     ):
-        move(dossier, Status.RECEIVED, actor="system", actor_kind="system", reason=f"result of {upstream.number}")
+        after = render_notice(
+            [[gettext_noop("After the result of %(number)s"), {"number": upstream.number}]], settings.LANGUAGE_CODE
+        )
+        move(dossier, Status.RECEIVED, actor="system", actor_kind="system", reason=after)
 
 
 def follow() -> int:

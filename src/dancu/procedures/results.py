@@ -118,7 +118,7 @@ LABELS = {
     "birth_place": _("Place of birth"),
     "mother": _("Mother"),
     "father": _("Father"),
-    "household_number": _("Household"),
+    "household_number": _("Household number"),
     "address": _("Permanent residence"),
     "card_number": _("Card number"),
     "valid_from": _("Valid from"),
