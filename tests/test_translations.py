@@ -83,8 +83,8 @@ def test_a_message_follows_the_active_language_when_read_not_when_raised() -> No
     with translation.override("en"):
         error = DomainError("birth_date_in_future", "The date of birth is in the future.")
     with translation.override("vi"):
-        assert error.message == "Ngày sinh nằm trong tương lai."
-        assert error.as_dict() == {"code": "birth_date_in_future", "message": "Ngày sinh nằm trong tương lai."}
+        assert error.message == "Ngày sinh ở tương lai."
+        assert error.as_dict() == {"code": "birth_date_in_future", "message": "Ngày sinh ở tương lai."}
     with translation.override("en"):
         assert error.message == "The date of birth is in the future."
 
@@ -134,7 +134,7 @@ def test_the_compiled_catalogue_is_up_to_date() -> None:
 
 
 def test_the_language_checks_catch_the_other_language() -> None:
-    assert_vietnamese("<p>Ngày sinh nằm trong tương lai.</p>")
+    assert_vietnamese("<p>Ngày sinh ở tương lai.</p>")
     with pytest.raises(AssertionError, match="English on a Vietnamese page"):
         assert_vietnamese("<p>Ngày sinh: The date of birth is in the future.</p>")
     assert_english("<p>The date of birth is in the future.</p>")

@@ -154,7 +154,10 @@ def check_endpoint(url: str) -> str:
 def _codes(values: list[str] | None, field: str, size: int) -> list[str]:
     codes = sorted({str(v).strip() for v in values or ()})
     if any(len(c) != size or not c.isdigit() for c in codes):
-        raise DomainError(f"{field}_invalid", f"{field.capitalize()} codes have {size} digits.", field=field)
+        message = (
+            "Province codes have %(size)d digits." if field == "provinces" else "Commune codes have %(size)d digits."
+        )
+        raise DomainError(f"{field}_invalid", message, field=field, params={"size": size})
     return codes
 
 
@@ -165,22 +168,36 @@ def check_grant(purpose: Purpose, event_types: list[str], fields: list[str]) -> 
         raise DomainError("event_types_missing", "Name at least one life-event type.", field="event_types")
     unknown = [t for t in types if t not in EVENT_TYPES]
     if unknown:
-        raise DomainError("event_type_unknown", f"Unknown life-event types: {', '.join(unknown)}.", field="event_types")
+        raise DomainError(
+            "event_type_unknown",
+            "Unknown life-event types: %(types)s.",
+            field="event_types",
+            params={"types": ", ".join(unknown)},
+        )
     refused = [t for t in types if t not in purpose.event_types]
     if refused:
         raise DomainError(
             "event_type_not_granted",
-            f"Not granted for the purpose {purpose.code}: {', '.join(refused)}.",
+            "Not granted for the purpose %(purpose)s: %(refused)s.",
             field="event_types",
+            params={"purpose": purpose.code, "refused": ", ".join(refused)},
         )
     names = sorted(set(fields or ()))
     unknown = [f for f in names if f not in fields_of(types)]
     if unknown:
-        raise DomainError("field_unknown", f"Not a field of these event types: {', '.join(unknown)}.", field="fields")
+        raise DomainError(
+            "field_unknown",
+            "Not a field of these event types: %(fields)s.",
+            field="fields",
+            params={"fields": ", ".join(unknown)},
+        )
     refused = [f for f in names if f not in purpose.event_fields]
     if refused:
         raise DomainError(
-            "field_not_granted", f"Not granted for the purpose {purpose.code}: {', '.join(refused)}.", field="fields"
+            "field_not_granted",
+            "Not granted for the purpose %(purpose)s: %(refused)s.",
+            field="fields",
+            params={"purpose": purpose.code, "refused": ", ".join(refused)},
         )
     return types, names
 
