@@ -12,9 +12,10 @@ from django.db import connection
 
 from tests.fixtures.servers import TEST_REDIS
 
-#: Fixtures shared by several test packages live in these modules, never in a test module: the live web server and
-#: Chromium (``live_web``, ``browser``), the gateway over a projection of the test registry (``gateway``,
-#: ``live_gateway``). A test module may import a type from them for annotations, never a fixture.
+#: Fixtures shared by several test packages live in these modules, never in a test module: the live web server,
+#: Chromium and the demo relying party (``live_web``, ``browser``, ``demo_rp``), the gateway over a projection of the
+#: test registry (``gateway``, ``live_gateway``). A test module may import a type from them for annotations, never a
+#: fixture.
 pytest_plugins = ["tests.live", "tests.fixtures.gateway"]
 
 
