@@ -11,6 +11,7 @@ from datetime import timedelta
 from django.db import transaction
 
 from dancu.core.ages import birthday
+from dancu.core.money import format_vnd
 from dancu.procedures import results
 from dancu.procedures.linked.birth import BIRTH, INSURANCE
 from dancu.procedures.linked.common import check_agency, issued_upstream, reject, result_issued
@@ -94,14 +95,14 @@ def decide_funeral_allowance(dossier_id: object, *, official: str) -> Dossier:
     document = results.issue(
         dossier, kind="funeral-allowance", title="Quyết định trợ cấp mai táng / Funeral allowance",
         subject_id=person.pk,
-        data={"full_name": person.full_name, "pin": person.pin, "amount_vnd": f"{10 * BASE_SALARY_VND:,}",
+        data={"full_name": person.full_name, "pin": person.pin, "amount_vnd": 10 * BASE_SALARY_VND,
               "contribution_months": months},
     )  # fmt: skip
     return result_issued(
         dossier,
         official,
         {"amount_vnd": 10 * BASE_SALARY_VND, "contribution_months": months, "document": str(document.id)},
-        f"Trợ cấp mai táng {10 * BASE_SALARY_VND:,} đồng đã được duyệt.",
+        f"Trợ cấp mai táng {format_vnd(10 * BASE_SALARY_VND)} đã được duyệt.",
         starts_downstream=False,
     )
 

@@ -11,6 +11,7 @@ from django.utils import timezone
 from dancu.accounts.models import Account
 from dancu.accounts.services import send_notice
 from dancu.core.errors import DomainError
+from dancu.core.money import format_vnd
 from dancu.procedures import payments
 from dancu.procedures.consumers import follow
 from dancu.procedures.models import Case, Dossier, Notification, Payment, PaymentStatus, Procedure, Status
@@ -93,7 +94,7 @@ def reject(dossier_id: object, *, official: str, reason: str) -> Dossier:
     if first_of_case:  # the fee paid for the declaration: refunded, the procedure was not performed
         for paid in Payment.objects.select_for_update().filter(case=dossier.case, status=PaymentStatus.PAID):
             payments.refund(paid, reason)
-            text += f" Đã hoàn {paid.amount_vnd:,} đồng phí đã nộp."
+            text += f" Đã hoàn {format_vnd(paid.amount_vnd)} phí đã nộp."
     if dossier.case is not None:
         group = dossier.case.group
         downstream = [m["procedure"] for m in group.members if m.get("after") == dossier.procedure.code]
