@@ -66,11 +66,15 @@ demo: install ## Migrate, load units, build 50,000 people in Hà Nội, demo off
 	wait
 
 .PHONY: browser
-browser: ## Install Debian's Chromium for the browser tests if it is missing (Playwright drives it; no download)
+browser: ## Install Debian's Chromium for the browser tests (and poppler-utils for the PDF test) if missing; no download
 	@command -v chromium >/dev/null 2>&1 || { \
 		apt-get install -y --no-install-recommends chromium >/dev/null 2>&1 || \
 		{ apt-get update -qq && apt-get install -y --no-install-recommends chromium >/dev/null; }; }
 	@command -v chromium >/dev/null 2>&1 || { echo "Chromium is needed for the browser tests: apt-get install chromium"; exit 1; }
+	@# pdftotext (poppler-utils) reads the result PDFs back in their layout test; without it that test is skipped.
+	@command -v pdftotext >/dev/null 2>&1 || apt-get install -y --no-install-recommends poppler-utils >/dev/null 2>&1 || \
+		{ apt-get update -qq && apt-get install -y --no-install-recommends poppler-utils >/dev/null 2>&1; } || \
+		echo "poppler-utils not installed: the PDF layout test will be skipped"
 
 .PHONY: nats
 nats: ## Install Debian's nats-server if it is missing (the NATS tests start their own; no download)

@@ -25,4 +25,12 @@ for (const file of ["400Regular/NotoSans_400Regular.ttf", "700Bold/NotoSans_700B
   cpSync(join(noto, file), join(fonts, file.split("/")[1]));
 }
 cpSync(join(noto, "LICENSE_FONT"), join(fonts, "OFL.txt"));
-console.log(`vendored into ${out} and ${fonts}`);
+// axe-core, the accessibility engine the browser tests inject into every page (tests/a11y.py): a test tool, never
+// served, so it lives beside the tests.
+const axe = "../tests/vendor/axe-core";
+rmSync(axe, { recursive: true, force: true });
+mkdirSync(axe, { recursive: true });
+for (const file of ["axe.min.js", "LICENSE", "LICENSE-3RD-PARTY.txt"]) {
+  cpSync(join("node_modules/axe-core", file), join(axe, file));
+}
+console.log(`vendored into ${out}, ${fonts} and ${axe}`);

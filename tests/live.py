@@ -138,6 +138,43 @@ def live_web(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveWeb]:
         server.stderr.close()
 
 
+@dataclass
+class RelyingParty:
+    url: str
+    client_id: str
+
+
+@pytest.fixture(scope="module")
+def demo_rp(live_web: LiveWeb) -> Iterator[RelyingParty]:
+    """The demo relying party registered for, and served on, a free loopback port of its own."""
+    port = _free_port()
+    url = f"http://127.0.0.1:{port}"
+    live_web.dancu("demo_citizens", "--url", live_web.url, "--rp-url", url, "-v0")
+    server = subprocess.Popen(
+        [str(BIN / "dancu"), "demo_rp", "--port", str(port), "-v0"],
+        env=live_web.env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+    )
+    deadline = time.monotonic() + 60
+    while True:  # ready means a real 200 from the RP's home page, not merely an open port
+        try:
+            with urllib.request.urlopen(f"{url}/", timeout=5) as response:
+                if response.status == 200:
+                    break
+        except OSError:
+            pass
+        if server.poll() is not None or time.monotonic() > deadline:
+            server.kill()
+            raise RuntimeError("the demo RP did not start: " + (server.stderr.read() or b"").decode()[-2000:])
+        time.sleep(0.2)
+    yield RelyingParty(url=url, client_id="demo-rp")
+    server.terminate()
+    server.wait(10)
+    if server.stderr is not None:
+        server.stderr.close()
+
+
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 
 

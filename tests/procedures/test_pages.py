@@ -125,7 +125,7 @@ def test_a_wrong_file_is_refused_on_the_form(parent: Client) -> None:
     assert response.status_code == 400
     page = response.content.decode()
     assert form_errors(page).summary == [("Tệp phải là PDF, JPEG hoặc PNG.", "birth_certificate")]
-    assert "Lý Minh Khang" in page and "(8000 đồng/bản" in page, "the form comes back filled in, with its fee"
+    assert "Lý Minh Khang" in page and "(8.000\u00a0đ/bản" in page, "the form comes back filled in, with its fee"
     assert not Case.objects.exists()
 
 

@@ -118,7 +118,7 @@ def test_the_simulated_checkout_is_mounted_only_in_the_demo(demo: str, mounted: 
 def test_checkout_page_pays_and_returns(pending: Payment, family: dict[str, Any]) -> None:
     browser = Client()
     page = browser.get(f"/thanh-toan/gia-lap/{pending.pk}/?return=/portal/thu-tuc/")
-    assert "16000" in page.content.decode()
+    assert "16.000\u00a0đ" in page.content.decode()  # thousands separated, in Vietnamese
     done = browser.post(f"/thanh-toan/gia-lap/{pending.pk}/?return=/portal/thu-tuc/", {"action": "pay"})
     assert done.status_code == 302 and done["Location"] == "/portal/thu-tuc/"
     pending.refresh_from_db()

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import base64
 import json
+import re
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -13,6 +15,7 @@ from typing import Any
 import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from django.test import Client
+from django.utils import timezone, translation
 from joserfc import jws
 from joserfc.jwk import OKPKey
 
@@ -57,9 +60,10 @@ def test_a_tampered_document_fails_everywhere(extract: Document, tmp_path: Path)
     forged = f"{header}.{forged_payload}.{signature}"
     with pytest.raises(DomainError) as refused:
         results.verify(forged)
-    assert refused.value.code == "document_signature_invalid"
+    assert refused.value.code == "document_altered"
     response = Client().post("/ket-qua/", {"token": f"http://x/ket-qua/{extract.pk}/#{forged}"})
-    assert response.status_code == 400 and 'id="check-error"' in response.content.decode()
+    assert response.status_code == 400 and 'data-code="document_altered"' in response.content.decode()
+    assert "Người Khác" not in response.content.decode()  # nothing of an altered document is shown as if true
     # Offline, with only the published keys and the example script.
     keys = tmp_path / "khoa.json"
     keys.write_text(Client().get("/ket-qua/khoa.json").content.decode())
@@ -132,21 +136,110 @@ def test_rfc_9864_ed25519_verifies_too() -> None:
 
 @pytest.mark.parametrize(
     "token",
+    ["", "a.b", "not.a.jws", "Xin chào", OLD_TOKEN.replace(".", ""),
+     _signed({"alg": "EdDSA", "kid": OLD_KID, "typ": "JWT"}, OLD_CLAIMS),  # a signed token, but not a document
+     OLD_TOKEN.split(".")[0] + "." + base64.urlsafe_b64encode(b"[1]").decode().rstrip("=") + ".AAAA"],
+)  # fmt: skip
+def test_what_is_not_a_document(token: str) -> None:
+    with pytest.raises(DomainError) as refused:
+        results.verify(token, OLD_JWKS)
+    assert refused.value.code == "document_not_recognised"
+
+
+@pytest.mark.parametrize(
+    "token",
     [
-        "",
-        "a.b",
-        "not.a.jws",
         OLD_TOKEN[:-4] + "AAAA",  # another signature
         _signed({"alg": "EdDSA", "kid": "someone-else", "typ": "dancu-document"}, OLD_CLAIMS),  # unpublished kid
         _signed({"alg": "EdDSA", "kid": OLD_KID, "typ": "dancu-document"}, {**OLD_CLAIMS, "issuer": "police"}),
-        _signed({"alg": "EdDSA", "kid": OLD_KID, "typ": "JWT"}, OLD_CLAIMS),  # not a document
         _signed(  # signed by a key that is not the published one
             {"alg": "EdDSA", "kid": OLD_KID, "typ": "dancu-document"}, OLD_CLAIMS, Ed25519PrivateKey.generate()
         ),
-        OLD_TOKEN.split(".")[0] + "." + base64.urlsafe_b64encode(b"[1]").decode().rstrip("=") + ".AAAA",
     ],
 )
-def test_what_is_refused(token: str) -> None:
+def test_what_is_altered(token: str) -> None:
     with pytest.raises(DomainError) as refused:
         results.verify(token, OLD_JWKS)
-    assert refused.value.code == "document_signature_invalid"
+    assert refused.value.code == "document_altered"
+
+
+def _verdict(html: str) -> str:
+    return html.split('data-code="', 1)[1].split('"', 1)[0]
+
+
+@pytest.mark.parametrize("language", ["vi", "en"])
+def test_the_check_page_has_a_clear_verdict_for_each_case(extract: Document, language: str) -> None:
+    client = Client()
+    client.cookies["django_language"] = language
+    valid = client.get(f"/ket-qua/{extract.pk}/").content.decode()
+    assert _verdict(valid) == "document_valid"
+    garbage = client.post("/ket-qua/", {"token": "Xin chào, đây là một tờ giấy"})
+    assert garbage.status_code == 400 and _verdict(garbage.content.decode()) == "document_not_recognised"
+    text = "Đây không phải là một văn bản của dancu" if language == "vi" else "This is not a dancu document"
+    assert text in garbage.content.decode()
+    header, payload, signature = extract.token.split(".")
+    claims = json.loads(base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4)))
+    claims["data"]["birth_date"] = "2020-01-01"
+    forged = base64.urlsafe_b64encode(json.dumps(claims).encode()).rstrip(b"=").decode()
+    tampered = client.post("/ket-qua/", {"token": f"{header}.{forged}.{signature}"})
+    assert tampered.status_code == 400 and _verdict(tampered.content.decode()) == "document_altered"
+    assert ("đã bị sửa đổi" if language == "vi" else "has been altered") in tampered.content.decode()
+    missing = client.get("/ket-qua/01938f7e-0000-7000-8000-00000000dead/")
+    assert missing.status_code == 404 and _verdict(missing.content.decode()) == "document_not_found"
+
+
+def test_the_check_page_lists_fields_in_a_fixed_labelled_order(extract: Document) -> None:
+    client = Client()
+    client.cookies["django_language"] = "en"
+    html = client.get(f"/ket-qua/{extract.pk}/").content.decode()
+    fields = html.split('id="document-fields"', 1)[1].split("</dl>", 1)[0]
+    labels = [part.split("</dt>", 1)[0].rsplit(">", 1)[-1] for part in fields.split("<dt")[1:]]
+    assert labels == ["Full name", "Personal ID number", "Date of birth", "Sex", "Place of birth", "Mother", "Father"]
+    birth = extract.data["birth_date"]
+    assert f"{birth[8:10]}/{birth[5:7]}/{birth[:4]}" in fields and birth not in fields  # dd/mm/yyyy, not ISO
+    about = html.split('id="document-about"', 1)[1].split("</dl>", 1)[0]
+    issued = timezone.localtime(extract.issued_at)
+    assert f"{issued:%d/%m/%Y %H:%M}" in about  # Vietnam time, not the signed UTC offset
+    assert extract.dossier.number in about and "T" + f"{issued:%H}" not in about
+
+
+def _pdf_text(pdf: bytes, tmp_path: Path) -> str:
+    path = tmp_path / "result.pdf"
+    path.write_bytes(pdf)
+    return subprocess.run(["pdftotext", "-layout", str(path), "-"], capture_output=True, text=True, check=True).stdout
+
+
+@pytest.mark.skipif(shutil.which("pdftotext") is None, reason="needs pdftotext (poppler-utils)")
+@pytest.mark.parametrize(
+    ("language", "pin_label", "birth_label"),
+    [("vi", "Số định danh cá nhân", "Ngày sinh"), ("en", "Personal ID number", "Date of birth")],
+)
+def test_the_pdf_is_readable_in_its_language(
+    extract: Document, tmp_path: Path, language: str, pin_label: str, birth_label: str
+) -> None:
+    text = _pdf_text(results.render_pdf(extract, "http://127.0.0.1:8000/", language), tmp_path)
+    lines = text.splitlines()
+    # Each label and its value on one line, the label whole and apart from the value: nothing overlaps.
+    pin_line = next(line for line in lines if extract.subject.pin in line)
+    assert re.search(re.escape(pin_label) + r"\s{2,}" + extract.subject.pin, pin_line), pin_line
+    birth = extract.data["birth_date"]
+    birth_line = next(line for line in lines if birth_label in line)
+    assert f"{birth[8:10]}/{birth[5:7]}/{birth[:4]}" in birth_line and birth not in text
+    issued = timezone.localtime(extract.issued_at)
+    assert f"{issued:%d/%m/%Y %H:%M}" in text  # Vietnam time
+    other = "Personal ID number" if language == "vi" else "Số định danh"
+    assert other not in text
+
+
+def test_the_pdf_labels_never_overlap_their_values(extract: Document) -> None:
+    """fpdf2 lays out the table; every label's cell ends before its value's cell starts."""
+    from fpdf import FPDF
+
+    pdf = FPDF()
+    pdf.add_font("Noto", "B", str(results.FONTS / "NotoSans_700Bold.ttf"))
+    pdf.set_font("Noto", "B", 10)
+    for language in ("vi", "en"):
+        with translation.override(language):
+            for key, label in results.LABELS.items():
+                words = str(label).split()
+                assert max(pdf.get_string_width(w) for w in words) < results.LABEL_WIDTH - 2, (language, key)

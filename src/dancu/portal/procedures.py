@@ -14,6 +14,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from dancu.accounts.models import Account
+from dancu.core.collation import vietnamese_sort_key
 from dancu.core.errors import DomainError
 from dancu.geo.models import Commune, Era
 from dancu.portal import forms
@@ -55,10 +56,14 @@ def _birth_context(account: Account) -> dict[str, Any]:
     """The form's prefilled data; the province's communes (for the place of birth) are read only when the form is
     drawn, not for a submission that succeeds."""
     me = Person.objects.select_related("household__commune__province", "spouse").get(pk=account.person_id)
+    # Sorted in Vietnamese alphabetical order ("Đ" after "D", tones last), which the database's collation is not.
     communes = (
-        Commune.objects.filter(era=Era.CURRENT, province=me.household.commune.province).order_by("name")
+        sorted(
+            Commune.objects.filter(era=Era.CURRENT, province=me.household.commune.province),
+            key=lambda commune: vietnamese_sort_key(commune.name),
+        )
         if me.household is not None
-        else Commune.objects.none()
+        else []
     )
     return {"me": me, "spouse": me.spouse, "household": me.household, "communes": communes,
             "relationship": "mother" if me.sex == "F" else "father",

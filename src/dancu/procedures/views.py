@@ -24,7 +24,9 @@ def keys(request: HttpRequest) -> JsonResponse:
 @require_http_methods(["GET", "POST"])
 def check(request: HttpRequest, document_id: str | None = None) -> HttpResponse:
     """GET /ket-qua/<id>/: the stored document with its signature re-checked. POST a document's text (what the QR
-    holds after '#', or the whole scanned text) to check a copy."""
+    holds after '#', or the whole scanned text) to check a copy. The verdict carries a stable code
+    (``document_valid``, ``document_revoked``, ``document_altered``, ``document_not_recognised``,
+    ``document_not_found``); the document's fields come in a fixed, labelled order."""
     context: dict[str, object] = {}
     document = Document.objects.filter(pk=document_id).select_related("dossier").first() if document_id else None
     token = ""
@@ -36,19 +38,24 @@ def check(request: HttpRequest, document_id: str | None = None) -> HttpResponse:
         try:
             claims = results.verify(token)
         except DomainError as exc:
-            context["error"] = exc.message
+            context.update(code=exc.code, error=exc.message)
         else:
             stored = Document.objects.filter(pk=claims.get("id")).first()
+            revoked = bool(stored and stored.revoked_at)
             context.update(
+                code=results.REVOKED if revoked else results.VALID,
                 claims=claims,
-                title=DOCUMENT_KINDS.get(claims.get("kind", ""), claims.get("title", "")),
+                title=results.title_of(claims),
                 issuer=Agency(claims["issuer"]).label,
-                revoked=bool(stored and stored.revoked_at),
+                fields=results.fields(claims),
+                about=results.about(claims),
+                revoked=revoked,
                 known=stored is not None,
-                labels=results.LABELS,
             )
-    elif document_id:
-        context["error"] = _("No such document.")
+    elif document_id or request.method == "POST":
+        code = "document_not_found" if document_id else results.NOT_RECOGNISED
+        message = _("There is no such document.") if document_id else _("This is not a dancu document.")
+        context.update(code=code, error=message)
     status = 400 if "error" in context and request.method == "POST" else 404 if "error" in context else 200
     return render(request, "procedures/check.html", context, status=status)
 

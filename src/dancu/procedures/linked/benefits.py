@@ -99,7 +99,7 @@ def decide_funeral_allowance(dossier_id: object, *, official: str) -> Dossier:
     document = results.issue(
         dossier, kind="funeral-allowance", title="Quyết định trợ cấp mai táng / Funeral allowance",
         subject_id=person.pk,
-        data={"full_name": person.full_name, "pin": person.pin, "amount_vnd": f"{10 * BASE_SALARY_VND:,}",
+        data={"full_name": person.full_name, "pin": person.pin, "amount_vnd": 10 * BASE_SALARY_VND,
               "contribution_months": months},
     )  # fmt: skip
     return result_issued(
