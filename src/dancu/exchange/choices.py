@@ -104,6 +104,8 @@ def data_names(fields: list[str] | tuple[str, ...]) -> list[str]:
     order = {code: position for position, code in enumerate(DATA_NAMES)}
     ranked = sorted(set(fields), key=lambda code: (order.get(code, len(order)), code))
     return [str(DATA_NAMES.get(code, code)) for code in ranked]
+
+
 class SubscriptionChannel(models.TextChoices):
     """How a subscription's life events travel: signed webhooks, or the system's own NATS JetStream consumer."""
 

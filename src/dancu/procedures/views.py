@@ -13,7 +13,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from dancu.core.errors import DomainError
 from dancu.procedures import payments, results
-from dancu.procedures.models import DOCUMENT_KINDS, Agency, Document, Payment, PaymentStatus
+from dancu.procedures.models import Agency, Document, Payment, PaymentStatus
 
 
 @cache_control(max_age=300, public=True)
