@@ -21,6 +21,7 @@ from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
 from starlette.routing import Route
 
+from dancu.core.processes import granian_signals_once
 from dancu.gateway.config import GatewayConfig
 from dancu.gateway.errors import LedgerUnavailable, http_error, ledger_unavailable
 from dancu.gateway.handlers import health, jwks, lookup, metrics, openapi, token, verify, verify_batch
@@ -80,5 +81,8 @@ def create_app(config: GatewayConfig | None = None, *, tune_gc: bool = False) ->
 
 
 def app_factory() -> Starlette:
-    """The application for a server process (``granian --factory dancu.gateway.app:app_factory``)."""
+    """The application for a server process (``granian --factory dancu.gateway.app:app_factory``): called in each
+    worker before granian installs its signal handlers, which are made to stop the worker on the first SIGTERM and
+    ignore later ones (:func:`dancu.core.processes.granian_signals_once`)."""
+    granian_signals_once()
     return create_app(tune_gc=True)
