@@ -66,6 +66,7 @@ INSTALLED_APPS = [
     "dancu.procedures",
     "dancu.backoffice",
     "dancu.portal",
+    "dancu.ops",
 ]
 
 MIDDLEWARE = [

@@ -2,7 +2,8 @@
 uvicorn).
 
 Endpoints: ``POST /oauth/token``, ``POST /v1/verify``, ``POST /v1/verify/batch``, ``POST /v1/lookup``,
-``GET /v1/health``, ``GET /metrics``, ``GET /openapi.json``, ``GET /.well-known/jwks.json``. Every call to the
+``GET /v1/health``, ``GET /healthz`` and ``GET /readyz`` (liveness, readiness: :mod:`.health`), ``GET /metrics``,
+``GET /openapi.json``, ``GET /.well-known/jwks.json``. Every call to the
 token, verify and lookup endpoints — refused and malformed ones included — is appended to the access ledger, and
 its answer is sent only once the entry is durable.
 
@@ -24,7 +25,18 @@ from starlette.routing import Route
 from dancu.core.processes import granian_signals_once
 from dancu.gateway.config import GatewayConfig
 from dancu.gateway.errors import LedgerUnavailable, http_error, ledger_unavailable
-from dancu.gateway.handlers import health, jwks, lookup, metrics, openapi, token, verify, verify_batch
+from dancu.gateway.handlers import (
+    health,
+    healthz,
+    jwks,
+    lookup,
+    metrics,
+    openapi,
+    readyz,
+    token,
+    verify,
+    verify_batch,
+)
 from dancu.gateway.worker import Gateway
 
 #: The collector's youngest generation, in objects (CPython's default is 700). See :func:`_tune_gc`.
@@ -69,6 +81,8 @@ def create_app(config: GatewayConfig | None = None, *, tune_gc: bool = False) ->
         Route("/v1/verify/batch", verify_batch, methods=["POST"]),
         Route("/v1/lookup", lookup, methods=["POST"]),
         Route("/v1/health", health, methods=["GET"]),
+        Route("/healthz", healthz, methods=["GET"]),
+        Route("/readyz", readyz, methods=["GET"]),
         Route("/metrics", metrics, methods=["GET"]),
         Route("/openapi.json", openapi, methods=["GET"]),
         Route("/.well-known/jwks.json", jwks, methods=["GET"]),
