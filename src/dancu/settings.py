@@ -7,9 +7,12 @@ may change comes from the environment (see docs/operator.md).
 from __future__ import annotations
 
 import os
+import sys
 from pathlib import Path
 
 import dj_database_url
+
+from dancu.core import logs as _logs
 
 BASE_DIR = Path(__file__).resolve().parent
 VAR_DIR = Path(os.environ.get("DANCU_VAR_DIR", Path.cwd() / "var")).resolve()
@@ -70,6 +73,7 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    "dancu.ops.logs.RequestLogMiddleware",  # first: the request id covers every line written while serving
     "django.middleware.security.SecurityMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "dancu.portal.middleware.VietnameseFirstLocaleMiddleware",
@@ -258,10 +262,7 @@ DEFAULT_FROM_EMAIL = os.environ.get("DANCU_MAIL_FROM", "dancu <no-reply@dancu.in
 # The registry's actor when nobody is signed in (CLI, synth, imports) is named explicitly per call; see services.
 DANCU_PROVINCE = os.environ.get("DANCU_PROVINCE", "")
 
-LOGGING = {
-    "version": 1,
-    "disable_existing_loggers": False,
-    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
-    "root": {"handlers": ["console"], "level": os.environ.get("DANCU_LOG_LEVEL", "WARNING")},
-}
+# JSON logs (structlog) on standard error, one object per line, tagged with the process's role and the request id
+# (core/logs.py; docs/operator.md "Logs"); Django's own logging configuration is not used. DANCU_LOG_LEVEL: WARNING.
+LOGGING_CONFIG = None
+_logs.configure(os.environ.get("DANCU_PROCESS_ROLE") or _logs.role_of(sys.argv))

@@ -16,12 +16,14 @@ from __future__ import annotations
 
 import contextlib
 import gc
+import os
 from collections.abc import AsyncIterator
 
 from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
 from starlette.routing import Route
 
+from dancu.core import logs
 from dancu.core.processes import granian_signals_once
 from dancu.gateway.config import GatewayConfig
 from dancu.gateway.errors import LedgerUnavailable, http_error, ledger_unavailable
@@ -99,4 +101,5 @@ def app_factory() -> Starlette:
     worker before granian installs its signal handlers, which are made to stop the worker on the first SIGTERM and
     ignore later ones (:func:`dancu.core.processes.granian_signals_once`)."""
     granian_signals_once()
+    logs.configure(os.environ.get("DANCU_PROCESS_ROLE") or "gateway")
     return create_app(tune_gc=True)
