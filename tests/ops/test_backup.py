@@ -144,10 +144,10 @@ def _counts(system: System, manifest: dict[str, Any]) -> tuple[dict[str, int], i
     return dict(zip(COUNTED, row[:-1], strict=True)), int(row[-1])
 
 
-@pytest.mark.parametrize("kind", ["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
 def test_a_backup_taken_under_writes_restores_onto_an_empty_machine(
-    kind: str, databases: tuple[str | None, str | None], tmp_path: Path
+    databases: tuple[str | None, str | None], tmp_path: Path
 ) -> None:
+    """On SQLite files in the SQLite pass, on two new PostgreSQL databases in the PostgreSQL pass."""
     source_url, target_url = databases
     source = _system(tmp_path / "source", source_url)
     for command in (
