@@ -195,7 +195,8 @@ def main() -> None:
     gateway = f"http://127.0.0.1:{gateway_port}"
     env = {k: v for k, v in os.environ.items() if not k.startswith(("DANCU_", "DATABASE_URL"))}
     env.update(DANCU_VAR_DIR=str(var), DANCU_SECURE_COOKIES="0", DANCU_RATE_LIMIT_FACTOR="1000000", DANCU_DEMO="1",
-               DANCU_GATEWAY_ISSUER=gateway, DANCU_GATEWAY_WORKERS="2", DANCU_GATEWAY_TOKEN_TTL="7200")  # fmt: skip
+               DANCU_GATEWAY_ISSUER=gateway, DANCU_GATEWAY_WORKERS="2", DANCU_GATEWAY_TOKEN_TTL="7200",
+               DJANGO_SETTINGS_MODULE="dancu.settings")  # fmt: skip
     started = time.monotonic()
     parents_file = var / "soak-parents.json"
     if parents_file.exists():
