@@ -50,7 +50,7 @@ def _gateway(web: LiveWeb, log: Path) -> Iterator[str]:
     with log.open("ab") as out:
         server = subprocess.Popen(
             [str(BIN / "granian"), "--interface", "asgi", "--factory", "--host", "127.0.0.1", "--port", str(port),
-             "--workers", "2", "--log-level", "info", "dancu.gateway.app:app_factory"],
+             "--workers", "2", "--workers-kill-timeout", "5", "--log-level", "info", "dancu.gateway.app:app_factory"],
             env=env, stdout=out, stderr=subprocess.STDOUT,
         )  # fmt: skip
     try:
@@ -64,8 +64,9 @@ def _gateway(web: LiveWeb, log: Path) -> Iterator[str]:
                 time.sleep(0.2)
         yield base
     finally:
+        # A worker still starting when the master's SIGTERM comes ignores it (granian 2.8): the kill timeout ends it.
         server.terminate()
-        server.wait(20)
+        server.wait(60)
 
 
 def _post(url: str, body: bytes, headers: dict[str, str]) -> tuple[int, Any]:
