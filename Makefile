@@ -51,7 +51,10 @@ demo: install ## Migrate, load units, build 50,000 people in Hà Nội, demo off
 		--rp http://$(HOST):$(DEMO_RP_PORT)/
 	@echo "Demo social-insurance fund (births and deaths by signed webhook): http://$(HOST):$(DEMO_SUBSCRIBER_PORT)/"
 	@rm -rf var/metrics && mkdir -p var/metrics
-	@trap 'kill 0' INT TERM EXIT; \
+	@# Stop (Ctrl-C, SIGTERM, or one process ending): SIGTERM once to each process started here, wait for them all
+	@# (each exits within a few seconds: docs/operator.md, "Stopping and starting"), exit 0. The trap is cleared
+	@# first, so that it does not run again on its own signal.
+	@trap 'trap - INT TERM EXIT; kill $$(jobs -p) 2>/dev/null; wait; exit 0' INT TERM EXIT; \
 	DANCU_DEMO=1 $(BIN)/dancu project --follow -v0 & \
 	DANCU_DEMO=1 $(BIN)/dancu follow --follow -v0 & \
 	{ [ -z "$$NATS_URL" ] || DANCU_DEMO=1 $(BIN)/dancu relay -v0; } & \
@@ -60,9 +63,10 @@ demo: install ## Migrate, load units, build 50,000 people in Hà Nội, demo off
 	DANCU_DEMO=1 $(BIN)/dancu subscriptions -v0 deliver --follow & \
 	DANCU_GATEWAY_ISSUER=http://$(HOST):$(GATEWAY_PORT) DANCU_GATEWAY_WORKERS=2 PROMETHEUS_MULTIPROC_DIR=var/metrics \
 		$(BIN)/granian --interface asgi \
-		--factory --host $(HOST) --port $(GATEWAY_PORT) --workers 2 --log-level warning dancu.gateway.app:app_factory & \
+		--factory --host $(HOST) --port $(GATEWAY_PORT) --workers 2 --workers-kill-timeout 8 --log-level warning \
+		dancu.gateway.app:app_factory & \
 	DANCU_DEMO=1 $(BIN)/granian --interface wsgi --host $(HOST) --port $(PORT) --workers 2 --blocking-threads 4 \
-		--log-level warning --static-path-route /static --static-path-mount var/static dancu.wsgi:application & \
+		--workers-kill-timeout 8 --log-level warning --static-path-route /static --static-path-mount var/static dancu.wsgi:application & \
 	wait
 
 .PHONY: browser

@@ -96,6 +96,8 @@ def live_web(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveWeb]:
     env = {k: v for k, v in os.environ.items() if not k.startswith(("DANCU_", "DATABASE_URL"))}
     # DANCU_DEMO: the site as make demo serves it, with the simulated payment provider's checkout mounted.
     env.update(DANCU_VAR_DIR=str(var_dir), DANCU_SECURE_COOKIES="0", DANCU_MESSAGE_SENDER="file", DANCU_DEMO="1")
+    # Every log line the server writes, unredacted, into web.log: tests/ops/test_logs.py scans it for personal data.
+    env.update(DANCU_LOG_LEVEL="INFO", DANCU_LOG_SCRUB="0")
     web = LiveWeb(url=url, var_dir=var_dir, citizens={}, env=env)
     web.dancu("migrate", "--no-input", "-v0")
     web.dancu("load_geo", "-v0")
@@ -108,6 +110,7 @@ def live_web(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveWeb]:
     web.dancu("collectstatic", "--no-input", "-v0")
     web.citizens = json.loads((var_dir / "demo-citizens.json").read_text())
     web.officials = json.loads((var_dir / "demo-officials.json").read_text())
+    log = (var_dir / "web.log").open("ab")
     server = subprocess.Popen(
         [
             str(BIN / "granian"), "--interface", "wsgi", "--host", "127.0.0.1", "--port", str(port), "--workers", "1",
@@ -115,10 +118,10 @@ def live_web(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveWeb]:
             "--static-path-mount", str(var_dir / "static"), "dancu.wsgi:application",
         ],
         env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
+        stdout=log,
+        stderr=subprocess.STDOUT,
     )  # fmt: skip
-    deadline = time.monotonic() + 30
+    deadline = time.monotonic() + 90  # a busy machine starts it slowly
     while True:
         try:
             with urllib.request.urlopen(f"{url}/o/.well-known/openid-configuration", timeout=2) as response:
@@ -127,15 +130,16 @@ def live_web(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveWeb]:
         except OSError:
             if server.poll() is not None or time.monotonic() > deadline:
                 server.kill()
+                server.wait(10)
+                log.close()
                 raise RuntimeError(
-                    "the web server did not start: " + (server.stderr.read() or b"").decode()[-2000:]
+                    "the web server did not start: " + (var_dir / "web.log").read_text()[-2000:]
                 ) from None
             time.sleep(0.2)
     yield web
     server.terminate()
     server.wait(10)
-    if server.stderr is not None:
-        server.stderr.close()
+    log.close()
 
 
 @dataclass

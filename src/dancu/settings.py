@@ -7,10 +7,13 @@ may change comes from the environment (see docs/operator.md).
 from __future__ import annotations
 
 import os
+import sys
 from pathlib import Path
 
 import dj_database_url
 from django.utils.translation import gettext_lazy
+
+from dancu.core import logs as _logs
 
 BASE_DIR = Path(__file__).resolve().parent
 VAR_DIR = Path(os.environ.get("DANCU_VAR_DIR", Path.cwd() / "var")).resolve()
@@ -68,9 +71,11 @@ INSTALLED_APPS = [
     "dancu.forms",  # the error summary and field error tags both doors use
     "dancu.backoffice",
     "dancu.portal",
+    "dancu.ops",
 ]
 
 MIDDLEWARE = [
+    "dancu.ops.logs.RequestLogMiddleware",  # first: the request id covers every line written while serving
     "django.middleware.security.SecurityMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "dancu.portal.middleware.VietnameseFirstLocaleMiddleware",
@@ -266,10 +271,7 @@ DANCU_WEBHOOK_MAX_RESPONSE = int(os.environ.get("DANCU_WEBHOOK_MAX_RESPONSE", "6
 # Parallel webhook requests of one delivery process (different people; one person's events stay in order).
 DANCU_WEBHOOK_WORKERS = int(os.environ.get("DANCU_WEBHOOK_WORKERS", "16"))
 
-LOGGING = {
-    "version": 1,
-    "disable_existing_loggers": False,
-    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
-    "root": {"handlers": ["console"], "level": os.environ.get("DANCU_LOG_LEVEL", "WARNING")},
-}
+# JSON logs (structlog) on standard error, one object per line, tagged with the process's role and the request id
+# (core/logs.py; docs/operator.md "Logs"); Django's own logging configuration is not used. DANCU_LOG_LEVEL: WARNING.
+LOGGING_CONFIG = None
+_logs.configure(os.environ.get("DANCU_PROCESS_ROLE") or _logs.role_of(sys.argv))

@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from tests.accounts.test_cross_origin import RelyingParty, _new_level2_account, _sign_in, demo_rp  # noqa: F401
+from tests.accounts.test_cross_origin import RelyingParty, _new_level2_account, _sign_in
 from tests.live import LiveWeb
 
 pytestmark = pytest.mark.slow

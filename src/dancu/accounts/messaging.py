@@ -40,6 +40,7 @@ from django.utils import timezone, translation
 from django.utils.module_loading import import_string
 
 from dancu.accounts.models import MessageStatus, OutboundMessage
+from dancu.core.processes import stopping
 
 log = logging.getLogger(__name__)
 
@@ -255,7 +256,7 @@ def deliver_due(limit: int = 500) -> tuple[int, int]:
     and the hand-off), claimed :data:`CLAIM_BATCH` at a time: (delivered, failed again). Any number of deliverers
     may run at once; each message goes to one of them."""
     delivered = failed = 0
-    while delivered + failed < limit:
+    while delivered + failed < limit and not stopping():  # a stopping deliverer sends what it claimed, no more
         batch = claim_due(min(CLAIM_BATCH, limit - delivered - failed))
         if not batch:
             break

@@ -15,6 +15,7 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from dancu.core.ids import uuid7
+from dancu.core.processes import stopping
 from dancu.events.models import ConsumerOffset, Event
 
 # Taken for the rest of the transaction before an event is appended on PostgreSQL, so that sequence numbers are
@@ -127,10 +128,12 @@ def consume(consumer: str, apply: Callable[[EventRecord], None], *, batch_size: 
     """Apply new events to ``apply`` and advance the consumer's offset in the same transaction, batch by batch.
 
     A crash between batches re-delivers at most the unfinished batch, which ``apply`` must treat idempotently (keyed
-    by ``event_id``) if it writes outside this database. Returns how many events were applied.
+    by ``event_id``) if it writes outside this database. A stop request (SIGTERM in a follower:
+    :mod:`dancu.core.processes`) ends the loop after the batch being applied, its offset committed. Returns how many
+    events were applied.
     """
     applied = 0
-    while True:
+    while not stopping():
         with transaction.atomic():
             offset, _ = ConsumerOffset.objects.select_for_update().get_or_create(consumer=consumer)
             batch = list(read_events(offset.sequence, limit=batch_size, batch_size=batch_size))
@@ -141,6 +144,7 @@ def consume(consumer: str, apply: Callable[[EventRecord], None], *, batch_size: 
             offset.sequence = batch[-1].sequence
             offset.save(update_fields=["sequence", "updated_at"])
             applied += len(batch)
+    return applied
 
 
 def app_consumers() -> dict[str, Callable[[], int]]:

@@ -28,6 +28,7 @@ from django.db.models import Max, Min
 from django.utils import timezone
 
 from dancu.core.crypto import Keyring
+from dancu.core.processes import stopping
 from dancu.events.services import last_sequence, read_events
 from dancu.exchange.models import ConnectedSystem, Consent, Grant, Purpose
 from dancu.exchange.rows import SPILL_BUCKETS, RegistrySource, projection_rows, read_spilled, spill_in_pool
@@ -199,7 +200,7 @@ class Projector:
         people = events = 0
         head = last_sequence()
         offset = self.offset()
-        while True:
+        while not stopping():  # a stopping projector ends after the page it wrote (with its offset)
             page = list(read_events(offset, limit=batch, batch_size=batch))
             if not page:
                 break

@@ -2,7 +2,8 @@
 uvicorn).
 
 Endpoints: ``POST /oauth/token``, ``POST /v1/verify``, ``POST /v1/verify/batch``, ``POST /v1/lookup``,
-``GET /v1/health``, ``GET /metrics``, ``GET /openapi.json``, ``GET /.well-known/jwks.json``. Every call to the
+``GET /v1/health``, ``GET /healthz`` and ``GET /readyz`` (liveness, readiness: :mod:`.health`), ``GET /metrics``,
+``GET /openapi.json``, ``GET /.well-known/jwks.json``. Every call to the
 token, verify and lookup endpoints — refused and malformed ones included — is appended to the access ledger, and
 its answer is sent only once the entry is durable.
 
@@ -15,15 +16,29 @@ from __future__ import annotations
 
 import contextlib
 import gc
+import os
 from collections.abc import AsyncIterator
 
 from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
 from starlette.routing import Route
 
+from dancu.core import logs
+from dancu.core.processes import granian_signals_once
 from dancu.gateway.config import GatewayConfig
 from dancu.gateway.errors import LedgerUnavailable, http_error, ledger_unavailable
-from dancu.gateway.handlers import health, jwks, lookup, metrics, openapi, token, verify, verify_batch
+from dancu.gateway.handlers import (
+    health,
+    healthz,
+    jwks,
+    lookup,
+    metrics,
+    openapi,
+    readyz,
+    token,
+    verify,
+    verify_batch,
+)
 from dancu.gateway.worker import Gateway
 
 #: The collector's youngest generation, in objects (CPython's default is 700). See :func:`_tune_gc`.
@@ -68,6 +83,8 @@ def create_app(config: GatewayConfig | None = None, *, tune_gc: bool = False) ->
         Route("/v1/verify/batch", verify_batch, methods=["POST"]),
         Route("/v1/lookup", lookup, methods=["POST"]),
         Route("/v1/health", health, methods=["GET"]),
+        Route("/healthz", healthz, methods=["GET"]),
+        Route("/readyz", readyz, methods=["GET"]),
         Route("/metrics", metrics, methods=["GET"]),
         Route("/openapi.json", openapi, methods=["GET"]),
         Route("/.well-known/jwks.json", jwks, methods=["GET"]),
@@ -80,5 +97,9 @@ def create_app(config: GatewayConfig | None = None, *, tune_gc: bool = False) ->
 
 
 def app_factory() -> Starlette:
-    """The application for a server process (``granian --factory dancu.gateway.app:app_factory``)."""
+    """The application for a server process (``granian --factory dancu.gateway.app:app_factory``): called in each
+    worker before granian installs its signal handlers, which are made to stop the worker on the first SIGTERM and
+    ignore later ones (:func:`dancu.core.processes.granian_signals_once`)."""
+    granian_signals_once()
+    logs.configure(os.environ.get("DANCU_PROCESS_ROLE") or "gateway")
     return create_app(tune_gc=True)

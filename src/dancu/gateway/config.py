@@ -21,6 +21,10 @@ class GatewayConfig:
     max_batch_items: int = 1000
     workers: int = 1  # rates are shared between worker processes: each enforces rate / workers
     config_refresh_seconds: float = 1.0
+    # Readiness (GET /readyz): not ready while the projection is this many events behind the registry's log, or its
+    # projector last ran this many seconds ago.
+    ready_max_lag_events: int = 10_000
+    ready_max_age_seconds: float = 300.0
 
     @classmethod
     def from_env(cls) -> GatewayConfig:
@@ -33,4 +37,6 @@ class GatewayConfig:
             issuer=os.environ.get("DANCU_GATEWAY_ISSUER", "http://127.0.0.1:8001").rstrip("/"),
             token_ttl=int(os.environ.get("DANCU_GATEWAY_TOKEN_TTL", "300")),
             workers=int(os.environ.get("DANCU_GATEWAY_WORKERS", "1")),
+            ready_max_lag_events=int(os.environ.get("DANCU_READY_MAX_LAG_EVENTS", "10000")),
+            ready_max_age_seconds=float(os.environ.get("DANCU_READY_MAX_AGE_SECONDS", "300")),
         )

@@ -7,7 +7,6 @@ import contextlib
 import os
 import sqlite3
 import time
-from datetime import datetime
 from typing import Any
 from urllib.parse import parse_qsl
 
@@ -22,6 +21,7 @@ from dancu.gateway import projection
 from dancu.gateway.auth import AccessClaims, AuthError
 from dancu.gateway.errors import LedgerUnavailable, RequestFailed
 from dancu.gateway.fields import CONSENT_FIELDS, LOOKUP_FIELDS
+from dancu.gateway.health import projection_state, readiness
 from dancu.gateway.ledger import LedgerEntry, now_iso
 from dancu.gateway.openapi import document
 from dancu.gateway.requests import decode, error_response, json_response, purpose_of, read_body
@@ -249,16 +249,26 @@ async def health(request: Request) -> Response:
     return Response(orjson.dumps(body), media_type="application/json")
 
 
+async def healthz(request: Request) -> Response:
+    """Liveness: the worker's event loop answers (:mod:`dancu.gateway.health`)."""
+    return Response(b'{"alive":true}', media_type="application/json")
+
+
+async def readyz(request: Request) -> Response:
+    """Readiness: 200 or 503 with stable reasons (:mod:`dancu.gateway.health`)."""
+    result = await readiness(request.app.state.gateway)
+    return Response(orjson.dumps(result.body()), 200 if result.ready else 503, media_type="application/json")
+
+
 async def metrics(request: Request) -> Response:
     gateway: Gateway = request.app.state.gateway
     m = gateway.metrics
     with contextlib.suppress(sqlite3.Error, ValueError):
-        offset = int(projection.meta(gateway.db, "offset", "0"))
+        offset, lag, age = projection_state(gateway.db)
         m.projection_offset.set(offset)
-        m.projection_lag.set(max(0, int(projection.meta(gateway.db, "log_sequence", "0")) - offset))
-        checked = projection.meta(gateway.db, "checked_at") or projection.meta(gateway.db, "updated_at")
-        if checked:
-            m.projection_age.set(time.time() - datetime.fromisoformat(checked).timestamp())
+        m.projection_lag.set(lag)
+        if age is not None:
+            m.projection_age.set(age)
     return Response(m.exposition(), media_type=CONTENT_TYPE_LATEST)
 
 

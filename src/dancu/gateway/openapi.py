@@ -151,6 +151,19 @@ def document(
         },
         "additionalProperties": False,
     }
+    readiness = {
+        "type": "object",
+        "required": ["ready", "reasons"],
+        "properties": {
+            "ready": {"type": "boolean"},
+            "reasons": {"type": "array", "items": {"enum": [
+                "projection_unreadable", "projection_lagging", "projection_stale", "ledger_unwritable"]}},
+            "projection_offset": {"type": "integer", "minimum": 0},
+            "projection_lag_events": {"type": "integer", "minimum": 0},
+            "projection_age_seconds": {"type": "number"},
+        },
+        "additionalProperties": False,
+    }  # fmt: skip
     jwks = {
         "type": "object", "required": ["keys"],
         "properties": {"keys": {"type": "array", "items": {"type": "object", "required": ["kty", "kid"]}}},
@@ -214,6 +227,16 @@ def document(
                     },
                 }
             },
+            "/healthz": {"get": {"summary": "Liveness (the worker answers)", "security": [], "responses": {
+                "200": {"description": "Alive", "content": json({
+                    "type": "object", "required": ["alive"], "properties": {"alive": {"enum": [True]}}})}}}},
+            "/readyz": {"get": {
+                "summary": "Readiness (for load balancers)",
+                "description": "503 while the projection cannot be read, lags or is stale, or the ledger cannot be "
+                               "written; see docs/operator.md.",
+                "security": [], "responses": {
+                    "200": {"description": "Ready", "content": json(readiness)},
+                    "503": {"description": "Not ready, with the reasons", "content": json(readiness)}}}},
             "/metrics": {"get": {"summary": "Prometheus metrics", "security": [], "responses": {
                 "200": {"description": "Metrics", "content": {"text/plain": {"schema": {"type": "string"}}}}}}},
             "/openapi.json": {"get": {"summary": "This document", "security": [], "responses": {

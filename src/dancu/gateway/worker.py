@@ -62,6 +62,7 @@ class Gateway:
         self.usage_pending: dict[tuple[str, str, str], int] = {}
         self.usage_total: dict[tuple[str, str, str], int] = {}
         self.metrics = Metrics()
+        self.readiness_cache: tuple[float, Any] | None = None  # (when, health.Readiness): see gateway/health.py
         self._tasks: list[asyncio.Task[None]] = []
         self._decoders = {
             VerifyRequest: msgspec.json.Decoder(VerifyRequest),

@@ -131,6 +131,17 @@ class AsyncLedger:
         self._wakeup: asyncio.Event | None = None
         self._task: asyncio.Task[None] | None = None
         self._stopping = False
+        #: Whether the last batch failed to be written (cleared by the next one written): readiness reports it.
+        self.failing = False
+
+    async def probe(self, timeout: float = 2.0) -> None:
+        """Raise unless an entry could be written now (:meth:`Ledger.probe_write`, in a thread) and the last batch was
+        written."""
+        if self._task is None or self._task.done() or self._stopping:
+            raise RuntimeError("the access ledger's writer is not running")
+        if self.failing:
+            raise RuntimeError("the access ledger's last write failed")
+        await asyncio.to_thread(self.ledger.probe_write, timeout)
 
     async def start(self) -> None:
         """Start the writer task (in the running event loop) and the background WAL checkpointer."""
@@ -226,12 +237,14 @@ class AsyncLedger:
         try:
             sequences = await asyncio.to_thread(self.ledger.append_batch, entries, checked=True)
         except Exception as exc:
+            self.failing = True
             log.error("access ledger write of %d entries failed", len(entries), exc_info=exc)
             _fail_all(batch, f"the access ledger could not record the call: {exc!r}", exc)
             return
         except BaseException:  # the writer task was cancelled: the batch may or may not be committed
             _fail_all(batch, "the access ledger writer was cancelled during the write", None)
             raise
+        self.failing = False
         start = 0
         for item in batch:
             end = start + len(item.entries)

@@ -8,9 +8,11 @@ no gaps).
 from __future__ import annotations
 
 import contextlib
+import fcntl
 import os
 import sqlite3
 import threading
+import time
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Self
@@ -201,6 +203,36 @@ class Ledger:
                 return None
             self._seal(conn, last, last_hash)
         return last
+
+    def probe_write(self, timeout: float = 2.0) -> None:
+        """Prove that an entry could be written now, without writing one: take the write turn (``flock``) and SQLite's
+        write lock (``BEGIN IMMEDIATE``), then roll back. Raises :class:`TimeoutError` when the turn cannot be had
+        within ``timeout`` seconds (a writer stuck holding it) and :class:`sqlite3.Error` or :class:`OSError` when the
+        file cannot be written (read-only, removed directory, closed ledger). For the gateway's readiness."""
+        deadline = time.monotonic() + timeout
+        if not self._lock.acquire(timeout=timeout):
+            raise TimeoutError("the ledger's writer is busy past the probe's time")
+        try:
+            conn = self._connection()
+            fd = os.open(self._turn.path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o600)
+            try:
+                while True:
+                    try:
+                        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                        break
+                    except BlockingIOError:
+                        if time.monotonic() > deadline:
+                            raise TimeoutError("the ledger's write turn is held past the probe's time") from None
+                        time.sleep(0.01)
+                try:
+                    conn.execute("BEGIN IMMEDIATE")
+                    conn.execute("ROLLBACK")
+                finally:
+                    fcntl.flock(fd, fcntl.LOCK_UN)
+            finally:
+                os.close(fd)
+        finally:
+            self._lock.release()
 
     # -- reading
 

@@ -3,7 +3,6 @@
 
 from __future__ import annotations
 
-import time
 from datetime import timedelta
 from typing import Any
 
@@ -13,6 +12,7 @@ from django.utils import timezone
 
 from dancu.accounts import messaging
 from dancu.accounts.models import MessageStatus, OutboundMessage
+from dancu.core.processes import stop_on_signals
 
 
 class Command(BaseCommand):
@@ -52,10 +52,12 @@ class Command(BaseCommand):
             ):
                 self.stdout.write(f"  {row['channel']}\t{row['error']}\t{row['n']}")
             return
-        while True:
+        # SIGTERM / Ctrl-C: the messages already claimed are sent (or released for a retry), then exit status 0.
+        stop = stop_on_signals()
+        while not stop.is_set():
             delivered, failed = messaging.deliver_due()
             if delivered or failed or options["verbosity"] > 1:
                 self.stdout.write(f"{delivered} delivered, {failed} failed again")
             if not options["follow"]:
                 return
-            time.sleep(options["interval"])
+            stop.wait(options["interval"])

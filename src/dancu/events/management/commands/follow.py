@@ -1,14 +1,15 @@
 """``dancu follow [--follow] [--interval S] [--only LABEL ...]``: run the apps' event consumers (each app's
 ``consumers.py``: procedures start waiting dossiers, accounts close the deceased's e-ID accounts, cards cancel their
-cards), each from its own offset, in one process."""
+cards), each from its own offset, in one process. SIGTERM or Ctrl-C stops it after the current batch, exit status 0
+(:mod:`dancu.core.processes`)."""
 
 from __future__ import annotations
 
-import time
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
+from dancu.core.processes import stop_on_signals
 from dancu.events.services import app_consumers, follow_all
 
 
@@ -25,10 +26,12 @@ class Command(BaseCommand):
         if labels and set(labels) - app_consumers().keys():
             known = ", ".join(sorted(app_consumers()))
             raise CommandError(f"consumer_unknown: no event consumer in {', '.join(labels)} (known: {known})")
-        while True:
+        # SIGTERM / Ctrl-C: the batch being applied commits with its offset, then the process exits 0.
+        stop = stop_on_signals()
+        while not stop.is_set():
             applied = follow_all(labels)
             if options["verbosity"] > 1 or (any(applied.values()) and options["verbosity"] and not options["follow"]):
                 self.stdout.write(", ".join(f"{label}: {count} events" for label, count in applied.items()))
             if not options["follow"]:
                 return
-            time.sleep(options["interval"])
+            stop.wait(options["interval"])

@@ -1,13 +1,14 @@
-"""``dancu project [--rebuild] [--follow]``: keep the gateway's projection in step with the event log."""
+"""``dancu project [--rebuild] [--follow]``: keep the gateway's projection in step with the event log. SIGTERM or
+Ctrl-C stops it after the current page, exit status 0 (:mod:`dancu.core.processes`)."""
 
 from __future__ import annotations
 
-import time
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandParser
 from django.db import close_old_connections
 
+from dancu.core.processes import stop_on_signals
 from dancu.exchange.projector import Projector
 
 
@@ -22,6 +23,8 @@ class Command(BaseCommand):
 
     def handle(self, *args: Any, **options: Any) -> None:
         projector = Projector()
+        # SIGTERM / Ctrl-C: the page being projected commits with its offset, then the process exits 0.
+        stop = stop_on_signals()
         try:
             if options["status"]:
                 self.stdout.write(f"offset {projector.offset()}, lag {projector.lag()} events")
@@ -31,18 +34,16 @@ class Command(BaseCommand):
                 self.stdout.write(
                     f"Projection rebuilt: {report.people:,} people, offset {report.offset}, {report.seconds:.1f} s."
                 )
-            while True:
+            while not stop.is_set():
                 report = projector.catch_up()
                 projector.export_config()
-                if report.events and options["verbosity"] >= 1:
+                if (report.events and options["verbosity"] >= 1) or options["verbosity"] > 1:
                     self.stdout.write(
                         f"Applied {report.events:,} events ({report.people:,} people), offset {report.offset}."
                     )
                 if not options["follow"]:
                     return
                 close_old_connections()
-                time.sleep(options["interval"])
-        except KeyboardInterrupt:
-            return
+                stop.wait(options["interval"])
         finally:
             projector.close()

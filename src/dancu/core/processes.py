@@ -1,0 +1,139 @@
+"""Clean stops for dancu's long-running processes (docs/operator.md, "Stopping and starting").
+
+Every long-running process exits within a few seconds of SIGTERM (systemd's stop, a rolling restart, Ctrl-C of
+``make demo``): it stops taking new work, finishes the batch it is applying, commits its offset and exits 0.
+
+- **Followers** (``dancu project --follow``, ``dancu follow --follow``, ``dancu messages deliver --follow``, and any
+  new relay or delivery loop): call :func:`stop_on_signals` once at start, then loop on ``while not stop.is_set()``,
+  waiting between passes with ``stop.wait(interval)`` (cut short by the signal) instead of ``time.sleep``, and check
+  ``stopping()`` between batches inside a pass. The signal handler only sets a flag, so the batch being applied
+  when it arrives still commits with its offset in one transaction: nothing is applied twice after a restart, and
+  nothing is cut half-way.
+- **granian workers** (the web and the gateway): :func:`granian_signals_once` (called by ``dancu.wsgi`` and the
+  gateway's ``app_factory``). granian 2.8's worker hands each SIGTERM/SIGINT to a one-slot channel with a blocking
+  send, holding the GIL; the thread that reads that channel reads it once and then needs the GIL to finish the
+  shutdown. A worker that receives a third stop signal (Ctrl-C reaches every process of the terminal's group, the
+  master forwards its own SIGTERM, ``make demo``'s trap another) blocks in that send for ever, and the master waits
+  for it: the gateway "survived SIGTERM" until SIGKILL. Here the first signal is passed on and later ones are
+  dropped, which is what granian means them to do.
+
+This module is plain Python (no Django): the gateway and the Django commands both use it.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import select
+import signal
+import sys
+import threading
+from collections.abc import Iterable
+from types import FrameType
+from typing import Any
+
+STOP_SIGNALS = (signal.SIGTERM, signal.SIGINT)
+
+
+class Stop:
+    """A process-wide stop request: set by SIGTERM or SIGINT once :func:`stop_on_signals` is installed.
+
+    Safe to set from a signal handler: setting it takes no lock (a handler that waited for a lock the interrupted
+    code holds would hang the process), it stores a flag and writes a byte to a pipe that :meth:`wait` selects on.
+    """
+
+    def __init__(self) -> None:
+        self._set = False
+        self.signal: int | None = None
+        self._read, self._write = os.pipe()
+        os.set_blocking(self._read, False)
+        os.set_blocking(self._write, False)
+
+    def is_set(self) -> bool:
+        return self._set
+
+    def set(self, signum: int | None = None) -> None:
+        if self.signal is None:
+            self.signal = signum
+        self._set = True
+        with contextlib.suppress(OSError):  # the pipe is full: a wake-up is already pending
+            os.write(self._write, b"\0")
+
+    def wait(self, seconds: float) -> bool:
+        """Sleep up to ``seconds``; True (at once) when a stop was requested."""
+        if not self._set:
+            select.select([self._read], [], [], max(0.0, seconds))
+        return self._set
+
+    def clear(self) -> None:
+        """Forget a stop request (tests, and a process that runs several loops one after the other)."""
+        self.signal = None
+        self._set = False
+        with contextlib.suppress(OSError):
+            while os.read(self._read, 4096):
+                pass
+
+
+#: The one stop request of this process.
+STOP = Stop()
+
+
+def stopping() -> bool:
+    """Whether this process was asked to stop (check it between batches)."""
+    return STOP.is_set()
+
+
+def stop_on_signals(signals: Iterable[int] = STOP_SIGNALS) -> Stop:
+    """Make SIGTERM and SIGINT set :data:`STOP` instead of killing the process (or raising KeyboardInterrupt) and
+    return it. Call it from the main thread, once, before the loop; later signals do nothing more."""
+
+    def handler(signum: int, frame: FrameType | None) -> None:
+        STOP.set(signum)
+
+    for sig in signals:
+        signal.signal(sig, handler)
+    return STOP
+
+
+def granian_signals_once() -> None:
+    """In a granian worker process: pass the first stop signal to granian and drop the later ones (see the module's
+    docstring for why a later one hangs the worker). Does nothing outside granian or if its internals moved (then
+    granian's own handling applies)."""
+    module = sys.modules.get("granian._signals")
+    if module is None:
+        return
+    worker_signal = getattr(module, "WorkerSignal", None)
+    get_signals = getattr(module, "_get_signals", None)
+    if worker_signal is None or get_signals is None or getattr(module, "_dancu_once", False):
+        return
+
+    def once(event: Any) -> Any:
+        fired = threading.Lock()
+
+        def handler(signum: int, frame: FrameType | None) -> None:
+            if fired.acquire(blocking=False):
+                event.set()
+
+        return handler
+
+    def set_loop_signals(loop: Any) -> Any:
+        event = worker_signal()
+        handler = once(event)
+        try:
+            for sig in get_signals():
+                loop.add_signal_handler(sig, handler, sig, None)
+        except NotImplementedError:
+            for sig in get_signals():
+                signal.signal(sig, handler)
+        return event
+
+    def set_sync_signals() -> Any:
+        event = worker_signal()
+        handler = once(event)
+        for sig in get_signals():
+            signal.signal(sig, handler)
+        return event
+
+    setattr(module, "set_loop_signals", set_loop_signals)  # noqa: B010 (patching granian's module, on purpose)
+    setattr(module, "set_sync_signals", set_sync_signals)  # noqa: B010
+    setattr(module, "_dancu_once", True)  # noqa: B010
