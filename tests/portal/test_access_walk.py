@@ -17,7 +17,7 @@ pytestmark = pytest.mark.slow
 
 def test_the_citizen_sees_the_relying_party_and_the_official(
     live_web: LiveWeb,
-    demo_rp: RelyingParty,  # noqa: F811
+    demo_rp: RelyingParty,
     browser: Any,
 ) -> None:
     from playwright.sync_api import expect
