@@ -95,6 +95,11 @@ def test_gettext_noop_only_marks() -> None:
 
 def _entries(text: str) -> list[tuple[str, str, bool]]:
     """(msgid, msgstr, fuzzy) of a .po file (singular entries; plural ones are checked on their first form)."""
+    return [(msgid, msgstr, fuzzy) for _context, msgid, msgstr, fuzzy in _entries_in_context(text)]
+
+
+def _entries_in_context(text: str) -> list[tuple[str, str, str, bool]]:
+    """(msgctxt, msgid, msgstr, fuzzy) of a .po file; msgctxt is "" for an entry without a context."""
     entries = []
     for block in text.split("\n\n"):
         lines = [line for line in block.splitlines() if not line.startswith("#~")]
@@ -112,8 +117,9 @@ def _entries(text: str) -> list[tuple[str, str, bool]]:
             continue
         msgid = "".join(ast.literal_eval(p) for p in parts["msgid"])
         msgstr = "".join(ast.literal_eval(p) for p in parts.get("msgstr", parts.get("msgstr[0]", ['""'])))
+        context = "".join(ast.literal_eval(p) for p in parts.get("msgctxt", ['""']))
         if msgid:
-            entries.append((msgid, msgstr, fuzzy))
+            entries.append((context, msgid, msgstr, fuzzy))
     return entries
 
 
@@ -129,7 +135,11 @@ def test_every_msgid_has_a_vietnamese_translation() -> None:
 def test_the_compiled_catalogue_is_up_to_date() -> None:
     """django.mo is what Django reads: every translation of the .po must be in it (run make messages)."""
     with translation.override("vi"):
-        stale = [msgid for msgid, msgstr, _f in _entries(CATALOGUE.read_text()) if translation.gettext(msgid) != msgstr]
+        stale = [
+            msgid
+            for context, msgid, msgstr, _f in _entries_in_context(CATALOGUE.read_text())
+            if (translation.pgettext(context, msgid) if context else translation.gettext(msgid)) != msgstr
+        ]
     assert not stale, f"django.mo is older than django.po: {stale[:5]}"
 
 

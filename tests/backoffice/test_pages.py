@@ -91,7 +91,7 @@ def test_an_empty_sign_in_names_each_missing_field(client: Client) -> None:
 
 
 def test_level2_without_the_in_person_check_is_refused_beside_the_box(client: Client) -> None:
-    citizen = factories.account()
+    citizen = factories.account(factories.person(residence=HANOI_BA_DINH))  # within the officer's commune
     client.force_login(factories.official("canbo-cutru", role="residence_officer"))
     response = client.post(f"/persons/{citizen.person_id}/eid-level2/", {})
     assert response.status_code == 400

@@ -102,6 +102,8 @@ def decided(live_web: LiveWeb, browser: Any) -> str:
     dossier = live_web.dancu("shell", "-c", code).strip().splitlines()[-1]
     officer = _official(browser, live_web, DESKTOP)
     officer.goto(f"/ho-so/{dossier}/")
+    officer.locator("#take").click()  # only the officer who took the dossier decides it, after confirming
+    officer.locator("#confirm-approve").check()
     officer.locator("#approve").click()
     officer.locator("#dossier-result").wait_for()
     url = officer.url

@@ -18,6 +18,8 @@ from django.conf import settings
 from django.test import Client
 from django.utils import timezone
 
+from dancu.accounts.models import Official
+from dancu.exchange.models import AccessRecord
 from dancu.geo.models import Commune
 from dancu.procedures import consumers, linked
 from dancu.procedures.models import Case, Document, Transition
@@ -61,16 +63,21 @@ def world() -> Iterator[dict[str, Any]]:
         "viewer": _officer("tracuu-lang", "viewer"),
     }
     for code, role in ((linked.BIRTH, "civil_status_officer"), (linked.RESIDENCE, "residence_officer")):
-        officers[role].post(f"/ho-so/{dossiers[code].pk}/thao-tac/", {"action": "approve"})
+        _take_and_approve(officers[role], dossiers[code])
         consumers.follow()
-    officers["social_insurance_officer"].post(
-        f"/ho-so/{dossiers[linked.INSURANCE].pk}/thao-tac/", {"action": "approve"}
-    )
+    _take_and_approve(officers["social_insurance_officer"], dossiers[linked.INSURANCE])
     for officer in officers.values():
         officer.get("/ho-so/")  # the confirmations, shown once in the language they were made in
     citizen = Client()
     assert citizen.post("/portal/dang-nhap/", {"pin": mother.pin, "password": factories.PASSWORD}).status_code == 302
     yield {"citizen": citizen, "case": Case.objects.get(pk=case.pk), "dossiers": dossiers, "officers": officers}
+
+
+def _take_and_approve(officer: Client, dossier: Any) -> None:
+    """Only the officer who took a dossier decides it, and confirms the decision."""
+    assert officer.post(f"/ho-so/{dossier.pk}/thao-tac/", {"action": "assign"}).status_code == 302
+    response = officer.post(f"/ho-so/{dossier.pk}/thao-tac/", {"action": "approve", "confirm": "on"})
+    assert response.status_code == 302
 
 
 @cache
@@ -92,6 +99,10 @@ def _data() -> list[str]:
     values += ETHNIC_GROUPS.values()
     values += RELIGIONS
     values += ["Nguyễn Thị", "Hồng"]  # the officers' names in the header
+    # Offices and officials as recorded in the access history (proper names: "Bảo hiểm xã hội Thành phố Hà Nội").
+    values += [office.office_name for office in Official.objects.all()]
+    for organisation, actor in AccessRecord.objects.values_list("organisation", "actor"):
+        values += [organisation, actor]
     values += Document.objects.values_list("title", flat=True)  # signed, as issued: both languages by design
     return values
 

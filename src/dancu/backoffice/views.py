@@ -85,18 +85,21 @@ def home(request: HttpRequest) -> HttpResponse:
 @login_required
 @permission_required("registry.view_person", raise_exception=True)
 def person_detail(request: HttpRequest, person_id: int) -> HttpResponse:
-    return render(request, "backoffice/person.html", _person_context(request, person_id))
-
-
-def _person_context(request: HttpRequest, person_id: int) -> dict[str, Any]:
-    """What the person page shows (also drawn again, with the refused form, when an action on it is refused)."""
-    pin = Person.objects.filter(pk=person_id).values_list("pin", flat=True).first()
-    if pin is None:
+    if not Person.objects.filter(pk=person_id).exists():
         raise Http404("No such person")
     try:
         officials.check_person(officials.official_of(request.user), person_id)
     except DomainError as exc:
         return refused(request, exc)
+    return render(request, "backoffice/person.html", _person_context(request, person_id))
+
+
+def _person_context(request: HttpRequest, person_id: int) -> dict[str, Any]:
+    """What the person page shows (also drawn again, with the refused form, when an action on it is refused); the
+    caller has checked the person is within the official's area."""
+    pin = Person.objects.filter(pk=person_id).values_list("pin", flat=True).first()
+    if pin is None:
+        raise Http404("No such person")
     person = presenters.load_person(pin)
     record = presenters.person_dict(person)
     services.record_official_view(request.user, [pin], purpose="person_record", fields=services.PERSON_PAGE_DATA)
