@@ -32,7 +32,7 @@ def test_no_consent_box_is_ticked_in_advance_and_none_ticked_is_asked_again(clie
     assert len(boxes) == 2 and not any("checked" in box for box in boxes)
     assert "Dân tộc" in page and "Ethnicity" not in page
     refused = client.post("/portal/dong-y/", {"action": "grant", "system": "demo-bank"}, follow=True)
-    assert "Hãy đánh dấu dữ liệu bạn đồng ý chia sẻ." in refused.content.decode()
+    assert "Đánh dấu dữ liệu bạn đồng ý cung cấp." in refused.content.decode()
     assert not Consent.objects.exists()
     client.post("/portal/dong-y/", {"action": "grant", "system": "demo-bank", "consent_fields": ["religion"]})
     assert Consent.objects.get().fields == ["religion"]
