@@ -62,10 +62,10 @@ demo: install ## Migrate, load units, build 50,000 people in Hà Nội, demo off
 	DANCU_DEMO=1 $(BIN)/dancu demo_subscriber --host $(HOST) --port $(DEMO_SUBSCRIBER_PORT) -v0 & \
 	DANCU_DEMO=1 $(BIN)/dancu subscriptions -v0 deliver --follow & \
 	DANCU_GATEWAY_ISSUER=http://$(HOST):$(GATEWAY_PORT) DANCU_GATEWAY_WORKERS=2 PROMETHEUS_MULTIPROC_DIR=var/metrics \
-		$(BIN)/granian --interface asgi \
+		$(BIN)/dancu-serve --interface asgi \
 		--factory --host $(HOST) --port $(GATEWAY_PORT) --workers 2 --workers-kill-timeout 8 --log-level warning \
 		dancu.gateway.app:app_factory & \
-	DANCU_DEMO=1 $(BIN)/granian --interface wsgi --host $(HOST) --port $(PORT) --workers 2 --blocking-threads 4 \
+	DANCU_DEMO=1 $(BIN)/dancu-serve --interface wsgi --host $(HOST) --port $(PORT) --workers 2 --blocking-threads 4 \
 		--workers-kill-timeout 8 --log-level warning --static-path-route /static --static-path-mount var/static dancu.wsgi:application & \
 	wait
 

@@ -89,7 +89,7 @@ def bench_person_by_pin(var_dir: Path, seconds: int, connections: int) -> None:
     env = dict(os.environ, DANCU_VAR_DIR=str(var_dir))
     threads = os.environ.get("BENCH_THREADS", "1")  # blocking threads per granian worker
     server = subprocess.Popen(
-        [str(ROOT / ".venv/bin/granian"), "--interface", "wsgi", "--host", "127.0.0.1", "--port", str(PORT),
+        [str(ROOT / ".venv/bin/dancu-serve"), "--interface", "wsgi", "--host", "127.0.0.1", "--port", str(PORT),
          "--workers", "2", "--blocking-threads", threads, "--log-level", "error", "dancu.wsgi:application"],
         env=env,
     )  # fmt: skip

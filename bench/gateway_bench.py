@@ -90,7 +90,7 @@ def serve(
             old.unlink()
     os.sync()
     time.sleep(0.5)
-    args = [str(BIN / "granian"), "--interface", "asgi", "--host", "127.0.0.1", "--port", str(port),
+    args = [str(BIN / "dancu-serve"), "--interface", "asgi", "--host", "127.0.0.1", "--port", str(port),
             "--workers", "2", "--log-level", "error"]  # fmt: skip
     if factory:
         args.append("--factory")

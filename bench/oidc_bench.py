@@ -197,7 +197,7 @@ def main() -> None:
     citizen = json.loads((var / "demo-citizens.json").read_text())["level1"]
     print(f"setup {time.monotonic() - started:.1f} s in {var}")
     server = subprocess.Popen(
-        [str(BIN / "granian"), "--interface", "wsgi", "--host", "127.0.0.1", "--port", str(port), "--workers", "2",
+        [str(BIN / "dancu-serve"), "--interface", "wsgi", "--host", "127.0.0.1", "--port", str(port), "--workers", "2",
          "--blocking-threads", "1", "--log-level", "error", "dancu.wsgi:application"],
         env=env, start_new_session=True,
     )  # fmt: skip

@@ -142,7 +142,7 @@ def measure(src: Path, args: argparse.Namespace) -> dict[str, float]:
     )
     print(f"[{src}] setup {time.monotonic() - started:.1f} s in {var}")
     server = subprocess.Popen(
-        [str(BIN / "granian"), "--interface", "wsgi", "--host", "127.0.0.1", "--port", str(port), "--workers", "2",
+        [str(BIN / "dancu-serve"), "--interface", "wsgi", "--host", "127.0.0.1", "--port", str(port), "--workers", "2",
          "--blocking-threads", "4", "--log-level", "error", "dancu.wsgi:application"],
         env=env, start_new_session=True,
     )  # fmt: skip

@@ -212,10 +212,10 @@ def main() -> None:
     logs = var / "soak-logs"
     logs.mkdir(exist_ok=True)
     procs = {
-        "web": start([str(BIN / "granian"), "--interface", "wsgi", "--host", "127.0.0.1", "--port", str(web_port),
+        "web": start([str(BIN / "dancu-serve"), "--interface", "wsgi", "--host", "127.0.0.1", "--port", str(web_port),
                       "--workers", "2", "--blocking-threads", "4", "--workers-kill-timeout", "8", "--log-level",
                       "warning", "dancu.wsgi:application"], env, logs / "web.log"),
-        "gateway": start([str(BIN / "granian"), "--interface", "asgi", "--factory", "--host", "127.0.0.1", "--port",
+        "gateway": start([str(BIN / "dancu-serve"), "--interface", "asgi", "--factory", "--host", "127.0.0.1", "--port",
                           str(gateway_port), "--workers", "2", "--workers-kill-timeout", "8", "--log-level",
                           "warning", "dancu.gateway.app:app_factory"],
                          env | {"PROMETHEUS_MULTIPROC_DIR": str(metrics)}, logs / "gateway.log"),

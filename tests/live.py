@@ -113,8 +113,8 @@ def live_web(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveWeb]:
     log = (var_dir / "web.log").open("ab")
     server = subprocess.Popen(
         [
-            str(BIN / "granian"), "--interface", "wsgi", "--host", "127.0.0.1", "--port", str(port), "--workers", "1",
-            "--blocking-threads", "4", "--log-level", "warning", "--static-path-route", "/static",
+            str(BIN / "dancu-serve"), "--interface", "wsgi", "--host", "127.0.0.1", "--port", str(port),
+            "--workers", "1", "--blocking-threads", "4", "--log-level", "warning", "--static-path-route", "/static",
             "--static-path-mount", str(var_dir / "static"), "dancu.wsgi:application",
         ],
         env=env,

@@ -46,7 +46,7 @@ def running_gateway(gateway: Setup, **extra_env: str) -> Iterator[tuple[int, sub
         "DANCU_GATEWAY_STATE": str(config.state), "DANCU_KEYS_DIR": str(config.keys_dir),
         "DANCU_GATEWAY_ISSUER": "http://testserver", "DANCU_GATEWAY_WORKERS": "2", **extra_env,
     }  # fmt: skip
-    granian = Path(sys.executable).parent / "granian"
+    granian = Path(sys.executable).parent / "dancu-serve"
     server = subprocess.Popen(
         [str(granian), "--interface", "asgi", "--factory", "--host", "127.0.0.1", "--port", str(port),
          "--workers", "2", "--log-level", "error", "dancu.gateway.app:app_factory"],

@@ -49,7 +49,7 @@ def _gateway(web: LiveWeb, log: Path) -> Iterator[str]:
     env = web.env | {"DANCU_GATEWAY_ISSUER": base, "DANCU_GATEWAY_WORKERS": "2"}
     with log.open("ab") as out:
         server = subprocess.Popen(
-            [str(BIN / "granian"), "--interface", "asgi", "--factory", "--host", "127.0.0.1", "--port", str(port),
+            [str(BIN / "dancu-serve"), "--interface", "asgi", "--factory", "--host", "127.0.0.1", "--port", str(port),
              "--workers", "2", "--workers-kill-timeout", "5", "--log-level", "info", "dancu.gateway.app:app_factory"],
             env=env, stdout=out, stderr=subprocess.STDOUT,
         )  # fmt: skip

@@ -91,14 +91,14 @@ def live_demo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveDemo]:
     servers = [
         _start(
             [
-                str(BIN / "granian"), "--interface", "wsgi", "--host", "127.0.0.1", "--port", str(web_port),
+                str(BIN / "dancu-serve"), "--interface", "wsgi", "--host", "127.0.0.1", "--port", str(web_port),
                 "--workers", "1", "--blocking-threads", "4", "--log-level", "warning", "dancu.wsgi:application",
             ],
             env, f"{web}/api/openapi.json", root / "web.log",
         ),
         _start(
             [
-                str(BIN / "granian"), "--interface", "asgi", "--factory", "--host", "127.0.0.1",
+                str(BIN / "dancu-serve"), "--interface", "asgi", "--factory", "--host", "127.0.0.1",
                 "--port", str(gateway_port), "--workers", "1", "--log-level", "warning",
                 "dancu.gateway.app:app_factory",
             ],

@@ -98,7 +98,7 @@ def configure(role: str, level: str | None = None) -> None:
 def role_of(argv: list[str]) -> str:
     """The role of a process from its command line: ``web`` under granian, the command's name under ``dancu``."""
     program = os.path.basename(argv[0]) if argv else ""
-    if program == "granian" or "granian" in " ".join(argv[:2]):
+    if program in ("granian", "dancu-serve") or "granian" in " ".join(argv[:2]):
         return "web"
     if program in ("dancu", "manage.py", "django-admin") and len(argv) > 1 and not argv[1].startswith("-"):
         return argv[1]

@@ -112,6 +112,7 @@ def granian_signals_once() -> None:
 
         def handler(signum: int, frame: FrameType | None) -> None:
             if fired.acquire(blocking=False):
+                _ignore_later_stop_signals()
                 event.set()
 
         return handler
@@ -137,3 +138,76 @@ def granian_signals_once() -> None:
     setattr(module, "set_loop_signals", set_loop_signals)  # noqa: B010 (patching granian's module, on purpose)
     setattr(module, "set_sync_signals", set_sync_signals)  # noqa: B010
     setattr(module, "_dancu_once", True)  # noqa: B010
+
+
+def _ignore_later_stop_signals() -> None:
+    """After the first stop signal: ignore the later ones at the OS level. A Python handler is not enough: while the
+    interpreter finalises it puts the default action back for every signal that has a Python handler, so a late
+    SIGTERM (systemd's KillMode=control-group, a second Ctrl-C, make demo's trap) arriving then kills the process
+    with status -15 although its stop was already clean. SIG_IGN survives finalisation."""
+    for sig in STOP_SIGNALS:
+        with contextlib.suppress(ValueError, OSError):  # not the main thread: the first handler still applies
+            signal.signal(sig, signal.SIG_IGN)
+
+
+def granian_master_clean_stop() -> None:
+    """In granian's master process (before it starts): make a stop by signal end with status 0.
+
+    Two things made a clean stop exit non-zero, both seen in CI when the whole process group is signalled:
+
+    - a late stop signal arriving while the master's interpreter finalises killed it (status -15): the first stop
+      signal now makes later ones ignored (:func:`_ignore_later_stop_signals`);
+    - a worker that ended on the group's signal before the master asked it to was reported as an "unexpected exit"
+      and the master exited 1: when the master itself was asked to stop, a worker that exited 0 or on a stop signal
+      has done what was asked, and the status stays 0. A worker that crashed (any other status) still makes it 1.
+
+    Does nothing if granian's internals moved (then granian's own handling applies)."""
+    try:
+        from granian.server import common
+    except ImportError:  # pragma: no cover (granian is a dependency)
+        return
+    server_class = getattr(common, "AbstractServer", None)
+    set_main_signals = getattr(common, "set_main_signals", None)
+    if server_class is None or set_main_signals is None or getattr(common, "_dancu_clean_stop", False):
+        return
+
+    def set_main_signals_once(interrupt_handler: Any, reload_handler: Any = None) -> None:
+        def handler(signum: int, frame: FrameType | None) -> None:
+            _ignore_later_stop_signals()
+            interrupt_handler(signum, frame)
+
+        set_main_signals(handler, reload_handler)
+
+    shutdown = server_class.shutdown
+    stopped_by = {0, -signal.SIGTERM, -signal.SIGINT, 128 + signal.SIGTERM, 128 + signal.SIGINT}
+
+    def clean_shutdown(self: Any, exit_code: int = 0) -> Any:
+        if self.interrupt_signal and self.interrupt_children:
+            workers = {index: worker for index, worker in enumerate(getattr(self, "wrks", []))}
+            codes = [_exit_code(workers.get(index)) for index in self.interrupt_children]
+            if all(code in stopped_by for code in codes):
+                self.interrupt_children.clear()
+        return shutdown(self, exit_code)
+
+    setattr(common, "set_main_signals", set_main_signals_once)  # noqa: B010 (patching granian's module, on purpose)
+    setattr(server_class, "shutdown", clean_shutdown)  # noqa: B010
+    setattr(common, "_dancu_clean_stop", True)  # noqa: B010
+
+
+def _exit_code(worker: Any) -> int | None:
+    inner = getattr(worker, "inner", None)
+    if inner is None:
+        return None
+    inner.join(5)  # the watcher saw it end: its status is there or about to be
+    return getattr(inner, "exitcode", None)
+
+
+def serve() -> None:
+    """``dancu-serve``: granian's command line (same arguments) with :func:`granian_master_clean_stop` applied, so
+    that SIGTERM, Ctrl-C or a stop of the whole process group ends the web or the gateway with status 0. The
+    workers patch themselves (:func:`granian_signals_once`, from ``dancu.wsgi`` and the gateway's ``app_factory``)."""
+    from granian import cli
+
+    granian_master_clean_stop()
+    entrypoint: Any = cli.entrypoint
+    sys.exit(entrypoint())
