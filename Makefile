@@ -53,20 +53,22 @@ demo: install ## Migrate, load units, build 50,000 people in Hà Nội, demo off
 	@rm -rf var/metrics && mkdir -p var/metrics
 	@# Stop (Ctrl-C, SIGTERM, or one process ending): SIGTERM once to each process started here, wait for them all
 	@# (each exits within a few seconds: docs/operator.md, "Stopping and starting"), exit 0. The trap is cleared
-	@# first, so that it does not run again on its own signal.
-	@trap 'trap - INT TERM EXIT; kill $$(jobs -p) 2>/dev/null; wait; exit 0' INT TERM EXIT; \
-	DANCU_DEMO=1 $(BIN)/dancu project --follow -v0 & \
-	DANCU_DEMO=1 $(BIN)/dancu follow --follow -v0 & \
-	{ [ -z "$$NATS_URL" ] || DANCU_DEMO=1 $(BIN)/dancu relay -v0; } & \
-	DANCU_DEMO=1 $(BIN)/dancu demo_rp --host $(HOST) --port $(DEMO_RP_PORT) -v0 & \
-	DANCU_DEMO=1 $(BIN)/dancu demo_subscriber --host $(HOST) --port $(DEMO_SUBSCRIBER_PORT) -v0 & \
-	DANCU_DEMO=1 $(BIN)/dancu subscriptions -v0 deliver --follow & \
+	@# first, so that it does not run again on its own signal. The PIDs are kept as they start (the relay's too, not
+	@# the subshell's around it). Started from a script with SIGINT ignored (a background job), the shell cannot trap
+	@# SIGINT: stop it with SIGTERM then.
+	@pids=; trap 'trap - INT TERM EXIT; kill $$pids 2>/dev/null; wait; exit 0' INT TERM EXIT; \
+	DANCU_DEMO=1 $(BIN)/dancu project --follow -v0 & pids="$$pids $$!"; \
+	DANCU_DEMO=1 $(BIN)/dancu follow --follow -v0 & pids="$$pids $$!"; \
+	if [ -n "$$NATS_URL" ]; then DANCU_DEMO=1 $(BIN)/dancu relay -v0 & pids="$$pids $$!"; fi; \
+	DANCU_DEMO=1 $(BIN)/dancu demo_rp --host $(HOST) --port $(DEMO_RP_PORT) -v0 & pids="$$pids $$!"; \
+	DANCU_DEMO=1 $(BIN)/dancu demo_subscriber --host $(HOST) --port $(DEMO_SUBSCRIBER_PORT) -v0 & pids="$$pids $$!"; \
+	DANCU_DEMO=1 $(BIN)/dancu subscriptions -v0 deliver --follow & pids="$$pids $$!"; \
 	DANCU_GATEWAY_ISSUER=http://$(HOST):$(GATEWAY_PORT) DANCU_GATEWAY_WORKERS=2 PROMETHEUS_MULTIPROC_DIR=var/metrics \
 		$(BIN)/dancu-serve --interface asgi \
 		--factory --host $(HOST) --port $(GATEWAY_PORT) --workers 2 --workers-kill-timeout 8 --log-level warning \
-		dancu.gateway.app:app_factory & \
+		dancu.gateway.app:app_factory & pids="$$pids $$!"; \
 	DANCU_DEMO=1 $(BIN)/dancu-serve --interface wsgi --host $(HOST) --port $(PORT) --workers 2 --blocking-threads 4 \
-		--workers-kill-timeout 8 --log-level warning --static-path-route /static --static-path-mount var/static dancu.wsgi:application & \
+		--workers-kill-timeout 8 --log-level warning --static-path-route /static --static-path-mount var/static dancu.wsgi:application & pids="$$pids $$!"; \
 	wait
 
 .PHONY: browser

@@ -101,3 +101,52 @@ def test_each_follower_exits_0_within_10_s_of_sigterm(live_web: LiveWeb, command
             process.wait()
         if process.stdout is not None:
             process.stdout.close()
+
+
+@pytest.mark.slow
+def test_demo_subscriber_exits_0_within_10_s_of_sigterm_with_a_keep_alive_connection_open(live_web: LiveWeb) -> None:
+    """A webhook sender keeps its connection to the receiver open between deliveries: the demo fund stops at once all
+    the same (its request threads are daemons; an idle connection is closed after a minute)."""
+    import http.client
+
+    from tests.live import _free_port
+
+    port = _free_port()
+    subprocess.run(
+        [str(BIN / "dancu"), "demo_subscriber", "--setup", "--url", f"http://127.0.0.1:{port}/hooks", "-v0"],
+        env=live_web.env, check=True, timeout=120,
+    )  # fmt: skip
+    process = subprocess.Popen(
+        [str(BIN / "dancu"), "demo_subscriber", "--port", str(port), "-v1"],
+        env=live_web.env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+    )  # fmt: skip
+    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
+    try:
+        assert process.stdout is not None
+        line = process.stdout.readline()  # printed just before it listens
+        assert "demo social-insurance fund" in line or "http://127.0.0.1" in line, line
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                connection.request("GET", "/events.json")
+                response = connection.getresponse()
+                response.read()
+                break
+            except OSError:
+                connection.close()
+                if time.monotonic() > deadline:
+                    raise
+                time.sleep(0.1)
+        assert response.status == 200
+        assert response.getheader("connection", "").lower() != "close"  # the connection stays open, idle
+        started = time.monotonic()
+        process.send_signal(signal.SIGTERM)
+        assert process.wait(10) == 0
+        assert time.monotonic() - started < 10
+    finally:
+        connection.close()
+        if process.poll() is None:
+            process.kill()
+            process.wait()
+        if process.stdout is not None:
+            process.stdout.close()

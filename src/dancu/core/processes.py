@@ -22,6 +22,7 @@ This module is plain Python (no Django): the gateway and the Django commands bot
 
 from __future__ import annotations
 
+import atexit
 import contextlib
 import os
 import select
@@ -92,6 +93,7 @@ def stop_on_signals(signals: Iterable[int] = STOP_SIGNALS) -> Stop:
 
     for sig in signals:
         signal.signal(sig, handler)
+    ignore_stop_signals_at_exit()
     return STOP
 
 
@@ -106,13 +108,13 @@ def granian_signals_once() -> None:
     get_signals = getattr(module, "_get_signals", None)
     if worker_signal is None or get_signals is None or getattr(module, "_dancu_once", False):
         return
+    ignore_stop_signals_at_exit()
 
     def once(event: Any) -> Any:
         fired = threading.Lock()
 
         def handler(signum: int, frame: FrameType | None) -> None:
             if fired.acquire(blocking=False):
-                _ignore_later_stop_signals()
                 event.set()
 
         return handler
@@ -140,14 +142,31 @@ def granian_signals_once() -> None:
     setattr(module, "_dancu_once", True)  # noqa: B010
 
 
-def _ignore_later_stop_signals() -> None:
-    """After the first stop signal: ignore the later ones at the OS level. A Python handler is not enough: while the
-    interpreter finalises it puts the default action back for every signal that has a Python handler, so a late
-    SIGTERM (systemd's KillMode=control-group, a second Ctrl-C, make demo's trap) arriving then kills the process
-    with status -15 although its stop was already clean. SIG_IGN survives finalisation."""
-    for sig in STOP_SIGNALS:
-        with contextlib.suppress(ValueError, OSError):  # not the main thread: the first handler still applies
-            signal.signal(sig, signal.SIG_IGN)
+def ignore_stop_signals_at_exit() -> None:
+    """Make SIGTERM and SIGINT ignored once the process is exiting (an ``atexit`` hook, registered once).
+
+    A Python handler does not cover the very end of a process: while the interpreter finalises it puts the default
+    action back for every signal that has a Python handler, so a late SIGTERM (systemd's KillMode=control-group, a
+    second Ctrl-C, ``make demo``'s trap) arriving then kills the process with status -15 although its stop was
+    clean. SIG_IGN survives finalisation. It is not set from inside the first handler: Python then reports a second
+    signal already pending as "Signal 15 ignored due to race condition" (an OSError in the main thread)."""
+    global _AT_EXIT_REGISTERED
+    if not _AT_EXIT_REGISTERED:
+        atexit.register(_ignore_stop_signals)
+        _AT_EXIT_REGISTERED = True
+
+
+_AT_EXIT_REGISTERED = False
+
+
+def _ignore_stop_signals() -> None:
+    for _ in range(3):
+        try:
+            for sig in STOP_SIGNALS:
+                signal.signal(sig, signal.SIG_IGN)  # handles a pending signal first, with the old handler
+            return
+        except (OSError, ValueError, KeyboardInterrupt, SystemExit):  # a signal that came in between: try again
+            continue
 
 
 def granian_master_clean_stop() -> None:
@@ -155,8 +174,8 @@ def granian_master_clean_stop() -> None:
 
     Two things made a clean stop exit non-zero, both seen in CI when the whole process group is signalled:
 
-    - a late stop signal arriving while the master's interpreter finalises killed it (status -15): the first stop
-      signal now makes later ones ignored (:func:`_ignore_later_stop_signals`);
+    - a late stop signal arriving while the master's interpreter finalised killed it (status -15): stop signals are
+      now ignored once it exits (:func:`ignore_stop_signals_at_exit`);
     - a worker that ended on the group's signal before the master asked it to was reported as an "unexpected exit"
       and the master exited 1: when the master itself was asked to stop, a worker that exited 0 or on a stop signal
       has done what was asked, and the status stays 0. A worker that crashed (any other status) still makes it 1.
@@ -167,16 +186,9 @@ def granian_master_clean_stop() -> None:
     except ImportError:  # pragma: no cover (granian is a dependency)
         return
     server_class = getattr(common, "AbstractServer", None)
-    set_main_signals = getattr(common, "set_main_signals", None)
-    if server_class is None or set_main_signals is None or getattr(common, "_dancu_clean_stop", False):
+    if server_class is None or getattr(common, "_dancu_clean_stop", False):
         return
-
-    def set_main_signals_once(interrupt_handler: Any, reload_handler: Any = None) -> None:
-        def handler(signum: int, frame: FrameType | None) -> None:
-            _ignore_later_stop_signals()
-            interrupt_handler(signum, frame)
-
-        set_main_signals(handler, reload_handler)
+    ignore_stop_signals_at_exit()
 
     shutdown = server_class.shutdown
     stopped_by = {0, -signal.SIGTERM, -signal.SIGINT, 128 + signal.SIGTERM, 128 + signal.SIGINT}
@@ -189,8 +201,7 @@ def granian_master_clean_stop() -> None:
                 self.interrupt_children.clear()
         return shutdown(self, exit_code)
 
-    setattr(common, "set_main_signals", set_main_signals_once)  # noqa: B010 (patching granian's module, on purpose)
-    setattr(server_class, "shutdown", clean_shutdown)  # noqa: B010
+    setattr(server_class, "shutdown", clean_shutdown)  # noqa: B010 (patching granian's class, on purpose)
     setattr(common, "_dancu_clean_stop", True)  # noqa: B010
 
 

@@ -177,6 +177,7 @@ def serve(host: str, port: int) -> None:
 
     class Handler(BaseHTTPRequestHandler):
         protocol_version = "HTTP/1.1"
+        timeout = 60  # an idle keep-alive connection is closed after a minute
 
         def do_GET(self) -> None:
             if self.path.split("?")[0] == "/events.json":
