@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils import timezone
+from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from dancu.core.errors import DomainError
@@ -106,7 +107,11 @@ class Purpose(models.Model):
     """A stated purpose of use with its legal basis (every call names one; the default is deny)."""
 
     code = models.SlugField(max_length=40, unique=True, verbose_name=_("code"))
-    name = models.CharField(max_length=200, verbose_name=_("name"))
+    name = models.CharField(max_length=200, verbose_name=_("Vietnamese name"))
+    name_en = models.CharField(
+        max_length=200, blank=True, help_text=_("Shown on English pages (blank: the Vietnamese name)."),
+        verbose_name=_("English name"),
+    )  # fmt: skip
     legal_basis = models.CharField(max_length=300, verbose_name=_("legal basis"))
     event_types = models.JSONField(
         default=list,
@@ -128,6 +133,16 @@ class Purpose(models.Model):
 
     def __str__(self) -> str:
         return self.code
+
+    @property
+    def display_name(self) -> str:
+        """The name in the active language: English on English pages when there is one, else Vietnamese."""
+        return purpose_name(self.name, self.name_en)
+
+
+def purpose_name(name: str, name_en: str) -> str:
+    """A purpose's name for the reader: ``name_en`` when the active language is English and it is set."""
+    return name_en if name_en and (get_language() or "vi").split("-")[0] == "en" else name
 
 
 class Grant(models.Model):
