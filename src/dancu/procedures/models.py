@@ -467,7 +467,13 @@ class Payment(models.Model):
         "accounts.Account", on_delete=models.PROTECT, related_name="payments", verbose_name=_("account")
     )
     amount_vnd = models.PositiveIntegerField(verbose_name=_("amount (VND)"))
-    description = models.CharField(max_length=200, verbose_name=_("description"))
+    description = models.CharField(
+        max_length=200, help_text=_("As sent to the provider, in Vietnamese."), verbose_name=_("description")
+    )
+    description_parts = models.JSONField(
+        default=list, blank=True, help_text=_("[[English msgid, {name: value}], ...]: shown in the page's language."),
+        verbose_name=_("description parts"),
+    )  # fmt: skip
     provider = models.CharField(max_length=30, verbose_name=_("provider"))
     provider_ref = models.CharField(max_length=64, blank=True, verbose_name=_("provider reference"))
     status = models.CharField(
@@ -484,6 +490,11 @@ class Payment(models.Model):
 
     def __str__(self) -> str:
         return f"payment {self.pk}"
+
+    @property
+    def display_description(self) -> str:
+        """What the payment is for, in the active language (payments made before the parts were kept: as sent)."""
+        return render_notice(self.description_parts) if self.description_parts else self.description
 
 
 class SimulatedTransaction(models.Model):
