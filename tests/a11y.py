@@ -9,8 +9,8 @@ from pathlib import Path
 from typing import Any
 
 AXE = Path(__file__).with_name("vendor") / "axe-core" / "axe.min.js"
-#: Viewports of the walks: a common phone (390 x 844 CSS pixels) and a laptop.
-PHONE = {"width": 390, "height": 844}
+#: Viewports of the walks: a small common phone (360 x 780 CSS pixels) and a laptop.
+PHONE = {"width": 360, "height": 780}
 DESKTOP = {"width": 1280, "height": 900}
 #: What fails a page: axe's two highest impact levels (moderate and minor findings are reported, not fatal).
 BLOCKING = ("serious", "critical")

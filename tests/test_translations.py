@@ -98,6 +98,16 @@ def _entries(text: str) -> list[tuple[str, str, bool]]:
     return [(msgid, msgstr, fuzzy) for _context, msgid, msgstr, fuzzy in _entries_in_context(text)]
 
 
+def _plurals(text: str) -> dict[str, str]:
+    """msgid -> msgid_plural of the plural entries of a .po file (their first form is compared as a singular)."""
+    found = {}
+    for msgid, plural in re.findall(r'^msgid ((?:".*"\n)+)msgid_plural ((?:".*"\n)+)', text, re.M):
+        found["".join(ast.literal_eval(p) for p in msgid.split("\n") if p)] = "".join(
+            ast.literal_eval(p) for p in plural.split("\n") if p
+        )
+    return found
+
+
 def _entries_in_context(text: str) -> list[tuple[str, str, str, bool]]:
     """(msgctxt, msgid, msgstr, fuzzy) of a .po file; msgctxt is "" for an entry without a context."""
     entries = []
@@ -134,12 +144,17 @@ def test_every_msgid_has_a_vietnamese_translation() -> None:
 
 def test_the_compiled_catalogue_is_up_to_date() -> None:
     """django.mo is what Django reads: every translation of the .po must be in it (run make messages)."""
+    text = CATALOGUE.read_text()
+    plurals = _plurals(text)
+
+    def compiled(context: str, msgid: str) -> str:
+        if msgid in plurals:
+            return translation.ngettext(msgid, plurals[msgid], 1)
+        return translation.pgettext(context, msgid) if context else translation.gettext(msgid)
+
     with translation.override("vi"):
-        stale = [
-            msgid
-            for context, msgid, msgstr, _f in _entries_in_context(CATALOGUE.read_text())
-            if (translation.pgettext(context, msgid) if context else translation.gettext(msgid)) != msgstr
-        ]
+        entries = _entries_in_context(text)
+        stale = [msgid for context, msgid, msgstr, _f in entries if compiled(context, msgid) != msgstr]
     assert not stale, f"django.mo is older than django.po: {stale[:5]}"
 
 

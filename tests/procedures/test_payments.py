@@ -126,6 +126,26 @@ def test_checkout_page_pays_and_returns(pending: Payment, family: dict[str, Any]
     assert Dossier.objects.get(case=pending.case, procedure__code=linked.BIRTH).status == Status.RECEIVED
 
 
+@pytest.mark.usefixtures("demo_site")
+def test_the_checkout_says_what_the_payment_is_for_in_the_page_s_language(pending: Payment) -> None:
+    """The provider is sent the Vietnamese description; the citizen's pages say it in their language."""
+    from django.conf import settings
+
+    from tests.language import assert_english, assert_vietnamese
+
+    number = pending.case.number
+    assert pending.description == f"Phí cấp 2 bản sao trích lục khai sinh ({number})"
+    browser = Client()
+    url = f"/thanh-toan/gia-lap/{pending.pk}/?return=/portal/thu-tuc/"
+    vietnamese = browser.get(url).content.decode()
+    assert f"Phí cấp 2 bản sao trích lục khai sinh ({number})" in vietnamese
+    assert_vietnamese(vietnamese)
+    browser.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+    english = browser.get(url).content.decode()
+    assert f"Fee for 2 copies of the birth extract ({number})" in english
+    assert_english(english)
+
+
 def test_payments_import_nothing_of_the_procedures_they_collect_fees_for() -> None:
     """A settled payment is announced (payment_settled); the linked groups react, payments never call back."""
     import ast

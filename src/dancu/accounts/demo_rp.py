@@ -3,7 +3,10 @@
 with the code flow and PKCE, checks the ID token against the published JWKS, and shows the claims. Written against
 the protocol only (HTTP calls, joserfc), like an outside application on another origin, which is what a browser's
 Content-Security-Policy checks see; its state lives in signed cookies, not in the provider's session. This module is
-also the demo server's URL configuration (``urlpatterns`` below)."""
+also the demo server's URL configuration (``urlpatterns`` below).
+
+Its page is in one language at a time: Vietnamese, or English once the visitor uses its switch (a language cookie of
+its own, like every site's; the provider's pages follow the provider's switch)."""
 
 from __future__ import annotations
 
@@ -17,7 +20,7 @@ from typing import Any
 
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
-from django.urls import path
+from django.urls import include, path
 from django.views.decorators.http import require_POST
 from joserfc import jwt
 from joserfc.jwk import KeySet
@@ -160,6 +163,18 @@ def logout(request: HttpRequest) -> HttpResponse:
     return response
 
 
+#: The page's only style (served by the RP itself: its policy allows no inline style): long tokens and hashes wrap
+#: rather than widening a phone's screen.
+STYLE = (
+    "body{font-family:system-ui,sans-serif;margin:0 1rem;line-height:1.5;overflow-wrap:anywhere}"
+    "dd{margin-left:1rem}header{text-align:right;padding-top:.5rem}"
+)
+
+
+def stylesheet(request: HttpRequest) -> HttpResponse:
+    return HttpResponse(STYLE, content_type="text/css; charset=utf-8")
+
+
 def elsewhere(request: HttpRequest) -> HttpResponse:
     """Mounted at /demo-rp/ on the provider in demo mode: the relying party is on its own origin."""
     file = rp_file()
@@ -174,4 +189,6 @@ urlpatterns = [
     path("login/", start),
     path("callback/", callback),
     path("logout/", logout),
+    path("rp.css", stylesheet),
+    path("i18n/", include("django.conf.urls.i18n")),  # the language switch (its own cookie: see demo_rp command)
 ]

@@ -26,26 +26,44 @@ class Account(models.Model):
     """An e-ID account. ``id`` is the public subject identifier (``sub``) given to relying parties; the Django
     user behind it holds the password hash and the sessions."""
 
-    id = models.UUIDField(primary_key=True, default=uuid7, editable=False)
-    user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="eid_account")
-    person = models.OneToOneField(Person, on_delete=models.PROTECT, related_name="eid_account")
-    level = models.PositiveSmallIntegerField(choices=Level.choices, default=Level.ONE)
-    status = models.CharField(max_length=8, choices=AccountStatus.choices, default=AccountStatus.ACTIVE)
-    phone = models.CharField(max_length=16, blank=True, help_text="E.164, confirmed by a one-time code.")
-    email = models.EmailField(blank=True, help_text="Optional; set only once confirmed by a code sent to it.")
-    email_confirmed_at = models.DateTimeField(null=True, blank=True)
-    notify_by_sms = models.BooleanField(default=True, help_text="Procedure notices by SMS (security codes always).")
-    notify_by_email = models.BooleanField(default=True, help_text="Procedure notices by e-mail, if an address is set.")
+    id = models.UUIDField(primary_key=True, default=uuid7, editable=False, verbose_name=_("ID"))
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="eid_account", verbose_name=_("user")
+    )
+    person = models.OneToOneField(
+        Person, on_delete=models.PROTECT, related_name="eid_account", verbose_name=_("person")
+    )
+    level = models.PositiveSmallIntegerField(choices=Level.choices, default=Level.ONE, verbose_name=_("level"))
+    status = models.CharField(
+        max_length=8, choices=AccountStatus.choices, default=AccountStatus.ACTIVE, verbose_name=_("status")
+    )
+    phone = models.CharField(
+        max_length=16, blank=True, help_text=_("E.164, confirmed by a one-time code."), verbose_name=_("phone")
+    )
+    email = models.EmailField(
+        blank=True, help_text=_("Optional; set only once confirmed by a code sent to it."), verbose_name=_("e-mail")
+    )
+    email_confirmed_at = models.DateTimeField(null=True, blank=True, verbose_name=_("e-mail confirmed at"))
+    notify_by_sms = models.BooleanField(
+        default=True, help_text=_("Procedure notices by SMS (security codes always)."), verbose_name=_("notify by SMS")
+    )
+    notify_by_email = models.BooleanField(
+        default=True,
+        help_text=_("Procedure notices by e-mail, if an address is set."),
+        verbose_name=_("notify by e-mail"),
+    )
     guardian = models.ForeignKey(
         "self", on_delete=models.PROTECT, null=True, blank=True, related_name="wards",
-        help_text="For a child under 6: the parent's account that manages it.",
+        help_text=_("For a child under 6: the parent's account that manages it."), verbose_name=_("guardian"),
     )  # fmt: skip
-    level2_activated_at = models.DateTimeField(null=True, blank=True)
-    level2_activated_by = models.CharField(max_length=150, blank=True)
-    failed_sign_ins = models.PositiveSmallIntegerField(default=0)
-    locked_until = models.DateTimeField(null=True, blank=True)
-    lockouts = models.PositiveSmallIntegerField(default=0, help_text="Consecutive lockouts: each one lasts longer.")
-    created_at = models.DateTimeField(auto_now_add=True)
+    level2_activated_at = models.DateTimeField(null=True, blank=True, verbose_name=_("level 2 activated at"))
+    level2_activated_by = models.CharField(max_length=150, blank=True, verbose_name=_("level 2 activated by"))
+    failed_sign_ins = models.PositiveSmallIntegerField(default=0, verbose_name=_("failed sign-ins"))
+    locked_until = models.DateTimeField(null=True, blank=True, verbose_name=_("locked until"))
+    lockouts = models.PositiveSmallIntegerField(
+        default=0, help_text=_("Consecutive lockouts: each one lasts longer."), verbose_name=_("lockouts")
+    )
+    created_at = models.DateTimeField(auto_now_add=True, verbose_name=_("created at"))
 
     class Meta:
         verbose_name = _("e-ID account")
@@ -63,12 +81,19 @@ class Account(models.Model):
 class SecurityEvent(models.Model):
     """Everything that happened to an account's security, shown to its holder."""
 
-    account = models.ForeignKey(Account, on_delete=models.CASCADE, related_name="security_events")
-    kind = models.CharField(max_length=40)
-    at = models.DateTimeField(auto_now_add=True)
-    ip_prefix = models.CharField(max_length=45, blank=True, help_text="The client's network (/24 or /48), not its IP.")
-    user_agent = models.CharField(max_length=200, blank=True)
-    detail = models.JSONField(default=dict, blank=True)
+    account = models.ForeignKey(
+        Account, on_delete=models.CASCADE, related_name="security_events", verbose_name=_("account")
+    )
+    kind = models.CharField(max_length=40, verbose_name=_("kind"))
+    at = models.DateTimeField(auto_now_add=True, verbose_name=_("time"))
+    ip_prefix = models.CharField(
+        max_length=45,
+        blank=True,
+        help_text=_("The client's network (/24 or /48), not its IP."),
+        verbose_name=_("IP prefix"),
+    )
+    user_agent = models.CharField(max_length=200, blank=True, verbose_name=_("user agent"))
+    detail = models.JSONField(default=dict, blank=True, verbose_name=_("detail"))
 
     class Meta:
         verbose_name = _("security event")
@@ -83,14 +108,16 @@ class SecurityEvent(models.Model):
 class OneTimeCode(models.Model):
     """A code sent by SMS (registration, recovery): stored hashed, short-lived, few attempts."""
 
-    id = models.UUIDField(primary_key=True, default=uuid7, editable=False)
-    purpose = models.CharField(max_length=20)
-    code_hash = models.CharField(max_length=64)
-    payload = models.JSONField(default=dict, help_text="What the code unlocks (ids, not personal data).")
-    expires_at = models.DateTimeField()
-    attempts = models.PositiveSmallIntegerField(default=0)
-    used_at = models.DateTimeField(null=True, blank=True)
-    created_at = models.DateTimeField(auto_now_add=True)
+    id = models.UUIDField(primary_key=True, default=uuid7, editable=False, verbose_name=_("ID"))
+    purpose = models.CharField(max_length=20, verbose_name=_("purpose"))
+    code_hash = models.CharField(max_length=64, verbose_name=_("code hash"))
+    payload = models.JSONField(
+        default=dict, help_text=_("What the code unlocks (ids, not personal data)."), verbose_name=_("payload")
+    )
+    expires_at = models.DateTimeField(verbose_name=_("expires at"))
+    attempts = models.PositiveSmallIntegerField(default=0, verbose_name=_("attempts"))
+    used_at = models.DateTimeField(null=True, blank=True, verbose_name=_("used at"))
+    created_at = models.DateTimeField(auto_now_add=True, verbose_name=_("created at"))
 
     class Meta:
         verbose_name = _("one-time code")
@@ -101,11 +128,13 @@ class OneTimeCode(models.Model):
 
 
 class TotpDevice(models.Model):
-    account = models.OneToOneField(Account, on_delete=models.CASCADE, related_name="totp")
-    secret = models.BinaryField(help_text="AES-GCM encrypted under the platform key.")
-    confirmed_at = models.DateTimeField(null=True, blank=True)
-    last_step = models.BigIntegerField(default=0, help_text="Last accepted time step: a code is never accepted twice.")
-    created_at = models.DateTimeField(auto_now_add=True)
+    account = models.OneToOneField(Account, on_delete=models.CASCADE, related_name="totp", verbose_name=_("account"))
+    secret = models.BinaryField(help_text=_("AES-GCM encrypted under the platform key."), verbose_name=_("secret"))
+    confirmed_at = models.DateTimeField(null=True, blank=True, verbose_name=_("confirmed at"))
+    last_step = models.BigIntegerField(
+        default=0, help_text=_("Last accepted time step: a code is never accepted twice."), verbose_name=_("last step")
+    )
+    created_at = models.DateTimeField(auto_now_add=True, verbose_name=_("created at"))
 
     class Meta:
         verbose_name = _("authenticator app")
@@ -118,14 +147,14 @@ class TotpDevice(models.Model):
 class Passkey(models.Model):
     """A WebAuthn credential (passkey)."""
 
-    account = models.ForeignKey(Account, on_delete=models.CASCADE, related_name="passkeys")
-    credential_id = models.BinaryField(unique=True)
-    public_key = models.BinaryField()
-    sign_count = models.BigIntegerField(default=0)
-    name = models.CharField(max_length=60, blank=True)
-    transports = models.JSONField(default=list, blank=True)
-    created_at = models.DateTimeField(auto_now_add=True)
-    last_used_at = models.DateTimeField(null=True, blank=True)
+    account = models.ForeignKey(Account, on_delete=models.CASCADE, related_name="passkeys", verbose_name=_("account"))
+    credential_id = models.BinaryField(unique=True, verbose_name=_("credential id"))
+    public_key = models.BinaryField(verbose_name=_("public key"))
+    sign_count = models.BigIntegerField(default=0, verbose_name=_("sign count"))
+    name = models.CharField(max_length=60, blank=True, verbose_name=_("name"))
+    transports = models.JSONField(default=list, blank=True, verbose_name=_("transports"))
+    created_at = models.DateTimeField(auto_now_add=True, verbose_name=_("created at"))
+    last_used_at = models.DateTimeField(null=True, blank=True, verbose_name=_("last used at"))
 
     class Meta:
         verbose_name = _("passkey")
@@ -138,15 +167,19 @@ class Passkey(models.Model):
 class AccountSession(models.Model):
     """A signed-in browser session, listed to its holder with revoke."""
 
-    account = models.ForeignKey(Account, on_delete=models.CASCADE, related_name="sessions")
-    session_key = models.CharField(max_length=64, unique=True)
-    amr = models.JSONField(default=list, help_text="Authentication methods used (RFC 8176): pwd, otp, hwk, ...")
-    user_agent = models.CharField(max_length=200, blank=True)
-    ip_prefix = models.CharField(max_length=45, blank=True)
-    created_at = models.DateTimeField(auto_now_add=True)
-    last_seen_at = models.DateTimeField(auto_now_add=True)
-    ended_at = models.DateTimeField(null=True, blank=True)
-    end_reason = models.CharField(max_length=20, blank=True)
+    account = models.ForeignKey(Account, on_delete=models.CASCADE, related_name="sessions", verbose_name=_("account"))
+    session_key = models.CharField(max_length=64, unique=True, verbose_name=_("session key"))
+    amr = models.JSONField(
+        default=list,
+        help_text=_("Authentication methods used (RFC 8176): pwd, otp, hwk, ..."),
+        verbose_name=_("authentication methods"),
+    )
+    user_agent = models.CharField(max_length=200, blank=True, verbose_name=_("user agent"))
+    ip_prefix = models.CharField(max_length=45, blank=True, verbose_name=_("IP prefix"))
+    created_at = models.DateTimeField(auto_now_add=True, verbose_name=_("created at"))
+    last_seen_at = models.DateTimeField(auto_now_add=True, verbose_name=_("last seen at"))
+    ended_at = models.DateTimeField(null=True, blank=True, verbose_name=_("ended at"))
+    end_reason = models.CharField(max_length=20, blank=True, verbose_name=_("end reason"))
 
     class Meta:
         verbose_name = _("sign-in session")
@@ -161,11 +194,15 @@ class AccountSession(models.Model):
 class ClientConsent(models.Model):
     """A citizen's remembered consent for an OpenID Connect client (relying party) to receive some scopes."""
 
-    account = models.ForeignKey(Account, on_delete=models.CASCADE, related_name="client_consents")
-    application = models.ForeignKey(settings.OAUTH2_PROVIDER_APPLICATION_MODEL, on_delete=models.CASCADE)
-    scopes = models.JSONField(default=list)
-    granted_at = models.DateTimeField(auto_now=True)
-    revoked_at = models.DateTimeField(null=True, blank=True)
+    account = models.ForeignKey(
+        Account, on_delete=models.CASCADE, related_name="client_consents", verbose_name=_("account")
+    )
+    application = models.ForeignKey(
+        settings.OAUTH2_PROVIDER_APPLICATION_MODEL, on_delete=models.CASCADE, verbose_name=_("application")
+    )
+    scopes = models.JSONField(default=list, verbose_name=_("scopes"))
+    granted_at = models.DateTimeField(auto_now=True, verbose_name=_("granted at"))
+    revoked_at = models.DateTimeField(null=True, blank=True, verbose_name=_("revoked at"))
 
     class Meta:
         verbose_name = _("application consent")
@@ -184,11 +221,13 @@ class AuthContext(models.Model):
     """How the holder authenticated (acr, amr) for one authorization code and the tokens issued from it, so that the
     ID token of a code exchange or a refresh says what actually happened, not what the latest session did."""
 
-    key = models.CharField(max_length=64, unique=True, help_text="SHA-256 of the code or token.")
-    account = models.ForeignKey(Account, on_delete=models.CASCADE, related_name="+")
-    acr = models.CharField(max_length=40)
-    amr = models.JSONField(default=list)
-    created_at = models.DateTimeField(auto_now_add=True)
+    key = models.CharField(
+        max_length=64, unique=True, help_text=_("SHA-256 of the code or token."), verbose_name=_("key")
+    )
+    account = models.ForeignKey(Account, on_delete=models.CASCADE, related_name="+", verbose_name=_("account"))
+    acr = models.CharField(max_length=40, verbose_name=_("assurance level"))
+    amr = models.JSONField(default=list, verbose_name=_("authentication methods"))
+    created_at = models.DateTimeField(auto_now_add=True, verbose_name=_("created at"))
 
     class Meta:
         verbose_name = _("authentication context")
@@ -209,22 +248,33 @@ class OutboundMessage(models.Model):
     the commit; a delivery that fails is retried with back-off (``dancu messages deliver``). The text is erased once
     delivered (it may hold a one-time code)."""
 
-    id = models.UUIDField(primary_key=True, default=uuid7, editable=False)
-    channel = models.CharField(max_length=8, help_text="sms or email")
-    to = models.CharField(max_length=254)
-    subject = models.CharField(max_length=200, blank=True)
-    text = models.TextField(blank=True)
-    status = models.CharField(max_length=8, choices=MessageStatus.choices, default=MessageStatus.PENDING)
-    attempts = models.PositiveSmallIntegerField(default=0)
-    next_attempt_at = models.DateTimeField(null=True, blank=True)
-    error = models.CharField(max_length=80, blank=True, help_text="The last failure's kind (never its text).")
-    created_at = models.DateTimeField(auto_now_add=True)
-    sent_at = models.DateTimeField(null=True, blank=True)
+    id = models.UUIDField(primary_key=True, default=uuid7, editable=False, verbose_name=_("ID"))
+    channel = models.CharField(max_length=8, help_text=_("sms or email"), verbose_name=_("channel"))
+    to = models.CharField(max_length=254, verbose_name=_("recipient"))
+    subject = models.CharField(max_length=200, blank=True, verbose_name=_("subject"))
+    text = models.TextField(blank=True, verbose_name=_("text"))
+    status = models.CharField(
+        max_length=8, choices=MessageStatus.choices, default=MessageStatus.PENDING, verbose_name=_("status")
+    )
+    attempts = models.PositiveSmallIntegerField(default=0, verbose_name=_("attempts"))
+    next_attempt_at = models.DateTimeField(null=True, blank=True, verbose_name=_("next attempt at"))
+    error = models.CharField(
+        max_length=80, blank=True, help_text=_("The last failure's kind (never its text)."), verbose_name=_("error")
+    )
+    created_at = models.DateTimeField(auto_now_add=True, verbose_name=_("created at"))
+    sent_at = models.DateTimeField(null=True, blank=True, verbose_name=_("sent at"))
     claimed_by = models.CharField(
-        max_length=32, blank=True, default="", help_text="The deliverer sending it now (a random token), if any."
+        max_length=32,
+        blank=True,
+        default="",
+        help_text=_("The deliverer sending it now (a random token), if any."),
+        verbose_name=_("claimed by"),
     )
     claimed_until = models.DateTimeField(
-        null=True, blank=True, help_text="When the claim lapses (a crashed deliverer's messages are then retried)."
+        null=True,
+        blank=True,
+        help_text=_("When the claim lapses (a crashed deliverer's messages are then retried)."),
+        verbose_name=_("claimed until"),
     )
 
     class Meta:
@@ -258,7 +308,9 @@ class Official(models.Model):
     """An official (cán bộ) bound to one agency and one area: a commune (xã, phường), a province or the whole
     country. What they see and act on in the back office stays within it (accounts/services/officials.py)."""
 
-    user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="official")
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="official", verbose_name=_("user")
+    )
     agency = models.CharField(_("agency"), max_length=30, choices=OfficialAgency.choices)
     level = models.CharField(_("area level"), max_length=10, choices=AreaLevel.choices)
     commune = models.ForeignKey(

@@ -22,14 +22,22 @@ class CardStatus(models.TextChoices):
 class IdentityCard(models.Model):
     """A chip identity card (thẻ căn cước / căn cước công dân). Its number is the holder's PIN."""
 
-    person = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="cards")
-    number = models.CharField(max_length=12, help_text="The card number: the holder's 12-digit PIN.")
-    issued_on = models.DateField()
-    expires_on = models.DateField(null=True, blank=True, help_text="Empty: does not expire (issued after 60).")
-    issuing_authority = models.CharField(max_length=120, default="Cục Cảnh sát quản lý hành chính về trật tự xã hội")
-    status = models.CharField(max_length=10, choices=CardStatus.choices, default=CardStatus.VALID)
-    status_changed_at = models.DateTimeField(null=True, blank=True)
-    created_at = models.DateTimeField()
+    person = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="cards", verbose_name=_("person"))
+    number = models.CharField(
+        max_length=12, help_text=_("The card number: the holder's 12-digit PIN."), verbose_name=_("number")
+    )
+    issued_on = models.DateField(verbose_name=_("issued on"))
+    expires_on = models.DateField(
+        null=True, blank=True, help_text=_("Empty: does not expire (issued after 60)."), verbose_name=_("expires on")
+    )
+    issuing_authority = models.CharField(
+        max_length=120, default="Cục Cảnh sát quản lý hành chính về trật tự xã hội", verbose_name=_("issuing authority")
+    )
+    status = models.CharField(
+        max_length=10, choices=CardStatus.choices, default=CardStatus.VALID, verbose_name=_("status")
+    )
+    status_changed_at = models.DateTimeField(null=True, blank=True, verbose_name=_("status changed at"))
+    created_at = models.DateTimeField(verbose_name=_("created at"))
 
     class Meta:
         verbose_name = _("identity card")

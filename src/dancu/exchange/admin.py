@@ -59,8 +59,8 @@ class ConnectedSystemAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
 
 @admin.register(Purpose)
 class PurposeAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
-    list_display = ("code", "name", "legal_basis")
-    fields = ("code", "name", "legal_basis", "event_types", "event_fields")
+    list_display = ("code", "name", "name_en", "legal_basis")
+    fields = ("code", "name", "name_en", "legal_basis", "event_types", "event_fields")
 
 
 @admin.register(AssessmentCriterion)

@@ -13,7 +13,15 @@ from dancu.core.errors import DomainError, NotFound
 from dancu.core.pin import parse_pin
 from dancu.exchange.choices import LOOKUP_FIELDS, Operation, SystemKind, SystemStatus
 from dancu.exchange.keys import check_jwks
-from dancu.exchange.models import AssessmentCriterion, AssessmentResult, ConnectedSystem, Consent, Grant, Purpose
+from dancu.exchange.models import (
+    AssessmentCriterion,
+    AssessmentResult,
+    ConnectedSystem,
+    Consent,
+    Grant,
+    Purpose,
+    purpose_name,
+)
 from dancu.exchange.projector import keyring
 from dancu.gateway.ledger import read_entries_for
 
@@ -42,6 +50,15 @@ DEFAULT_PURPOSES = (
     ("public-service", "Giải quyết thủ tục hành chính", "Nghị định 45/2020/NĐ-CP; Nghị định 42/2022/NĐ-CP"),
     ("social-insurance", "Chi trả chế độ bảo hiểm xã hội", "Luật Bảo hiểm xã hội 2024"),
 )
+
+#: The seeded purposes' names on English pages (the names above are Vietnamese).
+PURPOSE_NAMES_EN = {
+    "kyc-banking": "Bank customer identification (eKYC)",
+    "sim-registration": "Mobile subscriber verification",
+    "health-insurance": "Health-insurance medical care",
+    "public-service": "Handling of administrative procedures",
+    "social-insurance": "Social-insurance benefit payments",
+}
 
 #: What a subscription for each seeded purpose may receive: life-event types and fields (data, editable in the admin).
 #: Social insurance pays birth and death benefits and follows the insured's name, marriage and residence; banks and
@@ -98,9 +115,15 @@ def ensure_reference_data() -> None:
         AssessmentCriterion.objects.get_or_create(code=code, defaults={"text": text, "order": order})
     for code, name, basis in DEFAULT_PURPOSES:
         types, fields = DEFAULT_PURPOSE_EVENTS.get(code, ([], []))
-        Purpose.objects.get_or_create(
-            code=code, defaults={"name": name, "legal_basis": basis, "event_types": types, "event_fields": fields}
-        )
+        name_en = PURPOSE_NAMES_EN[code]
+        purpose, created = Purpose.objects.get_or_create(
+            code=code,
+            defaults={
+                "name": name, "name_en": name_en, "legal_basis": basis, "event_types": types, "event_fields": fields,
+            },
+        )  # fmt: skip
+        if not created and not purpose.name_en:  # rows seeded before purposes had an English name
+            Purpose.objects.filter(pk=purpose.pk).update(name_en=name_en)
 
 
 def get_system(client_id: str) -> ConnectedSystem:
@@ -228,7 +251,9 @@ def access_history(pin: str, *, after: int = 0, limit: int = 100) -> list[dict[s
     pin_h = keyring().pin_hmac(pin).hex()
     entries = read_entries_for(Path(settings.DANCU_LEDGER), pin_h, after=after, limit=min(limit, 1000))
     names = dict(ConnectedSystem.objects.values_list("client_id", "organisation"))
-    purposes = dict(Purpose.objects.values_list("code", "name"))
+    purposes = {
+        code: purpose_name(name, en) for code, name, en in Purpose.objects.values_list("code", "name", "name_en")
+    }
     return [
         {
             "sequence": e.sequence,

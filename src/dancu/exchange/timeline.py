@@ -19,7 +19,7 @@ from django.utils.translation import gettext_lazy
 from dancu.core.pin import parse_pin
 from dancu.exchange.access import pin_hmac_hex, records_of
 from dancu.exchange.choices import AccessChannel, data_names
-from dancu.exchange.models import AccessRecord, ConnectedSystem, Purpose
+from dancu.exchange.models import AccessRecord, ConnectedSystem, Purpose, purpose_name
 from dancu.gateway.ledger import StoredEntry, read_entries_before
 
 __all__ = ["ACCESS_KINDS", "ACCESS_PURPOSES", "Access", "Cursor", "TimelinePage", "access_timeline"]
@@ -120,7 +120,7 @@ def _from_ledger(entries: list[StoredEntry]) -> list[Access]:
             "client_id", "organisation"
         )
     )
-    purposes = dict(Purpose.objects.filter(code__in={e.purpose for e in entries}).values_list("code", "name"))
+    purposes = _purpose_names({e.purpose for e in entries})
     accesses = []
     for entry in entries:
         outcome = entry.outcome.split(":")[0]
@@ -143,14 +143,21 @@ def _from_ledger(entries: list[StoredEntry]) -> list[Access]:
     return accesses
 
 
-def _purpose_name(record: AccessRecord) -> str:
+def _purpose_names(codes: set[str]) -> dict[str, str]:
+    """The purposes' names in the reader's language, by code."""
+    rows = Purpose.objects.filter(code__in=codes).values_list("code", "name", "name_en")
+    return {code: purpose_name(name, name_en) for code, name, name_en in rows}
+
+
+def _purpose_name(record: AccessRecord, purposes: dict[str, str]) -> str:
     known = ACCESS_PURPOSES.get(record.purpose)
-    if known is None:
-        return record.purpose
+    if known is None:  # a purpose of processing (a life event sent for it), or a free text
+        return purposes.get(record.purpose, record.purpose)
     return str(known) % {"reference": record.reference} if "%(reference)s" in str(known) else str(known)
 
 
 def _from_records(records: list[AccessRecord]) -> list[Access]:
+    purposes = _purpose_names({r.purpose for r in records if r.purpose not in ACCESS_PURPOSES})
     return [
         Access(
             time=record.time,
@@ -158,7 +165,7 @@ def _from_records(records: list[AccessRecord]) -> list[Access]:
             kind_name=str(ACCESS_KINDS.get(record.channel, record.channel)),
             organisation=record.organisation,
             purpose=record.purpose,
-            purpose_name=_purpose_name(record),
+            purpose_name=_purpose_name(record, purposes),
             fields=sorted(record.fields),
             data=data_names(record.fields),
             actor=record.actor,

@@ -12,17 +12,19 @@ from django.utils.translation import gettext_lazy as _
 
 
 class Era(models.TextChoices):
-    CURRENT = "current", "Since 1 July 2025"
-    LEGACY = "legacy", "Before 1 July 2025"
+    CURRENT = "current", _("Since 1 July 2025")
+    LEGACY = "legacy", _("Before 1 July 2025")
 
 
 class Province(models.Model):
     """A province or centrally-run city (tỉnh / thành phố trực thuộc trung ương), current or legacy."""
 
-    era = models.CharField(max_length=8, choices=Era.choices)
-    code = models.CharField(max_length=2, help_text="Statistics-office code, two digits ('01' Hà Nội).")
-    name = models.CharField(max_length=100)
-    division_type = models.CharField(max_length=40)
+    era = models.CharField(max_length=8, choices=Era.choices, verbose_name=_("era"))
+    code = models.CharField(
+        max_length=2, help_text=_("Statistics-office code, two digits ('01' for Hanoi)."), verbose_name=_("code")
+    )
+    name = models.CharField(max_length=100, verbose_name=_("name"))
+    division_type = models.CharField(max_length=40, verbose_name=_("division type"))
 
     class Meta:
         verbose_name = _("province")
@@ -37,10 +39,12 @@ class Province(models.Model):
 class District(models.Model):
     """A legacy district (quận / huyện / thị xã / thành phố thuộc tỉnh); districts were abolished on 1 July 2025."""
 
-    code = models.CharField(max_length=3, unique=True)
-    name = models.CharField(max_length=100)
-    division_type = models.CharField(max_length=40)
-    province = models.ForeignKey(Province, on_delete=models.PROTECT, related_name="districts")
+    code = models.CharField(max_length=3, unique=True, verbose_name=_("code"))
+    name = models.CharField(max_length=100, verbose_name=_("name"))
+    division_type = models.CharField(max_length=40, verbose_name=_("division type"))
+    province = models.ForeignKey(
+        Province, on_delete=models.PROTECT, related_name="districts", verbose_name=_("province")
+    )
 
     class Meta:
         verbose_name = _("district")
@@ -54,13 +58,22 @@ class District(models.Model):
 class Commune(models.Model):
     """A commune-level unit (xã / phường / đặc khu; legacy also thị trấn), current or legacy."""
 
-    era = models.CharField(max_length=8, choices=Era.choices)
-    code = models.CharField(max_length=5, help_text="Statistics-office code, five digits.")
-    name = models.CharField(max_length=100)
-    division_type = models.CharField(max_length=40)
-    province = models.ForeignKey(Province, on_delete=models.PROTECT, related_name="communes")
-    district = models.ForeignKey(District, on_delete=models.PROTECT, null=True, blank=True, related_name="communes")
-    name_folded = models.CharField(max_length=100, db_index=True, help_text="Diacritics-free lower-case name.")
+    era = models.CharField(max_length=8, choices=Era.choices, verbose_name=_("era"))
+    code = models.CharField(max_length=5, help_text=_("Statistics-office code, five digits."), verbose_name=_("code"))
+    name = models.CharField(max_length=100, verbose_name=_("name"))
+    division_type = models.CharField(max_length=40, verbose_name=_("division type"))
+    province = models.ForeignKey(
+        Province, on_delete=models.PROTECT, related_name="communes", verbose_name=_("province")
+    )
+    district = models.ForeignKey(
+        District, on_delete=models.PROTECT, null=True, blank=True, related_name="communes", verbose_name=_("district")
+    )
+    name_folded = models.CharField(
+        max_length=100,
+        db_index=True,
+        help_text=_("Diacritics-free lower-case name."),
+        verbose_name=_("name without diacritics"),
+    )
 
     class Meta:
         verbose_name = _("commune")
@@ -83,9 +96,15 @@ class Commune(models.Model):
 class CommuneSuccession(models.Model):
     """One row of the 2025 conversion table: a legacy commune went (wholly or partly) into a current commune."""
 
-    legacy = models.ForeignKey(Commune, on_delete=models.CASCADE, related_name="successors")
-    current = models.ForeignKey(Commune, on_delete=models.CASCADE, related_name="predecessors")
-    partly = models.BooleanField(default=False, help_text="Only part of the legacy commune went into this one.")
+    legacy = models.ForeignKey(
+        Commune, on_delete=models.CASCADE, related_name="successors", verbose_name=_("former commune")
+    )
+    current = models.ForeignKey(
+        Commune, on_delete=models.CASCADE, related_name="predecessors", verbose_name=_("current commune")
+    )
+    partly = models.BooleanField(
+        default=False, help_text=_("Only part of the legacy commune went into this one."), verbose_name=_("in part")
+    )
 
     class Meta:
         verbose_name = _("commune succession")

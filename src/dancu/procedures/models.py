@@ -31,8 +31,8 @@ class Level(models.TextChoices):
 class Counter(models.Model):
     """Per-day serials for dossier and case numbers (row-locked while drawn)."""
 
-    key = models.CharField(max_length=30, unique=True)
-    value = models.PositiveIntegerField(default=0)
+    key = models.CharField(max_length=30, unique=True, verbose_name=_("key"))
+    value = models.PositiveIntegerField(default=0, verbose_name=_("value"))
 
     class Meta:
         verbose_name = _("counter")
@@ -45,24 +45,41 @@ class Counter(models.Model):
 class Procedure(models.Model):
     """One administrative procedure (thủ tục hành chính) as the catalogue describes it."""
 
-    code = models.SlugField(max_length=60, unique=True)
-    national_code = models.CharField(max_length=20, blank=True, help_text="Code in the national procedure database.")
-    name_vi = models.CharField(max_length=300)
-    name_en = models.CharField(max_length=300)
-    agency = models.CharField(max_length=30, choices=Agency.choices)
-    level = models.CharField(max_length=10, choices=Level.choices)
-    deadline_days = models.PositiveSmallIntegerField(help_text="Legal deadline in working days (0: the same day).")
-    deadline_days_verification = models.PositiveSmallIntegerField(help_text="When verification is needed.")
-    fee_vnd = models.PositiveIntegerField(default=0, help_text="Fee at the counter.")
-    fee_online_vnd = models.PositiveIntegerField(default=0, help_text="Fee when filed online (0: exempt online).")
-    legal_basis = models.CharField(max_length=300, blank=True)
-    fields = models.JSONField(default=list, help_text="The form: [{name, label_vi, label_en, type, required, source}].")
+    code = models.SlugField(max_length=60, unique=True, verbose_name=_("code"))
+    national_code = models.CharField(
+        max_length=20,
+        blank=True,
+        help_text=_("Code in the national procedure database."),
+        verbose_name=_("national code"),
+    )
+    name_vi = models.CharField(max_length=300, verbose_name=_("Vietnamese name"))
+    name_en = models.CharField(max_length=300, verbose_name=_("English name"))
+    agency = models.CharField(max_length=30, choices=Agency.choices, verbose_name=_("agency"))
+    level = models.CharField(max_length=10, choices=Level.choices, verbose_name=_("level"))
+    deadline_days = models.PositiveSmallIntegerField(
+        help_text=_("Legal deadline in working days (0: the same day)."), verbose_name=_("deadline days")
+    )
+    deadline_days_verification = models.PositiveSmallIntegerField(
+        help_text=_("When verification is needed."), verbose_name=_("deadline days with verification")
+    )
+    fee_vnd = models.PositiveIntegerField(default=0, help_text=_("Fee at the counter."), verbose_name=_("fee (VND)"))
+    fee_online_vnd = models.PositiveIntegerField(
+        default=0, help_text=_("Fee when filed online (0: exempt online)."), verbose_name=_("online fee (VND)")
+    )
+    legal_basis = models.CharField(max_length=300, blank=True, verbose_name=_("legal basis"))
+    fields = models.JSONField(
+        default=list,
+        help_text=_("The form: [{name, label_vi, label_en, type, required, source}]."),
+        verbose_name=_("fields"),
+    )
     attachments = models.JSONField(
-        default=list, help_text="[{code, label_vi, label_en, types, max_mb, required, unless}]: 'unless' names the "
-        "registry record or earlier result that makes it unnecessary."
+        default=list, help_text=_("[{code, label_vi, label_en, types, max_mb, required, unless}]: 'unless' names the "
+        "registry record or earlier result that makes it unnecessary."), verbose_name=_("attachments")
     )  # fmt: skip
-    reuses = models.JSONField(default=list, help_text="Registry data and earlier results the dossier re-uses.")
-    active = models.BooleanField(default=True)
+    reuses = models.JSONField(
+        default=list, help_text=_("Registry data and earlier results the dossier re-uses."), verbose_name=_("reuses")
+    )
+    active = models.BooleanField(default=True, verbose_name=_("active"))
 
     class Meta:
         verbose_name = _("procedure")
@@ -81,18 +98,27 @@ class Procedure(models.Model):
 class ProcedureGroup(models.Model):
     """A linked group (liên thông): one declaration, several procedures at several agencies."""
 
-    code = models.SlugField(max_length=60, unique=True)
-    name_vi = models.CharField(max_length=300)
-    name_en = models.CharField(max_length=300)
-    national_code = models.CharField(max_length=20, blank=True)
-    deadline_days = models.PositiveSmallIntegerField(null=True, blank=True)
-    deadline_days_verification = models.PositiveSmallIntegerField(null=True, blank=True)
+    code = models.SlugField(max_length=60, unique=True, verbose_name=_("code"))
+    name_vi = models.CharField(max_length=300, verbose_name=_("Vietnamese name"))
+    name_en = models.CharField(max_length=300, verbose_name=_("English name"))
+    national_code = models.CharField(max_length=20, blank=True, verbose_name=_("national code"))
+    deadline_days = models.PositiveSmallIntegerField(null=True, blank=True, verbose_name=_("deadline days"))
+    deadline_days_verification = models.PositiveSmallIntegerField(
+        null=True, blank=True, verbose_name=_("deadline days with verification")
+    )
     members = models.JSONField(
         default=list,
-        help_text='[{"procedure": code, "after": code or null, "optional": bool, "deadline_days": n, '
-        '"deadline_days_verification": n}] in order; deadlines here override the procedure\'s own inside the group.',
+        help_text=_(
+            "The member procedures in order, each with the one it waits for, whether it is optional and its "
+            "deadlines; inside the group these deadlines override the procedure's own."
+        ),
+        verbose_name=_("members"),
     )
-    note = models.TextField(blank=True, help_text="Where the deadlines come from, or that they are configuration.")
+    note = models.TextField(
+        blank=True,
+        help_text=_("Where the deadlines come from, or that they are configuration."),
+        verbose_name=_("note"),
+    )
 
     class Meta:
         verbose_name = _("linked procedure group")
@@ -124,15 +150,17 @@ class Status(models.TextChoices):
 class Case(models.Model):
     """One declaration of a linked group, with its child dossiers and the group's overall deadline."""
 
-    id = models.UUIDField(primary_key=True, default=uuid7, editable=False)
-    number = models.CharField(max_length=30, unique=True)
-    group = models.ForeignKey(ProcedureGroup, on_delete=models.PROTECT)
-    applicant = models.ForeignKey("accounts.Account", on_delete=models.PROTECT, related_name="cases")
-    received_at = models.DateTimeField()
-    due_on = models.DateField()
-    finished_on = models.DateField(null=True, blank=True)
-    data = models.JSONField(default=dict)
-    created_at = models.DateTimeField(auto_now_add=True)
+    id = models.UUIDField(primary_key=True, default=uuid7, editable=False, verbose_name=_("ID"))
+    number = models.CharField(max_length=30, unique=True, verbose_name=_("number"))
+    group = models.ForeignKey(ProcedureGroup, on_delete=models.PROTECT, verbose_name=_("group"))
+    applicant = models.ForeignKey(
+        "accounts.Account", on_delete=models.PROTECT, related_name="cases", verbose_name=_("applicant")
+    )
+    received_at = models.DateTimeField(verbose_name=_("received at"))
+    due_on = models.DateField(verbose_name=_("due on"))
+    finished_on = models.DateField(null=True, blank=True, verbose_name=_("finished on"))
+    data = models.JSONField(default=dict, verbose_name=_("data"))
+    created_at = models.DateTimeField(auto_now_add=True, verbose_name=_("created at"))
 
     class Meta:
         verbose_name = _("linked case")
@@ -145,27 +173,44 @@ class Case(models.Model):
 class Dossier(models.Model):
     """A dossier (hồ sơ) of one procedure, from draft to result."""
 
-    id = models.UUIDField(primary_key=True, default=uuid7, editable=False)
-    number = models.CharField(max_length=30, unique=True)
-    procedure = models.ForeignKey(Procedure, on_delete=models.PROTECT)
-    case = models.ForeignKey(Case, on_delete=models.CASCADE, null=True, blank=True, related_name="dossiers")
-    applicant = models.ForeignKey("accounts.Account", on_delete=models.PROTECT, related_name="dossiers")
-    commune = models.CharField(max_length=5, help_text="Current commune code of the competent office.")
-    status = models.CharField(max_length=12, choices=Status.choices, default=Status.DRAFT)
-    data = models.JSONField(default=dict, help_text="What was declared (prefilled parts included).")
-    verification = models.BooleanField(default=False, help_text="Verification needed: the longer deadline applies.")
-    received_at = models.DateTimeField(null=True, blank=True)
-    due_on = models.DateField(null=True, blank=True)
-    paused_at = models.DateTimeField(null=True, blank=True)
-    paused_working_days = models.PositiveSmallIntegerField(default=0)
-    finished_on = models.DateField(null=True, blank=True)
-    assigned_to = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    id = models.UUIDField(primary_key=True, default=uuid7, editable=False, verbose_name=_("ID"))
+    number = models.CharField(max_length=30, unique=True, verbose_name=_("number"))
+    procedure = models.ForeignKey(Procedure, on_delete=models.PROTECT, verbose_name=_("procedure"))
+    case = models.ForeignKey(
+        Case, on_delete=models.CASCADE, null=True, blank=True, related_name="dossiers", verbose_name=_("case")
     )
-    result = models.JSONField(default=dict, blank=True)
-    decision_reason = models.TextField(blank=True)
-    created_at = models.DateTimeField(auto_now_add=True)
-    updated_at = models.DateTimeField(auto_now=True)
+    applicant = models.ForeignKey(
+        "accounts.Account", on_delete=models.PROTECT, related_name="dossiers", verbose_name=_("applicant")
+    )
+    commune = models.CharField(
+        max_length=5, help_text=_("Current commune code of the competent office."), verbose_name=_("commune")
+    )
+    status = models.CharField(max_length=12, choices=Status.choices, default=Status.DRAFT, verbose_name=_("status"))
+    data = models.JSONField(
+        default=dict, help_text=_("What was declared (prefilled parts included)."), verbose_name=_("data")
+    )
+    verification = models.BooleanField(
+        default=False,
+        help_text=_("Verification needed: the longer deadline applies."),
+        verbose_name=_("verification needed"),
+    )
+    received_at = models.DateTimeField(null=True, blank=True, verbose_name=_("received at"))
+    due_on = models.DateField(null=True, blank=True, verbose_name=_("due on"))
+    paused_at = models.DateTimeField(null=True, blank=True, verbose_name=_("paused at"))
+    paused_working_days = models.PositiveSmallIntegerField(default=0, verbose_name=_("paused working days"))
+    finished_on = models.DateField(null=True, blank=True, verbose_name=_("finished on"))
+    assigned_to = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("assigned to"),
+    )
+    result = models.JSONField(default=dict, blank=True, verbose_name=_("result"))
+    decision_reason = models.TextField(blank=True, verbose_name=_("decision reason"))
+    created_at = models.DateTimeField(auto_now_add=True, verbose_name=_("created at"))
+    updated_at = models.DateTimeField(auto_now=True, verbose_name=_("updated at"))
 
     class Meta:
         verbose_name = _("dossier")
@@ -183,13 +228,17 @@ class Dossier(models.Model):
 class Transition(models.Model):
     """Every change of a dossier's status: who, when, why. Shown to the citizen."""
 
-    dossier = models.ForeignKey(Dossier, on_delete=models.CASCADE, related_name="transitions")
-    from_status = models.CharField(max_length=12, blank=True, choices=Status.choices)
-    to_status = models.CharField(max_length=12, choices=Status.choices)
-    actor = models.CharField(max_length=150)
-    actor_kind = models.CharField(max_length=10, help_text="citizen, official or system")
-    reason = models.TextField(blank=True)
-    at = models.DateTimeField(auto_now_add=True)
+    dossier = models.ForeignKey(
+        Dossier, on_delete=models.CASCADE, related_name="transitions", verbose_name=_("dossier")
+    )
+    from_status = models.CharField(max_length=12, blank=True, choices=Status.choices, verbose_name=_("from status"))
+    to_status = models.CharField(max_length=12, choices=Status.choices, verbose_name=_("to status"))
+    actor = models.CharField(max_length=150, verbose_name=_("actor"))
+    actor_kind = models.CharField(
+        max_length=10, help_text=_("citizen, official or system"), verbose_name=_("actor kind")
+    )
+    reason = models.TextField(blank=True, verbose_name=_("reason"))
+    at = models.DateTimeField(auto_now_add=True, verbose_name=_("time"))
 
     class Meta:
         verbose_name = _("status change")
@@ -203,11 +252,19 @@ class Transition(models.Model):
 class Reuse(models.Model):
     """A piece of registry data or an earlier result that a dossier re-used instead of asking for it (once-only)."""
 
-    dossier = models.ForeignKey(Dossier, on_delete=models.CASCADE, related_name="reuses")
-    source = models.CharField(max_length=40, help_text="registry.person, registry.household, result:<dossier>, ...")
-    reference = models.CharField(max_length=64, help_text="The record's id (a PIN's person id, a dossier number).")
-    fields = models.JSONField(default=list)
-    at = models.DateTimeField(auto_now_add=True)
+    dossier = models.ForeignKey(Dossier, on_delete=models.CASCADE, related_name="reuses", verbose_name=_("dossier"))
+    source = models.CharField(
+        max_length=40,
+        help_text=_("registry.person, registry.household, result:<dossier>, ..."),
+        verbose_name=_("source"),
+    )
+    reference = models.CharField(
+        max_length=64,
+        help_text=_("The record's id (a PIN's person id, a dossier number)."),
+        verbose_name=_("reference"),
+    )
+    fields = models.JSONField(default=list, verbose_name=_("fields"))
+    at = models.DateTimeField(auto_now_add=True, verbose_name=_("time"))
 
     class Meta:
         verbose_name = _("data reuse")
@@ -220,13 +277,20 @@ class Reuse(models.Model):
 class HealthInsuranceCard(models.Model):
     """A health-insurance card (thẻ BHYT) issued by social insurance (synthetic social-insurance data)."""
 
-    number = models.CharField(max_length=15, unique=True, help_text="Group code, benefit level, province, BHXH number.")
-    social_insurance_number = models.CharField(max_length=10, unique=True)
-    person = models.ForeignKey("registry.Person", on_delete=models.PROTECT, related_name="+")
-    valid_from = models.DateField()
-    valid_to = models.DateField()
-    dossier = models.ForeignKey(Dossier, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
-    created_at = models.DateTimeField(auto_now_add=True)
+    number = models.CharField(
+        max_length=15,
+        unique=True,
+        help_text=_("Group code, benefit level, province, BHXH number."),
+        verbose_name=_("number"),
+    )
+    social_insurance_number = models.CharField(max_length=10, unique=True, verbose_name=_("social insurance number"))
+    person = models.ForeignKey("registry.Person", on_delete=models.PROTECT, related_name="+", verbose_name=_("person"))
+    valid_from = models.DateField(verbose_name=_("valid from"))
+    valid_to = models.DateField(verbose_name=_("valid to"))
+    dossier = models.ForeignKey(
+        Dossier, on_delete=models.PROTECT, null=True, blank=True, related_name="+", verbose_name=_("dossier")
+    )
+    created_at = models.DateTimeField(auto_now_add=True, verbose_name=_("created at"))
 
     class Meta:
         verbose_name = _("health-insurance card")
@@ -241,14 +305,21 @@ class Attachment(models.Model):
     with ``DANCU_ATTACHMENT_STORE=database``, in ``content``. Read it with ``attachments.read``, which checks the
     digest."""
 
-    dossier = models.ForeignKey(Dossier, on_delete=models.CASCADE, related_name="attachments")
-    code = models.CharField(max_length=40)
-    content_type = models.CharField(max_length=60)
-    size = models.PositiveIntegerField()
-    sha256 = models.CharField(max_length=64, db_index=True)
-    stored = models.CharField(max_length=200, blank=True, help_text="The file's name in the attachment store.")
-    content = models.BinaryField(blank=True, default=b"")
-    created_at = models.DateTimeField(auto_now_add=True)
+    dossier = models.ForeignKey(
+        Dossier, on_delete=models.CASCADE, related_name="attachments", verbose_name=_("dossier")
+    )
+    code = models.CharField(max_length=40, verbose_name=_("code"))
+    content_type = models.CharField(max_length=60, verbose_name=_("content type"))
+    size = models.PositiveIntegerField(verbose_name=_("size"))
+    sha256 = models.CharField(max_length=64, db_index=True, verbose_name=_("SHA-256"))
+    stored = models.CharField(
+        max_length=200,
+        blank=True,
+        help_text=_("The file's name in the attachment store."),
+        verbose_name=_("stored file"),
+    )
+    content = models.BinaryField(blank=True, default=b"", verbose_name=_("content"))
+    created_at = models.DateTimeField(auto_now_add=True, verbose_name=_("created at"))
 
     class Meta:
         verbose_name = _("attachment")
@@ -261,17 +332,24 @@ class Attachment(models.Model):
 class Notification(models.Model):
     """A message to the applicant shown in the portal (and sent by SMS through the outbox)."""
 
-    account = models.ForeignKey("accounts.Account", on_delete=models.CASCADE, related_name="notifications")
-    dossier = models.ForeignKey(Dossier, on_delete=models.CASCADE, null=True, blank=True, related_name="+")
-    case = models.ForeignKey(Case, on_delete=models.CASCADE, null=True, blank=True, related_name="+")
-    text = models.TextField(help_text="As sent, in the recipient's language.")
+    account = models.ForeignKey(
+        "accounts.Account", on_delete=models.CASCADE, related_name="notifications", verbose_name=_("account")
+    )
+    dossier = models.ForeignKey(
+        Dossier, on_delete=models.CASCADE, null=True, blank=True, related_name="+", verbose_name=_("dossier")
+    )
+    case = models.ForeignKey(
+        Case, on_delete=models.CASCADE, null=True, blank=True, related_name="+", verbose_name=_("case")
+    )
+    text = models.TextField(help_text=_("As sent, in the recipient's language."), verbose_name=_("text"))
     parts = models.JSONField(
         default=list,
         blank=True,
-        help_text="[[English msgid, {name: value or {vi, en}}], ...]: shown in the page's language.",
+        help_text=_("[[English msgid, {name: value or {vi, en}}], ...]: shown in the page's language."),
+        verbose_name=_("parts"),
     )
-    created_at = models.DateTimeField(auto_now_add=True)
-    read_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True, verbose_name=_("created at"))
+    read_at = models.DateTimeField(null=True, blank=True, verbose_name=_("read at"))
 
     class Meta:
         verbose_name = _("notification")
@@ -306,10 +384,12 @@ class Contributions(models.Model):
     """Months of compulsory social-insurance contributions (synthetic social-insurance data for the demo and tests;
     a real deployment reads them from the social-insurance database)."""
 
-    person = models.OneToOneField("registry.Person", on_delete=models.PROTECT, related_name="+")
-    months = models.PositiveIntegerField()
-    synthetic = models.BooleanField(default=True)
-    updated_at = models.DateTimeField(auto_now=True)
+    person = models.OneToOneField(
+        "registry.Person", on_delete=models.PROTECT, related_name="+", verbose_name=_("person")
+    )
+    months = models.PositiveIntegerField(verbose_name=_("months"))
+    synthetic = models.BooleanField(default=True, verbose_name=_("synthetic"))
+    updated_at = models.DateTimeField(auto_now=True, verbose_name=_("updated at"))
 
     class Meta:
         verbose_name = _("insurance contributions")
@@ -334,17 +414,23 @@ class Document(models.Model):
     """An electronic result (birth extract, insurance card, ...): its data signed by the issuing agency's key. Kept
     in the citizen's documents, verifiable on the public page or offline, re-usable by later procedures."""
 
-    id = models.UUIDField(primary_key=True, default=uuid7, editable=False)
-    kind = models.CharField(max_length=40)
-    title = models.CharField(max_length=200)
-    issuer = models.CharField(max_length=30, choices=Agency.choices)
-    owner = models.ForeignKey("accounts.Account", on_delete=models.PROTECT, related_name="documents")
-    subject = models.ForeignKey("registry.Person", on_delete=models.PROTECT, related_name="+", null=True, blank=True)
-    dossier = models.ForeignKey(Dossier, on_delete=models.PROTECT, related_name="documents")
-    data = models.JSONField()
-    issued_at = models.DateTimeField()
-    token = models.TextField(help_text="Compact JWS (EdDSA) over the document: what the QR code carries.")
-    revoked_at = models.DateTimeField(null=True, blank=True)
+    id = models.UUIDField(primary_key=True, default=uuid7, editable=False, verbose_name=_("ID"))
+    kind = models.CharField(max_length=40, verbose_name=_("kind"))
+    title = models.CharField(max_length=200, verbose_name=_("title"))
+    issuer = models.CharField(max_length=30, choices=Agency.choices, verbose_name=_("issuer"))
+    owner = models.ForeignKey(
+        "accounts.Account", on_delete=models.PROTECT, related_name="documents", verbose_name=_("owner")
+    )
+    subject = models.ForeignKey(
+        "registry.Person", on_delete=models.PROTECT, related_name="+", null=True, blank=True, verbose_name=_("subject")
+    )
+    dossier = models.ForeignKey(Dossier, on_delete=models.PROTECT, related_name="documents", verbose_name=_("dossier"))
+    data = models.JSONField(verbose_name=_("data"))
+    issued_at = models.DateTimeField(verbose_name=_("issued at"))
+    token = models.TextField(
+        help_text=_("Compact JWS (EdDSA) over the document: what the QR code carries."), verbose_name=_("token")
+    )
+    revoked_at = models.DateTimeField(null=True, blank=True, verbose_name=_("revoked at"))
 
     class Meta:
         verbose_name = _("issued document")
@@ -370,19 +456,33 @@ class PaymentStatus(models.TextChoices):
 class Payment(models.Model):
     """A fee paid online for a case or dossier through a payment provider."""
 
-    id = models.UUIDField(primary_key=True, default=uuid7, editable=False)
-    case = models.ForeignKey(Case, on_delete=models.PROTECT, related_name="payments", null=True, blank=True)
-    dossier = models.ForeignKey(Dossier, on_delete=models.PROTECT, related_name="payments", null=True, blank=True)
-    account = models.ForeignKey("accounts.Account", on_delete=models.PROTECT, related_name="payments")
-    amount_vnd = models.PositiveIntegerField()
-    description = models.CharField(max_length=200)
-    provider = models.CharField(max_length=30)
-    provider_ref = models.CharField(max_length=64, blank=True)
-    status = models.CharField(max_length=10, choices=PaymentStatus.choices, default=PaymentStatus.PENDING)
-    created_at = models.DateTimeField(auto_now_add=True)
-    paid_at = models.DateTimeField(null=True, blank=True)
-    refunded_at = models.DateTimeField(null=True, blank=True)
-    refund_reason = models.CharField(max_length=300, blank=True)
+    id = models.UUIDField(primary_key=True, default=uuid7, editable=False, verbose_name=_("ID"))
+    case = models.ForeignKey(
+        Case, on_delete=models.PROTECT, related_name="payments", null=True, blank=True, verbose_name=_("case")
+    )
+    dossier = models.ForeignKey(
+        Dossier, on_delete=models.PROTECT, related_name="payments", null=True, blank=True, verbose_name=_("dossier")
+    )
+    account = models.ForeignKey(
+        "accounts.Account", on_delete=models.PROTECT, related_name="payments", verbose_name=_("account")
+    )
+    amount_vnd = models.PositiveIntegerField(verbose_name=_("amount (VND)"))
+    description = models.CharField(
+        max_length=200, help_text=_("As sent to the provider, in Vietnamese."), verbose_name=_("description")
+    )
+    description_parts = models.JSONField(
+        default=list, blank=True, help_text=_("[[English msgid, {name: value}], ...]: shown in the page's language."),
+        verbose_name=_("description parts"),
+    )  # fmt: skip
+    provider = models.CharField(max_length=30, verbose_name=_("provider"))
+    provider_ref = models.CharField(max_length=64, blank=True, verbose_name=_("provider reference"))
+    status = models.CharField(
+        max_length=10, choices=PaymentStatus.choices, default=PaymentStatus.PENDING, verbose_name=_("status")
+    )
+    created_at = models.DateTimeField(auto_now_add=True, verbose_name=_("created at"))
+    paid_at = models.DateTimeField(null=True, blank=True, verbose_name=_("paid at"))
+    refunded_at = models.DateTimeField(null=True, blank=True, verbose_name=_("refunded at"))
+    refund_reason = models.CharField(max_length=300, blank=True, verbose_name=_("refund reason"))
 
     class Meta:
         verbose_name = _("payment")
@@ -391,15 +491,20 @@ class Payment(models.Model):
     def __str__(self) -> str:
         return f"payment {self.pk}"
 
+    @property
+    def display_description(self) -> str:
+        """What the payment is for, in the active language (payments made before the parts were kept: as sent)."""
+        return render_notice(self.description_parts) if self.description_parts else self.description
+
 
 class SimulatedTransaction(models.Model):
     """The simulated provider's own books (what a real provider's settlement report would list)."""
 
-    reference = models.CharField(max_length=64, unique=True)
-    payment_id = models.UUIDField()
-    amount_vnd = models.PositiveIntegerField()
-    kind = models.CharField(max_length=10, help_text="charge or refund")
-    at = models.DateTimeField(auto_now_add=True)
+    reference = models.CharField(max_length=64, unique=True, verbose_name=_("reference"))
+    payment_id = models.UUIDField(verbose_name=_("payment id"))
+    amount_vnd = models.PositiveIntegerField(verbose_name=_("amount (VND)"))
+    kind = models.CharField(max_length=10, help_text=_("charge or refund"), verbose_name=_("kind"))
+    at = models.DateTimeField(auto_now_add=True, verbose_name=_("time"))
 
     class Meta:
         verbose_name = _("simulated transaction")

@@ -104,14 +104,15 @@ def sign_fields(secret: bytes, fields: dict[str, str]) -> str:
     return hmac.new(secret, message.encode(), hashlib.sha256).hexdigest()
 
 
-def start(case: Case, *, amount_vnd: int, description: str) -> Payment:
-    """The case's pending payment (the same one on a repeated request)."""
+def start(case: Case, *, amount_vnd: int, description: str, description_parts: list[Any] | None = None) -> Payment:
+    """The case's pending payment (the same one on a repeated request). ``description`` goes to the provider;
+    ``description_parts`` (msgids and values, as a notice's) let the citizen's pages say it in their language."""
     existing = Payment.objects.filter(case=case).exclude(status=PaymentStatus.FAILED).first()
     if existing is not None:
         return existing
     return Payment.objects.create(
         case=case, account=case.applicant, amount_vnd=amount_vnd, description=description[:200],
-        provider=provider().name,
+        description_parts=description_parts or [], provider=provider().name,
     )  # fmt: skip
 
 

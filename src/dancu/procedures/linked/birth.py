@@ -226,8 +226,11 @@ def _declare_birth(
     Reuse.objects.bulk_create(reuses)
     if extract_copies:
         fee = gettext_noop("Fee for %(copies)s copies of the birth extract (%(number)s)")
-        description = render_notice([[fee, {"copies": extract_copies, "number": case.number}]], settings.LANGUAGE_CODE)
-        payments.start(case, amount_vnd=EXTRACT_COPY_FEE_VND * extract_copies, description=description)
+        parts = [[fee, {"copies": extract_copies, "number": case.number}]]
+        description = render_notice(parts, settings.LANGUAGE_CODE)
+        payments.start(
+            case, amount_vnd=EXTRACT_COPY_FEE_VND * extract_copies, description=description, description_parts=parts
+        )
         return case  # received once the payment's callback lands (payment_received)
     _notify_received(case)
     return case

@@ -37,6 +37,7 @@ class Command(BaseCommand):
         settings.ROOT_URLCONF = "dancu.accounts.demo_rp"
         settings.SESSION_COOKIE_NAME = "demo_rp_sessionid"
         settings.CSRF_COOKIE_NAME = "demo_rp_csrftoken"
+        settings.LANGUAGE_COOKIE_NAME = "demo_rp_language"
         # Its own policy: the sign-out form's redirect goes on to the provider's logout page.
         settings.SECURE_CSP = {
             **settings.SECURE_CSP,
