@@ -262,11 +262,17 @@ def household_dict(household: Household) -> dict[str, Any]:
 
 
 def search_people(
-    *, name: str = "", birth_date: date | None = None, commune: str = "", limit: int = 50
+    *,
+    name: str = "",
+    birth_date: date | None = None,
+    commune: str = "",
+    limit: int = 50,
+    people: QuerySet[Person] | None = None,
 ) -> list[Person]:
     """People whose name starts with ``name`` (diacritics- and case-insensitive), optionally born on
-    ``birth_date`` and living (permanent residence) in ``commune``. A range scan on the folded-name index."""
-    query = Person.objects.select_related("household__commune__province")
+    ``birth_date`` and living (permanent residence) in ``commune``, among ``people`` (an official's area; default
+    everyone). A range scan on the folded-name index."""
+    query = (Person.objects.all() if people is None else people).select_related("household__commune__province")
     folded = fold_name(name) if name else ""
     if folded:
         query = query.filter(name_folded__gte=folded, name_folded__lt=folded + "\uffff")

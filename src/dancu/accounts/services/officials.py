@@ -94,6 +94,30 @@ def check_person(official: Official, person_id: int) -> None:
         raise DomainError("person_out_of_area", _("This person's record is outside the area you work for."), status=403)
 
 
+def check_person_pin(official: Official, pin: str) -> None:
+    """Refused unless the person with ``pin`` is of the official's area. An official of a commune or a province is
+    answered ``person_out_of_area`` (403) whether the person lives elsewhere or does not exist, so that the answer
+    never tells them that a PIN exists outside their area; a national official is not refused here (the caller
+    answers ``person_not_found`` for a PIN nobody has)."""
+    if area_communes(official) is None:
+        return
+    if not people_in_area(official, Person.objects.filter(pin=pin)).exists():
+        raise DomainError(
+            "person_out_of_area", _("No person with this ID number in the area you work for."), status=403
+        )
+
+
+def household_in_area(official: Official, number: str) -> Household | None:
+    """The household numbered ``number`` if it is of the official's area. Like :func:`check_person_pin`, a scoped
+    official is refused with ``household_out_of_area`` (403) for a household elsewhere and for one that does not
+    exist; for a national official ``None`` means there is no such household."""
+    household = Household.objects.select_related("commune__province", "head").filter(number=number).first()
+    communes = area_communes(official)
+    if communes is not None and (household is None or not communes.filter(pk=household.commune_id).exists()):
+        raise DomainError("household_out_of_area", _("This household is outside the area you work for."), status=403)
+    return household
+
+
 def check_household(official: Official, household: Household) -> None:
     communes = area_communes(official)
     if communes is not None and not communes.filter(pk=household.commune_id).exists():
