@@ -39,7 +39,8 @@ def person_ref(person: Person | None) -> dict[str, Any] | None:
     }
 
 
-def load_person(pin: str) -> Person:
+def people_with_links() -> QuerySet[Person]:
+    """People with what their record shows in the same query (parents, spouse, household, places)."""
     return Person.objects.select_related(
         "father",
         "mother",
@@ -47,7 +48,11 @@ def load_person(pin: str) -> Person:
         "household__commune__province",
         "birth_commune__province",
         "origin_commune__province",
-    ).get(pin=pin)
+    )
+
+
+def load_person(pin: str) -> Person:
+    return people_with_links().get(pin=pin)
 
 
 def person_dict(person: Person) -> dict[str, Any]:
