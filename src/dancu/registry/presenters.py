@@ -293,8 +293,9 @@ def search_people(
 def people_matching(*, name: str = "", birth_date: date | None = None, commune: str = "") -> QuerySet[Person]:
     """People any word of whose name starts with ``name``'s words in order, diacritics- and case-insensitive ("hong"
     and "thi hong" find "Nguyễn Thị Hồng"), optionally born on ``birth_date`` and living (permanent residence) in
-    ``commune``; sorted by name, for paging. A substring match: narrow it by area, date of birth or commune on a
-    large registry (the folded-name index serves only :func:`search_people`'s prefix match)."""
+    ``commune``; sorted by name, for paging. A substring match: on PostgreSQL the trigram index
+    ``person_name_trgm`` (migration 0004) serves it; on SQLite it reads the table (the folded-name B-tree serves
+    only :func:`search_people`'s prefix match)."""
     query = Person.objects.select_related("household__commune__province")
     folded = fold_name(name) if name else ""
     if folded:
