@@ -124,13 +124,16 @@ def test_every_read_is_recorded_for_the_person_it_shows(people: dict[str, Person
     assert {"pin", "full_name", "permanent_address", "household"} <= set(record.fields)
     _read(client, "lookup", people["ngoc_ha"].pin)  # refused: nothing was read, nothing is recorded
     assert records_of(people["ngoc_ha"].pin) == []
+    _read(client, "lookup", person.pin)  # the same official reading the same again within minutes: one view
+    assert len(records_of(person.pin)) == 1
+    _read(client, "history", person.pin)  # other data: recorded with what it showed
+    assert set(records_of(person.pin)[0].fields) == {"record_history"}
     other = _client("tracuu-ghi", "viewer", "national")
     _search(other, "phung")
-    _read(other, "history", person.pin)  # the same official's second read within minutes: one view
     assert [r.organisation for r in records_of(people["province"].pin)] == [
         "Cục Cảnh sát quản lý hành chính về trật tự xã hội (C06)"
     ]
-    assert len(records_of(person.pin)) == 2
+    assert len(records_of(person.pin)) == 3
     household = people["ngoc_ha"].household
     _client("cutru-ghi", "residence_officer", HANOI_OTHER).get(f"/api/v1/households/{household.number}")
     seen = records_of(people["ngoc_ha"].pin)[0]  # after the national search's

@@ -100,8 +100,8 @@ def record_official_view(
 ) -> int:
     """An official opened a page showing these people's data (``purpose``: ``person_record``, ``household_record``,
     ``dossier`` with its number as ``reference``): one access record per person, each shown in that person's
-    "who accessed my data". The same view again within :data:`SAME_VIEW` is not recorded twice. Returns how many
-    records were written."""
+    "who accessed my data". The same view (the same data) again within :data:`SAME_VIEW` is not recorded twice;
+    other data of the same person is. Returns how many records were written."""
     official = official_identity(user)
     fields = sorted(set(fields))
     written = 0
@@ -109,7 +109,7 @@ def record_official_view(
     for pin in sorted(set(pins)):
         recent = AccessRecord.objects.filter(
             pin_hmac=pin_hmac_hex(pin), channel=AccessChannel.BACK_OFFICE, time__gte=since, actor=official.name,
-            organisation=official.organisation[:200], purpose=purpose, reference=reference[:100],
+            organisation=official.organisation[:200], purpose=purpose, reference=reference[:100], fields=fields,
         )  # fmt: skip
         if recent.exists():
             continue
