@@ -9,10 +9,12 @@ from django.utils.translation import gettext as _
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError, ValidationError
 
+from dancu.accounts.services.official_views import AreaReadScope
 from dancu.core.errors import DomainError
 from dancu.exchange.api import router as subscriptions_router
 from dancu.exchange.api import schemas_router as life_event_schemas
 from dancu.registry.api import router as registry_router
+from dancu.registry.api.common import install_read_scope
 
 #: Sent with every 401, so that HTTP clients (curl, browsers, requests) know to answer with Basic credentials.
 WWW_AUTHENTICATE = 'Basic realm="dancu"'
@@ -47,6 +49,8 @@ api = RegistryAPI(
     urls_namespace="api",
     docs_url="/docs",
 )
+# The registry's reads stay within each official's area and are recorded for the people they show.
+install_read_scope(AreaReadScope())
 api.add_router("/v1/", registry_router)
 api.add_router("/v1/subscriptions/", subscriptions_router)
 api.add_router("/v1/life-events/", life_event_schemas)

@@ -3,6 +3,7 @@ and show dossiers, queues and search results as people read them."""
 
 from __future__ import annotations
 
+import re
 from datetime import date
 from typing import Any
 
@@ -63,6 +64,40 @@ def test_people_and_households_outside_the_area_are_refused() -> None:
     assert hotich.get(f"/households/{inside.household.number}/").status_code == 200
     tinh = _client("tracuu-tinh", "viewer", area="01")
     assert tinh.get(f"/persons/{outside.pk}/").status_code == 200
+
+
+def _person_rows_asked(queries: list[dict[str, Any]], person: Any) -> int:
+    """How many statements asked for the person row by its id (whether it exists, whether it is of the area...)."""
+    by_id = re.compile(rf'"registry_person"\."id" = (%s|{person.pk})\b')
+    return sum(1 for q in queries if 'FROM "registry_person"' in q["sql"] and by_id.search(q["sql"]))
+
+
+@pytest.mark.parametrize("area", [factories.HANOI_BA_DINH, "01", "national"])
+def test_the_person_page_asks_for_the_person_once(area: str) -> None:
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    person = factories.person(residence=factories.HANOI_BA_DINH)
+    viewer = _client(f"tracuu-{area}", "viewer", area=area)
+    viewer.get("/")  # the session and the account's permissions, once
+    with CaptureQueriesContext(connection) as queries:
+        assert viewer.get(f"/persons/{person.pk}/").status_code == 200
+    assert _person_rows_asked(queries.captured_queries, person) == 1
+
+
+def test_the_person_page_says_missing_and_refused_apart_and_keeps_people_who_moved_away() -> None:
+    from dancu.registry.services import residence
+
+    moved = factories.person(residence=factories.HANOI_BA_DINH)
+    residence.remove_permanent_residence(pin=moved.pin, valid_to=date(2024, 1, 1), reason="moved", actor="test")
+    residence.register_permanent_residence(
+        pin=moved.pin, commune=factories.HANOI_OTHER, address_line="Số 2", valid_from=date(2024, 1, 2), actor="test"
+    )
+    hotich = _client("hotich-m", "civil_status_officer")  # Phường Ba Đình
+    assert hotich.get(f"/persons/{moved.pk}/").status_code == 200  # lived here: still of the area's records
+    assert hotich.get("/persons/987654321/").status_code == 404
+    stranger = factories.person(residence=factories.HANOI_OTHER)
+    assert hotich.get(f"/persons/{stranger.pk}/").status_code == 403
 
 
 def test_approve_needs_the_dossier_taken_and_a_confirmation() -> None:

@@ -92,6 +92,51 @@ def test_only_the_officer_who_took_the_dossier_decides_and_only_confirmed() -> N
     assert birth.status == Status.RESULT_ISSUED
 
 
+@pytest.mark.parametrize(
+    ("action", "reason", "after"),
+    [
+        ("process", "", Status.IN_PROCESS),
+        ("supplement", "Bổ sung giấy chứng sinh bản rõ nét", Status.SUPPLEMENT_REQUESTED),
+        ("verify", "Đối chiếu giấy chứng sinh với bệnh viện", Status.RECEIVED),
+        ("approve", "", Status.RESULT_ISSUED),
+        ("reject", "Giấy chứng sinh không đọc được", Status.REJECTED),
+    ],
+)
+def test_every_action_that_changes_the_dossier_is_the_takers(action: str, reason: str, after: str) -> None:
+    birth = _birth_in(factories.HANOI_BA_DINH)
+    taker = factories.official(f"hotich-taker-{action}", role="civil_status_officer")
+    colleague = factories.official(f"hotich-colleague-{action}", role="civil_status_officer")
+    before = Dossier.objects.get(pk=birth.pk)
+    # Not taken yet: nobody acts on it; taken by a colleague: neither.
+    refused = _refusal(lambda: desk.act(birth, action, official=taker, reason=reason, confirmed=True))
+    assert (refused.code, refused.status) == ("dossier_not_yours", 409)
+    desk.act(birth, "assign", official=taker)
+    refused = _refusal(lambda: desk.act(birth, action, official=colleague, reason=reason, confirmed=True))
+    assert (refused.code, refused.status) == ("dossier_not_yours", 409)
+    unchanged = Dossier.objects.get(pk=birth.pk)
+    assert (unchanged.status, unchanged.due_on, unchanged.verification) == (
+        before.status, before.due_on, before.verification,
+    )  # fmt: skip
+    assert unchanged.assigned_to_id == taker.pk
+    desk.act(birth, action, official=taker, reason=reason, confirmed=True)
+    birth.refresh_from_db()
+    assert birth.status == after
+    if action == "verify":
+        assert birth.verification and birth.due_on != before.due_on
+
+
+def test_a_colleague_takes_the_dossier_over_and_then_only_they_act() -> None:
+    birth = _birth_in(factories.HANOI_BA_DINH)
+    first = factories.official("hotich-first", role="civil_status_officer")
+    second = factories.official("hotich-second", role="civil_status_officer")
+    desk.act(birth, "assign", official=first)
+    desk.act(birth, "assign", official=second)  # taking over, e.g. when the first is away
+    assert _refusal(lambda: desk.act(birth, "process", official=first)).code == "dossier_not_yours"
+    desk.act(birth, "process", official=second)
+    birth.refresh_from_db()
+    assert (birth.status, birth.assigned_to_id) == (Status.IN_PROCESS, second.pk)
+
+
 def test_the_queue_counts_filters_sorts_and_pages(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(desk, "PAGE_SIZE", 2)
     dossiers = [_birth_in(factories.HANOI_BA_DINH, child) for child in ("Vũ An", "Vũ Bình", "Vũ Chi")]

@@ -155,7 +155,9 @@ def test_household_and_events_pages(officer: Client, viewer: Client) -> None:
     assert household["head"]["pin"] == head.pin
     assert viewer.get("/api/v1/households/000000000000").status_code == 404
     assert viewer.get("/api/v1/events").status_code == 403  # the viewer role does not read the raw log
-    page = officer.get("/api/v1/events", {"after": 0, "limit": 1}).json()
+    commune = officer.get("/api/v1/events", {"after": 0, "limit": 1})  # the log is the whole country's
+    assert (commune.status_code, commune.json()["code"]) == (403, "event_log_national_only")
+    page = _client("operator").get("/api/v1/events", {"after": 0, "limit": 1}).json()
     assert len(page["events"]) == 1
     assert page["next_after"] == page["events"][0]["sequence"]
 

@@ -1,12 +1,11 @@
-"""Officials' roles and the demo accounts."""
+"""The demo officials, and the record of what an official opened in the back office (a person, a household, a
+dossier). Roles, identities and the record itself are the accounts app's (``accounts.services.official_views``)."""
 
 from __future__ import annotations
 
-import datetime as dt
 import json
 import secrets
 from collections.abc import Iterable
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -17,42 +16,16 @@ from django.db.models import Count
 
 from dancu.accounts.demo import citizens_file
 from dancu.accounts.models import AreaLevel, Official, OfficialAgency
+from dancu.accounts.services.official_views import (  # noqa: F401  (re-exported: the back office's names)
+    ROLE_AGENCY,
+    ROLES,
+    SAME_VIEW,
+    OfficialIdentity,
+    official_identity,
+    record_official_view,
+)
 from dancu.geo.models import Commune, Era
 from dancu.registry.models import Person
-
-#: role -> (Vietnamese name, permissions as app_label.codename)
-ROLES: dict[str, tuple[str, tuple[str, ...]]] = {
-    "civil_status_officer": (
-        "Cán bộ tư pháp - hộ tịch",
-        (
-            "registry.view_person", "registry.add_person", "registry.change_person", "registry.view_household",
-            "events.view_event", "procedures.view_dossier", "procedures.change_dossier",
-        ),
-    ),
-    "residence_officer": (
-        "Cán bộ đăng ký cư trú",
-        (
-            "registry.view_person", "registry.change_person", "registry.view_household", "events.view_event",
-            "accounts.view_account", "accounts.change_account", "procedures.view_dossier", "procedures.change_dossier",
-        ),
-    ),
-    "social_insurance_officer": (
-        "Cán bộ bảo hiểm xã hội",
-        ("registry.view_person", "registry.view_household", "procedures.view_dossier", "procedures.change_dossier"),
-    ),
-    "viewer": ("Cán bộ tra cứu", ("registry.view_person", "registry.view_household")),
-    "operator": (
-        "Quản trị kết nối",
-        (
-            "exchange.view_connectedsystem", "exchange.add_connectedsystem", "exchange.change_connectedsystem",
-            "exchange.view_assessmentresult", "exchange.add_assessmentresult", "exchange.change_assessmentresult",
-            "exchange.view_grant", "exchange.add_grant", "exchange.change_grant", "exchange.delete_grant",
-            "exchange.view_purpose", "exchange.add_purpose", "exchange.change_purpose",
-            "exchange.view_assessmentcriterion", "exchange.add_assessmentcriterion",
-            "exchange.change_assessmentcriterion", "events.view_event", "events.view_consumeroffset",
-        ),
-    ),
-}  # fmt: skip
 
 DEMO_OFFICIALS = (
     ("hotich", "Nguyễn Thị Hồng", "civil_status_officer"),
@@ -70,13 +43,6 @@ DEMO_BINDINGS = {
     "tracuu": (OfficialAgency.POPULATION_REGISTRY, AreaLevel.PROVINCE),
     "vanhanh": (OfficialAgency.POPULATION_REGISTRY, AreaLevel.NATIONAL),
     "bhxh": (OfficialAgency.SOCIAL_INSURANCE, AreaLevel.PROVINCE),
-}
-
-#: Which agency's dossiers each role works on (the officers' queues).
-ROLE_AGENCY = {
-    "civil_status_officer": "commune_civil_status",
-    "residence_officer": "commune_police",
-    "social_insurance_officer": "social_insurance",
 }
 
 
@@ -163,70 +129,6 @@ PERSON_PAGE_DATA = (
 HOUSEHOLD_PAGE_DATA = ("pin", "full_name", "birth_date", "household", "permanent_address")
 #: A reused piece of a dossier ("mother.residence") as a field code.
 _REUSED_DATA = {"residence": "permanent_address"}
-#: The same official opening the same page about the same person again within this time is one view, not many
-#: (reloads, the "as of" date of the history).
-SAME_VIEW = dt.timedelta(minutes=10)
-
-
-@dataclass(frozen=True)
-class OfficialIdentity:
-    """Who an official is, as the person whose data they open reads it: their office, and their name."""
-
-    organisation: str
-    name: str
-
-
-def official_identity(user: User) -> OfficialIdentity:
-    """The office and name of the signed-in official: the office of their own agency and area when they carry one
-    (``user.official.office_name``, e.g. "UBND Phường Ba Đình"), else the agency of their role (or the role's
-    name). This one function is where the official's office comes from."""
-    from django.utils import translation
-
-    from dancu.procedures.models import Agency
-
-    name = " ".join(part for part in (user.last_name, user.first_name) if part)  # Vietnamese order: family first
-    profile = getattr(user, "official", None)  # an official's own agency and area, where officials carry them
-    office = getattr(profile, "office_name", None)
-    if office:
-        with translation.override(settings.LANGUAGE_CODE):  # the office's name as it signs, whoever reads it later
-            return OfficialIdentity(organisation=str(office), name=name or user.username)
-    by_name = {label: role for role, (label, _perms) in ROLES.items()}
-    roles = [by_name[g] for g in user.groups.values_list("name", flat=True) if g in by_name]
-    offices = [Agency(ROLE_AGENCY[r]).label if r in ROLE_AGENCY else ROLES[r][0] for r in roles]
-    if not offices:
-        offices = ["Quản trị hệ thống"] if user.is_superuser else ["Cơ quan quản lý dân cư"]
-    return OfficialIdentity(organisation=", ".join(sorted(set(offices))), name=name or user.username)
-
-
-def record_official_view(
-    user: User, pins: Iterable[str], *, purpose: str, fields: Iterable[str], reference: str = ""
-) -> int:
-    """An official opened a page showing these people's data (``purpose``: ``person_record``, ``household_record``,
-    ``dossier`` with its number as ``reference``): one access record per person, each shown in that person's
-    "who accessed my data". The same view again within :data:`SAME_VIEW` is not recorded twice. Returns how many
-    records were written."""
-    from django.utils import timezone
-
-    from dancu.exchange.access import AccessChannel, pin_hmac_hex, record_access
-    from dancu.exchange.models import AccessRecord
-
-    official = official_identity(user)
-    fields = sorted(set(fields))
-    written = 0
-    since = timezone.now() - SAME_VIEW
-    for pin in sorted(set(pins)):
-        recent = AccessRecord.objects.filter(
-            pin_hmac=pin_hmac_hex(pin), channel=AccessChannel.BACK_OFFICE, time__gte=since, actor=official.name,
-            organisation=official.organisation[:200], purpose=purpose, reference=reference[:100],
-        )  # fmt: skip
-        if recent.exists():
-            continue
-        record_access(
-            pin, channel=AccessChannel.BACK_OFFICE, organisation=official.organisation, actor=official.name,
-            purpose=purpose, fields=fields, reference=reference,
-        )  # fmt: skip
-        written += 1
-    return written
 
 
 def record_dossier_view(user: User, dossier: Any) -> int:

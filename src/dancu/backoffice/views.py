@@ -85,22 +85,17 @@ def home(request: HttpRequest) -> HttpResponse:
 @login_required
 @permission_required("registry.view_person", raise_exception=True)
 def person_detail(request: HttpRequest, person_id: int) -> HttpResponse:
-    if not Person.objects.filter(pk=person_id).exists():
-        raise Http404("No such person")
     try:
-        officials.check_person(officials.official_of(request.user), person_id)
+        person = officials.person_for(officials.official_of(request.user), person_id)  # 404, 403 or the person
     except DomainError as exc:
         return refused(request, exc)
-    return render(request, "backoffice/person.html", _person_context(request, person_id))
+    return render(request, "backoffice/person.html", _person_context(request, person))
 
 
-def _person_context(request: HttpRequest, person_id: int) -> dict[str, Any]:
-    """What the person page shows (also drawn again, with the refused form, when an action on it is refused); the
-    caller has checked the person is within the official's area."""
-    pin = Person.objects.filter(pk=person_id).values_list("pin", flat=True).first()
-    if pin is None:
-        raise Http404("No such person")
-    person = presenters.load_person(pin)
+def _person_context(request: HttpRequest, person: Person) -> dict[str, Any]:
+    """What the person page shows (also drawn again, with the refused form, when an action on it is refused) of a
+    person :func:`officials.person_for` gave (in the official's area, loaded with their record's links)."""
+    pin = person.pin
     record = presenters.person_dict(person)
     services.record_official_view(request.user, [pin], purpose="person_record", fields=services.PERSON_PAGE_DATA)
     events = history.person_events(pin)
@@ -173,7 +168,7 @@ def activate_level2_view(request: HttpRequest, person_id: int) -> HttpResponse:
     if account is None:
         raise Http404("No account")
     try:
-        officials.check_person(officials.official_of(request.user), person_id)
+        person = officials.person_for(officials.official_of(request.user), person_id)
     except DomainError as exc:
         return refused(request, exc)
     form = Level2ActivationForm(request.POST)
@@ -186,7 +181,7 @@ def activate_level2_view(request: HttpRequest, person_id: int) -> HttpResponse:
         except DomainError as exc:
             form.add_domain_error(exc)
     if form.errors:
-        context = {**_person_context(request, person_id), "level2_form": form}
+        context = {**_person_context(request, person), "level2_form": form}
         return render(request, "backoffice/person.html", context, status=400)
     messages.success(request, _("Level 2 of the e-ID account activated."))
     return redirect("backoffice:person", person_id=person_id)

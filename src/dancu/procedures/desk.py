@@ -3,8 +3,9 @@ processing, ask for a supplement or for verification, approve (the procedure's o
 
 Entry points :func:`dossier_for`, :func:`queue` and :func:`act`, so that every door (the back office today, the
 offline workspace later) applies the same rules: an official sees and acts on the dossiers of their agency and
-area only (``dossier_out_of_area``, ``dossier_other_agency``: 403); only the officer who took a dossier decides it
-(``dossier_not_yours``), after confirming (``confirmation_required``).
+area only (``dossier_out_of_area``, ``dossier_other_agency``: 403); only the officer who took a dossier acts on it
+— processing, supplement, verification, decisions (``dossier_not_yours``) — and decides it after confirming
+(``confirmation_required``).
 """
 
 from __future__ import annotations
@@ -38,7 +39,10 @@ ACTIONS = (
     ("reject", gettext_lazy("Refuse")),
 )
 
-#: Decisions: only by the officer who took the dossier, and confirmed.
+#: What changes the dossier: only by the officer who took it, who answers for it until its result (anyone of the
+#: agency and area may take it, or take it over).
+BY_TAKER = {"process", "supplement", "verify", "approve", "reject"}
+#: Decisions: also confirmed (the desk's page asks for it beside the button).
 DECISIONS = {"approve", "reject"}
 
 #: The queue's sort orders (value -> ordering).
@@ -183,17 +187,16 @@ def act(dossier: Dossier, action: str, *, official: Any, reason: str = "", confi
     with transaction.atomic():
         current = workflow.locked(dossier.pk)
         check_scope(official_of(official), current)
-        if action in DECISIONS:
-            if current.assigned_to_id != official.pk:
-                raise DomainError(
-                    "dossier_not_yours", _("Take the dossier before deciding it: only its officer decides."),
-                    status=409,
-                )  # fmt: skip
-            if not confirmed:
-                raise DomainError(
-                    "confirmation_required", _("Confirm the decision: tick the box that says what will happen."),
-                    field="confirm",
-                )  # fmt: skip
+        if action in BY_TAKER and current.assigned_to_id != official.pk:
+            raise DomainError(
+                "dossier_not_yours", _("Take the dossier before acting on it: only the officer who took it does."),
+                status=409,
+            )  # fmt: skip
+        if action in DECISIONS and not confirmed:
+            raise DomainError(
+                "confirmation_required", _("Confirm the decision: tick the box that says what will happen."),
+                field="confirm",
+            )  # fmt: skip
         _apply(dossier, action, official=official, reason=reason)
 
 

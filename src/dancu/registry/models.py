@@ -114,6 +114,8 @@ class Person(models.Model):
         verbose_name = _("person")
         verbose_name_plural = _("people")
         ordering = ["pin"]
+        # On PostgreSQL also person_name_trgm (GIN, pg_trgm on name_folded, for "any word of the name"): created by
+        # migration 0004 in the database only, since SQLite has no such index.
         indexes = [
             models.Index(fields=["name_folded", "birth_date"], name="person_name_dob"),
         ]

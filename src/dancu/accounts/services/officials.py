@@ -11,11 +11,11 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
-from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.db.models import BooleanField, Exists, ExpressionWrapper, OuterRef, Q, QuerySet
 from django.utils.translation import gettext as _
 
 from dancu.accounts.models import AreaLevel, Official, OfficialAgency
-from dancu.core.errors import DomainError
+from dancu.core.errors import DomainError, NotFound
 from dancu.geo.models import Commune, Era
 from dancu.registry import presenters
 from dancu.registry.models import Household, PermanentResidence, Person
@@ -76,8 +76,13 @@ def people_in_area(official: Official, people: QuerySet[Person] | None = None) -
     communes = area_communes(official)
     if communes is None:
         return people
+    return people.filter(_of_communes(communes))
+
+
+def _of_communes(communes: QuerySet[Commune]) -> Q:
+    # A person of these communes: their household is there, or a permanent residence is or was.
     lived_here = PermanentResidence.objects.filter(person=OuterRef("pk"), commune__in=communes)
-    return people.filter(Q(household__commune__in=communes) | Exists(lived_here))
+    return Q(household__commune__in=communes) | Q(Exists(lived_here))
 
 
 def search_people(
@@ -88,10 +93,44 @@ def search_people(
     return people_in_area(official, presenters.people_matching(name=name, birth_date=birth_date, commune=commune))
 
 
-def check_person(official: Official, person_id: int) -> None:
-    """Refused with ``person_out_of_area`` (403) when the person is not of the official's area."""
-    if not people_in_area(official, Person.objects.filter(pk=person_id)).exists():
+def person_for(official: Official, person_id: int) -> Person:
+    """The person with their record's links (:func:`~dancu.registry.presenters.people_with_links`), asked once:
+    ``person_not_found`` (404) when there is no such person, ``person_out_of_area`` (403) when they are not of the
+    official's area (the area is a column of the same query)."""
+    people = presenters.people_with_links().filter(pk=person_id)
+    communes = area_communes(official)
+    if communes is not None:
+        people = people.annotate(in_area=ExpressionWrapper(_of_communes(communes), BooleanField()))
+    person = people.first()
+    if person is None:
+        raise NotFound("person_not_found", "No person with this personal ID number.")
+    if communes is not None and not person.in_area:
         raise DomainError("person_out_of_area", _("This person's record is outside the area you work for."), status=403)
+    return person
+
+
+def check_person_pin(official: Official, pin: str) -> None:
+    """Refused unless the person with ``pin`` is of the official's area. An official of a commune or a province is
+    answered ``person_out_of_area`` (403) whether the person lives elsewhere or does not exist, so that the answer
+    never tells them that a PIN exists outside their area; a national official is not refused here (the caller
+    answers ``person_not_found`` for a PIN nobody has)."""
+    if area_communes(official) is None:
+        return
+    if not people_in_area(official, Person.objects.filter(pin=pin)).exists():
+        raise DomainError(
+            "person_out_of_area", _("No person with this ID number in the area you work for."), status=403
+        )
+
+
+def household_in_area(official: Official, number: str) -> Household | None:
+    """The household numbered ``number`` if it is of the official's area. Like :func:`check_person_pin`, a scoped
+    official is refused with ``household_out_of_area`` (403) for a household elsewhere and for one that does not
+    exist; for a national official ``None`` means there is no such household."""
+    household = Household.objects.select_related("commune__province", "head").filter(number=number).first()
+    communes = area_communes(official)
+    if communes is not None and (household is None or not communes.filter(pk=household.commune_id).exists()):
+        raise DomainError("household_out_of_area", _("This household is outside the area you work for."), status=403)
+    return household
 
 
 def check_household(official: Official, household: Household) -> None:

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Iterable
+from typing import Any, Protocol
 
 from django.conf import settings
 from django.contrib.auth import authenticate
 from django.core.cache import cache
+from django.db.models import QuerySet
 from django.http import HttpRequest
 from ninja import Router
 from ninja.security import APIKeyCookie, HttpBasicAuth
@@ -15,7 +17,7 @@ from ninja.utils import check_csrf
 from dancu.core.errors import DomainError, NotFound
 from dancu.core.pin import parse_pin
 from dancu.registry import presenters
-from dancu.registry.models import Person
+from dancu.registry.models import Household, Person
 
 
 class BasicAuth(HttpBasicAuth):
@@ -57,6 +59,53 @@ router = Router(auth=AUTH, tags=["registry"])
 
 
 PERMISSION_CACHE_SECONDS = 60
+
+
+class ReadScope(Protocol):
+    """What keeps an official's API reads within their agency's area and records each read of a person's data.
+
+    The registry cannot import the officials' app (which builds on it), so the implementation
+    (``accounts.services.official_views.AreaReadScope``) is installed by ``dancu.api``, which mounts this router.
+    Every method refuses with a :class:`DomainError` (``official_not_bound``, ``person_out_of_area``,
+    ``household_out_of_area``, ``event_log_national_only``: 403)."""
+
+    def check_person(self, user: Any, pin: str) -> None:
+        """Refused unless the person with ``pin`` is of the user's area (outside or nonexistent: the same answer)."""
+
+    def people(self, user: Any) -> QuerySet[Person]:
+        """The people of the user's area, to search within."""
+
+    def household(self, user: Any, number: str) -> Household | None:
+        """The household if of the user's area (``None``: none such, for a national official)."""
+
+    def check_event_log(self, user: Any) -> None:
+        """Refused unless the user may read the whole event log."""
+
+    def viewed(self, user: Any, pins: Iterable[str], *, purpose: str, fields: Iterable[str]) -> None:
+        """Record that the user read these people's ``fields`` (shown in each person's "who accessed my data")."""
+
+
+class _Unscoped:
+    """Until a scope is installed every read is refused: a registry API without its officials' areas is closed."""
+
+    def _refuse(self, *args: Any, **kwargs: Any) -> Any:
+        raise DomainError("official_not_bound", "Your account is not bound to an agency and an area yet; ask the "
+                          "administrator.", status=403)  # fmt: skip
+
+    check_person = people = household = check_event_log = viewed = _refuse
+
+
+_scope: ReadScope = _Unscoped()  # type: ignore[assignment]
+
+
+def install_read_scope(scope: ReadScope) -> None:
+    """Set the scope every read goes through (``dancu.api`` does, on import)."""
+    global _scope
+    _scope = scope
+
+
+def read_scope() -> ReadScope:
+    return _scope
 
 
 def _require(request: HttpRequest, perm: str) -> str:
