@@ -47,7 +47,15 @@ from dancu.exchange.lifeevents import (
     to_life_events,
 )
 from dancu.exchange.lifeevents.contract import INTERNAL
-from dancu.exchange.models import AccessRecord, ConnectedSystem, Delivery, Purpose, SigningSecret, Subscription
+from dancu.exchange.models import (
+    AccessRecord,
+    ConnectedSystem,
+    Delivery,
+    Purpose,
+    SigningSecret,
+    SubjectPseudonym,
+    Subscription,
+)
 
 #: The fan-out consumer's name in the consumer offsets (``exchange.consumers``).
 FANOUT_CONSUMER = "exchange.lifeevents"
@@ -327,6 +335,7 @@ def release_many(pairs: list[tuple[LifeEvent, Subscription]], *, now: datetime |
     keys = _keyring(str(settings.DANCU_KEYS_DIR))
     deliveries: list[Delivery] = []
     records: list[AccessRecord] = []
+    pseudonyms: list[SubjectPseudonym] = []
     for life_event, subscription in pairs:
         event_uuid = uuid.UUID(life_event.event_id)
         if (subscription.pk, event_uuid) in done:
@@ -347,6 +356,12 @@ def release_many(pairs: list[tuple[LifeEvent, Subscription]], *, now: datetime |
                     created_at=now,
                 )
             )
+        elif "pin" not in subscription.fields:  # a NATS message names its subject by this pseudonym: resolvable
+            pseudonyms.append(
+                SubjectPseudonym(
+                    subscription=subscription, pseudonym=pseudonym_of(client_id, life_event.pin), event_id=event_uuid
+                )
+            )
         fields = sorted(sent_fields(life_event, subscription))
         purpose = (subscription.purpose.name or subscription.purpose.code)[:300]
         for pin in people_in(life_event, subscription):
@@ -364,6 +379,8 @@ def release_many(pairs: list[tuple[LifeEvent, Subscription]], *, now: datetime |
             )
     _insert(Delivery, deliveries)
     _insert(AccessRecord, records)
+    if pseudonyms:  # the first event that carried a pseudonym is enough to resolve it
+        SubjectPseudonym.objects.bulk_create(pseudonyms, ignore_conflicts=True)
     return deliveries
 
 
@@ -481,9 +498,14 @@ def health(subscription: Subscription) -> dict[str, Any]:
 
 def resolve_pseudonym(subscription: Subscription, pseudonym: str, *, actor: str = "") -> str:
     """The PIN behind a pseudonym this subscription received as an event's subject (a recorded access: the
-    person sees the lookup). Only pseudonyms of events delivered to the subscription resolve."""
+    person sees the lookup). Only pseudonyms of events released to the subscription resolve: by webhook (its
+    deliveries) or over NATS (the subjects the fan-out released to it)."""
     row = (
         Delivery.objects.filter(subscription=subscription, person_key=pseudonym)
+        .values_list("event_id", flat=True)
+        .first()
+    ) or (
+        SubjectPseudonym.objects.filter(subscription=subscription, pseudonym=pseudonym)
         .values_list("event_id", flat=True)
         .first()
     )
