@@ -270,7 +270,8 @@ class SubjectPseudonym(models.Model):
     (``POST /api/v1/subscriptions/{id}/resolve``); a webhook subscription's are in its deliveries. Written by the
     fan-out with the access record, once per (subscription, pseudonym). Holds no PIN: the event does."""
 
-    subscription = models.ForeignKey(Subscription, on_delete=models.CASCADE, related_name="pseudonyms")
+    #: No index of its own: the unique constraint's leads with it (one index less to write on the fan-out's path).
+    subscription = models.ForeignKey(Subscription, on_delete=models.CASCADE, related_name="pseudonyms", db_index=False)
     pseudonym = models.CharField(max_length=64)
     event_id = models.UUIDField(help_text="The first event that carried this pseudonym to the subscription.")
 

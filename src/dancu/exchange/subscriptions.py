@@ -335,7 +335,7 @@ def release_many(pairs: list[tuple[LifeEvent, Subscription]], *, now: datetime |
     keys = _keyring(str(settings.DANCU_KEYS_DIR))
     deliveries: list[Delivery] = []
     records: list[AccessRecord] = []
-    pseudonyms: list[SubjectPseudonym] = []
+    pseudonyms: dict[tuple[int, str], uuid.UUID] = {}
     for life_event, subscription in pairs:
         event_uuid = uuid.UUID(life_event.event_id)
         if (subscription.pk, event_uuid) in done:
@@ -357,11 +357,7 @@ def release_many(pairs: list[tuple[LifeEvent, Subscription]], *, now: datetime |
                 )
             )
         elif "pin" not in subscription.fields:  # a NATS message names its subject by this pseudonym: resolvable
-            pseudonyms.append(
-                SubjectPseudonym(
-                    subscription=subscription, pseudonym=pseudonym_of(client_id, life_event.pin), event_id=event_uuid
-                )
-            )
+            pseudonyms.setdefault((subscription.pk, pseudonym_of(client_id, life_event.pin)), event_uuid)
         fields = sorted(sent_fields(life_event, subscription))
         purpose = (subscription.purpose.name or subscription.purpose.code)[:300]
         for pin in people_in(life_event, subscription):
@@ -379,9 +375,25 @@ def release_many(pairs: list[tuple[LifeEvent, Subscription]], *, now: datetime |
             )
     _insert(Delivery, deliveries)
     _insert(AccessRecord, records)
-    if pseudonyms:  # the first event that carried a pseudonym is enough to resolve it
-        SubjectPseudonym.objects.bulk_create(pseudonyms, ignore_conflicts=True)
+    _keep_pseudonyms(pseudonyms)
     return deliveries
+
+
+def _keep_pseudonyms(pseudonyms: dict[tuple[int, str], uuid.UUID]) -> None:
+    """The subjects' pseudonyms released to NATS subscriptions, each with the first event that carried it (what
+    resolves it); one already kept is left as it is. Plain tuples, no model instances: this is the fan-out's path."""
+    if not pseudonyms:
+        return
+    native = connection.features.has_native_uuid_field
+    quote = connection.ops.quote_name
+    sql = (
+        f"INSERT INTO {quote(SubjectPseudonym._meta.db_table)} "
+        f"({quote('subscription_id')}, {quote('pseudonym')}, {quote('event_id')}) VALUES (%s, %s, %s) "
+        "ON CONFLICT DO NOTHING"
+    )
+    rows = [(pk, name, event if native else event.hex) for (pk, name), event in pseudonyms.items()]
+    with connection.cursor() as cursor:
+        cursor.executemany(sql, rows)
 
 
 def _insert(model: type[Delivery] | type[AccessRecord], rows: list[Any]) -> None:
