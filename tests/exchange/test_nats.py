@@ -249,3 +249,12 @@ def test_nats_config_writes_users_for_approved_systems_with_private_files(tmp_pa
     call_command("nats_config", "--out", str(out), verbosity=0)  # again: the same passwords
     assert orjson.loads(credentials.read_bytes())["bhxh"]["password"] == password
     assert password in out.read_text()
+
+
+def test_a_generated_password_never_begins_with_a_dash(monkeypatch: pytest.MonkeyPatch) -> None:
+    """``--password -x...`` reads as an option on a command line (the example consumer refused one, now and then)."""
+    from dancu.exchange.nats import config
+
+    drawn = iter(["-starts-with-a-dash", "_fine-after-all"])
+    monkeypatch.setattr(config.secrets, "token_urlsafe", lambda size: next(drawn))
+    assert config._password() == "_fine-after-all"

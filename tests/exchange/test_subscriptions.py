@@ -13,8 +13,8 @@ from dancu.events.models import Event
 from dancu.exchange import subscriptions
 from dancu.exchange.access import records_of
 from dancu.exchange.consumers import follow as fan_out
-from dancu.exchange.lifeevents import to_life_events
-from dancu.exchange.models import Delivery
+from dancu.exchange.lifeevents import pseudonym_of, to_life_events
+from dancu.exchange.models import Delivery, SubjectPseudonym
 from dancu.exchange.services import set_status
 from dancu.registry import services as registry
 from tests import factories
@@ -163,3 +163,23 @@ def test_a_pseudonym_resolves_only_for_the_subscription_that_received_it_and_is_
     assert records_of(child)[0].fields == ["pin"]
     with pytest.raises(DomainError, match="pseudonym_unknown"):
         subscriptions.resolve_pseudonym(other, pseudonym)
+
+
+def test_a_pseudonym_delivered_over_nats_resolves_for_that_subscription_only() -> None:
+    """A NATS subscription has no webhook deliveries: the fan-out keeps the subjects it released to it."""
+    system = factories.connected_system()
+    nats, _ = factories.subscription(system, channel="nats", name="over-nats")
+    with_pin, _ = factories.subscription(channel="nats", fields=("pin",), name="with-pin")
+    mother = factories.person(sex="F", residence=factories.HANOI_BA_DINH)
+    child = _register_child(mother.pin)
+    fan_out()
+    fan_out()  # nothing new: the pseudonym is kept once
+    assert not Delivery.objects.exists()
+    pseudonym = pseudonym_of(system.client_id, child)
+    assert list(SubjectPseudonym.objects.values_list("subscription_id", "pseudonym")) == [(nats.pk, pseudonym)]
+    assert subscriptions.resolve_pseudonym(nats, pseudonym) == child
+    assert (records_of(child)[0].fields, records_of(child)[0].reference) == (["pin"], f"pseudonym:{nats.pk}")
+    with pytest.raises(DomainError, match="pseudonym_unknown"):
+        subscriptions.resolve_pseudonym(with_pin, pseudonym)  # it receives PINs, never this pseudonym
+    with pytest.raises(DomainError, match="pseudonym_unknown"):
+        subscriptions.resolve_pseudonym(nats, pseudonym_of(system.client_id, mother.pin))  # not an event's subject

@@ -32,6 +32,9 @@ from dancu.exchange.models import AssessmentCriterion, ConnectedSystem, Subscrip
 
 DEMO_CLIENT_ID = "demo-bhxh"
 SUBSCRIPTION_NAME = "births-deaths"
+#: With ``--nats`` (``make demo`` with NATS_URL set): the fund also reads births and deaths from its own NATS
+#: consumer, thin (the person by a pseudonym it resolves through the web API).
+NATS_SUBSCRIPTION_NAME = "births-deaths-nats"
 TOLERANCE_SECONDS = 300
 MAX_BODY = 1_000_000
 
@@ -45,9 +48,10 @@ def events_path() -> Path:
 
 
 @transaction.atomic
-def ensure_demo_subscriber(url: str) -> Subscription:
+def ensure_demo_subscriber(url: str, *, nats: bool = False) -> Subscription:
     """The demo fund, approved, with its subscription to births and deaths (approved: it receives what is recorded
-    from now on); the endpoint and verification key go to ``var/demo-subscriber.json``."""
+    from now on); the endpoint and verification key go to ``var/demo-subscriber.json``. With ``nats``, also a thin
+    NATS subscription to the same events (:data:`NATS_SUBSCRIPTION_NAME`)."""
     services.ensure_reference_data()
     key_file = Path(settings.VAR_DIR) / "demo-client" / f"{DEMO_CLIENT_ID}.private.jwk.json"
     if key_file.exists():
@@ -82,6 +86,12 @@ def ensure_demo_subscriber(url: str) -> Subscription:
         )  # fmt: skip
         subscription = requested.subscription
         config_path().write_text(json.dumps({"url": url, "public_key": requested.verification_key}, indent=1))
+    if nats and not Subscription.objects.filter(system=system, name=NATS_SUBSCRIPTION_NAME).exists():
+        over_nats = subscriptions.request_subscription(
+            system, purpose="social-insurance", name=NATS_SUBSCRIPTION_NAME,
+            event_types=["birth.registered", "death.recorded"], channel="nats",
+        )  # fmt: skip
+        subscriptions.approve_subscription(over_nats.subscription, by="demo")
     return subscriptions.approve_subscription(subscription, by="demo")
 
 

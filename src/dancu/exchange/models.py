@@ -388,3 +388,22 @@ class Delivery(models.Model):
 
     def __str__(self) -> str:
         return f"{self.subscription_id}:{self.sequence} {self.status}"
+
+
+class SubjectPseudonym(models.Model):
+    """A pseudonym a NATS subscription received as an event's subject, with that event: what lets it resolve
+    (``POST /api/v1/subscriptions/{id}/resolve``); a webhook subscription's are in its deliveries. Written by the
+    fan-out with the access record, once per (subscription, pseudonym). Holds no PIN: the event does."""
+
+    #: No index of its own: the unique constraint's leads with it (one index less to write on the fan-out's path).
+    subscription = models.ForeignKey(Subscription, on_delete=models.CASCADE, related_name="pseudonyms", db_index=False)
+    pseudonym = models.CharField(max_length=64)
+    event_id = models.UUIDField(help_text="The first event that carried this pseudonym to the subscription.")
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["subscription", "pseudonym"], name="subject_pseudonym_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.subscription_id}:{self.pseudonym}"

@@ -47,7 +47,15 @@ from dancu.exchange.lifeevents import (
     to_life_events,
 )
 from dancu.exchange.lifeevents.contract import INTERNAL
-from dancu.exchange.models import AccessRecord, ConnectedSystem, Delivery, Purpose, SigningSecret, Subscription
+from dancu.exchange.models import (
+    AccessRecord,
+    ConnectedSystem,
+    Delivery,
+    Purpose,
+    SigningSecret,
+    SubjectPseudonym,
+    Subscription,
+)
 
 #: The fan-out consumer's name in the consumer offsets (``exchange.consumers``).
 FANOUT_CONSUMER = "exchange.lifeevents"
@@ -327,6 +335,7 @@ def release_many(pairs: list[tuple[LifeEvent, Subscription]], *, now: datetime |
     keys = _keyring(str(settings.DANCU_KEYS_DIR))
     deliveries: list[Delivery] = []
     records: list[AccessRecord] = []
+    pseudonyms: dict[tuple[int, str], uuid.UUID] = {}
     for life_event, subscription in pairs:
         event_uuid = uuid.UUID(life_event.event_id)
         if (subscription.pk, event_uuid) in done:
@@ -347,6 +356,8 @@ def release_many(pairs: list[tuple[LifeEvent, Subscription]], *, now: datetime |
                     created_at=now,
                 )
             )
+        elif "pin" not in subscription.fields:  # a NATS message names its subject by this pseudonym: resolvable
+            pseudonyms.setdefault((subscription.pk, pseudonym_of(client_id, life_event.pin)), event_uuid)
         fields = sorted(sent_fields(life_event, subscription))
         purpose = (subscription.purpose.name or subscription.purpose.code)[:300]
         for pin in people_in(life_event, subscription):
@@ -364,7 +375,25 @@ def release_many(pairs: list[tuple[LifeEvent, Subscription]], *, now: datetime |
             )
     _insert(Delivery, deliveries)
     _insert(AccessRecord, records)
+    _keep_pseudonyms(pseudonyms)
     return deliveries
+
+
+def _keep_pseudonyms(pseudonyms: dict[tuple[int, str], uuid.UUID]) -> None:
+    """The subjects' pseudonyms released to NATS subscriptions, each with the first event that carried it (what
+    resolves it); one already kept is left as it is. Plain tuples, no model instances: this is the fan-out's path."""
+    if not pseudonyms:
+        return
+    native = connection.features.has_native_uuid_field
+    quote = connection.ops.quote_name
+    sql = (
+        f"INSERT INTO {quote(SubjectPseudonym._meta.db_table)} "
+        f"({quote('subscription_id')}, {quote('pseudonym')}, {quote('event_id')}) VALUES (%s, %s, %s) "
+        "ON CONFLICT DO NOTHING"
+    )
+    rows = [(pk, name, event if native else event.hex) for (pk, name), event in pseudonyms.items()]
+    with connection.cursor() as cursor:
+        cursor.executemany(sql, rows)
 
 
 def _insert(model: type[Delivery] | type[AccessRecord], rows: list[Any]) -> None:
@@ -481,9 +510,14 @@ def health(subscription: Subscription) -> dict[str, Any]:
 
 def resolve_pseudonym(subscription: Subscription, pseudonym: str, *, actor: str = "") -> str:
     """The PIN behind a pseudonym this subscription received as an event's subject (a recorded access: the
-    person sees the lookup). Only pseudonyms of events delivered to the subscription resolve."""
+    person sees the lookup). Only pseudonyms of events released to the subscription resolve: by webhook (its
+    deliveries) or over NATS (the subjects the fan-out released to it)."""
     row = (
         Delivery.objects.filter(subscription=subscription, person_key=pseudonym)
+        .values_list("event_id", flat=True)
+        .first()
+    ) or (
+        SubjectPseudonym.objects.filter(subscription=subscription, pseudonym=pseudonym)
         .values_list("event_id", flat=True)
         .first()
     )

@@ -61,6 +61,14 @@ class Credentials:
     password: str
 
 
+def _password() -> str:
+    """A random password that does not begin with '-': on a command line (``--password -x...``) that reads as an
+    option, and the example consumer refused one in about one run in 64."""
+    while (password := secrets.token_urlsafe(24)).startswith("-"):
+        pass
+    return password
+
+
 class CredentialStore:
     """Generated passwords, kept in a JSON file readable by its owner only."""
 
@@ -81,7 +89,7 @@ class CredentialStore:
     def get(self, user: str) -> Credentials:
         entry = self.data.setdefault(user, {})
         if not entry.get("password"):
-            entry["password"] = secrets.token_urlsafe(24)
+            entry["password"] = _password()
         return Credentials(user, entry["password"])
 
     def save(self) -> None:

@@ -20,6 +20,9 @@ class Command(BaseCommand):
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--setup", action="store_true", help="Register the fund and its subscription.")
         parser.add_argument("--url", help="--setup: the receiver's endpoint, e.g. http://127.0.0.1:8003/hooks")
+        parser.add_argument(
+            "--nats", action="store_true", help="--setup: also a NATS subscription (for a demo with NATS_URL set)"
+        )
         parser.add_argument("--host", help="Default: the host of the registered URL")
         parser.add_argument("--port", type=int, help="Default: the port of the registered URL")
 
@@ -28,7 +31,7 @@ class Command(BaseCommand):
             if not options["url"]:
                 raise CommandError("url_missing: --setup needs --url")
             try:
-                subscription = ensure_demo_subscriber(options["url"])
+                subscription = ensure_demo_subscriber(options["url"], nats=options["nats"])
             except DomainError as error:
                 raise CommandError(f"{error.code}: {error.message}") from None
             if options["verbosity"]:
