@@ -7,7 +7,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('exchange', '0007_translated_names'),
+        ('exchange', '0009_purpose_english_names'),
     ]
 
     operations = [
