@@ -169,11 +169,12 @@ def latency(rate: float, seconds: float, ids: list[int], subscriptions: int, wor
 
     from django.db import connection
 
+    from dancu.core.processes import Stop
     from dancu.exchange.consumers import follow
     from dancu.exchange.models import Delivery
-    from dancu.exchange.webhooks import Deliverer, StopFlag, run
+    from dancu.exchange.webhooks import Deliverer, run
 
-    stop = StopFlag()
+    stop = Stop()
 
     def work() -> None:
         try:
@@ -198,7 +199,7 @@ def latency(rate: float, seconds: float, ids: list[int], subscriptions: int, wor
             assert time.monotonic() < deadline, "deliveries did not finish within two minutes"
             time.sleep(0.5)
     finally:
-        stop.event.set()
+        stop.set()
         worker.join(60)
     values = sorted(Delivery.objects.order_by("-id").values_list("latency_ms", flat=True)[: count * subscriptions])
     return {
