@@ -13,7 +13,7 @@ Several senders (``dancu subscriptions deliver --follow`` processes, or threads)
   rows ``FOR UPDATE SKIP LOCKED`` (another sender skips them instead of waiting, or sending them too), and the claim
   sets ``next_attempt_at`` to the end of a **lease** (the request timeout plus :data:`LEASE_MARGIN`): until then no
   sender finds them due. On SQLite the claim runs under the database's single write lock (``IMMEDIATE``
-  transactions), so senders claim one after the other: correct, but a second sender adds nothing there;
+  transactions), so senders claim one after the other (correct; they still send in parallel);
 - the lease value is the claim's token: an outcome is written only where ``next_attempt_at`` still holds it, so a
   sender whose lease ran out (and whose deliveries another sender claimed again) cannot overwrite the newer outcome;
   and a claimed delivery whose lease would end before its attempt could time out is not sent at all (it is left to
