@@ -3,7 +3,8 @@
 1. throughput: N events (one person each) released to 10 webhook subscriptions (the fan-out: deliveries and access
    records), then sent by the worker (``webhooks.Deliverer``: claim, sign with Ed25519, POST in a thread pool, record
    the outcomes) to a receiver that answers 204 — deliveries per second, fan-out and sending apart;
-2. latency: events appended at a steady rate while ``dancu subscriptions deliver --follow`` runs in its own process;
+2. latency: events appended at a steady rate while the worker (``webhooks.run``, as ``dancu subscriptions deliver
+   --follow`` runs it) runs in a thread of the same process;
    the delay from the event's recording to its delivery (Delivery.latency_ms), p50 / p99 / max;
 3. the floor: the same receiver driven by bare urllib3 from the same thread pool, no database, no signing.
 
