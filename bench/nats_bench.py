@@ -8,7 +8,9 @@ On its own nats-server (a free port, a temporary store, dancu's generated config
 2. relay: ``StreamRelay`` (the event log read by sequence, provinces resolved, ordered publishes, offsets
    committed) into DANCU_EVENTS, from nothing to the last event;
 3. replay: R messages (default 1,000,000) published into a stream, then read from the start by one pull consumer
-   (``fetch`` of F messages, acknowledging the last of each fetch: AckAll).
+   (``fetch`` of F messages, acknowledging the last of each fetch: AckAll), and again from the start as
+   ``examples/nats_consumer.py --bulk`` reads (``pull_batches``: batches of F on the system's inbox, two in flight,
+   the last of each acknowledged).
 
 Usage: .venv/bin/python bench/nats_bench.py [--events 200000] [--batch 2000] [--replay 1000000] [--fetch 2000]
 """
@@ -142,7 +144,7 @@ async def relay(url: str, login: dict[str, str], batch: int) -> tuple[int, Meter
     return stream_relay.stats.published, meter
 
 
-async def replay(server: Any, count: int, fetch: int) -> tuple[Meter, float]:
+async def replay(server: Any, count: int, fetch: int) -> tuple[Meter, Meter, float]:
     """R messages in the deliveries stream, then read as the system 'bench' reads: its credentials, its durable."""
     import nats
     from nats.js.api import AckPolicy, ConsumerConfig, StorageType, StreamConfig
@@ -164,24 +166,35 @@ async def replay(server: Any, count: int, fetch: int) -> tuple[Meter, float]:
         await asyncio.sleep(0.1)
     fill = count / (time.perf_counter() - started)
     reader = await nats.connect(server.url, **server.login("bench"), inbox_prefix=inbox_prefix("bench"))
-    sub = await reader.jetstream().pull_subscribe(
-        "dancu.deliver.bench.>",
-        durable="bench",
-        stream=DELIVERIES_STREAM,
-        # AckAll, and room for a whole fetch in flight (the default max_ack_pending, 1,000, would make every fetch
-        # of more wait out its timeout).
-        config=ConsumerConfig(ack_policy=AckPolicy.ALL, max_ack_pending=fetch * 4),
-    )
+    rjs = reader.jetstream()
+    # AckAll, and room for a whole fetch in flight (the default max_ack_pending, 1,000, would make every fetch of
+    # more wait out its timeout).
+    config = ConsumerConfig(ack_policy=AckPolicy.ALL, max_ack_pending=fetch * 4)
+    sub = await rjs.pull_subscribe("dancu.deliver.bench.>", durable="bench", stream=DELIVERIES_STREAM, config=config)
     read = 0
     with Meter() as meter:
         while read < count:
             msgs = await sub.fetch(fetch, timeout=30)
             read += len(msgs)
             await msgs[-1].ack()
+    await sub.unsubscribe()
+    # The same from the start again, read as examples/nats_consumer.py --bulk reads (pull_batches).
+    from examples.nats_consumer import pull_batches
+
+    await rjs.delete_consumer(DELIVERIES_STREAM, "bench")
+    await rjs.pull_subscribe("dancu.deliver.bench.>", durable="bench", stream=DELIVERIES_STREAM, config=config)
+    sizes = [0]
+
+    def handle(msg: Any) -> None:
+        sizes[0] += len(msg.data)
+
+    with Meter() as bulk:
+        read = await pull_batches(reader, "bench", handle, batch=fetch, wait=5.0, once=True, limit=count)
+    assert read == count and sizes[0] == count * len(body), (read, sizes[0])
     await reader.close()
     await js.delete_stream(DELIVERIES_STREAM)
     await nc.close()
-    return meter, fill
+    return meter, bulk, fill
 
 
 def main() -> None:
@@ -219,9 +232,12 @@ def main() -> None:
                       f"{meter.line(published)}; {floor_meter.wall / meter.wall * published / len(messages):.0%} "
                       "of the floor's wall rate")  # fmt: skip
             if args.replay:
-                meter, fill = asyncio.run(replay(server, args.replay, args.fetch))
+                meter, bulk, fill = asyncio.run(replay(server, args.replay, args.fetch))
                 print(f"replay: {args.replay:,} messages (stored at {fill:,.0f}/s) read by one pull consumer, "
                       f"fetch {args.fetch}, AckAll: {meter.line(args.replay)}")  # fmt: skip
+                ratio = meter.wall / bulk.wall
+                print(f"replay, pull_batches (examples/nats_consumer.py --bulk, batches of {args.fetch}, two in "
+                      f"flight, AckAll): {bulk.line(args.replay)}; {ratio:.1f}x fetch's wall rate")  # fmt: skip
         finally:
             server.stop()
 

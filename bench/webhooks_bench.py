@@ -3,7 +3,8 @@
 1. throughput: N events (one person each) released to 10 webhook subscriptions (the fan-out: deliveries and access
    records), then sent by the worker (``webhooks.Deliverer``: claim, sign with Ed25519, POST in a thread pool, record
    the outcomes) to a receiver that answers 204 — deliveries per second, fan-out and sending apart;
-2. latency: events appended at a steady rate while ``dancu subscriptions deliver --follow`` runs in its own process;
+2. latency: events appended at a steady rate while the worker (``webhooks.run``, as ``dancu subscriptions deliver
+   --follow`` runs it) runs in a thread of the same process;
    the delay from the event's recording to its delivery (Delivery.latency_ms), p50 / p99 / max;
 3. the floor: the same receiver driven by bare urllib3 from the same thread pool, no database, no signing.
 
@@ -121,26 +122,53 @@ def append(count: int, offset: int) -> None:
             )  # fmt: skip
 
 
-def throughput(events: int, workers: int) -> dict[str, float]:
+def throughput(events: int, workers: int, senders: int = 1) -> dict[str, float]:
     from dancu.exchange.consumers import follow
     from dancu.exchange.models import Delivery
-    from dancu.exchange.webhooks import Deliverer
 
     append(events, 0)
     started = time.perf_counter()
     follow()
     fanned = time.perf_counter() - started
     total = Delivery.objects.count()
-    deliverer = Deliverer(workers=workers)
     started = time.perf_counter()
-    delivered = 0
-    while delivered < total:
-        done, failed = deliverer.run_once(limit=2000)
-        assert not failed, "the receiver refused deliveries"
-        delivered += done
+    if senders > 1:  # several sender processes at once (safe: dancu.exchange.webhooks' claims and leases)
+        from django.db import connections
+
+        connections.close_all()
+        context = multiprocessing.get_context("fork")
+        processes = [context.Process(target=_send_all, args=(workers // senders,)) for _ in range(senders)]
+        for process in processes:
+            process.start()
+        for process in processes:
+            process.join()
+        assert all(process.exitcode == 0 for process in processes)
+    else:
+        _send_all(workers)
     sent = time.perf_counter() - started
-    deliverer.close()
+    assert Delivery.objects.filter(status="delivered").count() == total, "not every delivery was delivered"
     return {"deliveries": total, "fan_out_s": fanned, "send_s": sent}
+
+
+def _send_all(workers: int) -> None:
+    """One sender: rounds until nothing is waiting (the receiver answers 204 to all)."""
+    from django.db import connection
+
+    from dancu.exchange.models import Delivery
+    from dancu.exchange.webhooks import Deliverer
+
+    deliverer = Deliverer(workers=workers)
+    try:
+        while True:
+            done, failed = deliverer.run_once(limit=2000)
+            assert not failed, "the receiver refused deliveries"
+            if not done and not Delivery.objects.filter(status="pending").exists():
+                return
+            if not done:
+                time.sleep(0.01)  # the other senders hold the rest (leased)
+    finally:
+        deliverer.close()
+        connection.close()
 
 
 def floor(port: int, requests: int, workers: int) -> float:
@@ -169,11 +197,12 @@ def latency(rate: float, seconds: float, ids: list[int], subscriptions: int, wor
 
     from django.db import connection
 
+    from dancu.core.processes import Stop
     from dancu.exchange.consumers import follow
     from dancu.exchange.models import Delivery
-    from dancu.exchange.webhooks import Deliverer, StopFlag, run
+    from dancu.exchange.webhooks import Deliverer, run
 
-    stop = StopFlag()
+    stop = Stop()
 
     def work() -> None:
         try:
@@ -198,7 +227,7 @@ def latency(rate: float, seconds: float, ids: list[int], subscriptions: int, wor
             assert time.monotonic() < deadline, "deliveries did not finish within two minutes"
             time.sleep(0.5)
     finally:
-        stop.event.set()
+        stop.set()
         worker.join(60)
     values = sorted(Delivery.objects.order_by("-id").values_list("latency_ms", flat=True)[: count * subscriptions])
     return {
@@ -215,6 +244,7 @@ def main() -> None:
     parser.add_argument("--events", type=int, default=2000)
     parser.add_argument("--subscriptions", type=int, default=10)
     parser.add_argument("--workers", type=int, default=32)
+    parser.add_argument("--senders", type=int, default=1, help="sender processes (the threads shared among them)")
     parser.add_argument("--rate", type=float, default=200.0)
     parser.add_argument("--seconds", type=float, default=20.0)
     parser.add_argument(
@@ -231,12 +261,12 @@ def main() -> None:
         print(
             f"floor: bare urllib3, {args.workers} threads, no database: {floor(port, 10_000, args.workers):,.0f} req/s"
         )
-        result = throughput(args.events, args.workers)
+        result = throughput(args.events, args.workers, args.senders)
         print(
             f"throughput: {args.events:,} events x {args.subscriptions} subscriptions = {result['deliveries']:,} "
             f"deliveries; fan-out {result['fan_out_s']:.1f} s ({result['deliveries'] / result['fan_out_s']:,.0f}/s, "
             f"with access records); sending {result['send_s']:.1f} s "
-            f"({result['deliveries'] / result['send_s']:,.0f} deliveries/s)"
+            f"({result['deliveries'] / result['send_s']:,.0f} deliveries/s, {args.senders} sender process(es))"
         )
         lat = latency(args.rate, args.seconds, ids, args.latency_subscriptions, args.workers)
         print(

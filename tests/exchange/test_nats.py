@@ -185,6 +185,14 @@ def test_each_system_reads_only_its_own_deliveries_shaped_by_its_grant(
     )  # fmt: skip
     lines = example.stdout.splitlines()
     assert [line.split()[1] for line in lines] == ["death.recorded", "name.changed", "death.recorded", "name.changed"]
+    # The same replay in bulk (batches pulled on the system's inbox, one acknowledgement per batch): same events.
+    bulk = subprocess.run(
+        [sys.executable, str(EXAMPLES / "nats_consumer.py"), "--url", server.url, "--client-id", "bhxh",
+         "--password", server.password("bhxh"), "--from-sequence", "1", "--once", "--wait", "1", "--bulk",
+         "--batch", "3"],
+        capture_output=True, text=True, timeout=60, check=True,
+    )  # fmt: skip
+    assert bulk.stdout.splitlines() == lines
 
 
 @pytest.mark.nats

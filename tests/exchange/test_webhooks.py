@@ -15,9 +15,11 @@ from types import ModuleType
 from typing import Any
 
 import pytest
+from django.conf import settings
 from django.utils import timezone
 from standardwebhooks.webhooks import Webhook
 
+from dancu.core.processes import STOP, stop_on_signals
 from dancu.exchange import subscriptions, webhooks
 from dancu.exchange.consumers import follow as fan_out
 from dancu.exchange.models import Delivery
@@ -208,10 +210,10 @@ def test_a_receiver_killed_and_restarted_loses_nothing_and_keeps_each_persons_or
 def test_sigterm_lets_the_worker_finish_its_round_then_stop(receiver: Receiver) -> None:
     factories.subscription(url=receiver.url)
     _births()
-    stop = webhooks.StopFlag()
     previous = signal.getsignal(signal.SIGTERM)
+    STOP.clear()
     try:
-        stop.install()
+        stop = stop_on_signals()
 
         def fan_out_then_terminate() -> int:
             read = fan_out()
@@ -221,6 +223,35 @@ def test_sigterm_lets_the_worker_finish_its_round_then_stop(receiver: Receiver) 
         delivered, _ = webhooks.run(follow=True, interval=0.05, fan_out=fan_out_then_terminate, stop=stop)
     finally:
         signal.signal(signal.SIGTERM, previous)
-    assert stop.stopped
+    assert stop.is_set()
+    STOP.clear()
     assert delivered == 1  # the round under way was finished and recorded
     assert Delivery.objects.get().status == "delivered"
+
+
+def test_a_sender_whose_lease_ran_out_neither_sends_nor_overwrites_the_next_claim(receiver: Receiver) -> None:
+    factories.subscription(url=receiver.url)
+    _births()
+    fan_out()
+    (first,) = webhooks.claim_due(10)
+    assert webhooks.claim_due(10) == []  # leased: no other sender finds it due
+    later = timezone.now() + timedelta(seconds=settings.DANCU_WEBHOOK_TIMEOUT) + webhooks.LEASE_MARGIN
+    (second,) = webhooks.claim_due(10, now=later + timedelta(seconds=1))  # the lease ran out: claimed again
+    assert (second.id, second.event_id) == (first.id, first.event_id) and second.lease != first.lease
+    deliverer = webhooks.Deliverer()
+    try:
+        first.lease_deadline = time.monotonic()  # the first sender's attempt could outlast its lease
+        subscription, signer = deliverer._subscription(first.subscription_id)
+        not_sent = deliverer._send(first, subscription.endpoint_url, signer)
+        assert (not_sent.ok, not_sent.error) == (False, webhooks.LEASE_EXPIRED) and receiver.attempts == []
+        assert webhooks.record_outcomes([(first, subscription, not_sent)]) == (0, 0)
+        late = webhooks.Outcome(first.id, True, 204, "", timezone.now())  # had it been sent: its outcome is dropped
+        webhooks.record_outcomes([(first, subscription, late)])
+        assert Delivery.objects.get().status == "pending"
+        sent = deliverer._send(second, subscription.endpoint_url, signer)
+        assert webhooks.record_outcomes([(second, subscription, sent)]) == (1, 0)
+    finally:
+        deliverer.close()
+    delivered = Delivery.objects.get()
+    assert (delivered.status, delivered.attempts) == ("delivered", 1)
+    assert receiver.ids() == [first.event_id]

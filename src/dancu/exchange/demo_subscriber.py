@@ -26,6 +26,7 @@ from django.utils import timezone, translation
 from django.utils.translation import pgettext
 from joserfc.jwk import OKPKey
 
+from dancu.core.processes import Stop
 from dancu.exchange import services, subscriptions
 from dancu.exchange.choices import SystemStatus
 from dancu.exchange.models import AssessmentCriterion, ConnectedSystem, Subscription
@@ -180,7 +181,8 @@ def _page(received: Received) -> bytes:
     ).encode()
 
 
-def serve(host: str, port: int) -> None:
+def serve(host: str, port: int, *, stop: Stop | None = None) -> None:
+    """Serve the receiver and its page until ``stop`` is set (for ever without one)."""
     config = json.loads(config_path().read_text())
     public_key = Ed25519PublicKey.from_public_bytes(base64.b64decode(config["public_key"].removeprefix("whpk_")))
     received = Received(events_path())
@@ -221,7 +223,18 @@ def serve(host: str, port: int) -> None:
 
     server = ThreadingHTTPServer((host, port), Handler)
     server.daemon_threads = True
+    if stop is None:
+        try:
+            server.serve_forever()
+        finally:
+            server.server_close()
+        return
+    thread = threading.Thread(target=server.serve_forever, name="demo-subscriber", daemon=True)
+    thread.start()
     try:
-        server.serve_forever()
+        while not stop.wait(3600):
+            pass
     finally:
+        server.shutdown()
         server.server_close()
+        thread.join(5)

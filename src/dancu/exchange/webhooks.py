@@ -6,6 +6,21 @@ Each delivery is POSTed as JSON with ``webhook-id`` (the event id: a receiver de
 a timeout or a refused connection is retried on :data:`RETRY_SCHEDULE` (about three days), then it is a dead letter
 an operator or the agency can redrive; 410 Gone disables the subscription. One person's events reach one endpoint in
 order (the next waits until the previous is delivered or dead); different people's go in parallel.
+
+Several senders (``dancu subscriptions deliver --follow`` processes, or threads) may run at once:
+
+- a sender **claims** the deliveries it sends in one transaction: on PostgreSQL the claiming ``SELECT`` locks its
+  rows ``FOR UPDATE SKIP LOCKED`` (another sender skips them instead of waiting, or sending them too), and the claim
+  sets ``next_attempt_at`` to the end of a **lease** (the request timeout plus :data:`LEASE_MARGIN`): until then no
+  sender finds them due. On SQLite the claim runs under the database's single write lock (``IMMEDIATE``
+  transactions), so senders claim one after the other (correct; they still send in parallel);
+- the lease value is the claim's token: an outcome is written only where ``next_attempt_at`` still holds it, so a
+  sender whose lease ran out (and whose deliveries another sender claimed again) cannot overwrite the newer outcome;
+  and a claimed delivery whose lease would end before its attempt could time out is not sent at all (it is left to
+  the next claim), so one delivery is never being sent by two senders at once;
+- a person's next event is due only once the previous one is no longer pending (delivered or dead), whoever sends
+  it: the claim's ``NOT EXISTS`` sees the previous one pending while it is leased, so order to one endpoint holds
+  across senders.
 """
 
 from __future__ import annotations
@@ -14,8 +29,6 @@ import base64
 import hashlib
 import hmac
 import logging
-import signal
-import threading
 import time
 import uuid
 from collections.abc import Callable, Iterable
@@ -32,6 +45,7 @@ from django.db import connection, transaction
 from django.utils import timezone
 from prometheus_client import Counter, Gauge, Histogram
 
+from dancu.core.processes import STOP, Stop
 from dancu.exchange.choices import DeliveryStatus, SigningScheme, SubscriptionStatus, SystemStatus
 from dancu.exchange.models import Delivery, Subscription
 from dancu.exchange.subscriptions import secret_material, signing_secrets
@@ -55,6 +69,8 @@ MAX_ATTEMPTS = len(RETRY_SCHEDULE) + 1
 #: A claimed delivery is not claimed again for this long beyond the request timeout (a worker that died mid-send).
 LEASE_MARGIN = timedelta(seconds=30)
 USER_AGENT = "dancu-webhooks/1"
+#: An outcome that is not one: the attempt was not made because the claim's lease was about to end.
+LEASE_EXPIRED = "lease_expired"
 
 DELIVERIES = Counter(
     "dancu_lifeevent_deliveries", "Webhook attempts by subscription and outcome", ["subscription", "outcome"]
@@ -164,6 +180,9 @@ WHERE d.status = %s AND d.next_attempt_at <= %s AND s.status = %s AND c.status =
 ORDER BY d.next_attempt_at, d.id
 LIMIT %s
 """
+#: PostgreSQL: lock the claimed rows, skipping those another sender is claiming (see the module's docstring).
+_SKIP_LOCKED = " FOR UPDATE OF d SKIP LOCKED"
+_LEASE_SQL = "UPDATE exchange_delivery SET next_attempt_at = %s WHERE id IN ({})"
 
 
 @dataclass
@@ -174,6 +193,10 @@ class Due:
     body: bytes
     attempts: int
     recorded_at: datetime
+    #: The lease's end as stored (the claim's token: outcomes are written only where it is still there).
+    lease: Any = None
+    #: The lease's end on this process's monotonic clock (no attempt starts that could outlast it).
+    lease_deadline: float = float("inf")
 
 
 def _as_datetime(value: Any) -> datetime:
@@ -185,24 +208,29 @@ def _as_datetime(value: Any) -> datetime:
 
 def claim_due(limit: int, *, now: datetime | None = None, lease: timedelta | None = None) -> list[Due]:
     """The deliveries due now that are the first waiting of their person at their subscription, leased to this
-    worker (not claimed again until the lease ends, should the worker die mid-send)."""
+    sender (no other sender claims them until the lease ends, should this one die mid-send)."""
     now = now or timezone.now()
     lease = lease or timedelta(seconds=settings.DANCU_WEBHOOK_TIMEOUT) + LEASE_MARGIN
-    with transaction.atomic():
-        with connection.cursor() as cursor:
-            cursor.execute(
-                _DUE_SQL,
-                [DeliveryStatus.PENDING, now, SubscriptionStatus.ACTIVE, SystemStatus.APPROVED,
-                 DeliveryStatus.PENDING, limit],
-            )  # fmt: skip
-            rows = cursor.fetchall()
+    deadline = time.monotonic() + lease.total_seconds()
+    features = connection.features
+    sql = _DUE_SQL
+    if features.has_select_for_update_skip_locked and features.has_select_for_update_of:
+        sql += _SKIP_LOCKED
+    until = connection.ops.adapt_datetimefield_value(now + lease)  # stored and compared in the same form
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute(
+            sql,
+            [DeliveryStatus.PENDING, now, SubscriptionStatus.ACTIVE, SystemStatus.APPROVED,
+             DeliveryStatus.PENDING, limit],
+        )  # fmt: skip
+        rows = cursor.fetchall()
         if not rows:
             return []
-        Delivery.objects.filter(pk__in=[r[0] for r in rows]).update(next_attempt_at=now + lease)
+        cursor.execute(_LEASE_SQL.format(", ".join(["%s"] * len(rows))), [until, *(r[0] for r in rows)])
     due = []
     for pk, sub, event_id, payload, attempts, recorded in rows:
         body = payload.encode() if isinstance(payload, str) else orjson.dumps(payload)
-        due.append(Due(pk, sub, str(uuid.UUID(str(event_id))), body, attempts, _as_datetime(recorded)))
+        due.append(Due(pk, sub, str(uuid.UUID(str(event_id))), body, attempts, _as_datetime(recorded), until, deadline))
     return due
 
 
@@ -230,6 +258,10 @@ class Deliverer:
         return cached[1], cached[2]
 
     def _send(self, due: Due, url: str, signer: Signer) -> Outcome:
+        if time.monotonic() + self.timeout >= due.lease_deadline:
+            # Waited in the pool so long that the attempt could outlast the lease: another sender may claim it
+            # then. Not sent; the lease runs out and the next claim sends it.
+            return Outcome(due.id, False, None, LEASE_EXPIRED, timezone.now())
         timestamp = int(time.time())
         headers = {
             "content-type": "application/json",
@@ -256,28 +288,33 @@ class Deliverer:
 
 _DELIVERED_SQL = (
     "UPDATE exchange_delivery SET status = %s, attempts = %s, delivered_at = %s, latency_ms = %s, last_status = %s, "
-    "last_error = '', next_attempt_at = NULL WHERE id = %s"
+    "last_error = '', next_attempt_at = NULL WHERE id = %s AND next_attempt_at = %s"
 )
 _FAILED_SQL = (
     "UPDATE exchange_delivery SET status = %s, attempts = %s, last_status = %s, last_error = %s, next_attempt_at = %s "
-    "WHERE id = %s"
+    "WHERE id = %s AND next_attempt_at = %s"
 )
 
 
 def record_outcomes(outcomes: Iterable[tuple[Due, Subscription, Outcome]]) -> tuple[int, int]:
     """Write what the attempts gave: delivered (with its latency), retry later, dead after the last try; a 410
     disables the subscription. One statement per kind, executed for all rows (Django's bulk_update builds a CASE
-    per row and field: ten times slower here)."""
+    per row and field: ten times slower here). A row is written only while it holds this claim's lease (``due.lease``);
+    an attempt not made (:data:`LEASE_EXPIRED`) writes nothing."""
     delivered: list[tuple[Any, ...]] = []
     failed: list[tuple[Any, ...]] = []
     gone: set[int] = set()
     for due, subscription, outcome in outcomes:
+        if outcome.error == LEASE_EXPIRED:
+            continue
         attempts = due.attempts + 1
         label = subscription.name
         if outcome.ok:
             latency = max(0.0, (outcome.finished - due.recorded_at).total_seconds())
             ms = min(int(latency * 1000), 2**31 - 1)
-            delivered.append((DeliveryStatus.DELIVERED, attempts, outcome.finished, ms, outcome.status, due.id))
+            delivered.append(
+                (DeliveryStatus.DELIVERED, attempts, outcome.finished, ms, outcome.status, due.id, due.lease)
+            )
             DELIVERIES.labels(label, "delivered").inc()
             DELIVERY_LATENCY.observe(latency)
             continue
@@ -289,7 +326,7 @@ def record_outcomes(outcomes: Iterable[tuple[Due, Subscription, Outcome]]) -> tu
             status, next_at = DeliveryStatus.DEAD, None
         else:
             status, next_at = DeliveryStatus.PENDING, outcome.finished + RETRY_SCHEDULE[attempts - 1]
-        failed.append((status, attempts, outcome.status, outcome.error, next_at, due.id))
+        failed.append((status, attempts, outcome.status, outcome.error, next_at, due.id, due.lease))
     with transaction.atomic(), connection.cursor() as cursor:
         if delivered:
             cursor.executemany(_DELIVERED_SQL, delivered)
@@ -316,40 +353,24 @@ def update_gauges() -> None:
         DEAD.labels(subscription.name).set(rows.filter(status=DeliveryStatus.DEAD).count())
 
 
-class StopFlag:
-    """Set by SIGTERM or SIGINT: the worker finishes its current round (outcomes and offset written), then stops."""
-
-    def __init__(self) -> None:
-        self.event = threading.Event()
-
-    def install(self) -> None:
-        for sig in (signal.SIGTERM, signal.SIGINT):
-            signal.signal(sig, lambda *_: self.event.set())
-
-    @property
-    def stopped(self) -> bool:
-        return self.event.is_set()
-
-    def wait(self, seconds: float) -> None:
-        self.event.wait(seconds)
-
-
 def run(
     *,
     follow: bool,
     interval: float = 0.2,
     fan_out: Callable[[], int] | None = None,
-    stop: StopFlag | None = None,
+    stop: Stop | None = None,
     deliverer: Deliverer | None = None,
     gauges_every: float = 10.0,
 ) -> tuple[int, int]:
-    """Fan out new events (``fan_out``), deliver what is due; once, or until stopped with ``follow``."""
-    stop = stop or StopFlag()
+    """Fan out new events (``fan_out``), deliver what is due; once, or until ``stop`` is set with ``follow`` (the
+    process's :data:`~dancu.core.processes.STOP`, set by SIGTERM once ``stop_on_signals`` is installed: the round under
+    way finishes and its outcomes are written, then it returns)."""
+    stop = stop or STOP
     deliverer = deliverer or Deliverer()
     totals = [0, 0]
     last_gauges = 0.0
     try:
-        while not stop.stopped:
+        while not stop.is_set():
             if fan_out is not None:
                 fan_out()
             delivered, failed = deliverer.run_once()

@@ -58,23 +58,14 @@ class ProvinceResolver:
             if province is None and record.pin:
                 missing.add(record.pin)
             found.append(province)
-        if missing:
-            homes = dict(
-                Person.objects.filter(pin__in=missing, household__isnull=False).values_list(
-                    "pin", "household__commune__province__code"
-                )
-            )
-            births = dict(
-                Person.objects.filter(pin__in=missing - homes.keys(), birth_commune__isnull=False).values_list(
-                    "pin", "birth_commune__province__code"
-                )
-            )
-        else:
-            homes = births = {}
-        return [
-            province or homes.get(record.pin) or births.get(record.pin) or "00"
-            for record, province in zip(records, found, strict=True)
-        ]
+        homes: dict[str, str] = {}
+        if missing:  # one query for both (a profile showed Django's IN handling per value at a fifth of the relay)
+            for pin, home, birth in Person.objects.filter(pin__in=missing).values_list(
+                "pin", "household__commune__province__code", "birth_commune__province__code"
+            ):
+                if home or birth:
+                    homes[pin] = home or birth
+        return [province or homes.get(record.pin) or "00" for record, province in zip(records, found, strict=True)]
 
 
 def event_relay(nc: Any, *, batch_size: int = 2000, db: ThreadPoolExecutor | None = None) -> StreamRelay:

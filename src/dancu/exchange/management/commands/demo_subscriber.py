@@ -3,14 +3,13 @@ social-insurance fund that receives births and deaths by signed webhook (exchang
 
 from __future__ import annotations
 
-import signal
-import sys
 from typing import Any
 from urllib.parse import urlsplit
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from dancu.core.errors import DomainError
+from dancu.core.processes import stop_on_signals
 from dancu.exchange.demo_subscriber import config_path, ensure_demo_subscriber, serve
 
 
@@ -44,7 +43,8 @@ class Command(BaseCommand):
         registered = urlsplit(json.loads(config_path().read_text())["url"])
         host = options["host"] or registered.hostname or "127.0.0.1"
         port = options["port"] or registered.port or 8003
-        signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
+        stop = stop_on_signals()  # SIGTERM / Ctrl-C: the request under way is answered, then exit status 0
         if options["verbosity"]:
             self.stdout.write(f"demo social-insurance fund on http://{host}:{port}/")
-        serve(host, port)
+            self.stdout.flush()
+        serve(host, port, stop=stop)

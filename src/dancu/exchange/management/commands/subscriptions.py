@@ -22,6 +22,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.utils import timezone
 
 from dancu.core.errors import DomainError
+from dancu.core.processes import Stop, stop_on_signals
 from dancu.exchange import services, subscriptions, webhooks
 from dancu.exchange.models import Delivery, Subscription
 
@@ -165,9 +166,12 @@ class Command(BaseCommand):
             from prometheus_client import start_http_server
 
             start_http_server(options["metrics_port"], addr="127.0.0.1")
-        stop = webhooks.StopFlag()
-        if options["follow"]:
-            stop.install()
+        # --follow: SIGTERM / Ctrl-C lets the round under way finish (outcomes written), then the process exits 0
+        # (dancu.core.processes). Several of these processes may run at once (dancu.exchange.webhooks).
+        stop = stop_on_signals() if options["follow"] else Stop()
+        if options["verbosity"] > 1:
+            self.stdout.write("delivering webhooks" + (" until stopped" if options["follow"] else ""))
+            self.stdout.flush()
         delivered, failed = webhooks.run(
             follow=options["follow"],
             interval=options["interval"],
