@@ -103,3 +103,16 @@ def _fresh_cache() -> Iterator[None]:
     yield
     cache.clear()
     throttle.reset()
+
+
+@pytest.fixture(autouse=True)
+def _default_language() -> Iterator[None]:
+    """Each test starts in the installation's language (Vietnamese), as a request does: a test client request or an
+    ``activate`` in one test leaves its language active in the thread, and a later test then rendered its messages in
+    English (test_dossier_actions after test_officials_pages)."""
+    from django.conf import settings
+    from django.utils import translation
+
+    translation.activate(settings.LANGUAGE_CODE)
+    yield
+    translation.activate(settings.LANGUAGE_CODE)

@@ -34,11 +34,11 @@ def test_a_missing_action_and_a_reason_too_long_are_refused() -> None:
 
 
 def test_a_refusal_of_the_service_lands_on_the_reason() -> None:
-    form = DossierActionForm({"action": "reject", "reason": ""})
-    assert form.is_valid()
-    form.add_domain_error(DomainError("reason_required", "Give the reason for the refusal.", field="reason"))
-    assert form.has_error("reason", "reason_required")
-    with translation.override("vi"):  # the page's language (another test may have left English active)
+    with translation.override("vi"):  # the page's language: the refusal is rendered when it is added to the form
+        form = DossierActionForm({"action": "reject", "reason": ""})
+        assert form.is_valid()
+        form.add_domain_error(DomainError("reason_required", "Give the reason for the refusal.", field="reason"))
+        assert form.has_error("reason", "reason_required")
         assert form.first_error() == "Hãy nêu lý do từ chối."
 
 
