@@ -101,4 +101,3 @@ def test_each_follower_exits_0_within_10_s_of_sigterm(live_web: LiveWeb, command
             process.wait()
         if process.stdout is not None:
             process.stdout.close()
-
