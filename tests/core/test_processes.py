@@ -29,6 +29,7 @@ def stop_handlers() -> Iterator[None]:
     yield
     for sig, handler in previous.items():
         signal.signal(sig, handler)
+    signal.set_wakeup_fd(-1)
     STOP.clear()
 
 
@@ -41,6 +42,26 @@ def test_sigterm_sets_the_stop_and_cuts_a_wait_short(stop_handlers: None) -> Non
     assert STOP.signal == signal.SIGTERM
     os.kill(os.getpid(), signal.SIGINT)  # a second signal changes nothing (no KeyboardInterrupt either)
     assert STOP.is_set() and STOP.signal == signal.SIGTERM
+
+
+def test_a_signal_that_lands_on_another_thread_still_wakes_the_wait(stop_handlers: None) -> None:
+    """The kernel gives a process's signal to any thread that does not block it: here the main thread blocks SIGTERM,
+    so it lands on the other thread, and the main thread, asleep in STOP.wait, must still wake and stop (a process
+    serving HTTP in threads ignored SIGTERM this way until something else woke it)."""
+    idle = threading.Event()
+    other = threading.Thread(target=idle.wait, daemon=True)
+    other.start()  # started before the main thread blocks the signal: it does not block it
+    signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGTERM})
+    try:
+        threading.Timer(0.2, os.kill, (os.getpid(), signal.SIGTERM)).start()
+        started = time.monotonic()
+        while not STOP.wait(10) and time.monotonic() - started < 10:
+            pass
+        assert STOP.is_set() and STOP.signal == signal.SIGTERM
+        assert time.monotonic() - started < 5
+    finally:
+        signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGTERM})
+        idle.set()
 
 
 @pytest.mark.django_db

@@ -64,7 +64,30 @@ class Stop:
         """Sleep up to ``seconds``; True (at once) when a stop was requested."""
         if not self._set:
             select.select([self._read], [], [], max(0.0, seconds))
+            self._drain()  # also where a signal that woke the select has its Python handler run (on this call)
         return self._set
+
+    def _drain(self) -> None:
+        if not self._set:  # bytes of other signals (the wakeup descriptor's) must not keep waking the select
+            with contextlib.suppress(OSError):
+                while os.read(self._read, 4096):
+                    pass
+
+    def wake_on_any_thread(self) -> None:
+        """Make the signal wake :meth:`wait` whichever thread the kernel delivers it to.
+
+        A signal sent to a process goes to any of its threads. When it lands on another thread than the main one
+        (a process that serves HTTP in threads: the demo fund, the demo relying party), Python's C handler only
+        notes it, and the main thread, asleep in ``select`` on this pipe, was never woken to run the Python handler:
+        the process ignored SIGTERM until something else woke it. With the pipe as Python's wakeup descriptor, the
+        C handler writes the signal's number to it from whichever thread, the select returns, and the handler runs.
+        Left alone where a wakeup descriptor is already set (an asyncio loop's); main thread only."""
+        try:
+            previous = signal.set_wakeup_fd(self._write, warn_on_full_buffer=False)
+        except ValueError:  # not the main thread
+            return
+        if previous not in (-1, self._write):
+            signal.set_wakeup_fd(previous)
 
     def clear(self) -> None:
         """Forget a stop request (tests, and a process that runs several loops one after the other)."""
@@ -93,6 +116,7 @@ def stop_on_signals(signals: Iterable[int] = STOP_SIGNALS) -> Stop:
 
     for sig in signals:
         signal.signal(sig, handler)
+    STOP.wake_on_any_thread()
     ignore_stop_signals_at_exit()
     return STOP
 
@@ -135,11 +159,54 @@ def granian_signals_once() -> None:
         handler = once(event)
         for sig in get_signals():
             signal.signal(sig, handler)
+        # The WSGI worker's main thread then sleeps on a threading.Event: a signal landing on one of granian's
+        # threads would not wake it (see Stop.wake_on_any_thread).
+        call_on_signals_from_a_thread(lambda number: handler(number, None) if number in _STOP_NUMBERS else None)
         return event
 
     setattr(module, "set_loop_signals", set_loop_signals)  # noqa: B010 (patching granian's module, on purpose)
     setattr(module, "set_sync_signals", set_sync_signals)  # noqa: B010
     setattr(module, "_dancu_once", True)  # noqa: B010
+
+
+_STOP_NUMBERS = frozenset(int(sig) for sig in STOP_SIGNALS)
+
+
+def call_on_signals_from_a_thread(callback: Any) -> None:
+    """Call ``callback(signal number)`` from a small thread for every signal that has a Python handler, whichever
+    thread the kernel delivered it to (Python's wakeup descriptor, read by that thread).
+
+    For a process whose main thread sleeps on a lock or a ``threading.Event`` (granian's master, its WSGI worker):
+    such a sleep is woken by a signal only if the signal lands on the main thread, and a process with several threads
+    often gets it on another one; the Python handler then waits for a wake-up that may never come. The callback
+    must be safe to call from a thread and more than once (the Python handler still runs too, once the main thread
+    wakes). Main thread only; left alone where a wakeup descriptor is already set (an asyncio loop's)."""
+    read, write = os.pipe()
+    os.set_blocking(write, False)
+    try:
+        previous = signal.set_wakeup_fd(write, warn_on_full_buffer=False)
+    except ValueError:  # not the main thread
+        os.close(read)
+        os.close(write)
+        return
+    if previous != -1:
+        signal.set_wakeup_fd(previous)
+        os.close(read)
+        os.close(write)
+        return
+
+    def watch() -> None:
+        while True:
+            try:
+                data = os.read(read, 64)
+            except OSError:
+                return
+            if not data:
+                return
+            for number in data:
+                callback(number)
+
+    threading.Thread(target=watch, name="dancu-signals", daemon=True).start()
 
 
 def ignore_stop_signals_at_exit() -> None:
@@ -189,6 +256,21 @@ def granian_master_clean_stop() -> None:
     if server_class is None or getattr(common, "_dancu_clean_stop", False):
         return
     ignore_stop_signals_at_exit()
+    set_main_signals = getattr(common, "set_main_signals", None)
+    if set_main_signals is not None:
+
+        def set_main_signals_woken(interrupt_handler: Any, reload_handler: Any = None) -> None:
+            set_main_signals(interrupt_handler, reload_handler)
+
+            def on_signal(number: int) -> None:  # the master's main thread sleeps on a threading.Event
+                if number in _STOP_NUMBERS:
+                    interrupt_handler(number, None)
+                elif reload_handler is not None and number == signal.SIGHUP:
+                    reload_handler(number, None)
+
+            call_on_signals_from_a_thread(on_signal)
+
+        setattr(common, "set_main_signals", set_main_signals_woken)  # noqa: B010 (patching granian, on purpose)
 
     shutdown = server_class.shutdown
     stopped_by = {0, -signal.SIGTERM, -signal.SIGINT, 128 + signal.SIGTERM, 128 + signal.SIGINT}
