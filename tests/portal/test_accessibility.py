@@ -56,6 +56,8 @@ values |= set(Transition.objects.exclude(reason="").values_list("reason", flat=T
 values |= set(Document.objects.values_list("title", flat=True))
 from oauth2_provider.models import Application
 values |= set(Application.objects.values_list("name", flat=True))  # relying parties' names as registered
+from dancu.accounts.models import Passkey
+values |= set(Passkey.objects.values_list("name", flat=True))  # as the citizen named them (in the page's language then)
 print(json.dumps(sorted(v for v in values if v)))
 """
 
