@@ -34,10 +34,12 @@ def _loopback_receivers(settings: Any) -> None:
 
 @pytest.fixture(autouse=True)
 def _reload_units_after_flush() -> object:
-    # A transactional test flushes every table when it ends: load the reference units again for the tests after it.
-    yield
+    # A transactional test flushes every table when it ends: load the reference units before (another test's flush
+    # may have emptied them) and again for the tests after it.
     from dancu.geo.services import load_administrative_units
 
+    load_administrative_units()
+    yield
     load_administrative_units()
 
 
