@@ -263,10 +263,8 @@ def granian_master_clean_stop() -> None:
             set_main_signals(interrupt_handler, reload_handler)
 
             def on_signal(number: int) -> None:  # the master's main thread sleeps on a threading.Event
-                if number in _STOP_NUMBERS:
+                if number in _STOP_NUMBERS:  # SIGHUP (reload) stays granian's own: a second call would reload twice
                     interrupt_handler(number, None)
-                elif reload_handler is not None and number == signal.SIGHUP:
-                    reload_handler(number, None)
 
             call_on_signals_from_a_thread(on_signal)
 
