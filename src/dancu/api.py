@@ -9,12 +9,12 @@ from django.utils.translation import gettext as _
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError, ValidationError
 
-from dancu.accounts.services.official_views import AreaReadScope
+from dancu.accounts.services.official_views import OfficialAreaScope
 from dancu.core.errors import DomainError
 from dancu.exchange.api import router as subscriptions_router
 from dancu.exchange.api import schemas_router as life_event_schemas
 from dancu.registry.api import router as registry_router
-from dancu.registry.api.common import install_read_scope
+from dancu.registry.api.common import install_area_scope
 
 #: Sent with every 401, so that HTTP clients (curl, browsers, requests) know to answer with Basic credentials.
 WWW_AUTHENTICATE = 'Basic realm="dancu"'
@@ -50,7 +50,7 @@ api = RegistryAPI(
     docs_url="/docs",
 )
 # The registry's reads stay within each official's area and are recorded for the people they show.
-install_read_scope(AreaReadScope())
+install_area_scope(OfficialAreaScope())
 api.add_router("/v1/", registry_router)
 api.add_router("/v1/subscriptions/", subscriptions_router)
 api.add_router("/v1/life-events/", life_event_schemas)

@@ -4,6 +4,7 @@ a record outside it exactly as one that does not exist, and records every read f
 from __future__ import annotations
 
 import base64
+from datetime import date
 from typing import Any
 
 import pytest
@@ -139,3 +140,78 @@ def test_every_read_is_recorded_for_the_person_it_shows(people: dict[str, Person
     seen = records_of(people["ngoc_ha"].pin)[0]  # after the national search's
     assert (seen.purpose, seen.organisation) == ("household_record", "Công an Phường Ngọc Hà")
     assert "household" in seen.fields
+
+
+def _write(client: Client, what: str, body: dict[str, Any]) -> tuple[int, str]:
+    """A write's status and code; a refusal writes nothing (no person, no event)."""
+    from dancu.events.models import Event
+
+    before = (Person.objects.count(), Event.objects.count())
+    response = client.post(f"/api/v1/{what}", body, content_type="application/json")
+    if response.status_code >= 400:
+        assert (Person.objects.count(), Event.objects.count()) == before, what
+    answer = response.json()
+    return response.status_code, answer.get("code", "") if isinstance(answer, dict) else ""
+
+
+def test_a_commune_official_registers_what_happens_in_their_commune(people: dict[str, Person]) -> None:
+    """The office of the place registers: a birth, a residence where they are (a move in from another province too),
+    a death, a name change, a removal of a person of the commune, a marriage where either party lives."""
+    hotich = _client("hotich-w", "civil_status_officer", HANOI_BA_DINH)
+    cutru = _client("cutru-w", "residence_officer", HANOI_BA_DINH)
+    mother = factories.person(sex="F", birth_date=date(1994, 4, 4), residence=HANOI_BA_DINH)
+    birth = {"full_name": "Phùng Bảo An", "sex": "F", "birth_date": "2025-09-01", "mother_pin": mother.pin}
+    assert _write(hotich, "births", {**birth, "birth_commune": HANOI_BA_DINH})[0] == 201
+    # Born elsewhere, registered here: the registration's commune is what counts.
+    elsewhere = {**birth, "birth_commune": HANOI_OTHER}
+    assert _write(hotich, "births", {**elsewhere, "registration_commune": HANOI_BA_DINH})[0] == 201
+    assert _write(hotich, "births", elsewhere) == (403, "commune_out_of_area")
+    assert _write(hotich, "births", {**elsewhere, "registration_commune": HANOI_OTHER}) == (403, "commune_out_of_area")
+
+    mover = people["province"]  # from another province, moving into Ba Đình: the destination's office registers
+    assert _write(cutru, "permanent-residences/removal", {"pin": mover.pin, "valid_to": "2025-01-01",
+                  "reason": "moved"}) == (403, "person_out_of_area")  # fmt: skip
+    removal = {"pin": mover.pin, "valid_to": "2025-01-01", "reason": "moved"}
+    assert (
+        _write(_client("cutru-tw", "residence_officer", "national"), "permanent-residences/removal", removal)[0] == 200
+    )
+    move_in = {"pin": mover.pin, "address_line": "Số 1 Đội Cấn", "valid_from": "2025-01-02"}
+    assert _write(cutru, "permanent-residences", {**move_in, "commune": HANOI_OTHER}) == (403, "commune_out_of_area")
+    assert _write(cutru, "permanent-residences", {**move_in, "commune": HANOI_BA_DINH})[0] == 201
+    stay = {"pin": people["ngoc_ha"].pin, "address_line": "Số 2 Đội Cấn", "valid_from": "2025-02-01",
+            "valid_until": "2025-12-31"}  # fmt: skip
+    assert _write(cutru, "temporary-residences", {**stay, "commune": HANOI_BA_DINH})[0] == 201
+    assert _write(cutru, "temporary-residences", {**stay, "commune": HANOI_OTHER}) == (403, "commune_out_of_area")
+
+    rename = {"full_name": "Phùng Văn Bốn", "effective_date": "2025-03-01", "reason": "Theo quyết định"}
+    assert _write(hotich, "name-changes", {**rename, "pin": people["ngoc_ha"].pin}) == (403, "person_out_of_area")
+    assert _write(hotich, "name-changes", {**rename, "pin": people["ba_dinh"].pin})[0] == 200
+    bride = factories.person(sex="F", birth_date=date(1992, 2, 2), residence=HANOI_OTHER)
+    groom = factories.person(birth_date=date(1991, 1, 1), residence=HANOI_OTHER)
+    marriage = {"pin_a": groom.pin, "pin_b": bride.pin, "marriage_date": "2025-04-01"}
+    assert _write(hotich, "marriages", marriage) == (403, "person_out_of_area")  # neither lives in Ba Đình
+    local_groom = factories.person(birth_date=date(1991, 1, 1), residence=HANOI_BA_DINH)
+    assert _write(hotich, "marriages", {**marriage, "pin_a": local_groom.pin})[0] == 201
+    death = {"death_date": "2025-05-01"}
+    assert _write(hotich, "deaths", {**death, "pin": people["ngoc_ha"].pin}) == (403, "person_out_of_area")
+    assert _write(hotich, "deaths", {**death, "pin": NOBODY}) == (403, "person_out_of_area")  # nothing told
+    assert _write(hotich, "deaths", {**death, "pin": people["ba_dinh"].pin})[0] == 200
+
+
+def test_the_initial_load_is_national() -> None:
+    load = {"pin": "001090000777", "full_name": "Phùng Văn Năm", "sex": "M", "birth_date": "1990-01-01"}
+    province = _client("hotich-tinh", "civil_status_officer", "01")
+    assert _write(province, "persons", load) == (403, "initial_load_national_only")
+    assert _write(_client("hotich-tw", "civil_status_officer", "national"), "persons", load)[0] == 201
+
+
+def test_a_province_official_registers_across_its_communes(people: dict[str, Person]) -> None:
+    province = _client("cutru-ha-noi", "residence_officer", "01")
+    stay = {"pin": people["province"].pin, "address_line": "Số 3 Đội Cấn", "valid_from": "2025-02-01",
+            "valid_until": "2025-12-31"}  # fmt: skip
+    assert _write(province, "temporary-residences", {**stay, "commune": HANOI_OTHER})[0] == 201
+    outside = people["province"].household
+    assert outside is not None
+    assert _write(province, "temporary-residences", {**stay, "commune": outside.commune.code}) == (
+        403, "commune_out_of_area",
+    )  # fmt: skip

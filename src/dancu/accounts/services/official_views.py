@@ -20,6 +20,7 @@ from dancu.accounts.services import officials
 from dancu.core.errors import DomainError
 from dancu.exchange.access import AccessChannel, pin_hmac_hex, record_access
 from dancu.exchange.models import AccessRecord
+from dancu.geo.services import resolve_current_commune
 from dancu.registry.models import Household, Person
 
 #: role -> (Vietnamese name, permissions as app_label.codename)
@@ -121,10 +122,17 @@ def record_official_view(
     return written
 
 
-class AreaReadScope:
-    """The officials' web API's reads (``registry.api.common.ReadScope``), kept within each official's area by the
-    rules the back office follows (:mod:`dancu.accounts.services.officials`) and recorded as the back office's views
-    are (:func:`record_official_view`)."""
+class OfficialAreaScope:
+    """The officials' web API (``registry.api.common.AreaScope``), kept within each official's area by the rules the
+    back office follows (:mod:`dancu.accounts.services.officials`), its reads recorded as the back office's views are
+    (:func:`record_official_view`).
+
+    Writes follow who registers what in law: a birth at the commune where it is registered (Law on Civil Status
+    2014 art. 13), a permanent or temporary residence at the place of that residence, so a move from another
+    province is registered by the office of the destination (Law on Residence 2020 art. 22, 28), its removal by the
+    office where it is registered (art. 24); a marriage where either party lives (Law on Civil Status art. 17), a
+    death, a change of name of a person of the area; the initial load of people into the registry by a national
+    official only."""
 
     def check_person(self, user: User, pin: str) -> None:
         officials.check_person_pin(officials.official_of(user), pin)
@@ -146,3 +154,28 @@ class AreaReadScope:
 
     def viewed(self, user: User, pins: Iterable[str], *, purpose: str, fields: Iterable[str]) -> None:
         record_official_view(user, pins, purpose=purpose, fields=fields)
+
+    def check_registers_in(self, user: User, commune: str, *, era: str = "current") -> None:
+        official = officials.official_of(user)
+        if officials.area_communes(official) is None:
+            return
+        try:
+            current = resolve_current_commune(commune, era=era).code
+        except DomainError:
+            # No such commune: the service answers that (commune_not_found) and writes nothing.
+            return
+        if not officials.in_area(official, current):
+            raise DomainError(
+                "commune_out_of_area",
+                "This commune is outside the area you work for: its own office registers what happens there.",
+                status=403,
+                field="commune",
+            )
+
+    def check_initial_load(self, user: User) -> None:
+        if officials.area_communes(officials.official_of(user)) is not None:
+            raise DomainError(
+                "initial_load_national_only",
+                "Only a national official loads people who are not in the registry yet.",
+                status=403,
+            )

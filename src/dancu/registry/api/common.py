@@ -61,13 +61,14 @@ router = Router(auth=AUTH, tags=["registry"])
 PERMISSION_CACHE_SECONDS = 60
 
 
-class ReadScope(Protocol):
-    """What keeps an official's API reads within their agency's area and records each read of a person's data.
+class AreaScope(Protocol):
+    """What keeps an official's API calls within their agency's area and records each read of a person's data.
 
     The registry cannot import the officials' app (which builds on it), so the implementation
-    (``accounts.services.official_views.AreaReadScope``) is installed by ``dancu.api``, which mounts this router.
+    (``accounts.services.official_views.OfficialAreaScope``) is installed by ``dancu.api``, which mounts this router.
     Every method refuses with a :class:`DomainError` (``official_not_bound``, ``person_out_of_area``,
-    ``household_out_of_area``, ``event_log_national_only``: 403)."""
+    ``household_out_of_area``, ``commune_out_of_area``, ``event_log_national_only``, ``initial_load_national_only``:
+    403)."""
 
     def check_person(self, user: Any, pin: str) -> None:
         """Refused unless the person with ``pin`` is of the user's area (outside or nonexistent: the same answer)."""
@@ -84,27 +85,34 @@ class ReadScope(Protocol):
     def viewed(self, user: Any, pins: Iterable[str], *, purpose: str, fields: Iterable[str]) -> None:
         """Record that the user read these people's ``fields`` (shown in each person's "who accessed my data")."""
 
+    def check_registers_in(self, user: Any, commune: str, *, era: str = "current") -> None:
+        """Refused unless the commune (a current or a legacy code) is of the user's area: the office of the place
+        registers what happens there (a birth where it is registered, a residence where it is)."""
+
+    def check_initial_load(self, user: Any) -> None:
+        """Refused unless the user may load people who are not in the registry yet (a national official)."""
+
 
 class _Unscoped:
-    """Until a scope is installed every read is refused: a registry API without its officials' areas is closed."""
+    """Until a scope is installed every call is refused: a registry API without its officials' areas is closed."""
 
     def _refuse(self, *args: Any, **kwargs: Any) -> Any:
         raise DomainError("official_not_bound", "Your account is not bound to an agency and an area yet; ask the "
                           "administrator.", status=403)  # fmt: skip
 
-    check_person = people = household = check_event_log = viewed = _refuse
+    check_person = people = household = check_event_log = viewed = check_registers_in = check_initial_load = _refuse
 
 
-_scope: ReadScope = _Unscoped()  # type: ignore[assignment]
+_scope: AreaScope = _Unscoped()  # type: ignore[assignment]
 
 
-def install_read_scope(scope: ReadScope) -> None:
-    """Set the scope every read goes through (``dancu.api`` does, on import)."""
+def install_area_scope(scope: AreaScope) -> None:
+    """Set the scope every call goes through (``dancu.api`` does, on import)."""
     global _scope
     _scope = scope
 
 
-def read_scope() -> ReadScope:
+def area_scope() -> AreaScope:
     return _scope
 
 

@@ -12,7 +12,7 @@ from dancu.core.pin import parse_pin
 from dancu.events.services import read_events
 from dancu.registry import history, presenters
 from dancu.registry.api.bodies import AsOfIn, PinIn, SearchIn
-from dancu.registry.api.common import _person, _require, read_scope, router
+from dancu.registry.api.common import _person, _require, area_scope, router
 from dancu.registry.api.errors import EVENTS_ERRORS, HOUSEHOLD_ERRORS, READ_ERRORS, SEARCH_ERRORS
 from dancu.registry.api.schemas import (
     AsOfOut,
@@ -29,7 +29,7 @@ from dancu.registry.api.schemas import (
 # Personal identifiers travel in request bodies, never in URLs (which end up in access logs, proxies and browser
 # history): reads that take a PIN or a name are POSTs, like the gateway's.
 #
-# Each read stays within the official's area (``read_scope()``: person_out_of_area, household_out_of_area, 403,
+# Each read stays within the official's area (``area_scope()``: person_out_of_area, household_out_of_area, 403,
 # whether the record is elsewhere or nowhere) and is recorded for the people it shows, as the back office's pages are.
 
 #: What each read shows of a person (field codes of "who accessed my data").
@@ -48,11 +48,11 @@ HOUSEHOLD_DATA = ("pin", "full_name", "birth_date", "household", "permanent_addr
 def get_person(request: HttpRequest, body: PinIn) -> Any:
     _require(request, "registry.view_person")
     parse_pin(body.pin)
-    read_scope().check_person(request.user, body.pin)
+    area_scope().check_person(request.user, body.pin)
     record = presenters.person_record(body.pin)
     if record is None:
         raise NotFound("person_not_found", "No person with this personal ID number.", field="pin")
-    read_scope().viewed(request.user, [body.pin], purpose="person_record", fields=RECORD_DATA)
+    area_scope().viewed(request.user, [body.pin], purpose="person_record", fields=RECORD_DATA)
     return record
 
 
@@ -66,9 +66,9 @@ def find_people(request: HttpRequest, body: SearchIn) -> Any:
     _require(request, "registry.view_person")
     found = presenters.search_people(
         name=body.name, birth_date=body.birth_date, commune=body.commune, limit=body.limit,
-        people=read_scope().people(request.user),
+        people=area_scope().people(request.user),
     )  # fmt: skip
-    read_scope().viewed(request.user, [p.pin for p in found], purpose="person_record", fields=SUMMARY_DATA)
+    area_scope().viewed(request.user, [p.pin for p in found], purpose="person_record", fields=SUMMARY_DATA)
     return [presenters.person_summary(p) for p in found]
 
 
@@ -80,9 +80,9 @@ def find_people(request: HttpRequest, body: SearchIn) -> Any:
 )
 def get_residences(request: HttpRequest, body: PinIn) -> Any:
     _require(request, "registry.view_person")
-    read_scope().check_person(request.user, parse_pin(body.pin).pin)
+    area_scope().check_person(request.user, parse_pin(body.pin).pin)
     residences = presenters.residences_dict(_person(body.pin))
-    read_scope().viewed(request.user, [body.pin], purpose="person_record", fields=["residence_history"])
+    area_scope().viewed(request.user, [body.pin], purpose="person_record", fields=["residence_history"])
     return residences
 
 
@@ -94,10 +94,10 @@ def get_residences(request: HttpRequest, body: PinIn) -> Any:
 )
 def get_history(request: HttpRequest, body: PinIn) -> Any:
     _require(request, "registry.view_person")
-    read_scope().check_person(request.user, parse_pin(body.pin).pin)
+    area_scope().check_person(request.user, parse_pin(body.pin).pin)
     _person(body.pin)
     events = [presenters.event_dict(e) for e in history.person_events(body.pin)]
-    read_scope().viewed(request.user, [body.pin], purpose="person_record", fields=["record_history"])
+    area_scope().viewed(request.user, [body.pin], purpose="person_record", fields=["record_history"])
     return events
 
 
@@ -109,10 +109,10 @@ def get_history(request: HttpRequest, body: PinIn) -> Any:
 )
 def get_as_of(request: HttpRequest, body: AsOfIn) -> Any:
     _require(request, "registry.view_person")
-    read_scope().check_person(request.user, parse_pin(body.pin).pin)
+    area_scope().check_person(request.user, parse_pin(body.pin).pin)
     _person(body.pin)
     record = history.record_as_of(body.pin, body.date)
-    read_scope().viewed(request.user, [body.pin], purpose="person_record", fields=["record_history"])
+    area_scope().viewed(request.user, [body.pin], purpose="person_record", fields=["record_history"])
     return {"as_of": body.date.isoformat(), "record": record}
 
 
@@ -133,11 +133,11 @@ def get_household(
     ],
 ) -> Any:
     _require(request, "registry.view_household")
-    household = read_scope().household(request.user, number)
+    household = area_scope().household(request.user, number)
     if household is None:
         raise NotFound("household_not_found", "No household with this number.", field="number")
     shown = presenters.household_dict(household)
-    read_scope().viewed(
+    area_scope().viewed(
         request.user, [m["pin"] for m in shown["members"] if m.get("pin")], purpose="household_record",
         fields=HOUSEHOLD_DATA,
     )  # fmt: skip
@@ -156,7 +156,7 @@ def list_events(
     limit: Annotated[int, Field(ge=1, le=10000)] = 1000,
 ) -> Any:
     _require(request, "events.view_event")
-    read_scope().check_event_log(request.user)
+    area_scope().check_event_log(request.user)
     events = [presenters.event_dict(e) for e in read_events(after, limit=limit)]
     return {"events": events, "next_after": events[-1]["sequence"] if events else after}
 
