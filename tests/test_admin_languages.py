@@ -29,9 +29,9 @@ pytestmark = pytest.mark.django_db
 
 LANGUAGES = {"vi": assert_vietnamese, "en": assert_english}
 
-#: django-oauth-toolkit's admin (OIDC clients and tokens) is left out: the library ships no Vietnamese catalogue and
-#: its action descriptions are plain strings; replacing its admin classes is a change of its own.
-THIRD_PARTY = {"oauth2_provider"}
+#: No app is left out: django-oauth-toolkit's admin (OIDC clients and tokens) is translated by dancu's catalogue
+#: (accounts/toolkit_admin.py).
+THIRD_PARTY: set[str] = set()
 #: Every model of dancu's own apps is walked in both languages (nothing is left untranslated).
 UNTRANSLATED: set[tuple[str, str]] = set()
 
@@ -102,6 +102,30 @@ def _rows_no_flow_above_makes(person: Any, subscription: Any) -> None:
         subscription=subscription, event_id=uuid.uuid4(), sequence=1, event_type="birth.registered",
         person_key="k" * 16, payload={}, recorded_at=now,
     )  # fmt: skip
+    _oidc_rows(person.eid_account.user, now)
+
+
+def _oidc_rows(user: Any, now: Any) -> None:
+    """A relying party and what one sign-in through it leaves: a code, an ID token, an access and a refresh token."""
+    import datetime as dt
+
+    from oauth2_provider.models import AccessToken, Application, Grant, IDToken, RefreshToken
+
+    application = Application.objects.create(
+        name="Cổng dịch vụ công tỉnh", client_type="confidential", authorization_grant_type="authorization-code",
+        redirect_uris="https://dichvucong.example.test/cb", algorithm="RS256", client_secret="s" * 40,
+    )  # fmt: skip
+    later = now + dt.timedelta(hours=1)
+    Grant.objects.create(
+        user=user, application=application, code="c" * 30, expires=later,
+        redirect_uri="https://dichvucong.example.test/cb", scope="openid", code_challenge="x" * 43,
+        code_challenge_method="S256",
+    )  # fmt: skip
+    id_token = IDToken.objects.create(user=user, application=application, expires=later, scope="openid")
+    access = AccessToken.objects.create(
+        user=user, application=application, token="a" * 40, expires=later, scope="openid", id_token=id_token
+    )
+    RefreshToken.objects.create(user=user, application=application, token="r" * 40, access_token=access)
 
 
 def _recorded_values() -> list[str]:

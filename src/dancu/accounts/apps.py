@@ -8,3 +8,6 @@ class AccountsConfig(AppConfig):
 
     def ready(self) -> None:
         from dancu.accounts import signals  # noqa: F401
+        from dancu.accounts.toolkit_admin import translate_toolkit_admin
+
+        translate_toolkit_admin()
