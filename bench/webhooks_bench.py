@@ -4,7 +4,7 @@
    records), then sent by the worker (``webhooks.Deliverer``: claim, sign with Ed25519, POST in a thread pool, record
    the outcomes) to a receiver that answers 204 — deliveries per second, fan-out and sending apart;
 2. latency: events appended at a steady rate while the worker (``webhooks.run``, as ``dancu subscriptions deliver
-   --follow`` runs it) runs in a thread of the same process;
+   --follow`` runs it) runs in its own process (``--latency-in-process``: in a thread of the producer's);
    the delay from the event's recording to its delivery (Delivery.latency_ms), p50 / p99 / max;
 3. the floor: the same receiver driven by bare urllib3 from the same thread pool, no database, no signing.
 
@@ -29,6 +29,7 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 from datetime import date
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -186,22 +187,66 @@ def floor(port: int, requests: int, workers: int) -> float:
         return requests / (time.perf_counter() - started)
 
 
-def latency(rate: float, seconds: float, ids: list[int], subscriptions: int, workers: int) -> dict[str, float]:
-    """The worker (fan-out, then sending, every 50 ms when idle) in a thread with its own database connection, while
-    this thread appends events at ``rate`` per second, one transaction each; ``subscriptions`` of them active."""
+def _deliver_forever(workers: int, fan_out: bool) -> None:
+    """A sender as production runs it (``dancu subscriptions deliver --follow [--no-fan-out]``): its own process,
+    (fan-out then) sending, every 50 ms when idle, until SIGTERM."""
+    from django.db import connection
+
+    from dancu.core.processes import stop_on_signals
+    from dancu.exchange.consumers import follow
+    from dancu.exchange.webhooks import Deliverer, run
+
+    stop = stop_on_signals()
+    try:
+        run(
+            follow=True, interval=0.05, fan_out=follow if fan_out else None, stop=stop,
+            deliverer=Deliverer(workers=workers),
+        )  # fmt: skip
+    finally:
+        connection.close()
+
+
+def _fan_out_forever() -> None:
+    """The fan-out alone (as ``dancu follow`` runs the subscriptions' consumer), every 50 ms when idle."""
+    from django.db import connection
+
+    from dancu.core.processes import stop_on_signals
+    from dancu.exchange.consumers import follow
+
+    stop = stop_on_signals()
+    try:
+        while not stop.is_set():
+            if not follow():
+                stop.wait(0.05)
+    finally:
+        connection.close()
+
+
+def latency(
+    rate: float,
+    seconds: float,
+    ids: list[int],
+    subscriptions: int,
+    workers: int,
+    *,
+    in_process: bool = False,
+    senders: int = 1,
+) -> dict[str, float]:
+    """Events appended at ``rate`` per second, one transaction each, by this process, while the worker (fan-out, then
+    sending) runs in its own process (``in_process``: in a thread of this one, sharing its interpreter, as the
+    first version of this bench did; ``senders`` > 1: the fan-out in one process and that many sending processes,
+    the threads shared among them); ``subscriptions`` of them active."""
+    import signal
     import threading
-
-    from dancu.exchange.models import Subscription
-
-    Subscription.objects.filter(pk__in=ids[subscriptions:]).update(status="suspended")
 
     from django.db import connection
 
     from dancu.core.processes import Stop
     from dancu.exchange.consumers import follow
-    from dancu.exchange.models import Delivery
+    from dancu.exchange.models import Delivery, Subscription
     from dancu.exchange.webhooks import Deliverer, run
 
+    Subscription.objects.filter(pk__in=ids[subscriptions:]).update(status="suspended")
     stop = Stop()
 
     def work() -> None:
@@ -210,8 +255,20 @@ def latency(rate: float, seconds: float, ids: list[int], subscriptions: int, wor
         finally:
             connection.close()
 
-    worker = threading.Thread(target=work)
-    worker.start()
+    workers_: list[Any]
+    if in_process:
+        workers_ = [threading.Thread(target=work)]
+    else:
+        connection.close()
+        context = multiprocessing.get_context("fork")
+        if senders == 1:
+            workers_ = [context.Process(target=_deliver_forever, args=(workers, True))]
+        else:
+            workers_ = [context.Process(target=_fan_out_forever)] + [
+                context.Process(target=_deliver_forever, args=(workers // senders, False)) for _ in range(senders)
+            ]
+    for worker in workers_:
+        worker.start()
     try:
         first = Delivery.objects.count()
         count = int(rate * seconds)
@@ -227,8 +284,12 @@ def latency(rate: float, seconds: float, ids: list[int], subscriptions: int, wor
             assert time.monotonic() < deadline, "deliveries did not finish within two minutes"
             time.sleep(0.5)
     finally:
-        stop.set()
-        worker.join(60)
+        for worker in workers_:
+            if in_process:
+                stop.set()
+            else:
+                os.kill(worker.pid, signal.SIGTERM)
+            worker.join(60)
     values = sorted(Delivery.objects.order_by("-id").values_list("latency_ms", flat=True)[: count * subscriptions])
     return {
         "rate": achieved,
@@ -250,6 +311,10 @@ def main() -> None:
     parser.add_argument(
         "--latency-subscriptions", type=int, default=10, help="subscriptions receiving the paced events"
     )
+    parser.add_argument(
+        "--latency-in-process", action="store_true", help="the latency run's worker as a thread of the producer"
+    )
+    parser.add_argument("--skip-throughput", action="store_true", help="the latency run only")
     args = parser.parse_args()
     port = _free_port()
     server = multiprocessing.Process(target=receiver, args=(port,), daemon=True)
@@ -261,14 +326,24 @@ def main() -> None:
         print(
             f"floor: bare urllib3, {args.workers} threads, no database: {floor(port, 10_000, args.workers):,.0f} req/s"
         )
-        result = throughput(args.events, args.workers, args.senders)
-        print(
-            f"throughput: {args.events:,} events x {args.subscriptions} subscriptions = {result['deliveries']:,} "
-            f"deliveries; fan-out {result['fan_out_s']:.1f} s ({result['deliveries'] / result['fan_out_s']:,.0f}/s, "
-            f"with access records); sending {result['send_s']:.1f} s "
-            f"({result['deliveries'] / result['send_s']:,.0f} deliveries/s, {args.senders} sender process(es))"
+        if not args.skip_throughput:
+            result = throughput(args.events, args.workers, args.senders)
+            print(
+                f"throughput: {args.events:,} events x {args.subscriptions} subscriptions = {result['deliveries']:,} "
+                f"deliveries; fan-out {result['fan_out_s']:.1f} s "
+                f"({result['deliveries'] / result['fan_out_s']:,.0f}/s, with access records); sending "
+                f"{result['send_s']:.1f} s ({result['deliveries'] / result['send_s']:,.0f} deliveries/s, "
+                f"{args.senders} sender process(es))"
+            )
+        lat = latency(
+            args.rate,
+            args.seconds,
+            ids,
+            args.latency_subscriptions,
+            args.workers,
+            in_process=args.latency_in_process,
+            senders=args.senders,
         )
-        lat = latency(args.rate, args.seconds, ids, args.latency_subscriptions, args.workers)
         print(
             f"latency at {lat['rate']:.0f} events/s x {args.latency_subscriptions} subscriptions "
             f"({lat['deliveries']:,} deliveries): p50 {lat['p50_ms']:.0f} ms, p99 {lat['p99_ms']:.0f} ms, "
