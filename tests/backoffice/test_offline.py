@@ -133,7 +133,7 @@ def test_birth_death_and_temporary_residence_are_applied_once(officer: Client, f
                 "death_place": "Tại nhà",
                 "cause": "",
             },
-        ),  # fmt: skip
+        ),
         device.record(
             "temporary_residence",
             {
@@ -142,7 +142,7 @@ def test_birth_death_and_temporary_residence_are_applied_once(officer: Client, f
                 "address_line": "Số 5 ngõ 12",
                 "valid_until": until,
             },
-        ),  # fmt: skip
+        ),
     ]
     outcomes = [device.upload(*r) for r in records]
     assert [(o.status_code, o.json()["state"]) for o in outcomes] == [(200, "applied")] * 3
