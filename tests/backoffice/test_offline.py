@@ -187,9 +187,7 @@ def test_conflicts_wait_in_review_with_both_versions(officer: Client, family: di
     device = Device(officer)
     working = device.post("/offline/working-set/", {}).json()
     household = next(h for h in working["households"] if any(m["pin"] == family["elder"].pin for m in h["members"]))
-    base = {
-        "household": {"number": household["number"], "digest": household["digest"], "members": household["members"]}
-    }
+    base = {"household": {"number": household["number"], "since": working["sequence"], "members": household["members"]}}
     birth = device.record("birth", _birth(family["mother"]))
     death = device.record(
         "death", {"deceased": family["elder"].pin, "death_date": "2026-01-02", "death_place": "x"}, base
@@ -217,9 +215,7 @@ def test_a_changed_household_waits_for_review_then_applies(officer: Client, fami
     device = Device(officer)
     working = device.post("/offline/working-set/", {}).json()
     household = next(h for h in working["households"] if h["head"] == family["guest"].pin)
-    base = {
-        "household": {"number": household["number"], "digest": household["digest"], "members": household["members"]}
-    }
+    base = {"household": {"number": household["number"], "since": working["sequence"], "members": household["members"]}}
     until = (timezone.localdate() + timedelta(days=30)).isoformat()
     record = device.record("temporary_residence", {"person": family["guest"].pin, "commune": HANOI_OTHER,
                                                    "address_line": "Số 9", "valid_until": until}, base)  # fmt: skip

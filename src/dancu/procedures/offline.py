@@ -17,7 +17,6 @@ back, nothing is applied twice), ``offline_client_id_reused``, ``offline_number_
 
 from __future__ import annotations
 
-import hashlib
 import json
 import re
 import uuid
@@ -38,6 +37,8 @@ from dancu.accounts.services.official_views import official_identity
 from dancu.accounts.services.officials import in_area, official_of
 from dancu.core.errors import DomainError
 from dancu.core.names import fold_name
+from dancu.events.models import Event
+from dancu.events.services import last_sequence
 from dancu.exchange.access import AccessChannel, pin_hmac_hex
 from dancu.exchange.models import AccessRecord
 from dancu.procedures.catalogue import CATALOGUE
@@ -238,16 +239,12 @@ def unused_numbers(device: OfficerDevice) -> list[str]:
 WORKING_SET_DATA = ("pin", "full_name", "birth_date", "sex", "household")
 
 
-def household_digest(head_pin: str | None, members: list[tuple[str, str]]) -> str:
-    """A household's state as the sync compares it: its head and its members with their life status."""
-    text = (head_pin or "") + "|" + ";".join(f"{pin}:{status}" for pin, status in sorted(members))
-    return hashlib.sha256(text.encode()).hexdigest()[:20]
-
-
-def _digest_of(household: Household) -> str:
-    members = list(Person.objects.filter(household=household).values_list("pin", "status"))
-    head = Person.objects.filter(pk=household.head_id).values_list("pin", flat=True).first()
-    return household_digest(head, members)
+def household_changed(household: Household, *, since: int, members: set[str], mine: set[str]) -> bool:
+    """Whether someone else changed the household since the download (event sequence ``since``): an event about one
+    of its members then or now (a death, a name, a move, someone joining) whose source is not one of this device's
+    own records (``mine``: ``offline:<number>``)."""
+    current = set(Person.objects.filter(household=household).values_list("pin", flat=True))
+    return Event.objects.filter(sequence__gt=since, pin__in=members | current).exclude(source__in=mine).exists()
 
 
 def working_set(user: User, device: OfficerDevice) -> dict[str, Any]:
@@ -255,6 +252,7 @@ def working_set(user: User, device: OfficerDevice) -> dict[str, Any]:
     each person's read is recorded for them (``offline_working_set``), as the back office's other reads are."""
     official = _commune_official(user)
     commune = official.commune
+    sequence = last_sequence()  # before the read: a change racing with it shows as a change, never the reverse
     people = list(
         Person.objects.filter(household__commune=commune)
         .order_by("household_id", "pk")
@@ -269,17 +267,15 @@ def working_set(user: User, device: OfficerDevice) -> dict[str, Any]:
             {"pin": pin, "full_name": name, "sex": sex, "birth_date": born.isoformat(), "status": status,
              "relationship": relationship}
         )  # fmt: skip
-    shown = []
-    for h in households.values():
-        members = [(m["pin"], m["status"]) for m in h["members"]]
-        shown.append(
-            {"number": h["number"], "address_line": h["address_line"], "head": h["head__pin"],
-             "digest": household_digest(h["head__pin"], members), "members": h["members"]}
-        )  # fmt: skip
+    shown = [
+        {"number": h["number"], "address_line": h["address_line"], "head": h["head__pin"], "members": h["members"]}
+        for h in households.values()
+    ]
     _record_download(user, [p[0] for p in people], reference=f"device:{str(device.pk)[:8]}")
     return {
         "commune": {"code": commune.code, "name": str(commune.name)},
         "downloaded_at": timezone.now().isoformat(),
+        "sequence": sequence,
         "households": shown,
     }
 
@@ -414,7 +410,8 @@ def _decide(user: User, record: OfflineRecord, data: dict[str, Any]) -> None:
         return
     if date.fromisoformat(data["recorded_on"]) > today + timedelta(days=1):
         raise _malformed()
-    conflict = _conflict(kind, values, data.get("base") or {}, people)
+    mine = {f"offline:{n}" for n in OfflineRecord.objects.filter(device=record.device).values_list("number", flat=True)}
+    conflict = _conflict(kind, values, data.get("base") or {}, people, mine | {f"offline:{record.number}"})
     if conflict is not None:
         record.state, record.code, record.review = OfflineState.NEEDS_REVIEW, conflict["code"], conflict
         return
@@ -422,7 +419,7 @@ def _decide(user: User, record: OfflineRecord, data: dict[str, Any]) -> None:
 
 
 def _conflict(
-    kind: str, values: dict[str, Any], base: dict[str, Any], people: dict[str, Person]
+    kind: str, values: dict[str, Any], base: dict[str, Any], people: dict[str, Person], mine: set[str]
 ) -> dict[str, Any] | None:
     """The first reason not to apply the record as it stands, with both versions; ``None`` when there is none."""
     offline = {k: v for k, v in values.items() if v}
@@ -459,8 +456,13 @@ def _conflict(
                 })  # fmt: skip
     household = _household_of(kind, values, people)
     expected = (base.get("household") or {}) if isinstance(base.get("household"), dict) else {}
-    same = household is not None and expected.get("number") == household.number
-    if same and expected.get("digest") and _digest_of(household) != expected["digest"]:  # type: ignore[arg-type]
+    since = expected.get("since")
+    if (
+        household is not None
+        and expected.get("number") == household.number
+        and isinstance(since, int)
+        and household_changed(household, since=since, members=_pins(expected.get("members")), mine=mine)
+    ):
         current = list(Person.objects.filter(household=household).order_by("pk").values("pin", "full_name", "status"))
         return _review(
             "household_changed",
@@ -468,6 +470,12 @@ def _conflict(
             {"household": expected["number"], "members": current},
         )
     return None
+
+
+def _pins(members: Any) -> set[str]:
+    if not isinstance(members, list):
+        return set()
+    return {m["pin"] for m in members if isinstance(m, dict) and isinstance(m.get("pin"), str)}
 
 
 def _household_of(kind: str, values: dict[str, Any], people: dict[str, Person]) -> Household | None:

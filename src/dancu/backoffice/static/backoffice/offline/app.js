@@ -16,7 +16,7 @@
   const urls = main.dataset;
   const enc = new TextEncoder();
   const dec = new TextDecoder();
-  let db, device, aes, people = {}, households = {}, rules, csrf = "";
+  let db, device, aes, people = {}, households = {}, rules, csrf = "", wsSequence = 0;
 
   function fmt(text, params) {
     return text.replace(/%\((\w+)\)s/g, (_, k) => String(params[k]));
@@ -267,7 +267,7 @@
       const p = people[values[name]];
       if (p && households[p.household]) {
         const h = households[p.household];
-        return { household: { number: h.number, digest: h.digest,
+        return { household: { number: h.number, since: wsSequence,
           members: h.members.map((m) => ({ pin: m.pin, full_name: m.full_name, status: m.status })) } };
       }
     }
@@ -408,6 +408,7 @@
       const data = await decrypt(ws);
       device.commune = data.commune.code;
       device.commune_name = data.commune.name;
+      wsSequence = data.sequence;
       for (const h of data.households) {
         households[h.number] = h;
         for (const m of h.members) people[m.pin] = { ...m, household: h.number };
