@@ -12,6 +12,7 @@ from typing import Any
 
 import pytest
 
+from tests.a11y import assert_accessible
 from tests.live import CHROMIUM, LiveWeb
 
 pytestmark = pytest.mark.slow
@@ -140,6 +141,7 @@ def test_offline_workspace_end_to_end(live_web: LiveWeb, tmp_path: Path) -> None
         page.click("#record button[type=submit]")
         assert page.locator("#f-deceased.is-invalid").count() == 1
         assert page.locator("#outbox tbody tr").count() == 5
+        assert_accessible(page)
         context.close()
 
         # The browser closed; reopened without a network, the records are still there, searchable.
@@ -197,6 +199,7 @@ def test_offline_workspace_end_to_end(live_web: LiveWeb, tmp_path: Path) -> None
         assert item.count() == 1 and item.get_attribute("data-code") == "birth_already_registered"
         assert "Hoàng Minh Bảo" in item.locator(".offline-version").inner_text()
         assert "Hoàng Minh Bảo" in item.locator(".registry-version").inner_text()
+        assert_accessible(page)
         context.close()
 
     held = _shell(live_web, CHECK % picked)
