@@ -13,6 +13,7 @@ from django.contrib.auth.decorators import login_required, permission_required
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.middleware.csrf import get_token
 from django.shortcuts import redirect, render
+from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
@@ -24,6 +25,23 @@ from dancu.procedures import offline
 from dancu.procedures.models import OfflineState
 
 STATIC = Path(__file__).parent / "static" / "backoffice" / "offline"
+
+
+#: Labels of the registry's side of a review (the offline side uses the fields' own labels).
+REVIEW_LABELS = {
+    "pin": gettext_lazy("Personal ID number"),
+    "full_name": gettext_lazy("Full name"),
+    "birth_date": gettext_lazy("Date of birth"),
+    "sex": gettext_lazy("Sex"),
+    "status": gettext_lazy("Life status"),
+    "death_date": gettext_lazy("Date of death"),
+    "mother": gettext_lazy("Mother"),
+    "father": gettext_lazy("Father"),
+    "household": gettext_lazy("Household"),
+    "members": gettext_lazy("Members"),
+    "case": gettext_lazy("Case"),
+    "received_at": gettext_lazy("Received"),
+}
 
 
 def strings() -> dict[str, str]:
@@ -191,6 +209,17 @@ def review(request: HttpRequest) -> HttpResponse:
                 return refused(request, DomainError("offline_record_not_found", _("No such record."), status=404))
         return redirect("backoffice:offline_review")
     records = offline.records_of(request.user)
+    schema = offline.rules()["kinds"]
+    english = get_language() == "en"
+    labels = {f["name"]: f["label_en" if english else "label_vi"] for k in schema.values() for f in k["fields"]}
+    labels.update(REVIEW_LABELS)
+    for record in records:
+        spec = schema.get(record.kind, {})
+        record.kind_name = spec.get("name_en" if english else "name_vi", record.kind)  # type: ignore[attr-defined]
+        record.sides = [  # type: ignore[attr-defined]
+            [(str(labels.get(k, k)), v) for k, v in (record.review.get(side) or {}).items()]
+            for side in ("offline", "registry")
+        ]
     return render(
         request,
         "backoffice/offline_review.html",
