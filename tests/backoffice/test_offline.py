@@ -251,3 +251,17 @@ def test_the_shared_rules_refuse_what_the_browser_refuses(officer: Client, famil
     answer = device.upload(*device.record("birth", bad)).json()
     assert (answer["state"], answer["code"]) == ("refused", "offline_fields_invalid")
     assert answer["result"]["errors"]["child_sex"] == "sex_invalid"
+
+
+def test_the_key_expires_after_the_configured_hours_and_an_operator_revokes_in_the_admin(
+    officer: Client, family: dict[str, Person], settings: Any, admin_client: Client
+) -> None:
+    settings.OFFLINE_KEY_HOURS = 2
+    device = Device(officer)
+    expires = device.post("/offline/key/", {}).json()["expires_at"] / 1000
+    assert abs(expires - (timezone.now() + timedelta(hours=2)).timestamp()) < 60
+    answer = admin_client.post(
+        "/admin/accounts/officerdevice/", {"action": "revoke", "_selected_action": [device.id]}, follow=True
+    )
+    assert answer.status_code == 200
+    assert device.post("/offline/working-set/", {}).json()["code"] == "device_revoked"

@@ -505,7 +505,11 @@ def _apply(user: User, record: OfflineRecord, data: dict[str, Any], people: dict
             if kind == "birth":
                 parent = people.get(values.get("mother") or "") or people[values["father"]]
                 household = parent.household
-                assert household is not None
+                if household is None:
+                    raise DomainError(
+                        "parent_household_required",
+                        "Neither parent has a permanent residence to register the child in.",
+                    )
                 if connection.features.has_select_for_update:
                     list(Person.objects.select_for_update().filter(pk=parent.pk).values_list("pk", flat=True))
                 child = registry.register_birth(
