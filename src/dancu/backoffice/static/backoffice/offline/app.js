@@ -421,7 +421,8 @@
 
   async function cacheShell() {
     if (!("caches" in window)) return;
-    const assets = [location.pathname];
+    // The shell itself: never a redirect (a signed-out session would otherwise cache the sign-in page in its place).
+    const assets = [new Request(location.pathname, { redirect: "error", credentials: "same-origin" })];
     for (const el of document.querySelectorAll("link[rel=stylesheet], link[rel=icon], script[src]")) {
       assets.push(el.getAttribute("href") || el.getAttribute("src"));
     }
