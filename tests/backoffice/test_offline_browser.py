@@ -17,19 +17,29 @@ from tests.live import CHROMIUM, LiveWeb
 
 pytestmark = pytest.mark.slow
 
-#: Picks, in the demo commune of the civil-status officer, a mother, someone of another household whose death is
-#: declared, and someone of the mother's household registering a temporary residence (the twin recorded before it
-#: on the same device joins that household: the device's own change is not a conflict).
+#: Makes, in the demo commune of the civil-status officer, people of the test's own (the demo citizens, whom other
+#: live tests sign in as, stay untouched): a mother and her husband in one household, who registers a temporary
+#: residence (the twin recorded before it on the same device joins that household: the device's own change is not
+#: a conflict), and an elder of another household whose death is declared.
 PICK = """
 import json
 from datetime import date
 from dancu.accounts.models import Official
+from dancu.core.pin import generate_pin
+from dancu.registry import services
 from dancu.registry.models import Person
 commune = Official.objects.get(user__username="hotich").commune
-living = Person.objects.filter(household__commune=commune, status="living").order_by("pk")
-mother = living.filter(sex="F", birth_date__gte=date(1985, 1, 1), birth_date__lte=date(2004, 1, 1)).first()
-deceased = living.exclude(household_id=mother.household_id).first()
-guest = living.filter(household_id=mother.household_id).exclude(pk=mother.pk).first()
+def new(name, sex, born, household=None):
+    pin = generate_pin("0" + commune.province.code, sex, born.year,
+                       exists=lambda c: Person.objects.filter(pin=c).exists())
+    services.register_person(pin=pin, full_name=name, sex=sex, birth_date=born, actor="test")
+    services.register_permanent_residence(
+        pin=pin, commune=commune.code, address_line="Thôn Khuổi Hao", valid_from=date(2020, 1, 1),
+        household_number=household, relationship="spouse" if household else "head", actor="test")
+    return Person.objects.select_related("household").get(pin=pin)
+mother = new("Hoàng Thị Lan", "F", date(1996, 5, 5))
+guest = new("Hoàng Văn Páo", "M", date(1994, 2, 2), mother.household.number)
+deceased = new("Sùng Văn Chớ", "M", date(1940, 1, 1))
 print(json.dumps({"commune": commune.code, "mother": mother.pin, "deceased": deceased.pin, "guest": guest.pin}))
 """
 
