@@ -81,7 +81,7 @@ def _rows_no_flow_above_makes(person: Any, subscription: Any) -> None:
 
     from django.utils import timezone
 
-    from dancu.accounts.models import SecurityEvent
+    from dancu.accounts.models import OfficerDevice, SecurityEvent
     from dancu.cards.models import IdentityCard
     from dancu.exchange.models import Delivery
     from dancu.geo.models import Commune, Era
@@ -90,6 +90,7 @@ def _rows_no_flow_above_makes(person: Any, subscription: Any) -> None:
 
     now = timezone.now()
     SecurityEvent.objects.create(account=person.eid_account, kind="sign_in", ip_prefix="203.0.113.0/24")
+    OfficerDevice.objects.create(user=User.objects.get(username="hotich-lang"), label="Máy xã", public_key=b"k")
     IdentityCard.objects.create(person=person, number=person.pin, issued_on=date(2021, 5, 4), created_at=now)
     commune = Commune.objects.filter(era=Era.CURRENT).first()
     TemporaryResidence.objects.create(

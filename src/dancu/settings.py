@@ -271,6 +271,11 @@ DANCU_WEBHOOK_MAX_RESPONSE = int(os.environ.get("DANCU_WEBHOOK_MAX_RESPONSE", "6
 # Parallel webhook requests of one delivery process (different people; one person's events stay in order).
 DANCU_WEBHOOK_WORKERS = int(os.environ.get("DANCU_WEBHOOK_WORKERS", "16"))
 
+# Hours a released offline-workspace key stays usable on a device before the officer signs in again (docs/operator.md).
+OFFLINE_KEY_HOURS = int(os.environ.get("DANCU_OFFLINE_KEY_HOURS", "72"))
+# Dossier numbers pre-allocated to an enrolled device per block.
+OFFLINE_NUMBER_BLOCK = int(os.environ.get("DANCU_OFFLINE_NUMBER_BLOCK", "50"))
+
 # JSON logs (structlog) on standard error, one object per line, tagged with the process's role and the request id
 # (core/logs.py; docs/operator.md "Logs"); Django's own logging configuration is not used. DANCU_LOG_LEVEL: WARNING.
 LOGGING_CONFIG = None

@@ -8,8 +8,9 @@ from typing import Any
 
 from django.contrib import admin
 from django.http import HttpRequest
+from django.utils.translation import gettext_lazy as _
 
-from dancu.accounts.models import Account, Official, SecurityEvent
+from dancu.accounts.models import Account, OfficerDevice, Official, SecurityEvent
 
 
 class ReadOnly(admin.ModelAdmin):  # type: ignore[type-arg]
@@ -46,3 +47,28 @@ class OfficialAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
     list_filter = ("agency", "level")
     search_fields = ("user__username", "user__last_name", "user__first_name", "office")
     raw_id_fields = ("user", "commune", "province")
+
+
+@admin.register(OfficerDevice)
+class OfficerDeviceAdmin(ReadOnly):
+    """Devices enrolled for the offline workspace: read-only, revoked with the action (``dancu offline_devices``)."""
+
+    list_display = ("id", "user", "label", "enrolled_at", "last_sync_at", "revoked_at")
+    list_filter = ("revoked_at",)
+    search_fields = ("user__username", "label")
+    exclude = ("public_key",)
+    actions = ("revoke",)
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return bool(request.user.has_perm("accounts.change_officerdevice"))
+
+    @admin.action(description=_("Revoke the selected devices"), permissions=["change"])
+    def revoke(self, request, queryset):  # type: ignore[no-untyped-def]
+        from dancu.accounts.services import devices
+
+        for device in queryset:
+            devices.revoke(device.pk, by=request.user.get_username())
+        self.message_user(request, _("Revoked."))
+
+    def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> tuple[str, ...]:
+        return ("user", "label", "enrolled_at", "last_sync_at", "revoked_at", "revoked_by")

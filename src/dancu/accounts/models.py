@@ -390,3 +390,28 @@ OFFICE_NAMES = {
         "national": _("Police Department for Administrative Management of Social Order (C06)"),
     },
 }  # fmt: skip
+
+
+class OfficerDevice(models.Model):
+    """A browser an officer enrolled for the offline workspace (thiết bị làm việc ngoại tuyến): the public half of a
+    non-extractable WebCrypto ECDSA P-256 key pair that signs every record typed on it. An operator revokes it
+    (admin action, ``dancu offline_devices revoke``); a revoked device's records and key requests are refused."""
+
+    id = models.UUIDField(primary_key=True, default=uuid7, editable=False, verbose_name=_("ID"))
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="offline_devices", verbose_name=_("officer")
+    )
+    label = models.CharField(_("label"), max_length=60, blank=True)
+    public_key = models.BinaryField(_("public key"), help_text=_("SubjectPublicKeyInfo (DER) of the ECDSA P-256 key."))
+    enrolled_at = models.DateTimeField(_("enrolled at"), auto_now_add=True)
+    last_sync_at = models.DateTimeField(_("last sync at"), null=True, blank=True)
+    revoked_at = models.DateTimeField(_("revoked at"), null=True, blank=True)
+    revoked_by = models.CharField(_("revoked by"), max_length=150, blank=True)
+
+    class Meta:
+        verbose_name = _("offline device")
+        verbose_name_plural = _("offline devices")
+        ordering = ["-enrolled_at"]
+
+    def __str__(self) -> str:
+        return f"{self.label or _('device')} ({str(self.id)[:8]})"

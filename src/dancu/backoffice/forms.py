@@ -152,3 +152,26 @@ class QueueForm(BackOfficeForm):
             "page": data.get("page") or 1,
             "search": data.get("search") or "",
         }
+
+
+class DeviceEnrolForm(BackOfficeForm):
+    """The offline workspace's enrolment: the browser's public key (SPKI, base64) and a name for the device."""
+
+    public_key = forms.CharField(max_length=400)
+    label = forms.CharField(max_length=60, required=False)
+
+
+class OfflineUploadForm(BackOfficeForm):
+    """One signed record of the offline workspace: the device, the record's JSON as signed, and its signature."""
+
+    device = forms.UUIDField()
+    body = forms.CharField(max_length=20000, strip=False)
+    signature = forms.CharField(max_length=200)
+
+
+class OfflineResolveForm(BackOfficeForm):
+    """The officer's decision on a record in review."""
+
+    action = forms.ChoiceField(
+        choices=(("apply", _("Record it anyway")), ("close", _("Close it: the registry is right")))
+    )

@@ -1,7 +1,7 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
-from dancu.backoffice import dossiers, forms, views
+from dancu.backoffice import dossiers, forms, offline, views
 
 app_name = "backoffice"
 urlpatterns = [
@@ -21,4 +21,14 @@ urlpatterns = [
     path("ho-so/<uuid:dossier_id>/thao-tac/", dossiers.dossier_action, name="dossier_action"),
     path("ho-so/<uuid:dossier_id>/tep/<int:attachment_id>/", dossiers.attachment, name="dossier_attachment"),
     path("households/<str:number>/", views.household_detail, name="household"),
+    path("offline/", offline.workspace, name="offline"),
+    path("offline/sw.js", offline.service_worker, name="offline_sw"),
+    path("offline/session/", offline.session, name="offline_session"),
+    path("offline/rules/", offline.rules, name="offline_rules"),
+    path("offline/enrol/", offline.enrol, name="offline_enrol"),
+    path("offline/key/", offline.key, name="offline_key"),
+    path("offline/working-set/", offline.working_set, name="offline_working_set"),
+    path("offline/numbers/", offline.numbers, name="offline_numbers"),
+    path("offline/sync/", offline.sync, name="offline_sync"),
+    path("offline/review/", offline.review, name="offline_review"),
 ]

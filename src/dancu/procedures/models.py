@@ -512,3 +512,69 @@ class SimulatedTransaction(models.Model):
 
     def __str__(self) -> str:
         return self.reference
+
+
+class NumberBlock(models.Model):
+    """Dossier numbers pre-allocated to a device of the offline workspace (khối số hồ sơ cấp trước): serials
+    ``first``..``last`` of the day stem ``stem`` (``HS.261205``), drawn from the same counter as online numbers so
+    that no number is ever given twice."""
+
+    device = models.ForeignKey(
+        "accounts.OfficerDevice", on_delete=models.PROTECT, related_name="number_blocks", verbose_name=_("device")
+    )
+    stem = models.CharField(_("stem"), max_length=20)
+    first = models.PositiveIntegerField(_("first serial"))
+    last = models.PositiveIntegerField(_("last serial"))
+    allocated_at = models.DateTimeField(_("allocated at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("dossier number block")
+        verbose_name_plural = _("dossier number blocks")
+
+    def __str__(self) -> str:
+        return f"{self.stem}.{self.first:06d}-{self.last:06d}"
+
+    def numbers(self) -> list[str]:
+        return [f"{self.stem}.{serial:06d}" for serial in range(self.first, self.last + 1)]
+
+    def holds(self, number: str) -> bool:
+        stem, _sep, serial = number.rpartition(".")
+        return stem == self.stem and serial.isdigit() and len(serial) == 6 and self.first <= int(serial) <= self.last
+
+
+class OfflineState(models.TextChoices):
+    APPLIED = "applied", _("Recorded in the registry")
+    NEEDS_REVIEW = "needs_review", _("Needs review")
+    REFUSED = "refused", _("Refused")
+    CLOSED = "closed", _("Closed after review")
+
+
+class OfflineRecord(models.Model):
+    """A declaration typed in the offline workspace and uploaded (bản ghi ngoại tuyến): kept as signed, with what
+    became of it. A conflict never overwrites the registry: the record waits in review with both versions."""
+
+    client_id = models.UUIDField(_("client id"), unique=True)
+    device = models.ForeignKey(
+        "accounts.OfficerDevice", on_delete=models.PROTECT, related_name="records", verbose_name=_("device")
+    )
+    official = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("officer")
+    )
+    number = models.CharField(_("number"), max_length=30, unique=True)
+    kind = models.CharField(_("kind"), max_length=30)
+    body = models.TextField(_("signed body"))
+    signature = models.CharField(_("signature"), max_length=200)
+    state = models.CharField(_("state"), max_length=20, choices=OfflineState.choices)
+    code = models.CharField(_("outcome code"), max_length=60, blank=True)
+    result = models.JSONField(_("result"), default=dict, blank=True)
+    review = models.JSONField(_("review"), default=dict, blank=True, help_text=_("Both versions, side by side."))
+    received_at = models.DateTimeField(_("received at"), auto_now_add=True)
+    resolved_at = models.DateTimeField(_("resolved at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("offline record")
+        verbose_name_plural = _("offline records")
+        ordering = ["-received_at"]
+
+    def __str__(self) -> str:
+        return self.number
