@@ -1,0 +1,444 @@
+"""Passive and active authentication of a chip (ICAO Doc 9303 part 11, 5.1 and 6.1), plain Python.
+
+:func:`passive_authentication` checks, in this order, each failure a :class:`ChipError` whose code names the step:
+
+1. sizes (``sod_too_large``, ``dg_too_large``) before anything is parsed;
+2. the SOD's structure (``sod_malformed``) and its hash and signature algorithms (``hash_algorithm_not_allowed``);
+3. the Document Signer certificate: it chains to a CSCA of the trust store (``ds_chain_invalid``), has the key usage
+   of a signer (``ds_key_usage_invalid``), was valid when the SOD was signed (``ds_not_valid_on_signing_date``),
+   and is not on its CSCA's CRL (``ds_revoked``);
+4. the signed attributes' message digest against the LDSSecurityObject (``sod_digest_mismatch``);
+5. the signature over the signed attributes (``sod_signature_invalid``);
+6. every data group presented: known tag (``dg_unknown``), listed in the SOD (``dg_missing_from_sod``), equal hash
+   (``dg_hash_mismatch``); required groups present (``dg_required``).
+
+:func:`active_authentication` checks a chip's signature over a challenge with the DG15 key (``aa_key_invalid``,
+``aa_challenge_invalid``, ``aa_challenge_replayed``, ``aa_signature_invalid``).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import threading
+import time
+from collections import OrderedDict
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from asn1crypto import cms, crl, keys, x509
+from cryptography.exceptions import InvalidSignature
+from cryptography.hazmat.primitives import hashes
+from cryptography.hazmat.primitives.asymmetric import ec, padding, rsa
+from cryptography.hazmat.primitives.asymmetric.utils import encode_dss_signature
+from cryptography.hazmat.primitives.serialization import load_der_public_key
+
+from dancu.core.chip import lds
+from dancu.core.chip.sod import CSCA_MASTER_LIST, HASHES, LDS_SECURITY_OBJECT, CscaMasterList, LDSSecurityObject
+
+MAX_SOD_BYTES = 64 * 1024
+MAX_DG_BYTES = 512 * 1024
+#: How far in the future a signing time may lie (clock skew of the issuing system).
+SIGNING_TIME_SKEW = timedelta(minutes=10)
+
+_HASH_OBJECTS: dict[str, type[hashes.HashAlgorithm]] = {
+    "sha224": hashes.SHA224,
+    "sha256": hashes.SHA256,
+    "sha384": hashes.SHA384,
+    "sha512": hashes.SHA512,
+}
+_SIGNATURE_HASHES = {
+    "sha224_ecdsa": "sha224",
+    "sha256_ecdsa": "sha256",
+    "sha384_ecdsa": "sha384",
+    "sha512_ecdsa": "sha512",
+    "sha256_rsa": "sha256",
+    "sha384_rsa": "sha384",
+    "sha512_rsa": "sha512",
+}
+
+
+class ChipError(Exception):
+    """A chip check that failed: ``code`` is stable snake_case, ``step`` the check that failed
+    (``input``, ``sod``, ``ds_certificate``, ``signature``, ``data_groups``, ``active_authentication``)."""
+
+    def __init__(self, code: str, step: str, detail: str = "") -> None:
+        super().__init__(f"{code}: {detail}" if detail else code)
+        self.code = code
+        self.step = step
+        self.detail = detail
+
+
+@dataclass(frozen=True)
+class _Authority:
+    certificate: x509.Certificate
+    public_key: Any
+    revoked: frozenset[int]
+
+
+@dataclass
+class TrustStore:
+    """The CSCA certificates a verifier trusts and the serials each has revoked (from its CRLs)."""
+
+    authorities: list[_Authority] = field(default_factory=list)
+    _signer_cache: dict[bytes, tuple[x509.Certificate, Any, _Authority]] = field(default_factory=dict)
+
+    @classmethod
+    def build(cls, csca_certificates: Iterable[bytes], crls: Iterable[bytes] = ()) -> TrustStore:
+        """A store from DER CSCA certificates and DER CRLs; a CRL not signed by one of the CSCAs is refused."""
+        parsed = [x509.Certificate.load(der) for der in csca_certificates]
+        revoked: dict[bytes, set[int]] = {bytes(c.subject.dump()): set() for c in parsed}
+        for der in crls:
+            crl_object = crl.CertificateList.load(der)
+            issuer = bytes(crl_object["tbs_cert_list"]["issuer"].dump())
+            authority = next((c for c in parsed if bytes(c.subject.dump()) == issuer), None)
+            if authority is None:
+                raise ChipError("crl_issuer_unknown", "trust_store")
+            try:
+                _verify(
+                    _public_key(authority),
+                    crl_object["signature_algorithm"],
+                    bytes(crl_object["signature"].native),
+                    bytes(crl_object["tbs_cert_list"].dump()),
+                )
+            except ChipError as error:
+                raise ChipError("crl_signature_invalid", "trust_store") from error
+            for entry in crl_object["tbs_cert_list"]["revoked_certificates"]:
+                revoked[issuer].add(int(entry["user_certificate"].native))
+        return cls([_Authority(c, _public_key(c), frozenset(revoked[bytes(c.subject.dump())])) for c in parsed])
+
+    def signer(self, der: bytes) -> tuple[x509.Certificate, Any, _Authority]:
+        """The DS certificate parsed, its public key and the CSCA it chains to (cached: checked once per DS)."""
+        cached = self._signer_cache.get(der)
+        if cached is not None:
+            return cached
+        certificate = x509.Certificate.load(der)
+        issuer = bytes(certificate.issuer.dump())
+        tbs = bytes(certificate["tbs_certificate"].dump())
+        signature = bytes(certificate["signature_value"].native)
+        for authority in self.authorities:
+            if bytes(authority.certificate.subject.dump()) != issuer:
+                continue
+            try:
+                _verify(authority.public_key, certificate["signature_algorithm"], signature, tbs)
+            except ChipError:
+                continue
+            result = (certificate, _public_key(certificate), authority)
+            if len(self._signer_cache) < 1024:
+                self._signer_cache[der] = result
+            return result
+        raise ChipError("ds_chain_invalid", "ds_certificate", "the Document Signer does not chain to a trusted CSCA")
+
+
+def load_master_list(data: bytes) -> list[bytes]:
+    """The CSCA certificates of a master list after checking its signature by a certificate issued by one of them."""
+    try:
+        info = cms.ContentInfo.load(data)
+        body = info["content"]
+        encap = body["encap_content_info"]
+        if encap["content_type"].dotted != CSCA_MASTER_LIST:
+            raise ChipError("master_list_malformed", "master_list", "not a CSCA master list")
+        content = bytes(encap["content"])
+        listing = CscaMasterList.load(content)
+        certificates = [bytes(c.dump()) for c in listing["cert_list"]]
+        signer_infos = body["signer_infos"]
+        embedded = [bytes(c.chosen.dump()) for c in body["certificates"]]
+    except ChipError:
+        raise
+    except Exception as error:
+        raise ChipError("master_list_malformed", "master_list") from error
+    store = TrustStore.build(certificates)
+    for candidate in embedded:
+        try:
+            _, key, _ = store.signer(candidate)
+        except ChipError:
+            continue
+        signer_info = signer_infos[0]
+        _check_signed_attributes(signer_info, CSCA_MASTER_LIST, content)
+        _verify(
+            key, signer_info["signature_algorithm"], bytes(signer_info["signature"].native), _signed_bytes(signer_info)
+        )
+        return certificates
+    raise ChipError("master_list_signature_invalid", "master_list")
+
+
+@dataclass(frozen=True)
+class PassiveResult:
+    """What passive authentication established."""
+
+    signing_time: datetime | None
+    hash_algorithm: str
+    data_groups: tuple[int, ...]
+    ds_serial: int
+    ds_subject: str
+    sod_hashes: Mapping[int, bytes]
+
+
+def _public_key(certificate: x509.Certificate) -> Any:
+    return load_der_public_key(bytes(certificate.public_key.dump()))
+
+
+def _verify(public_key: Any, algorithm: Any, signature: bytes, data: bytes) -> None:
+    """Check ``signature`` over ``data`` under an asn1crypto SignedDigestAlgorithm; SHA-1 and MD5 are refused."""
+    name = algorithm["algorithm"].native
+    try:
+        if name == "rsassa_pss":
+            parameters = algorithm["parameters"]
+            hash_name = parameters["hash_algorithm"]["algorithm"].native
+            if hash_name not in HASHES:
+                raise ChipError("hash_algorithm_not_allowed", "signature")
+            hash_object = _HASH_OBJECTS[hash_name]()
+            if not isinstance(public_key, rsa.RSAPublicKey):
+                raise ChipError("sod_signature_invalid", "signature", "key and algorithm disagree")
+            pss = padding.PSS(mgf=padding.MGF1(hash_object), salt_length=int(parameters["salt_length"].native))
+            public_key.verify(signature, data, pss, hash_object)
+            return
+        hash_name = _SIGNATURE_HASHES.get(name, "")
+        if not hash_name:
+            raise ChipError("hash_algorithm_not_allowed", "signature", "signature algorithm not allowed")
+        hash_object = _HASH_OBJECTS[hash_name]()
+        if name.endswith("_ecdsa") and isinstance(public_key, ec.EllipticCurvePublicKey):
+            public_key.verify(signature, data, ec.ECDSA(hash_object))
+        elif name.endswith("_rsa") and isinstance(public_key, rsa.RSAPublicKey):
+            public_key.verify(signature, data, padding.PKCS1v15(), hash_object)
+        else:
+            raise ChipError("sod_signature_invalid", "signature", "key and algorithm disagree")
+    except InvalidSignature as error:
+        raise ChipError("sod_signature_invalid", "signature") from error
+    except ChipError:
+        raise
+    except Exception as error:  # malformed signatures or parameters
+        raise ChipError("sod_signature_invalid", "signature") from error
+
+
+def _signed_bytes(signer_info: Any) -> bytes:
+    # Signed attributes are stored [0] IMPLICIT; the signature covers them with the SET OF tag (RFC 5652 5.4).
+    return b"\x31" + bytes(signer_info["signed_attrs"].dump())[1:]
+
+
+def _check_signed_attributes(signer_info: Any, content_type: str, content: bytes) -> datetime | None:
+    attributes = signer_info["signed_attrs"]
+    if not len(attributes):
+        raise ChipError("sod_malformed", "sod", "no signed attributes")
+    digest_name = signer_info["digest_algorithm"]["algorithm"].native
+    if digest_name not in HASHES:
+        raise ChipError("hash_algorithm_not_allowed", "sod", "digest algorithm not allowed")
+    found: dict[str, Any] = {}
+    for attribute in attributes:
+        name = attribute["type"].native
+        if name in found:
+            raise ChipError("sod_malformed", "sod", "a signed attribute appears twice")
+        found[name] = attribute["values"]
+    if "message_digest" not in found or "content_type" not in found:
+        raise ChipError("sod_malformed", "sod", "signed attributes incomplete")
+    if found["content_type"][0].dotted != content_type:
+        raise ChipError("sod_malformed", "sod", "content type attribute differs")
+    expected = hashlib.new(HASHES[digest_name], content).digest()
+    if not hmac.compare_digest(bytes(found["message_digest"][0].native), expected):
+        raise ChipError("sod_digest_mismatch", "sod")
+    if "signing_time" in found:
+        value = found["signing_time"][0].native
+        return value if isinstance(value, datetime) else None
+    return None
+
+
+@dataclass
+class _ParsedSOD:
+    signer_info: Any
+    ds_der: bytes
+    lds_content: bytes
+    hash_algorithm: str
+    hashes: dict[int, bytes]
+
+
+def _parse_sod(sod: bytes) -> _ParsedSOD:
+    try:
+        info = cms.ContentInfo.load(lds.unwrap(sod, lds.SOD_TAG), strict=True)
+        if info["content_type"].native != "signed_data":
+            raise ChipError("sod_malformed", "sod", "not SignedData")
+        body = info["content"]
+        encap = body["encap_content_info"]
+        if encap["content_type"].dotted != LDS_SECURITY_OBJECT:
+            raise ChipError("sod_malformed", "sod", "not an LDSSecurityObject")
+        lds_content = bytes(encap["content"])
+        lds_object = LDSSecurityObject.load(lds_content, strict=True)
+        hash_algorithm = lds_object["hash_algorithm"]["algorithm"].native
+        values = {
+            int(v["data_group_number"].native): bytes(v["data_group_hash_value"].native)
+            for v in lds_object["data_group_hash_values"]
+        }
+        signer_infos = body["signer_infos"]
+        if len(signer_infos) != 1:
+            raise ChipError("sod_malformed", "sod", "exactly one signer expected")
+        signer_info = signer_infos[0]
+        sid = signer_info["sid"]
+        if sid.name != "issuer_and_serial_number":
+            raise ChipError("sod_malformed", "sod", "signer identified by key id")
+        issuer = bytes(sid.chosen["issuer"].dump())
+        serial = sid.chosen["serial_number"].native
+        ds_der = b""
+        for choice in body["certificates"]:
+            if choice.name != "certificate":
+                continue
+            certificate = choice.chosen
+            if bytes(certificate.issuer.dump()) == issuer and certificate.serial_number == serial:
+                ds_der = bytes(certificate.dump())
+        if not ds_der:
+            raise ChipError("ds_chain_invalid", "ds_certificate", "the SOD carries no Document Signer certificate")
+        signer_info["signed_attrs"].native  # noqa: B018 - parse now so malformed attributes fail here
+        signer_info["signature_algorithm"].native  # noqa: B018
+        digest_name = signer_info["digest_algorithm"]["algorithm"].native
+    except ChipError:
+        raise
+    except Exception as error:  # asn1crypto raises ValueError, TypeError, KeyError ... on malformed input
+        raise ChipError("sod_malformed", "sod") from error
+    if hash_algorithm not in HASHES or digest_name not in HASHES:
+        raise ChipError("hash_algorithm_not_allowed", "sod", "SHA-1 and MD5 are not allowed")
+    return _ParsedSOD(signer_info, ds_der, lds_content, hash_algorithm, values)
+
+
+def _ds_checks(certificate: x509.Certificate, authority: _Authority, signing_time: datetime | None) -> None:
+    try:
+        usage = certificate.key_usage_value
+        usages = set(usage.native) if usage is not None else set()
+        if "digital_signature" not in usages or "key_cert_sign" in usages:
+            raise ChipError("ds_key_usage_invalid", "ds_certificate")
+        if signing_time is not None:
+            validity = certificate["tbs_certificate"]["validity"]
+            start, end = validity["not_before"].native, validity["not_after"].native
+            period = certificate.private_key_usage_period_value
+            if period is not None:
+                start = period["not_before"].native or start
+                end = period["not_after"].native or end
+            if not start <= signing_time <= end:
+                raise ChipError("ds_not_valid_on_signing_date", "ds_certificate")
+    except ChipError:
+        raise
+    except Exception as error:
+        raise ChipError("ds_chain_invalid", "ds_certificate", "unreadable certificate") from error
+    if certificate.serial_number in authority.revoked:
+        raise ChipError("ds_revoked", "ds_certificate")
+
+
+def passive_authentication(
+    sod: bytes,
+    data_groups: Iterable[bytes],
+    trust: TrustStore,
+    *,
+    required: Iterable[int] = (1,),
+    now: datetime | None = None,
+) -> PassiveResult:
+    """Check a chip's data groups and SOD against the trust store; see the module docstring for the steps."""
+    if len(sod) > MAX_SOD_BYTES:
+        raise ChipError("sod_too_large", "input")
+    files = list(data_groups)
+    if len(files) > len(lds.DG_TAGS) or any(len(f) > MAX_DG_BYTES for f in files):
+        raise ChipError("dg_too_large", "input")
+    parsed = _parse_sod(sod)
+    try:
+        ds_certificate, ds_key, authority = trust.signer(parsed.ds_der)
+    except ChipError:
+        raise
+    except Exception as error:
+        raise ChipError("ds_chain_invalid", "ds_certificate", "unreadable certificate") from error
+    try:
+        signing_time = _check_signed_attributes(parsed.signer_info, LDS_SECURITY_OBJECT, parsed.lds_content)
+    except ChipError:
+        raise
+    except Exception as error:
+        raise ChipError("sod_malformed", "sod") from error
+    moment = now or datetime.now(UTC)
+    if signing_time is not None and signing_time > moment + SIGNING_TIME_SKEW:
+        raise ChipError("sod_signing_time_invalid", "sod")
+    _ds_checks(ds_certificate, authority, signing_time)
+    _verify(
+        ds_key,
+        parsed.signer_info["signature_algorithm"],
+        bytes(parsed.signer_info["signature"].native),
+        _signed_bytes(parsed.signer_info),
+    )
+    seen: list[int] = []
+    for data in files:
+        try:
+            number = lds.dg_number(data)
+        except lds.LDSError as error:
+            raise ChipError("dg_unknown", "data_groups") from error
+        expected = parsed.hashes.get(number)
+        if expected is None:
+            raise ChipError("dg_missing_from_sod", "data_groups", f"DG{number}")
+        if not hmac.compare_digest(hashlib.new(HASHES[parsed.hash_algorithm], data).digest(), expected):
+            raise ChipError("dg_hash_mismatch", "data_groups", f"DG{number}")
+        seen.append(number)
+    missing = [n for n in required if n not in seen]
+    if missing:
+        raise ChipError("dg_required", "data_groups", ", ".join(f"DG{n}" for n in missing))
+    return PassiveResult(
+        signing_time=signing_time,
+        hash_algorithm=parsed.hash_algorithm,
+        data_groups=tuple(sorted(seen)),
+        ds_serial=int(ds_certificate.serial_number),
+        ds_subject=str(ds_certificate.subject.human_friendly),
+        sod_hashes=parsed.hashes,
+    )
+
+
+class ChallengeGuard:
+    """Remembers the challenges answered per chip key for ``ttl`` seconds so a recorded answer cannot be replayed.
+    In-process and bounded; a gateway with several nodes shares one through Redis (same interface)."""
+
+    def __init__(self, ttl: float = 24 * 3600, capacity: int = 1_000_000) -> None:
+        self.ttl = ttl
+        self.capacity = capacity
+        self._seen: OrderedDict[bytes, float] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def seen(self, key: bytes) -> bool:
+        with self._lock:
+            stamp = self._seen.get(key)
+            return stamp is not None and stamp > time.monotonic() - self.ttl
+
+    def remember(self, key: bytes) -> None:
+        with self._lock:
+            self._seen[key] = time.monotonic()
+            self._seen.move_to_end(key)
+            while len(self._seen) > self.capacity:
+                self._seen.popitem(last=False)
+
+
+def active_authentication(dg15: bytes, challenge: bytes, signature: bytes, guard: ChallengeGuard | None) -> None:
+    """Check the chip's answer to an active-authentication challenge (8 bytes): ECDSA with SHA-256 over the challenge,
+    the signature as plain r||s (BSI TR-03111) or DER; RSA keys with ISO 9796-2 are not issued here."""
+    if len(challenge) != 8:
+        raise ChipError("aa_challenge_invalid", "active_authentication", "the challenge is 8 bytes")
+    try:
+        spki = keys.PublicKeyInfo.load(lds.read_dg15(dg15), strict=True)
+        public_key = load_der_public_key(bytes(spki.dump()))
+    except Exception as error:
+        raise ChipError("aa_key_invalid", "active_authentication") from error
+    if not isinstance(public_key, ec.EllipticCurvePublicKey):
+        raise ChipError("aa_key_invalid", "active_authentication", "only ECDSA keys are issued")
+    replay_key = hashlib.sha256(bytes(spki.dump()) + challenge).digest()
+    if guard is not None and guard.seen(replay_key):
+        raise ChipError("aa_challenge_replayed", "active_authentication")
+    size = (public_key.curve.key_size + 7) // 8
+    try:
+        if len(signature) == 2 * size:
+            signature = encode_dss_signature(
+                int.from_bytes(signature[:size], "big"), int.from_bytes(signature[size:], "big")
+            )
+        public_key.verify(signature, challenge, ec.ECDSA(hashes.SHA256()))
+    except Exception as error:
+        raise ChipError("aa_signature_invalid", "active_authentication") from error
+    if guard is not None:
+        guard.remember(replay_key)
+
+
+def aa_sign(private_key: ec.EllipticCurvePrivateKey, challenge: bytes) -> bytes:
+    """The chip's side of active authentication: ECDSA-SHA-256 over the challenge, plain r||s."""
+    from cryptography.hazmat.primitives.asymmetric.utils import decode_dss_signature
+
+    r, s = decode_dss_signature(private_key.sign(challenge, ec.ECDSA(hashes.SHA256())))
+    size = (private_key.curve.key_size + 7) // 8
+    return r.to_bytes(size, "big") + s.to_bytes(size, "big")
