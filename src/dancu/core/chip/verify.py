@@ -29,6 +29,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from asn1crypto import cms, crl, keys, x509
+from asn1crypto import core as asn1
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import ec, padding, rsa
@@ -218,28 +219,52 @@ def _signed_bytes(signer_info: Any) -> bytes:
     return b"\x31" + bytes(signer_info["signed_attrs"].dump())[1:]
 
 
+_OID_CONTENT_TYPE = bytes.fromhex("06092a864886f70d010903")
+_OID_MESSAGE_DIGEST = bytes.fromhex("06092a864886f70d010904")
+_OID_SIGNING_TIME = bytes.fromhex("06092a864886f70d010905")
+
+
+def _attribute_values(signer_info: Any) -> dict[bytes, bytes]:
+    """The signed attributes as {encoded OID: encoded single value}, read straight from the DER (asn1crypto's
+    generic attribute parsing is most of the cost of a verification)."""
+    raw = bytes(signer_info["signed_attrs"].contents or b"")
+    found: dict[bytes, bytes] = {}
+    offset = 0
+    while offset < len(raw):
+        tag, attribute, offset = lds.read_tlv(raw, offset)
+        if tag != 0x30:
+            raise ChipError("sod_malformed", "sod", "signed attribute is not a SEQUENCE")
+        oid_tag, oid, at = lds.read_tlv(attribute)
+        set_tag, values, end = lds.read_tlv(attribute, at)
+        if oid_tag != 0x06 or set_tag != 0x31 or end != len(attribute):
+            raise ChipError("sod_malformed", "sod", "signed attribute malformed")
+        _, _, value_end = lds.read_tlv(values)
+        if value_end != len(values):
+            raise ChipError("sod_malformed", "sod", "a signed attribute has one value")
+        key = attribute[:at]
+        if key in found:
+            raise ChipError("sod_malformed", "sod", "a signed attribute appears twice")
+        found[key] = values
+    return found
+
+
 def _check_signed_attributes(signer_info: Any, content_type: str, content: bytes) -> datetime | None:
-    attributes = signer_info["signed_attrs"]
-    if not len(attributes):
-        raise ChipError("sod_malformed", "sod", "no signed attributes")
     digest_name = signer_info["digest_algorithm"]["algorithm"].native
     if digest_name not in HASHES:
         raise ChipError("hash_algorithm_not_allowed", "sod", "digest algorithm not allowed")
-    found: dict[str, Any] = {}
-    for attribute in attributes:
-        name = attribute["type"].native
-        if name in found:
-            raise ChipError("sod_malformed", "sod", "a signed attribute appears twice")
-        found[name] = attribute["values"]
-    if "message_digest" not in found or "content_type" not in found:
+    found = _attribute_values(signer_info)
+    if _OID_MESSAGE_DIGEST not in found or _OID_CONTENT_TYPE not in found:
         raise ChipError("sod_malformed", "sod", "signed attributes incomplete")
-    if found["content_type"][0].dotted != content_type:
+    if found[_OID_CONTENT_TYPE] != bytes(asn1.ObjectIdentifier(content_type).dump()):
         raise ChipError("sod_malformed", "sod", "content type attribute differs")
+    tag, message_digest, _ = lds.read_tlv(found[_OID_MESSAGE_DIGEST])
+    if tag != 0x04:
+        raise ChipError("sod_malformed", "sod", "message digest is not an OCTET STRING")
     expected = hashlib.new(HASHES[digest_name], content).digest()
-    if not hmac.compare_digest(bytes(found["message_digest"][0].native), expected):
+    if not hmac.compare_digest(message_digest, expected):
         raise ChipError("sod_digest_mismatch", "sod")
-    if "signing_time" in found:
-        value = found["signing_time"][0].native
+    if _OID_SIGNING_TIME in found:
+        value = cms.Time.load(found[_OID_SIGNING_TIME]).native
         return value if isinstance(value, datetime) else None
     return None
 
@@ -247,7 +272,9 @@ def _check_signed_attributes(signer_info: Any, content_type: str, content: bytes
 @dataclass
 class _ParsedSOD:
     signer_info: Any
-    ds_der: bytes
+    issuer: bytes
+    serial: int
+    certificates: list[bytes]
     lds_content: bytes
     hash_algorithm: str
     hashes: dict[int, bytes]
@@ -277,18 +304,8 @@ def _parse_sod(sod: bytes) -> _ParsedSOD:
         if sid.name != "issuer_and_serial_number":
             raise ChipError("sod_malformed", "sod", "signer identified by key id")
         issuer = bytes(sid.chosen["issuer"].dump())
-        serial = sid.chosen["serial_number"].native
-        ds_der = b""
-        for choice in body["certificates"]:
-            if choice.name != "certificate":
-                continue
-            certificate = choice.chosen
-            if bytes(certificate.issuer.dump()) == issuer and certificate.serial_number == serial:
-                ds_der = bytes(certificate.dump())
-        if not ds_der:
-            raise ChipError("ds_chain_invalid", "ds_certificate", "the SOD carries no Document Signer certificate")
-        signer_info["signed_attrs"].native  # noqa: B018 - parse now so malformed attributes fail here
-        signer_info["signature_algorithm"].native  # noqa: B018
+        serial = int(sid.chosen["serial_number"].native)
+        certificates = [bytes(choice.chosen.dump()) for choice in body["certificates"] if choice.name == "certificate"]
         digest_name = signer_info["digest_algorithm"]["algorithm"].native
     except ChipError:
         raise
@@ -296,7 +313,25 @@ def _parse_sod(sod: bytes) -> _ParsedSOD:
         raise ChipError("sod_malformed", "sod") from error
     if hash_algorithm not in HASHES or digest_name not in HASHES:
         raise ChipError("hash_algorithm_not_allowed", "sod", "SHA-1 and MD5 are not allowed")
-    return _ParsedSOD(signer_info, ds_der, lds_content, hash_algorithm, values)
+    return _ParsedSOD(signer_info, issuer, serial, certificates, lds_content, hash_algorithm, values)
+
+
+def _document_signer(parsed: _ParsedSOD, trust: TrustStore) -> tuple[x509.Certificate, Any, _Authority]:
+    """The certificate the SignerInfo names, among those the SOD carries, chained to a CSCA of the trust store."""
+    if not parsed.certificates:
+        raise ChipError("ds_chain_invalid", "ds_certificate", "the SOD carries no Document Signer certificate")
+    failure = ChipError("ds_chain_invalid", "ds_certificate", "no certificate matches the signer")
+    for der in parsed.certificates:
+        try:
+            certificate, key, authority = trust.signer(der)
+        except ChipError as error:
+            failure = error
+            continue
+        except Exception as error:
+            raise ChipError("ds_chain_invalid", "ds_certificate", "unreadable certificate") from error
+        if bytes(certificate.issuer.dump()) == parsed.issuer and certificate.serial_number == parsed.serial:
+            return certificate, key, authority
+    raise failure
 
 
 def _ds_checks(certificate: x509.Certificate, authority: _Authority, signing_time: datetime | None) -> None:
@@ -337,12 +372,7 @@ def passive_authentication(
     if len(files) > len(lds.DG_TAGS) or any(len(f) > MAX_DG_BYTES for f in files):
         raise ChipError("dg_too_large", "input")
     parsed = _parse_sod(sod)
-    try:
-        ds_certificate, ds_key, authority = trust.signer(parsed.ds_der)
-    except ChipError:
-        raise
-    except Exception as error:
-        raise ChipError("ds_chain_invalid", "ds_certificate", "unreadable certificate") from error
+    ds_certificate, ds_key, authority = _document_signer(parsed, trust)
     try:
         signing_time = _check_signed_attributes(parsed.signer_info, LDS_SECURITY_OBJECT, parsed.lds_content)
     except ChipError:
