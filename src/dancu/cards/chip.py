@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import io
 import random
-from datetime import date
 from functools import lru_cache
 from pathlib import Path
 
@@ -22,7 +21,7 @@ from django.db import transaction
 from django.utils import timezone
 from PIL import Image, ImageDraw
 
-from dancu.cards import pki
+from dancu.cards import pki, rules
 from dancu.cards.models import ChipImage, DocumentSigner, IdentityCard
 from dancu.core.chip import lds, mrz
 from dancu.core.chip.sod import build_sod
@@ -35,10 +34,6 @@ from dancu.registry.models import Person
 PORTRAIT_SIZE = (90, 120)
 DATA_GROUPS = (1, 2, 13, 14, 15)
 _SPKI = (serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo)
-
-
-def _vn_date(value: date | None) -> str:
-    return value.strftime("%d/%m/%Y") if value else ""
 
 
 def portrait(person_id: int) -> tuple[bytes, int, int]:
@@ -61,13 +56,6 @@ def portrait(person_id: int) -> tuple[bytes, int, int]:
     return out.getvalue(), width, height
 
 
-def _place(commune: object | None) -> str:
-    if commune is None:
-        return ""
-    province = getattr(commune, "province", None)
-    return ", ".join(p for p in (getattr(commune, "name", ""), getattr(province, "name", "")) if p)
-
-
 def dg13_fields(card: IdentityCard, person: Person) -> dict[str, str]:
     """The DG13 fields of a card as the registry knows its holder (dates dd/mm/yyyy as printed on the card;
     field 13 holds the father's and the mother's names separated by '|')."""
@@ -77,22 +65,27 @@ def dg13_fields(card: IdentityCard, person: Person) -> dict[str, str]:
         .order_by("-valid_from")
         .first()
     )
-    address = ""
-    if residence is not None:
-        address = ", ".join(p for p in (residence.address_line, _place(residence.commune)) if p)
+    origin = person.origin_commune
     parents = [p.full_name if p else "" for p in (person.father, person.mother)]
+    compared = rules.dg13_compared(
+        full_name=person.full_name,
+        birth_date=person.birth_date,
+        sex=person.sex,
+        origin=(origin.name, origin.province.name) if origin else (None, None),
+        address=(
+            (residence.address_line, residence.commune.name, residence.commune.province.name)
+            if residence
+            else (None, None, None)
+        ),
+    )
     return {
         "pin": person.pin,
-        "full_name": person.full_name,
-        "birth_date": _vn_date(person.birth_date),
-        "sex": "Nam" if person.sex == "M" else "Nữ",
+        **compared,
         "nationality": "Việt Nam" if person.nationality == "VN" else person.nationality,
         "ethnicity": ETHNIC_GROUPS.get(person.ethnicity, ""),
         "religion": person.religion,
-        "place_of_origin": _place(person.origin_commune),
-        "permanent_address": address,
-        "issued_on": _vn_date(card.issued_on),
-        "expires_on": _vn_date(card.expires_on) or "Không thời hạn",
+        "issued_on": rules.vn_date(card.issued_on),
+        "expires_on": rules.vn_date(card.expires_on) or "Không thời hạn",
         "parents": "|".join(parents) if any(parents) else "",
         "spouse": person.spouse.full_name if person.spouse else "",
     }

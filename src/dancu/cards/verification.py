@@ -24,9 +24,6 @@ from dancu.core.chip.verify import (
     passive_authentication,
 )
 
-#: DG13 fields compared with the registry (the others are the card's own: dates, number).
-COMPARED_FIELDS = ("full_name", "birth_date", "sex", "place_of_origin", "permanent_address")
-
 
 @dataclass
 class ChipVerdict:
@@ -56,7 +53,7 @@ def card_reasons(pin: str, issued_on_text: str, dg13: dict[str, str]) -> tuple[l
     elif card.expires_on is not None and card.expires_on <= timezone.localdate():
         reasons.append("card_expired")
     current = dg13_fields(card, card.person)
-    outdated = [name for name in COMPARED_FIELDS if dg13.get(name, "") != current.get(name, "")]
+    outdated = [name for name in lds.DG13_COMPARED if dg13.get(name, "") != current.get(name, "")]
     return reasons, outdated
 
 

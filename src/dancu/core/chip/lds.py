@@ -38,6 +38,8 @@ DG13_FIELDS: dict[int, str] = {
     15: "old_id_number",
 }
 DG13_NUMBERS: dict[str, int] = {name: number for number, name in DG13_FIELDS.items()}
+#: DG13 fields a chip check compares with the registry (the others are the card's own: number, dates).
+DG13_COMPARED = ("full_name", "birth_date", "sex", "place_of_origin", "permanent_address")
 
 
 class LDSError(ValueError):

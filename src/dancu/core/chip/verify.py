@@ -234,7 +234,7 @@ def _attribute_values(signer_info: Any) -> dict[bytes, bytes]:
         tag, attribute, offset = lds.read_tlv(raw, offset)
         if tag != 0x30:
             raise ChipError("sod_malformed", "sod", "signed attribute is not a SEQUENCE")
-        oid_tag, oid, at = lds.read_tlv(attribute)
+        oid_tag, _, at = lds.read_tlv(attribute)
         set_tag, values, end = lds.read_tlv(attribute, at)
         if oid_tag != 0x06 or set_tag != 0x31 or end != len(attribute):
             raise ChipError("sod_malformed", "sod", "signed attribute malformed")
