@@ -64,10 +64,11 @@ def personalise(people: int) -> None:
         floor = crypto_floor()
         per_chip = seconds / count
         print(f"machine: {machine()}")
-        print(f"personalise: {count:,} chips in {seconds:.1f} s = {count / seconds:,.0f} chips/s "
-              f"({per_chip * 1000:.2f} ms/chip); 100,000 cards ~ {per_chip * 100_000:.0f} s (target < 300 s)")  # fmt: skip
-        print(f"floor (keys + signature only): {floor * 1000:.2f} ms/chip = {1 / floor:,.0f} chips/s; "
-              f"personalisation / floor = {per_chip / floor:.1f}x")  # fmt: skip
+        rate = count / seconds
+        estimate = per_chip * 100_000
+        print(f"personalise: {count:,} chips in {seconds:.1f} s = {rate:,.0f} chips/s ({per_chip * 1000:.2f} ms/chip)")
+        print(f"100,000 cards ~ {estimate:.0f} s (target < 300 s)")
+        print(f"floor (keys + signature only): {floor * 1000:.2f} ms/chip; ratio {per_chip / floor:.1f}x")
 
 
 def verify(seconds: float) -> None:
