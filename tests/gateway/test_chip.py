@@ -128,3 +128,31 @@ def test_bad_input(chip_setup):
     assert (refused.status_code, refused.json()["code"]) == (403, "purpose_not_granted")
     huge = body(card, sod=b64(bytes(300 * 1024)))
     assert gateway.call("/v1/chip/verify", huge, token).status_code == 413
+
+
+def test_bank_example(chip_setup, live_gateway, tmp_path):
+    """examples/bank_ekyc.py against the gateway over HTTP, the simulated chip answering in this process."""
+    import importlib.util
+    import sys
+
+    from tests.fixtures.gateway import ISSUER
+
+    gateway, card = chip_setup
+    spec = importlib.util.spec_from_file_location("bank_ekyc", "examples/bank_ekyc.py")
+    assert spec is not None and spec.loader is not None
+    example = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(example)
+    sys.modules.pop("client", None)
+    from django.core.management import call_command
+
+    call_command("cards", "chip", card.number, "--out", str(tmp_path / "chip"), stdout=__import__("io").StringIO())
+    sod, groups = example.read_chip(tmp_path / "chip")
+    token = gateway.token()
+    status, answer = example.check_chip(
+        live_gateway, token, sod, groups, lambda c: chips.answer_challenge(card.chip, c)
+    )
+    assert status == 200, answer
+    assert (answer["valid"], answer["active_authentication"]) == (True, "passed")
+    jwks = gateway.client.get("/.well-known/jwks.json").json()
+    claims = example.receipt_claims(ISSUER, answer["receipt"], jwks)
+    assert claims["jti"] == answer["request_id"]
