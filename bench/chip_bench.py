@@ -6,8 +6,13 @@ personalise: a fresh SQLite registry of N synthetic people (``dancu synth``), th
 verify: passive authentication of one genuine chip in process (core.chip.verify), against the bare ECDSA
     signature check of the SOD (the floor).
 
+gateway: POST /v1/chip/verify through the gateway (granian, 2 workers, access token, a durable ledger entry per
+    call, the card checked against the projection) in closed loop with wrk (../shared/tools/http-load) over the
+    chips of 200 people, side by side with the floor: bare ECDSA P-256 verifications/s on one core and on two.
+
 Usage: .venv/bin/python bench/chip_bench.py personalise [--people 20000]
        .venv/bin/python bench/chip_bench.py verify [--seconds 5]
+       .venv/bin/python bench/chip_bench.py gateway [--seconds 15] [--connections 32] [--port 8104]
 """
 
 from __future__ import annotations
@@ -100,6 +105,73 @@ def verify(seconds: float) -> None:
     print(f"passive authentication in process: {full:,.0f}/s = {full / floor:.2f} of the floor")
 
 
+def bare_verifications(seconds: float) -> float:
+    from cryptography.hazmat.primitives import hashes
+    from cryptography.hazmat.primitives.asymmetric import ec
+
+    key = ec.generate_private_key(ec.SECP256R1())
+    public, message = key.public_key(), b"signed attributes of a SOD" * 4
+    signature = key.sign(message, ec.ECDSA(hashes.SHA256()))
+    count, started = 0, time.perf_counter()
+    while time.perf_counter() - started < seconds:
+        for _ in range(200):
+            public.verify(signature, message, ec.ECDSA(hashes.SHA256()))
+        count += 200
+    return count / (time.perf_counter() - started)
+
+
+def _floor_two_cores(seconds: float) -> float:
+    from concurrent.futures import ProcessPoolExecutor
+
+    with ProcessPoolExecutor(2) as pool:
+        return sum(pool.map(bare_verifications, [seconds, seconds]))
+
+
+def gateway(seconds: int, connections: int, port: int) -> None:
+    import base64
+    import json
+
+    sys.path.insert(0, str(ROOT / "bench"))
+    from gateway_bench import get_token, load, lua, serve, stop
+
+    with tempfile.TemporaryDirectory(prefix="chipgw") as var:
+        env = dict(os.environ, DANCU_VAR_DIR=var, DANCU_GATEWAY_WORKERS="2")
+        env.pop("DATABASE_URL", None)
+        for step in (("migrate", "-v0"), ("load_geo",),
+                     ("synth", "--people", "2000", "--seed", "7", "--province", "01", "--no-progress"),
+                     ("issue_cards", "--synthetic"), ("cards", "personalise", "--limit", "200"),
+                     ("demo_gateway",), ("cards", "pki", "publish")):  # fmt: skip
+            dancu(env, *step)
+        os.environ["DANCU_VAR_DIR"] = var
+        os.environ.setdefault("DJANGO_SETTINGS_MODULE", "dancu.settings")
+        import django
+
+        django.setup()
+        from dancu.cards.models import ChipImage
+
+        bodies = []
+        for chip in ChipImage.objects.all()[:200]:
+            groups = [base64.b64encode(g).decode() for g in chip.data_groups().values()]
+            bodies.append(json.dumps({"purpose": "kyc-banking", "sod": base64.b64encode(bytes(chip.sod)).decode(),
+                                      "data_groups": groups}))  # fmt: skip
+        process = serve("dancu.gateway.app:app_factory", port, env, True)
+        try:
+            base = f"http://127.0.0.1:{port}"
+            token = get_token(base, Path(var) / "demo-client" / "demo-bank.private.jwk.json")
+            script = lua(Path(var) / "chip.lua", "/v1/chip/verify", bodies, token)
+            result = load(f"{base}/v1/chip/verify", seconds, connections, script)
+        finally:
+            stop(process)
+        floor_one = bare_verifications(3)
+        floor_two = _floor_two_cores(3)
+        print(f"machine: {machine()}")
+        rps, p50, p99, non2xx = result["rps"], result["p50"], result["p99"], result["non2xx"]
+        print(f"gateway /v1/chip/verify: {rps:,.0f}/s, p50 {p50:.1f} ms, p99 {p99:.1f} ms, non-2xx {non2xx:.0f}")
+        print(f"  ({seconds} s, {connections} connections, 2 workers, a durable ledger entry per call)")
+        print(f"floor: bare ECDSA P-256 verification {floor_one:,.0f}/s on one core, {floor_two:,.0f}/s on two; "
+              f"gateway / floor(two cores) = {result['rps'] / floor_two:.2f}")  # fmt: skip
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     sub = parser.add_subparsers(dest="what", required=True)
@@ -107,9 +179,15 @@ def main() -> None:
     p.add_argument("--people", type=int, default=20_000)
     v = sub.add_parser("verify")
     v.add_argument("--seconds", type=float, default=5)
+    g = sub.add_parser("gateway")
+    g.add_argument("--seconds", type=int, default=15)
+    g.add_argument("--connections", type=int, default=32)
+    g.add_argument("--port", type=int, default=8104)
     args = parser.parse_args()
     if args.what == "personalise":
         personalise(args.people)
+    elif args.what == "gateway":
+        gateway(args.seconds, args.connections, args.port)
     else:
         verify(args.seconds)
 

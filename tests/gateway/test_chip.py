@@ -156,3 +156,17 @@ def test_bank_example(chip_setup, live_gateway, tmp_path):
     jwks = gateway.client.get("/.well-known/jwks.json").json()
     claims = example.receipt_claims(ISSUER, answer["receipt"], jwks)
     assert claims["jti"] == answer["request_id"]
+
+
+def test_a_replay_to_another_worker_is_refused(tmp_path):
+    """Two workers' guards over the same state file: the second claim of a challenge fails."""
+    from types import SimpleNamespace
+
+    from dancu.gateway.chip import SharedChallengeGuard
+    from dancu.gateway.state import SharedState
+
+    one = SharedChallengeGuard(SimpleNamespace(state=SharedState(tmp_path / "state.sqlite3")))  # type: ignore[arg-type]
+    two = SharedChallengeGuard(SimpleNamespace(state=SharedState(tmp_path / "state.sqlite3")))  # type: ignore[arg-type]
+    assert one.claim(b"chip key and challenge")
+    assert not two.claim(b"chip key and challenge")
+    assert two.claim(b"another challenge")

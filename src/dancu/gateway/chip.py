@@ -88,14 +88,27 @@ _STATUS = {"valid": "valid", "replaced": "superseded", "cancelled": "cancelled"}
 _DECODER = msgspec.json.Decoder(ChipVerifyRequest)
 
 
-class ChipTrust:
-    """The trust store of one worker, re-read when the published master list or CRL changes."""
+class SharedChallengeGuard(ChallengeGuard):
+    """Active-authentication challenges answered, shared by the gateway's workers (the state file that also keeps
+    the client assertions' ids): a replay sent to another worker is refused too."""
 
-    def __init__(self, directory: Path) -> None:
+    def __init__(self, gateway: Gateway, ttl: float = 24 * 3600) -> None:
+        super().__init__(ttl)
+        self.gateway = gateway
+
+    def claim(self, key: bytes) -> bool:
+        return self.gateway.state.use_jti("chip-aa", key.hex(), int(time.time() + self.ttl))
+
+
+class ChipTrust:
+    """The trust store of one worker, re-read when the published master list or CRL changes, and the guard
+    against replayed challenges."""
+
+    def __init__(self, directory: Path, guard: ChallengeGuard) -> None:
         self.directory = directory
         self.stamp: tuple[float, ...] = ()
         self.store: TrustStore | None = None
-        self.guard = ChallengeGuard()
+        self.guard = guard
 
     def current(self) -> TrustStore:
         paths = (self.directory / "masterlist.ml", self.directory / "csca.crl")
@@ -118,7 +131,7 @@ def _trust(gateway: Gateway) -> ChipTrust:
     trust: ChipTrust | None = getattr(gateway, "chip_trust", None)
     if trust is None:
         directory = Path(os.environ.get("DANCU_PKI_PUBLIC_DIR") or gateway.config.projection.parent / "pki")
-        trust = ChipTrust(directory)
+        trust = ChipTrust(directory, SharedChallengeGuard(gateway))
         gateway.chip_trust = trust  # type: ignore[attr-defined]
     return trust
 

@@ -416,7 +416,7 @@ def passive_authentication(
 
 class ChallengeGuard:
     """Remembers the challenges answered per chip key for ``ttl`` seconds so a recorded answer cannot be replayed.
-    In-process and bounded; a gateway with several nodes shares one through Redis (same interface)."""
+    In-process and bounded; the gateway's workers share theirs (:class:`dancu.gateway.chip.SharedChallengeGuard`)."""
 
     def __init__(self, ttl: float = 24 * 3600, capacity: int = 1_000_000) -> None:
         self.ttl = ttl
@@ -424,17 +424,18 @@ class ChallengeGuard:
         self._seen: OrderedDict[bytes, float] = OrderedDict()
         self._lock = threading.Lock()
 
-    def seen(self, key: bytes) -> bool:
+    def claim(self, key: bytes) -> bool:
+        """Record ``key``; False if it was recorded within ``ttl`` (a replay). Atomic."""
+        now = time.monotonic()
         with self._lock:
             stamp = self._seen.get(key)
-            return stamp is not None and stamp > time.monotonic() - self.ttl
-
-    def remember(self, key: bytes) -> None:
-        with self._lock:
-            self._seen[key] = time.monotonic()
+            if stamp is not None and stamp > now - self.ttl:
+                return False
+            self._seen[key] = now
             self._seen.move_to_end(key)
             while len(self._seen) > self.capacity:
                 self._seen.popitem(last=False)
+            return True
 
 
 def active_authentication(dg15: bytes, challenge: bytes, signature: bytes, guard: ChallengeGuard | None) -> None:
@@ -450,8 +451,6 @@ def active_authentication(dg15: bytes, challenge: bytes, signature: bytes, guard
     if not isinstance(public_key, ec.EllipticCurvePublicKey):
         raise ChipError("aa_key_invalid", "active_authentication", "only ECDSA keys are issued")
     replay_key = hashlib.sha256(bytes(spki.dump()) + challenge).digest()
-    if guard is not None and guard.seen(replay_key):
-        raise ChipError("aa_challenge_replayed", "active_authentication")
     size = (public_key.curve.key_size + 7) // 8
     try:
         if len(signature) == 2 * size:
@@ -461,8 +460,9 @@ def active_authentication(dg15: bytes, challenge: bytes, signature: bytes, guard
         public_key.verify(signature, challenge, ec.ECDSA(hashes.SHA256()))
     except Exception as error:
         raise ChipError("aa_signature_invalid", "active_authentication") from error
-    if guard is not None:
-        guard.remember(replay_key)
+    # Claimed once the answer is good: a recorded good answer sent again is a replay, whatever else it gets right.
+    if guard is not None and not guard.claim(replay_key):
+        raise ChipError("aa_challenge_replayed", "active_authentication")
 
 
 def aa_sign(private_key: ec.EllipticCurvePrivateKey, challenge: bytes) -> bytes:
