@@ -18,6 +18,7 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from django.conf import settings
 from django.db import transaction
+from django.db.models import Prefetch, QuerySet
 from django.utils import timezone
 from PIL import Image, ImageDraw
 
@@ -29,7 +30,7 @@ from dancu.core.chip.verify import aa_sign
 from dancu.core.crypto import SecretBox
 from dancu.core.errors import DomainError
 from dancu.registry.choices import ETHNIC_GROUPS
-from dancu.registry.models import Person
+from dancu.registry.models import PermanentResidence, Person
 
 PORTRAIT_SIZE = (90, 120)
 DATA_GROUPS = (1, 2, 13, 14, 15)
@@ -59,12 +60,11 @@ def portrait(person_id: int) -> tuple[bytes, int, int]:
 def dg13_fields(card: IdentityCard, person: Person) -> dict[str, str]:
     """The DG13 fields of a card as the registry knows its holder (dates dd/mm/yyyy as printed on the card;
     field 13 holds the father's and the mother's names separated by '|')."""
-    residence = (
-        person.permanent_residences.filter(valid_to__isnull=True)
-        .select_related("commune__province")
-        .order_by("-valid_from")
-        .first()
-    )
+    prefetched = getattr(person, "open_residences", None)  # personalise_missing fetches them for a whole batch
+    if prefetched is not None:
+        residence = prefetched[0] if prefetched else None
+    else:
+        residence = _open_residences().filter(person=person).first()
     origin = person.origin_commune
     parents = [p.full_name if p else "" for p in (person.father, person.mother)]
     compared = rules.dg13_compared(
@@ -89,6 +89,14 @@ def dg13_fields(card: IdentityCard, person: Person) -> dict[str, str]:
         "parents": "|".join(parents) if any(parents) else "",
         "spouse": person.spouse.full_name if person.spouse else "",
     }
+
+
+def _open_residences() -> QuerySet[PermanentResidence]:
+    return (
+        PermanentResidence.objects.filter(valid_to__isnull=True)
+        .select_related("commune__province")
+        .order_by("-valid_from")
+    )
 
 
 def qr_payload(fields: dict[str, str]) -> str:
@@ -183,6 +191,9 @@ def personalise_missing(*, batch: int = 500, limit: int | None = None) -> int:
         cards = list(
             IdentityCard.objects.filter(chip__isnull=True)
             .select_related("person__origin_commune__province", "person__father", "person__mother", "person__spouse")
+            .prefetch_related(
+                Prefetch("person__permanent_residences", queryset=_open_residences(), to_attr="open_residences")
+            )
             .order_by("pk")[:size]
         )
         if not cards:

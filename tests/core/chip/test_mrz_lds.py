@@ -57,3 +57,10 @@ def test_ef_com_lists_the_groups():
     tag, value, _ = lds.read_tlv(com)
     assert tag == 0x60
     assert value.endswith(bytes([0x5C, 5, 0x61, 0x75, 0x6D, 0x6E, 0x6F]))
+
+
+def test_dg13_written_directly_is_the_asn1_encoding():
+    fields = {"pin": "001090000123", "full_name": "Nguyễn Văn An " * 12, "religion": "Không", "sex": "Nam"}
+    entries = [lds.DG13Entry({"field": lds.DG13_NUMBERS[k], "value": v}) for k, v in fields.items()]
+    entries.sort(key=lambda e: e["field"].native)
+    assert lds.dg13(fields) == lds.tlv(0x6D, lds.DG13Content(entries).dump())

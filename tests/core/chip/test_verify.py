@@ -191,3 +191,23 @@ def test_active_authentication_with_another_key(chip):
 
 def test_active_authentication_challenge_size(chip):
     assert code_of(lambda: active_authentication(chip.groups[15], b"\x01", b"", None)) == "aa_challenge_invalid"
+
+
+def test_sod_template_gives_the_asn1_encoding(chip):
+    """build_sod's per-signer template gives the bytes asn1crypto's SignedData does (the signature apart: ECDSA draws
+    a random number)."""
+    from dancu.core.chip.sod import lds_security_object
+
+    when = datetime(2026, 12, 1, 8, 30, tzinfo=UTC)
+    fast = build_sod(chip.groups, signer_certificate=chip.ds_cert.public_bytes(DER), signer_key=chip.ds_key,
+                     signing_time=when)  # fmt: skip
+    reference = signed_data(content_type=LDS_SECURITY_OBJECT, content=lds_security_object(chip.groups),
+                            signer_certificate=chip.ds_cert.public_bytes(DER), signer_key=chip.ds_key,
+                            signing_time=when)  # fmt: skip
+
+    def unsigned(der: bytes) -> bytes:
+        info = cms.ContentInfo.load(der)
+        info["content"]["signer_infos"][0]["signature"] = b""
+        return bytes(info.dump())  # unchanged parts keep their own bytes
+
+    assert unsigned(lds.unwrap(fast, lds.SOD_TAG)) == unsigned(reference)

@@ -10,7 +10,9 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from datetime import UTC, datetime
+from functools import lru_cache
 
 from asn1crypto import algos, cms, x509
 from asn1crypto import core as asn1
@@ -163,16 +165,88 @@ def build_sod(
     algorithm: str = "sha256",
     signing_time: datetime | None = None,
 ) -> bytes:
-    """EF.SOD (tag 0x77) over the data groups, signed by the Document Signer."""
-    content_info = signed_data(
-        content_type=LDS_SECURITY_OBJECT,
-        content=lds_security_object(data_groups, algorithm),
-        signer_certificate=signer_certificate,
-        signer_key=signer_key,
-        algorithm=algorithm,
-        signing_time=signing_time,
+    """EF.SOD (tag 0x77) over the data groups, signed by the Document Signer: the same bytes as :func:`signed_data`
+    would give, assembled from a per-signer template (personalisation makes one per card: asn1crypto's object
+    building took 6 ms of each)."""
+    template = _template(signer_certificate, algorithm, isinstance(signer_key, ec.EllipticCurvePrivateKey))
+    when = (signing_time or datetime.now(UTC)).replace(microsecond=0)
+    content = _lds_der(data_groups, algorithm, template.hash_algorithm)
+    attributes = sorted(
+        (
+            tlv(0x30, _OID_CONTENT_TYPE + tlv(0x31, template.content_type)),
+            tlv(0x30, _OID_MESSAGE_DIGEST + tlv(0x31, tlv(0x04, digest(algorithm, content)))),
+            tlv(0x30, _OID_SIGNING_TIME + tlv(0x31, _time(when))),
+        )
     )
-    return tlv(SOD_TAG, content_info)
+    signed_attrs = b"".join(attributes)
+    signature = sign_bytes(signer_key, tlv(0x31, signed_attrs), algorithm)
+    signer_info = tlv(
+        0x30,
+        b"\x02\x01\x01"
+        + template.sid
+        + template.hash_algorithm
+        + tlv(0xA0, signed_attrs)
+        + template.signature_algorithm
+        + tlv(0x04, signature),
+    )
+    body = tlv(
+        0x30,
+        b"\x02\x01\x03"
+        + tlv(0x31, template.hash_algorithm)
+        + tlv(0x30, template.content_type + tlv(0xA0, tlv(0x04, content)))
+        + tlv(0xA0, signer_certificate)
+        + tlv(0x31, signer_info),
+    )
+    return tlv(SOD_TAG, tlv(0x30, _OID_SIGNED_DATA + tlv(0xA0, body)))
+
+
+_OID_SIGNED_DATA = bytes.fromhex("06092a864886f70d010702")
+_OID_CONTENT_TYPE = bytes.fromhex("06092a864886f70d010903")
+_OID_MESSAGE_DIGEST = bytes.fromhex("06092a864886f70d010904")
+_OID_SIGNING_TIME = bytes.fromhex("06092a864886f70d010905")
+
+
+@dataclass(frozen=True)
+class _Template:
+    sid: bytes
+    hash_algorithm: bytes
+    signature_algorithm: bytes
+    content_type: bytes
+
+
+@lru_cache(maxsize=16)
+def _template(signer_certificate: bytes, algorithm: str, elliptic: bool) -> _Template:
+    certificate = x509.Certificate.load(signer_certificate)
+    sid = cms.IssuerAndSerialNumber({"issuer": certificate.issuer, "serial_number": certificate.serial_number})
+    hash_algorithm = algos.DigestAlgorithm({"algorithm": algorithm})
+    if elliptic:
+        signature_algorithm = algos.SignedDigestAlgorithm({"algorithm": f"{algorithm}_ecdsa"})
+    else:
+        signature_algorithm = algos.SignedDigestAlgorithm(
+            {"algorithm": "rsassa_pss", "parameters": _pss_parameters(algorithm)}
+        )
+    return _Template(
+        bytes(sid.dump()),
+        bytes(hash_algorithm.dump()),
+        bytes(signature_algorithm.dump()),
+        bytes(asn1.ObjectIdentifier(LDS_SECURITY_OBJECT).dump()),
+    )
+
+
+def _lds_der(data_groups: Mapping[int, bytes], algorithm: str, hash_algorithm: bytes) -> bytes:
+    """The LDSSecurityObject's DER, as :func:`lds_security_object` encodes it (data-group numbers are small)."""
+    values = b"".join(
+        tlv(0x30, b"\x02\x01" + bytes([n]) + tlv(0x04, digest(algorithm, data_groups[n]))) for n in sorted(data_groups)
+    )
+    return tlv(0x30, b"\x02\x01\x00" + hash_algorithm + tlv(0x30, values))
+
+
+def _time(when: datetime) -> bytes:
+    """A signing time as CMS encodes it: UTCTime up to 2049, GeneralizedTime after (RFC 5652 11.3)."""
+    moment = when.astimezone(UTC)
+    if 1950 <= moment.year < 2050:
+        return tlv(0x17, moment.strftime("%y%m%d%H%M%SZ").encode())
+    return tlv(0x18, moment.strftime("%Y%m%d%H%M%SZ").encode())
 
 
 def build_master_list(
