@@ -135,7 +135,8 @@ def gateway(seconds: int, connections: int, port: int) -> None:
     from gateway_bench import get_token, load, lua, serve, stop
 
     with tempfile.TemporaryDirectory(prefix="chipgw") as var:
-        env = dict(os.environ, DANCU_VAR_DIR=var, DANCU_GATEWAY_WORKERS="2")
+        env = dict(os.environ, DANCU_VAR_DIR=var, DANCU_GATEWAY_WORKERS="2",
+                   DANCU_GATEWAY_ISSUER=f"http://127.0.0.1:{port}")  # fmt: skip
         env.pop("DATABASE_URL", None)
         for step in (("migrate", "-v0"), ("load_geo",),
                      ("synth", "--people", "2000", "--seed", "7", "--province", "01", "--no-progress"),
