@@ -53,3 +53,12 @@ def test_active_authentication_inputs(dg15, challenge, signature):
         active_authentication(dg15, challenge, signature, ChallengeGuard())
     with pytest.raises(ChipError):
         active_authentication(CHIP.groups[15], challenge, signature, ChallengeGuard())
+
+
+@FAST
+@given(st.binary(max_size=300))
+def test_dg13_reader_raises_only_lds_errors(data):
+    from dancu.core.chip import lds
+
+    with contextlib.suppress(lds.LDSError):
+        lds.read_dg13(lds.tlv(0x6D, data))

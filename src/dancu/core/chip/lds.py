@@ -158,18 +158,25 @@ def dg13(fields: Mapping[str, str]) -> bytes:
 
 
 def read_dg13(data: bytes) -> dict[str, str]:
-    """DG13's named fields; unknown field numbers are kept as ``field_<n>``."""
-    try:
-        parsed = DG13Content.load(unwrap(data, DG_TAGS[13]), strict=True)
-        result: dict[str, str] = {}
-        for entry in parsed:
-            number = int(entry["field"].native)
-            result[DG13_FIELDS.get(number, f"field_{number}")] = str(entry["value"].native)
-        return result
-    except LDSError:
-        raise
-    except Exception as error:  # asn1crypto parses lazily and raises many kinds of errors on bad input
-        raise LDSError("DG13 is not a sequence of (field, value)") from error
+    """DG13's named fields; unknown field numbers are kept as ``field_<n>``. Read with the TLV reader (the gateway
+    reads one on every chip check)."""
+    tag, body, end = read_tlv(unwrap(data, DG_TAGS[13]))
+    if tag != 0x30 or end != len(unwrap(data, DG_TAGS[13])):
+        raise LDSError("DG13 is not a SEQUENCE")
+    result: dict[str, str] = {}
+    offset = 0
+    while offset < len(body):
+        tag, entry, offset = read_tlv(body, offset)
+        number_tag, number, at = read_tlv(entry)
+        value_tag, value, entry_end = read_tlv(entry, at) if at < len(entry) else (0, b"", at)
+        if tag != 0x30 or number_tag != 0x02 or value_tag != 0x0C or entry_end != len(entry) or not 0 < len(number) < 4:
+            raise LDSError("DG13 is not a sequence of (field, value)")
+        field = int.from_bytes(number, "big", signed=True)
+        try:
+            result[DG13_FIELDS.get(field, f"field_{field}")] = value.decode("utf-8")
+        except UnicodeDecodeError as error:
+            raise LDSError("DG13 holds a value that is not UTF-8") from error
+    return result
 
 
 def _oid(dotted: str) -> bytes:

@@ -28,7 +28,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from asn1crypto import cms, crl, keys, x509
+from asn1crypto import algos, cms, crl, keys, x509
 from asn1crypto import core as asn1
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import hashes
@@ -37,7 +37,7 @@ from cryptography.hazmat.primitives.asymmetric.utils import encode_dss_signature
 from cryptography.hazmat.primitives.serialization import load_der_public_key
 
 from dancu.core.chip import lds
-from dancu.core.chip.sod import CSCA_MASTER_LIST, HASHES, LDS_SECURITY_OBJECT, CscaMasterList, LDSSecurityObject
+from dancu.core.chip.sod import CSCA_MASTER_LIST, HASHES, LDS_SECURITY_OBJECT, CscaMasterList
 
 MAX_SOD_BYTES = 64 * 1024
 MAX_DG_BYTES = 512 * 1024
@@ -280,6 +280,50 @@ class _ParsedSOD:
     hashes: dict[int, bytes]
 
 
+#: Digest algorithms by the DER of their OID (MD5 and SHA-1 are named so that they are refused by name).
+_DIGEST_OIDS = {
+    bytes(asn1.ObjectIdentifier(algos.DigestAlgorithmId.unmap(name)).dump()): name
+    for name in ("md5", "sha1", "sha224", "sha256", "sha384", "sha512")
+}
+
+
+def _read_lds_security_object(content: bytes) -> tuple[str, dict[int, bytes]]:
+    """``(hash algorithm, {data-group number: hash})`` of an LDSSecurityObject (version 0 or 1), read with the TLV
+    reader; :class:`lds.LDSError` when it is not one."""
+    tag, body, end = lds.read_tlv(content)
+    if tag != 0x30 or end != len(content):
+        raise lds.LDSError("not a SEQUENCE")
+    tag, version, at = lds.read_tlv(body)
+    if tag != 0x02 or version not in (b"\x00", b"\x01"):
+        raise lds.LDSError("LDSSecurityObject version")
+    tag, algorithm, at = lds.read_tlv(body, at)
+    if tag != 0x30:
+        raise lds.LDSError("hash algorithm")
+    oid_tag, _, oid_end = lds.read_tlv(algorithm)
+    if oid_tag != 0x06:
+        raise lds.LDSError("hash algorithm")
+    name = _DIGEST_OIDS.get(algorithm[:oid_end], "unknown")
+    tag, listing, at = lds.read_tlv(body, at)
+    if tag != 0x30:
+        raise lds.LDSError("data-group hash values")
+    if at < len(body):
+        tag, _, at = lds.read_tlv(body, at)  # ldsVersionInfo (version 1)
+        if tag != 0x30 or at != len(body) or version != b"\x01":
+            raise lds.LDSError("trailing data")
+    values: dict[int, bytes] = {}
+    offset = 0
+    while offset < len(listing):
+        tag, entry, offset = lds.read_tlv(listing, offset)
+        number_tag, number, inner = lds.read_tlv(entry)
+        value_tag, value, entry_end = lds.read_tlv(entry, inner) if inner < len(entry) else (0, b"", inner)
+        if tag != 0x30 or number_tag != 0x02 or value_tag != 0x04 or entry_end != len(entry) or len(number) != 1:
+            raise lds.LDSError("data-group hash")
+        if number[0] in values:
+            raise lds.LDSError("a data group listed twice")
+        values[number[0]] = value
+    return name, values
+
+
 def _parse_sod(sod: bytes) -> _ParsedSOD:
     try:
         info = cms.ContentInfo.load(lds.unwrap(sod, lds.SOD_TAG), strict=True)
@@ -290,12 +334,7 @@ def _parse_sod(sod: bytes) -> _ParsedSOD:
         if encap["content_type"].dotted != LDS_SECURITY_OBJECT:
             raise ChipError("sod_malformed", "sod", "not an LDSSecurityObject")
         lds_content = bytes(encap["content"])
-        lds_object = LDSSecurityObject.load(lds_content, strict=True)
-        hash_algorithm = lds_object["hash_algorithm"]["algorithm"].native
-        values = {
-            int(v["data_group_number"].native): bytes(v["data_group_hash_value"].native)
-            for v in lds_object["data_group_hash_values"]
-        }
+        hash_algorithm, values = _read_lds_security_object(lds_content)
         signer_infos = body["signer_infos"]
         if len(signer_infos) != 1:
             raise ChipError("sod_malformed", "sod", "exactly one signer expected")
