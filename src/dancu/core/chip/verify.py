@@ -133,21 +133,107 @@ class TrustStore:
         raise ChipError("ds_chain_invalid", "ds_certificate", "the Document Signer does not chain to a trusted CSCA")
 
 
+@dataclass(frozen=True)
+class _Signer:
+    """The one SignerInfo of a SignedData, as read from its DER."""
+
+    issuer: bytes  #: the DER of the issuer's Name
+    serial: int
+    digest_name: str
+    signed_attrs: bytes  #: the attributes' TLV as stored ([0] IMPLICIT)
+    signature_algorithm: Any  #: asn1crypto SignedDigestAlgorithm
+    signature: bytes
+
+
+def _tlv(data: bytes, offset: int, tag: int | None = None) -> tuple[int, bytes, int, bytes]:
+    """``(tag, value, next offset, the whole TLV)`` at ``offset``; with ``tag``, that tag is required."""
+    found, value, end = lds.read_tlv(data, offset)
+    if tag is not None and found != tag:
+        raise lds.LDSError("unexpected tag")
+    return found, value, end, data[offset:end]
+
+
+_OID_SIGNED_DATA = bytes.fromhex("2a864886f70d010702")
+
+
+def _read_signed_data(der: bytes, content_type: str) -> tuple[bytes, list[bytes], _Signer]:
+    """``(encapsulated content, certificates, signer)`` of a ContentInfo with SignedData (RFC 5652) holding one
+    signer identified by issuer and serial number, read with the TLV reader (asn1crypto's generic parsing was most
+    of a verification's cost); :class:`lds.LDSError` when it is not one."""
+    _, info, end, _ = _tlv(der, 0, 0x30)
+    if end != len(der):
+        raise lds.LDSError("trailing data")
+    _, oid, at, _ = _tlv(info, 0, 0x06)
+    _, explicit, at, _ = _tlv(info, at, 0xA0)
+    if oid != _OID_SIGNED_DATA or at != len(info):
+        raise lds.LDSError("not SignedData")
+    _, body, end, _ = _tlv(explicit, 0, 0x30)
+    if end != len(explicit):
+        raise lds.LDSError("trailing data")
+    _, _, at, _ = _tlv(body, 0, 0x02)  # version
+    _, _, at, _ = _tlv(body, at, 0x31)  # digestAlgorithms
+    _, encap, at, _ = _tlv(body, at, 0x30)
+    _, encap_type, inner, _ = _tlv(encap, 0, 0x06)
+    if encap_type != bytes(asn1.ObjectIdentifier(content_type).dump())[2:]:
+        raise lds.LDSError("content type")
+    _, wrapped, inner_end, _ = _tlv(encap, inner, 0xA0)
+    _, content, wrapped_end, _ = _tlv(wrapped, 0, 0x04)
+    if inner_end != len(encap) or wrapped_end != len(wrapped):
+        raise lds.LDSError("encapsulated content")
+    tag, value, next_at, _ = _tlv(body, at)
+    certificates: list[bytes] = []
+    if tag == 0xA0:
+        offset = 0
+        while offset < len(value):
+            cert_tag, _, offset, whole = _tlv(value, offset)
+            if cert_tag == 0x30:
+                certificates.append(whole)
+        at = next_at
+        tag, value, next_at, _ = _tlv(body, at)
+    if tag == 0xA1:  # CRLs
+        at = next_at
+        tag, value, next_at, _ = _tlv(body, at)
+    if tag != 0x31 or next_at != len(body):
+        raise lds.LDSError("signer infos")
+    _, signer_info, end, _ = _tlv(value, 0, 0x30)
+    if end != len(value):
+        raise ChipError("sod_malformed", "sod", "exactly one signer expected")
+    _, _, at, _ = _tlv(signer_info, 0, 0x02)  # version
+    sid_tag, sid, at, _ = _tlv(signer_info, at)
+    if sid_tag != 0x30:
+        raise ChipError("sod_malformed", "sod", "signer identified by key id")
+    _, _, sid_at, issuer = _tlv(sid, 0, 0x30)
+    _, serial, sid_end, _ = _tlv(sid, sid_at, 0x02)
+    if sid_end != len(sid) or not serial:
+        raise lds.LDSError("signer identifier")
+    _, digest_algorithm, at, _ = _tlv(signer_info, at, 0x30)
+    _, _, oid_end, _ = _tlv(digest_algorithm, 0, 0x06)
+    _, _, at, signed_attrs = _tlv(signer_info, at, 0xA0)
+    _, _, at, signature_algorithm = _tlv(signer_info, at, 0x30)
+    _, signature, at, _ = _tlv(signer_info, at, 0x04)
+    if at != len(signer_info):
+        _, _, at, _ = _tlv(signer_info, at, 0xA1)  # unsigned attributes
+        if at != len(signer_info):
+            raise lds.LDSError("trailing data in the signer")
+    signer = _Signer(
+        issuer=issuer,
+        serial=int.from_bytes(serial, "big", signed=True),
+        digest_name=_DIGEST_OIDS.get(digest_algorithm[:oid_end], "unknown"),
+        signed_attrs=signed_attrs,
+        signature_algorithm=algos.SignedDigestAlgorithm.load(signature_algorithm),
+        signature=signature,
+    )
+    return content, certificates, signer
+
+
 def load_master_list(data: bytes) -> list[bytes]:
     """The CSCA certificates of a master list after checking its signature by a certificate issued by one of them."""
     try:
-        info = cms.ContentInfo.load(data)
-        body = info["content"]
-        encap = body["encap_content_info"]
-        if encap["content_type"].dotted != CSCA_MASTER_LIST:
-            raise ChipError("master_list_malformed", "master_list", "not a CSCA master list")
-        content = bytes(encap["content"])
+        content, embedded, signer = _read_signed_data(data, CSCA_MASTER_LIST)
         listing = CscaMasterList.load(content)
         certificates = [bytes(c.dump()) for c in listing["cert_list"]]
-        signer_infos = body["signer_infos"]
-        embedded = [bytes(c.chosen.dump()) for c in body["certificates"]]
-    except ChipError:
-        raise
+    except ChipError as error:
+        raise ChipError("master_list_malformed", "master_list") from error
     except Exception as error:
         raise ChipError("master_list_malformed", "master_list") from error
     store = TrustStore.build(certificates)
@@ -156,11 +242,8 @@ def load_master_list(data: bytes) -> list[bytes]:
             _, key, _ = store.signer(candidate)
         except ChipError:
             continue
-        signer_info = signer_infos[0]
-        _check_signed_attributes(signer_info, CSCA_MASTER_LIST, content)
-        _verify(
-            key, signer_info["signature_algorithm"], bytes(signer_info["signature"].native), _signed_bytes(signer_info)
-        )
+        _check_signed_attributes(signer, CSCA_MASTER_LIST, content)
+        _verify(key, signer.signature_algorithm, signer.signature, _signed_bytes(signer))
         return certificates
     raise ChipError("master_list_signature_invalid", "master_list")
 
@@ -214,9 +297,9 @@ def _verify(public_key: Any, algorithm: Any, signature: bytes, data: bytes) -> N
         raise ChipError("sod_signature_invalid", "signature") from error
 
 
-def _signed_bytes(signer_info: Any) -> bytes:
+def _signed_bytes(signer: _Signer) -> bytes:
     # Signed attributes are stored [0] IMPLICIT; the signature covers them with the SET OF tag (RFC 5652 5.4).
-    return b"\x31" + bytes(signer_info["signed_attrs"].dump())[1:]
+    return b"\x31" + signer.signed_attrs[1:]
 
 
 _OID_CONTENT_TYPE = bytes.fromhex("06092a864886f70d010903")
@@ -224,10 +307,9 @@ _OID_MESSAGE_DIGEST = bytes.fromhex("06092a864886f70d010904")
 _OID_SIGNING_TIME = bytes.fromhex("06092a864886f70d010905")
 
 
-def _attribute_values(signer_info: Any) -> dict[bytes, bytes]:
-    """The signed attributes as {encoded OID: encoded single value}, read straight from the DER (asn1crypto's
-    generic attribute parsing is most of the cost of a verification)."""
-    raw = bytes(signer_info["signed_attrs"].contents or b"")
+def _attribute_values(signer: _Signer) -> dict[bytes, bytes]:
+    """The signed attributes as {encoded OID: encoded single value}, read straight from the DER."""
+    _, raw, _ = lds.read_tlv(signer.signed_attrs)
     found: dict[bytes, bytes] = {}
     offset = 0
     while offset < len(raw):
@@ -248,11 +330,11 @@ def _attribute_values(signer_info: Any) -> dict[bytes, bytes]:
     return found
 
 
-def _check_signed_attributes(signer_info: Any, content_type: str, content: bytes) -> datetime | None:
-    digest_name = signer_info["digest_algorithm"]["algorithm"].native
+def _check_signed_attributes(signer: _Signer, content_type: str, content: bytes) -> datetime | None:
+    digest_name = signer.digest_name
     if digest_name not in HASHES:
         raise ChipError("hash_algorithm_not_allowed", "sod", "digest algorithm not allowed")
-    found = _attribute_values(signer_info)
+    found = _attribute_values(signer)
     if _OID_MESSAGE_DIGEST not in found or _OID_CONTENT_TYPE not in found:
         raise ChipError("sod_malformed", "sod", "signed attributes incomplete")
     if found[_OID_CONTENT_TYPE] != bytes(asn1.ObjectIdentifier(content_type).dump()):
@@ -271,9 +353,7 @@ def _check_signed_attributes(signer_info: Any, content_type: str, content: bytes
 
 @dataclass
 class _ParsedSOD:
-    signer_info: Any
-    issuer: bytes
-    serial: int
+    signer: _Signer
     certificates: list[bytes]
     lds_content: bytes
     hash_algorithm: str
@@ -326,33 +406,15 @@ def _read_lds_security_object(content: bytes) -> tuple[str, dict[int, bytes]]:
 
 def _parse_sod(sod: bytes) -> _ParsedSOD:
     try:
-        info = cms.ContentInfo.load(lds.unwrap(sod, lds.SOD_TAG), strict=True)
-        if info["content_type"].native != "signed_data":
-            raise ChipError("sod_malformed", "sod", "not SignedData")
-        body = info["content"]
-        encap = body["encap_content_info"]
-        if encap["content_type"].dotted != LDS_SECURITY_OBJECT:
-            raise ChipError("sod_malformed", "sod", "not an LDSSecurityObject")
-        lds_content = bytes(encap["content"])
+        lds_content, certificates, signer = _read_signed_data(lds.unwrap(sod, lds.SOD_TAG), LDS_SECURITY_OBJECT)
         hash_algorithm, values = _read_lds_security_object(lds_content)
-        signer_infos = body["signer_infos"]
-        if len(signer_infos) != 1:
-            raise ChipError("sod_malformed", "sod", "exactly one signer expected")
-        signer_info = signer_infos[0]
-        sid = signer_info["sid"]
-        if sid.name != "issuer_and_serial_number":
-            raise ChipError("sod_malformed", "sod", "signer identified by key id")
-        issuer = bytes(sid.chosen["issuer"].dump())
-        serial = int(sid.chosen["serial_number"].native)
-        certificates = [bytes(choice.chosen.dump()) for choice in body["certificates"] if choice.name == "certificate"]
-        digest_name = signer_info["digest_algorithm"]["algorithm"].native
     except ChipError:
         raise
-    except Exception as error:  # asn1crypto raises ValueError, TypeError, KeyError ... on malformed input
+    except Exception as error:  # the TLV reader's LDSError, asn1crypto's errors on a malformed algorithm
         raise ChipError("sod_malformed", "sod") from error
-    if hash_algorithm not in HASHES or digest_name not in HASHES:
+    if hash_algorithm not in HASHES or signer.digest_name not in HASHES:
         raise ChipError("hash_algorithm_not_allowed", "sod", "SHA-1 and MD5 are not allowed")
-    return _ParsedSOD(signer_info, issuer, serial, certificates, lds_content, hash_algorithm, values)
+    return _ParsedSOD(signer, certificates, lds_content, hash_algorithm, values)
 
 
 def _document_signer(parsed: _ParsedSOD, trust: TrustStore) -> tuple[x509.Certificate, Any, _Authority]:
@@ -368,7 +430,10 @@ def _document_signer(parsed: _ParsedSOD, trust: TrustStore) -> tuple[x509.Certif
             continue
         except Exception as error:
             raise ChipError("ds_chain_invalid", "ds_certificate", "unreadable certificate") from error
-        if bytes(certificate.issuer.dump()) == parsed.issuer and certificate.serial_number == parsed.serial:
+        if (
+            bytes(certificate.issuer.dump()) == parsed.signer.issuer
+            and certificate.serial_number == parsed.signer.serial
+        ):
             return certificate, key, authority
     raise failure
 
@@ -413,7 +478,7 @@ def passive_authentication(
     parsed = _parse_sod(sod)
     ds_certificate, ds_key, authority = _document_signer(parsed, trust)
     try:
-        signing_time = _check_signed_attributes(parsed.signer_info, LDS_SECURITY_OBJECT, parsed.lds_content)
+        signing_time = _check_signed_attributes(parsed.signer, LDS_SECURITY_OBJECT, parsed.lds_content)
     except ChipError:
         raise
     except Exception as error:
@@ -424,9 +489,9 @@ def passive_authentication(
     _ds_checks(ds_certificate, authority, signing_time)
     _verify(
         ds_key,
-        parsed.signer_info["signature_algorithm"],
-        bytes(parsed.signer_info["signature"].native),
-        _signed_bytes(parsed.signer_info),
+        parsed.signer.signature_algorithm,
+        parsed.signer.signature,
+        _signed_bytes(parsed.signer),
     )
     seen: list[int] = []
     for data in files:
