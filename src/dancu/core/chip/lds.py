@@ -151,10 +151,11 @@ class DG13Content(asn1.SequenceOf):
 
 
 def dg13(fields: Mapping[str, str]) -> bytes:
-    """DG13 from named fields (names of :data:`DG13_FIELDS`; empty values are left out)."""
-    entries = [DG13Entry({"field": DG13_NUMBERS[name], "value": value}) for name, value in fields.items() if value]
-    entries.sort(key=lambda e: e["field"].native)
-    return tlv(DG_TAGS[13], DG13Content(entries).dump())
+    """DG13 from named fields (names of :data:`DG13_FIELDS`; empty values are left out): the DER that
+    :class:`DG13Content` gives, written directly (field numbers are small; asn1crypto's building took 2.5 ms)."""
+    numbered = sorted((DG13_NUMBERS[name], value) for name, value in fields.items() if value)
+    entries = b"".join(tlv(0x30, b"\x02\x01" + bytes([n]) + tlv(0x0C, value.encode())) for n, value in numbered)
+    return tlv(DG_TAGS[13], tlv(0x30, entries))
 
 
 def read_dg13(data: bytes) -> dict[str, str]:
