@@ -185,6 +185,10 @@ DANCU_KEYS_DIR = os.environ.get("DANCU_KEYS_DIR", str(VAR_DIR / "keys"))
 # The gateway's projection and access ledger (SQLite files shared by the projector and the gateway processes).
 DANCU_GATEWAY_PROJECTION = os.environ.get("DANCU_GATEWAY_PROJECTION", str(VAR_DIR / "gateway-projection.sqlite3"))
 DANCU_LEDGER = os.environ.get("DANCU_LEDGER", str(VAR_DIR / "ledger.sqlite3"))
+# The chip PKI (cards/pki.py): the CSCA's key and certificate (PEM files; generated on first use for the embedded
+# default, from the operator's HSM export or secret store in production); where the master list and CRL are published.
+DANCU_CSCA_DIR = os.environ.get("DANCU_CSCA_DIR", str(Path(DANCU_KEYS_DIR) / "csca"))
+DANCU_PKI_PUBLIC_DIR = os.environ.get("DANCU_PKI_PUBLIC_DIR", str(VAR_DIR / "pki"))
 
 # The OpenID Connect provider (django-oauth-toolkit): authorization code with PKCE only, rotating refresh tokens
 # with reuse detection, RP-initiated logout. Signing keys under DANCU_KEYS_DIR/oidc (see accounts/oidc_keys.py).

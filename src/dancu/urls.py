@@ -5,6 +5,7 @@ from django.urls import URLPattern, URLResolver, include, path
 from django.views.generic import RedirectView
 
 from dancu.api import api
+from dancu.cards import views as pki_views
 from dancu.procedures import views as results_views
 
 
@@ -27,6 +28,9 @@ urlpatterns = [
     path("ket-qua/", results_views.check, name="document_check"),
     path("ket-qua/<uuid:document_id>/", results_views.check, name="document"),
     path("thanh-toan/callback/", results_views.payment_callback, name="payment_callback"),
+    path("pki/masterlist.ml", pki_views.master_list, name="pki_master_list"),
+    path("pki/csca.crl", pki_views.certificate_revocation_list, name="pki_crl"),
+    path("pki/csca.cer", pki_views.csca_certificate, name="pki_csca"),
     path("i18n/", include("django.conf.urls.i18n")),
     path("", include("dancu.backoffice.urls")),
 ]

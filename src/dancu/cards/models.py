@@ -50,3 +50,62 @@ class IdentityCard(models.Model):
 
     def __str__(self) -> str:
         return f"card {self.pk}"
+
+
+class DocumentSigner(models.Model):
+    """A Document Signer of the country's signing PKI (ICAO Doc 9303 part 12): its certificate, issued by the CSCA,
+    signs the chips personalised during a short issuing period; its private key is kept sealed under the key file
+    ``document-signer-keys.json`` of ``DANCU_KEYS_DIR``."""
+
+    serial = models.CharField(max_length=40, unique=True, verbose_name=_("serial number"))
+    certificate = models.BinaryField(help_text=_("DER X.509 certificate."), verbose_name=_("certificate"))
+    private_key = models.BinaryField(editable=False, verbose_name=_("private key (sealed)"))
+    issuing_from = models.DateTimeField(verbose_name=_("issues from"))
+    issuing_until = models.DateTimeField(verbose_name=_("issues until"))
+    created_at = models.DateTimeField(verbose_name=_("created at"))
+    revoked_at = models.DateTimeField(null=True, blank=True, verbose_name=_("revoked at"))
+
+    class Meta:
+        verbose_name = _("document signer")
+        verbose_name_plural = _("document signers")
+        ordering = ["-issuing_from"]
+
+    def __str__(self) -> str:
+        return f"DS {self.serial}"
+
+
+class ChipImage(models.Model):
+    """The content written to a card's chip at personalisation (EF.COM, the data groups, EF.SOD), the printed QR
+    payload, and the chip's own private keys (active and chip authentication), sealed: they never leave the
+    (simulated) chip through any API."""
+
+    card = models.OneToOneField(IdentityCard, on_delete=models.CASCADE, related_name="chip", verbose_name=_("card"))
+    signer = models.ForeignKey(
+        DocumentSigner, on_delete=models.PROTECT, related_name="chips", verbose_name=_("document signer")
+    )
+    ef_com = models.BinaryField(verbose_name=_("EF.COM"))
+    dg1 = models.BinaryField(verbose_name=_("DG1"))
+    dg2 = models.BinaryField(verbose_name=_("DG2"))
+    dg13 = models.BinaryField(verbose_name=_("DG13"))
+    dg14 = models.BinaryField(verbose_name=_("DG14"))
+    dg15 = models.BinaryField(verbose_name=_("DG15"))
+    sod = models.BinaryField(verbose_name=_("EF.SOD"))
+    chip_keys = models.BinaryField(editable=False, verbose_name=_("chip keys (sealed)"))
+    qr_payload = models.CharField(max_length=400, verbose_name=_("QR payload"))
+    personalised_at = models.DateTimeField(verbose_name=_("personalised at"))
+
+    class Meta:
+        verbose_name = _("chip image")
+        verbose_name_plural = _("chip images")
+
+    def __str__(self) -> str:
+        return f"chip {self.pk}"
+
+    def data_groups(self) -> dict[int, bytes]:
+        return {
+            1: bytes(self.dg1),
+            2: bytes(self.dg2),
+            13: bytes(self.dg13),
+            14: bytes(self.dg14),
+            15: bytes(self.dg15),
+        }

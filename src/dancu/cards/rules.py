@@ -28,3 +28,36 @@ def card_expiry(birth_date: date, issued_on: date) -> date | None:
                 continue
             return renewal
     return None
+
+
+def vn_date(value: date | str | None) -> str:
+    """A date as printed on the card and written to DG13: dd/mm/yyyy (from a date or ISO text)."""
+    if not value:
+        return ""
+    if isinstance(value, str):
+        value = date.fromisoformat(value[:10])
+    return value.strftime("%d/%m/%Y")
+
+
+def place(*parts: str | None) -> str:
+    """An address or place as DG13 writes it: its parts, most local first, joined by commas."""
+    return ", ".join(p for p in parts if p)
+
+
+def dg13_compared(
+    *,
+    full_name: str,
+    birth_date: date | str | None,
+    sex: str,
+    origin: tuple[str | None, str | None],
+    address: tuple[str | None, str | None, str | None],
+) -> dict[str, str]:
+    """The compared DG13 fields (``dancu.core.chip.lds.DG13_COMPARED``) as the registry knows them now: written to
+    the chip at personalisation and hashed into the gateway's projection, so both sides format them alike."""
+    return {
+        "full_name": full_name,
+        "birth_date": vn_date(birth_date),
+        "sex": "Nam" if sex == "M" else "Nữ",
+        "place_of_origin": place(*origin),
+        "permanent_address": place(*address),
+    }

@@ -9,6 +9,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from dancu.cards import rules
+from dancu.cards.chip import personalise
 from dancu.cards.models import CardStatus, IdentityCard
 from dancu.core.ages import age_on, birthday
 from dancu.core.errors import DomainError
@@ -59,6 +60,7 @@ def issue_card(*, pin: str, issued_on: date, actor: str, source: str = "") -> Id
         source=source,
         payload={"card_id": card.pk, "issued_on": issued_on.isoformat(), "expires_on": _iso(card.expires_on)},
     )
+    personalise(card)
     return card
 
 

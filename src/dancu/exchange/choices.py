@@ -26,6 +26,7 @@ class SystemStatus(models.TextChoices):
 class Operation(models.TextChoices):
     VERIFY = "verify", _("Verification")
     LOOKUP = "lookup", _("Lookup")
+    CHIP_VERIFY = "chip_verify", _("Chip verification")
 
 
 from dancu.gateway.fields import CONSENT_FIELDS, LOOKUP_FIELDS, VERIFY_ATTRIBUTES  # noqa: E402
@@ -75,6 +76,7 @@ DATA_NAMES = {
     "residence_history": _("Residence history"),
     "record_history": _("History of your record"),
     "id_card": _("ID card"),
+    "chip": _("Data on your identity card's chip"),
     "eid_account": _("e-ID account"),
     "dossier": _("Dossier you submitted"),
     # What a life event sent to a subscribing agency carries (exchange.lifeevents' field names).

@@ -47,7 +47,7 @@ def ensure_demo_system() -> tuple[ConnectedSystem, Path]:
     if system.status != SystemStatus.APPROVED:
         services.approve_system(system)
     services.grant(
-        system, "kyc-banking", operations=["verify", "lookup"],
+        system, "kyc-banking", operations=["verify", "lookup", "chip_verify"],
         fields=["full_name", "birth_date", "sex", "permanent_address", "permanent_commune", "status", "ethnicity"],
         status_flag=True, rate_per_second=5000, daily_quota=10_000_000,
     )  # fmt: skip

@@ -27,6 +27,8 @@ from django.db import connection
 from django.db.models import Max, Min
 from django.utils import timezone
 
+from dancu.cards import rules as card_rules
+from dancu.core.chip.lds import DG13_COMPARED
 from dancu.core.crypto import Keyring
 from dancu.core.processes import stopping
 from dancu.events.services import last_sequence, read_events
@@ -52,6 +54,39 @@ LEFT JOIN geo_commune oc ON oc.id = p.origin_commune_id LEFT JOIN geo_province o
 LEFT JOIN registry_permanentresidence r ON r.person_id = p.id AND r.valid_to IS NULL
 LEFT JOIN geo_commune rc ON rc.id = r.commune_id LEFT JOIN geo_province rp ON rp.id = rc.province_id
 """
+
+
+_CARD_SQL = """
+SELECT c.id, c.number, CAST(c.issued_on AS TEXT), c.status, CAST(c.expires_on AS TEXT), p.full_name,
+       CAST(p.birth_date AS TEXT), p.sex, oc.name, op.name, r.address_line, rc.name, rp.name
+FROM cards_identitycard c JOIN registry_person p ON p.id = c.person_id
+LEFT JOIN geo_commune oc ON oc.id = p.origin_commune_id LEFT JOIN geo_province op ON op.id = oc.province_id
+LEFT JOIN registry_permanentresidence r ON r.person_id = p.id AND r.valid_to IS NULL
+LEFT JOIN geo_commune rc ON rc.id = r.commune_id LEFT JOIN geo_province rp ON rp.id = rc.province_id
+"""
+
+
+def card_rows(keys: Keyring, records: Iterable[Sequence[Any]]) -> list[tuple[bytes, bytes, str, str, bytes]]:
+    """Projection rows of identity cards for the gateway's chip check: key, HMAC(PIN), status, expiry and the
+    HMACs of the DG13 fields the registry knows now (formatted as personalisation writes them)."""
+    rows = []
+    attribute_hmac = keys.attribute_hmac
+    for (_id, number, issued, status, expires, full_name, born, sex, origin, origin_province, line, commune,
+         province) in records:  # fmt: skip
+        compared = card_rules.dg13_compared(
+            full_name=full_name, birth_date=born, sex=sex, origin=(origin, origin_province),
+            address=(line, commune, province),
+        )  # fmt: skip
+        rows.append(
+            (
+                projection.card_key(attribute_hmac, number, str(issued)[:10]),
+                keys.pin_hmac(number),
+                status,
+                str(expires or "")[:10],
+                projection.card_fields_digest(attribute_hmac, number, [compared[n] for n in DG13_COMPARED]),
+            )
+        )
+    return rows
 
 
 @dataclass(frozen=True)
@@ -131,12 +166,47 @@ class Projector:
     def _rows(self, records: Iterable[Sequence[Any]]) -> list[tuple[Any, ...]]:
         return projection_rows(self.keys, records)
 
-    def _write(self, rows: list[tuple[Any, ...]], offset: int | None) -> None:
-        """Rows and the new offset in one transaction: a crash never leaves the offset ahead of the rows."""
+    def _write(
+        self,
+        rows: list[tuple[Any, ...]],
+        offset: int | None,
+        cards: tuple[list[bytes], list[tuple[Any, ...]]] = ([], []),
+    ) -> None:
+        """Rows (persons; and the cards of the people named, replacing theirs) and the new offset in one
+        transaction: a crash never leaves the offset ahead of the rows."""
         with projection.transaction(self.db) as db:
             db.executemany("INSERT OR REPLACE INTO persons VALUES (?,?,?,?,?,?,?,?,?,?,?)", rows)
             db.executemany("INSERT OR IGNORE INTO verify_changed VALUES (?)", [(row[0],) for row in rows])
+            db.executemany("DELETE FROM cards WHERE pin_h = ?", [(pin_h,) for pin_h in cards[0]])
+            db.executemany("INSERT OR REPLACE INTO cards VALUES (?,?,?,?,?)", cards[1])
             _mark(db, offset)
+
+    def _card_records(self, pins: Sequence[str]) -> list[Sequence[Any]]:
+        records: list[Sequence[Any]] = []
+        with connection.cursor() as cursor:
+            for start in range(0, len(pins), 500):
+                chunk = pins[start : start + 500]
+                cursor.execute(_CARD_SQL + f" WHERE c.number IN ({', '.join(['%s'] * len(chunk))})", chunk)
+                records.extend(cursor.fetchall())
+        return records
+
+    def project_all_cards(self, *, batch: int = 20_000) -> int:
+        """Every card into the projection (a rebuild), page by page of card ids; the old rows go in the first page's
+        transaction, so a gateway never reads an empty table."""
+        count = 0
+        last = 0
+        while True:
+            with connection.cursor() as cursor:
+                cursor.execute(_CARD_SQL + " WHERE c.id > %s ORDER BY c.id LIMIT %s", [last, batch])
+                records = cursor.fetchall()
+            if not records:
+                return count
+            with projection.transaction(self.db) as db:
+                if not last:
+                    db.execute("DELETE FROM cards")
+                db.executemany("INSERT OR REPLACE INTO cards VALUES (?,?,?,?,?)", card_rows(self.keys, records))
+            last = int(records[-1][0])
+            count += len(records)
 
     def offset(self) -> int:
         return int(projection.meta(self.db, "offset", "0"))
@@ -189,6 +259,7 @@ class Projector:
             _mark(db, start_sequence)
             self._name_verify_index(db, generation)
         db.execute("DROP TABLE persons_old")
+        self.project_all_cards()
         report = self.catch_up()
         self.export_config(full_consents=True)
         return ProjectReport(people + report.people, report.events, report.offset, time.perf_counter() - started, True)
@@ -212,7 +283,8 @@ class Projector:
                     cursor.execute(_PERSON_SQL + f" WHERE p.pin IN ({', '.join(['%s'] * len(chunk))})", chunk)
                     records.extend(cursor.fetchall())
             offset = page[-1].sequence
-            self._write(self._rows(records), offset)
+            cards = ([self.keys.pin_hmac(pin) for pin in pins], card_rows(self.keys, self._card_records(pins)))
+            self._write(self._rows(records), offset, cards)
             people += len(records)
             events += len(page)
         changed = int(self.db.execute("SELECT COUNT(*) FROM verify_changed").fetchone()[0])

@@ -219,7 +219,9 @@ def grant(
     except Purpose.DoesNotExist:
         raise DomainError("purpose_unknown", "No purpose with this code.", field="purpose") from None
     if not operations or set(operations) - set(Operation.values):
-        raise DomainError("operations_invalid", "Operations are 'verify' and/or 'lookup'.", field="operations")
+        raise DomainError(
+            "operations_invalid", "Operations are 'verify', 'lookup' and/or 'chip_verify'.", field="operations"
+        )
     unknown = set(fields or ()) - set(LOOKUP_FIELDS)
     if unknown:
         raise DomainError(

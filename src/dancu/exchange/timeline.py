@@ -29,6 +29,7 @@ ACCESS_KINDS = {
     "verify": gettext_lazy("Verification of your details"),
     "verify_batch": gettext_lazy("Verification of your details"),
     "lookup": gettext_lazy("Lookup"),
+    "chip_verify": gettext_lazy("Check of your identity card's chip"),
     AccessChannel.SIGN_IN: gettext_lazy("Sign-in to a service"),
     AccessChannel.BACK_OFFICE: gettext_lazy("An official viewed your record"),
     AccessChannel.LIFE_EVENT: gettext_lazy("Life event notification"),
@@ -48,6 +49,7 @@ ACCESS_PURPOSES = {
 _OUTCOMES = {
     "found": gettext_lazy("Answered"),
     "not_found": gettext_lazy("Not found"),
+    "card_not_valid": gettext_lazy("Card no longer valid"),
     "refused": gettext_lazy("Refused"),
 }
 

@@ -2,6 +2,7 @@
 uvicorn).
 
 Endpoints: ``POST /oauth/token``, ``POST /v1/verify``, ``POST /v1/verify/batch``, ``POST /v1/lookup``,
+``POST /v1/chip/verify`` (:mod:`.chip`),
 ``GET /v1/health``, ``GET /healthz`` and ``GET /readyz`` (liveness, readiness: :mod:`.health`), ``GET /metrics``,
 ``GET /openapi.json``, ``GET /.well-known/jwks.json``. Every call to the
 token, verify and lookup endpoints — refused and malformed ones included — is appended to the access ledger, and
@@ -25,6 +26,7 @@ from starlette.routing import Route
 
 from dancu.core import logs
 from dancu.core.processes import granian_signals_once
+from dancu.gateway.chip import chip_verify
 from dancu.gateway.config import GatewayConfig
 from dancu.gateway.errors import LedgerUnavailable, http_error, ledger_unavailable
 from dancu.gateway.handlers import (
@@ -82,6 +84,7 @@ def create_app(config: GatewayConfig | None = None, *, tune_gc: bool = False) ->
         Route("/v1/verify", verify, methods=["POST"]),
         Route("/v1/verify/batch", verify_batch, methods=["POST"]),
         Route("/v1/lookup", lookup, methods=["POST"]),
+        Route("/v1/chip/verify", chip_verify, methods=["POST"]),
         Route("/v1/health", health, methods=["GET"]),
         Route("/healthz", healthz, methods=["GET"]),
         Route("/readyz", readyz, methods=["GET"]),

@@ -59,6 +59,10 @@ CREATE TABLE IF NOT EXISTS consents (
     pin_h BLOB NOT NULL, client_id TEXT NOT NULL, fields TEXT NOT NULL, PRIMARY KEY (pin_h, client_id)
 ) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS verify_changed (pin_h BLOB PRIMARY KEY) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS cards (
+    card_h BLOB PRIMARY KEY, pin_h BLOB NOT NULL, status TEXT NOT NULL, expires_on TEXT NOT NULL, fields_h BLOB NOT NULL
+) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS cards_pin_h ON cards (pin_h);
 """
 )
 
@@ -93,6 +97,23 @@ def transaction(conn: sqlite3.Connection) -> Iterator[sqlite3.Connection]:
         conn.execute("ROLLBACK")
         raise
     conn.execute("COMMIT")
+
+
+def card_key(hmac_of: Any, pin: str, issued_on: str) -> bytes:
+    """The projection's key of a card: HMAC of its number (the PIN) and its issue date (ISO)."""
+    return bytes(hmac_of(pin, "card", issued_on))
+
+
+def card_fields_digest(hmac_of: Any, pin: str, values: Sequence[str]) -> bytes:
+    """HMACs of the compared DG13 fields, 16 bytes each in the order of ``DG13_COMPARED``: which of them changed
+    since the chip was written shows without the projection holding the values."""
+    return b"".join(hmac_of(pin, f"dg13:{index}", value) for index, value in enumerate(values))
+
+
+def card(conn: sqlite3.Connection, card_h: bytes) -> tuple[bytes, str, str, bytes] | None:
+    """``(pin_h, status, expires_on, fields_h)`` of a card, or None."""
+    row = conn.execute("SELECT pin_h, status, expires_on, fields_h FROM cards WHERE card_h = ?", (card_h,)).fetchone()
+    return (row[0], row[1], row[2], row[3]) if row else None
 
 
 def meta(conn: sqlite3.Connection, key: str, default: str = "") -> str:
