@@ -4,14 +4,21 @@ from __future__ import annotations
 
 import datetime as dt
 from decimal import Decimal
+from pathlib import Path
+from typing import Any
 
 import pytest
 
 from dancu.insights import kpis, rollups
 from dancu.insights.models import DailyCount
-from tests.insights.conftest import COMMUNE, Activity
+from tests.insights.activity import COMMUNE, Activity, build_activity
 
 pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def activity(db: Any, tmp_path: Path) -> Activity:
+    return build_activity(tmp_path / "ledger.sqlite3")
 
 
 def _period(activity: Activity) -> kpis.Period:

@@ -152,3 +152,20 @@ class QueueForm(BackOfficeForm):
             "page": data.get("page") or 1,
             "search": data.get("search") or "",
         }
+
+
+class ScoreboardForm(BackOfficeForm):
+    """The scoreboard's area, period and agency (GET: nothing personal). Left empty: the official's own area and
+    the last twelve months."""
+
+    province = forms.RegexField(required=False, regex=r"^\d{2}$", label=_("Province code"))
+    commune = forms.RegexField(required=False, regex=r"^\d{5}$", label=_("Commune code"))
+    start = DateInputField(required=False, label=_("From"))
+    end = DateInputField(required=False, label=_("To"))
+    agency = forms.ChoiceField(required=False, label=_("Agency"))
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        from dancu.procedures.models import Agency
+
+        super().__init__(*args, **kwargs)
+        self.fields["agency"].choices = [("", _("All agencies")), *Agency.choices]

@@ -1,7 +1,7 @@
 from django.contrib.auth import views as auth_views
-from django.urls import path
+from django.urls import path, re_path
 
-from dancu.backoffice import dossiers, forms, views
+from dancu.backoffice import dossiers, forms, scoreboard, views
 
 app_name = "backoffice"
 urlpatterns = [
@@ -21,4 +21,6 @@ urlpatterns = [
     path("ho-so/<uuid:dossier_id>/thao-tac/", dossiers.dossier_action, name="dossier_action"),
     path("ho-so/<uuid:dossier_id>/tep/<int:attachment_id>/", dossiers.attachment, name="dossier_attachment"),
     path("households/<str:number>/", views.household_detail, name="household"),
+    path("chi-so/", scoreboard.scoreboard, name="scoreboard"),
+    re_path(r"^chi-so/(?P<name>[a-z]+)\.(?P<fmt>csv|xlsx)$", scoreboard.export, name="scoreboard_export"),
 ]

@@ -7,7 +7,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import pytest
 from django.utils import timezone
 
 from tests import factories
@@ -115,8 +114,3 @@ def build_activity(ledger: Path) -> Activity:
     writer.close()
     # People with a household here: the three above (the new-born children have none yet).
     return Activity(ledger=ledger, today=today, people=3, linked_days=linked_days)
-
-
-@pytest.fixture
-def activity(db: Any, tmp_path: Path) -> Activity:
-    return build_activity(tmp_path / "ledger.sqlite3")
