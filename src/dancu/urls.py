@@ -5,6 +5,7 @@ from django.urls import URLPattern, URLResolver, include, path
 from django.views.generic import RedirectView
 
 from dancu.api import api
+from dancu.insights import views as insights_views
 from dancu.procedures import views as results_views
 
 
@@ -27,6 +28,8 @@ urlpatterns = [
     path("ket-qua/", results_views.check, name="document_check"),
     path("ket-qua/<uuid:document_id>/", results_views.check, name="document"),
     path("thanh-toan/callback/", results_views.payment_callback, name="payment_callback"),
+    path("du-lieu-mo/", insights_views.open_data, name="open_data"),
+    path("du-lieu-mo/du-lieu.json", insights_views.open_data_json, name="open_data_json"),
     path("i18n/", include("django.conf.urls.i18n")),
     path("", include("dancu.backoffice.urls")),
 ]

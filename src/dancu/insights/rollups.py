@@ -79,12 +79,19 @@ class _Areas:
     batch at a time."""
 
     def __init__(self) -> None:
-        from dancu.geo.models import Commune
+        self._province_of: dict[str, str] | None = None
 
-        self.province_of: dict[str, str] = {}
-        # Current units last, so a code present in both eras maps to the current province.
-        for code, province, _era in Commune.objects.order_by("-era").values_list("code", "province__code", "era"):
-            self.province_of[code] = province
+    @property
+    def province_of(self) -> dict[str, str]:
+        """Read once, when a batch first needs it (a follower with nothing new asks nothing)."""
+        if self._province_of is None:
+            from dancu.geo.models import Commune
+
+            self._province_of = {}
+            # Current units last, so a code present in both eras maps to the current province.
+            for code, province in Commune.objects.order_by("-era").values_list("code", "province__code"):
+                self._province_of[code] = province
+        return self._province_of
 
     def of_pins(self, pins: Iterable[str]) -> dict[str, str]:
         from dancu.registry.models import Person
