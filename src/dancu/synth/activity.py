@@ -92,7 +92,9 @@ class _Pending:
 
 
 class Simulation:
-    def __init__(self, *, days: int, until: dt.date, seed: int, ledger: Path | None = None) -> None:
+    def __init__(
+        self, *, days: int, until: dt.date, seed: int, ledger: Path | None = None, scale: float | None = None
+    ) -> None:
         from dancu.registry.models import Person
 
         self.days, self.until, self.rng = days, until, random.Random(seed)
@@ -100,7 +102,7 @@ class Simulation:
         self.report = Report()
         people = Person.objects.filter(status="living", household__isnull=False)
         self.population = people.count()
-        self.scale = self.population / 50_000
+        self.scale = scale if scale is not None else self.population / 50_000
         born_before = until - dt.timedelta(days=16 * 365)
         self.adults = list(
             people.filter(birth_date__lte=born_before, eid_account__isnull=True).values_list(
@@ -334,8 +336,9 @@ class Simulation:
         if not hasattr(self, "_keys"):
             keys = keyring()
             self._keys = keys.ledger_signing_key()
-            # The people the connected systems ask about: a pool of the registry's (their ledger key, not the PIN).
-            self._asked = [keys.pin_hmac(pin).hex() for _pk, pin, _s, _c in self.adults[:3000]] or [""]
+            # Whom the simulated systems ask about: keys of nobody in the registry, so that no real person's "who
+            # accessed my data" shows a read that never happened.
+            self._asked = [self.rng.randbytes(32).hex() for _ in range(3000)]
         systems = [*((c, p) for c, _k, _o, p in GATEWAY_KINDS), (DEMO_CLIENT_ID, ("kyc_account_opening",))]
         outcomes, weights = zip(*OUTCOMES, strict=True)
         entries = []

@@ -21,6 +21,9 @@ class Command(BaseCommand):
         parser.add_argument("--days", type=int, default=365, help="How many days, ending --until (default 365).")
         parser.add_argument("--until", type=dt.date.fromisoformat, help="The last day (default today).")
         parser.add_argument("--seed", type=int, default=1, help="Random seed (default 1).")
+        parser.add_argument(
+            "--scale", type=float, help="Volume as for this many times 50,000 people (default: the registry's size)."
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
         days = options["days"]
@@ -28,7 +31,9 @@ class Command(BaseCommand):
             raise CommandError("days_invalid: --days must be between 1 and 1098")
         started = time.perf_counter()
         try:
-            report = Simulation(days=days, until=options["until"] or timezone.localdate(), seed=options["seed"]).run()
+            report = Simulation(
+                days=days, until=options["until"] or timezone.localdate(), seed=options["seed"], scale=options["scale"]
+            ).run()
         except AlreadySimulated:
             # make demo runs again on the same registry: the year is there already, nothing to add.
             if options["verbosity"]:
