@@ -1,5 +1,6 @@
-"""The scoreboard in headless Chromium, on a simulated year (at a small volume) of the live server's registry: the charts draw, the
-page passes axe-core at a phone's and a laptop's width in both languages, and its picture goes to docs/img."""
+"""The scoreboard in headless Chromium, on a simulated year (at a small volume) of the live server's registry: the
+charts draw, the page passes axe-core at a phone's and a laptop's width in both languages, and its picture goes to
+docs/img."""
 
 from __future__ import annotations
 
