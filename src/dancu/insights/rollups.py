@@ -20,18 +20,19 @@ import datetime as dt
 import sqlite3
 from collections import Counter
 from collections.abc import Iterable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
+import orjson
 from django.conf import settings
 from django.db import connection, transaction
 from django.db.models import Count, Exists, OuterRef, Q
 from django.utils import timezone
 
 from dancu.core.processes import stopping
-from dancu.events.models import ConsumerOffset
-from dancu.events.services import read_events
+from dancu.events.models import ConsumerOffset, Event
 from dancu.insights.models import CommunePopulation, DailyCount, DailyLookup, SourceOffset
 
 CONSUMER = "insights"
@@ -146,12 +147,62 @@ def _position(source: str) -> SourceOffset:
 # --- the event log ----------------------------------------------------------------------------------------------
 
 
+@dataclass(frozen=True, slots=True)
+class _Event:
+    type: str
+    pin: str
+    effective_date: str
+    recorded_at: str
+    payload: dict[str, Any]
+
+
+COUNTED_TYPES = (BIRTH_REGISTERED, CARD_ISSUED, DEATH_RECORDED)
+
+
+def _text(value: Any) -> str:
+    return value.isoformat() if isinstance(value, (dt.date, dt.datetime)) else str(value)
+
+
+def _event_batch(after: int, batch: int) -> tuple[int, list[_Event]]:
+    """The end of the next ``batch`` events after ``after`` (an index-only scan of the primary key), and of those only
+    the ones counted here, read whole (most of the log, people registered and moved, is not counted: its payloads are
+    never read nor parsed). ``(after, [])`` when nothing is new."""
+    table = Event._meta.db_table
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT MAX(sequence) FROM "
+            f"(SELECT sequence FROM {table} WHERE sequence > %s ORDER BY sequence LIMIT %s) t",
+            [after, batch],
+        )
+        end = cursor.fetchone()[0]
+        if end is None:
+            return after, []
+        marks = ", ".join(["%s"] * len(COUNTED_TYPES))
+        cursor.execute(
+            f"SELECT type, pin, effective_date, recorded_at, payload FROM {table} "
+            f"WHERE sequence > %s AND sequence <= %s AND type IN ({marks}) ORDER BY sequence",
+            [after, end, *COUNTED_TYPES],
+        )
+        rows = [
+            _Event(
+                kind,
+                pin,
+                _text(eff),
+                _text(rec),
+                orjson.loads(payload) if isinstance(payload, (str, bytes)) else payload,
+            )
+            for kind, pin, eff, rec, payload in cursor.fetchall()
+        ]
+    return end, rows
+
+
 def count_events(events: list[Any], areas: _Areas) -> Counter[Key]:
-    """The counts of a batch of events (:class:`~dancu.events.services.EventRecord`)."""
+    """The counts of a batch of events (anything with ``type``, ``pin``, ``effective_date``, ``recorded_at`` and
+    ``payload``, as :class:`~dancu.events.services.EventRecord`)."""
     counts: Counter[Key] = Counter()
     pins = [e.pin for e in events if e.type in (CARD_ISSUED, DEATH_RECORDED)]
     commune_of = areas.of_pins(pins) if pins else {}
-    province_of = areas.province_of
+    province_of = areas.province_of if events else {}
     for event in events:
         kind = event.type
         if kind == BIRTH_REGISTERED:
@@ -171,18 +222,19 @@ def count_events(events: list[Any], areas: _Areas) -> Counter[Key]:
 
 
 def follow_events(areas: _Areas | None = None, batch: int = BATCH) -> int:
+    """Count what is new in the event log; returns how many events were read past (counted or not)."""
     applied = 0
+    areas = areas or _Areas()
     while not stopping():
         with transaction.atomic():
             offset, _ = ConsumerOffset.objects.select_for_update().get_or_create(consumer=CONSUMER)
-            events = list(read_events(offset.sequence, limit=batch, batch_size=batch))
-            if not events:
+            end, events = _event_batch(offset.sequence, batch)
+            if end == offset.sequence:
                 return applied
-            areas = areas or _Areas()
             _add_counts(count_events(events, areas))
-            offset.sequence = events[-1].sequence
+            applied += end - offset.sequence
+            offset.sequence = end
             offset.save(update_fields=["sequence", "updated_at"])
-            applied += len(events)
     return applied
 
 
