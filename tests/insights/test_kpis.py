@@ -92,3 +92,15 @@ def test_an_area_without_population_is_not_applicable(activity: Activity) -> Non
     result = kpis.completeness(far, _period(activity))
     assert {figure.reason for figure in result.values()} == {kpis.NOT_APPLICABLE}
     assert kpis.trend(far, _period(activity))["online_submission"][-1][1].reason == kpis.NO_DATA
+
+
+def test_the_page_s_one_pass_agrees_with_each_function(activity: Activity) -> None:
+    rollups.rebuild(activity.ledger)
+    period = _period(activity)
+    for scope in (kpis.Scope(), kpis.Scope(province="01"), kpis.Scope(province="01", commune=COMMUNE)):
+        for agency in ("", "commune_police"):
+            seen = kpis.overview(scope, period, agency)
+            assert seen.totals == kpis.totals(scope, period, agency)
+            assert seen.board == kpis.scoreboard(scope, period, agency)
+            assert seen.trend == kpis.trend(scope, period, agency)
+            assert seen.breakdown == kpis.breakdown(scope, period, agency)

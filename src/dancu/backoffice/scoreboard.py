@@ -57,11 +57,11 @@ def scoreboard(request: HttpRequest) -> HttpResponse:
         form, scope, period, agency, problems = _query(request)
     except DomainError as exc:
         return refused(request, exc)
-    board = kpis.scoreboard(scope, period, agency)
-    trend = kpis.trend(scope, period, agency)
+    seen = kpis.overview(scope, period, agency)
+    board, trend = seen.board, seen.trend
     durations = kpis.linked_durations(scope, period)
     linked = kpis.linked_summary(durations)
-    areas = services.table("areas", scope, period, agency)
+    areas = services.table("areas", scope, period, agency, seen)
     calls = kpis.lookups(period) if scope.level == "national" else None
     charts: dict[str, Any] = {code: _series(points) for code, points in trend.items()}
     charts["linked"] = {
@@ -88,7 +88,7 @@ def scoreboard(request: HttpRequest) -> HttpResponse:
             {"indicator": i, "figure": board[i.code], "shown": services.show(board[i.code], i.unit)}
             for i in kpis.INDICATORS
         ],
-        "completeness": services.table("completeness", scope, period),
+        "completeness": services.table("completeness", scope, period, seen=seen),
         "linked": linked,
         "linked_count": len(durations),
         "areas": areas,

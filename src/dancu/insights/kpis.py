@@ -225,6 +225,51 @@ def breakdown(scope: Scope, period: Period, agency: str = "") -> list[tuple[str,
     return [(code, {i.code: compute(i, per[code], period, agency) for i in INDICATORS}) for code in sorted(per) if code]
 
 
+@dataclass
+class Overview:
+    """Everything the scoreboard page shows from the daily counts, read in one query (totals, months, children)."""
+
+    totals: dict[str, int]
+    board: dict[str, Figure]
+    trend: dict[str, list[tuple[str, Figure]]]
+    breakdown: list[tuple[str, dict[str, Figure]]]
+
+
+def overview(scope: Scope, period: Period, agency: str = "") -> Overview:
+    """:func:`totals`, :func:`scoreboard`, :func:`trend` and :func:`breakdown` from one pass over the rows."""
+    child = scope.child_field or "commune"
+    found: dict[str, int] = defaultdict(int)
+    by_month: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))
+    per: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))
+    rows = (
+        _counts(scope, period, agency)
+        .annotate(month=TruncMonth("day"))
+        .values_list("month", child, "metric", "detail")
+        .annotate(total=Sum("value"))
+        .order_by()
+    )
+    for month, code, metric, detail, value in rows:
+        found[metric] += value
+        if detail:
+            found[f"{metric}:{detail}"] += value
+        by_month[f"{month:%Y-%m}"][metric] += value
+        per[code][metric] += value
+    months = _months(period)
+    trend = {
+        i.code: [
+            (label, compute(i, by_month.get(label, {}), Period(start, end), agency)) for label, start, end in months
+        ]
+        for i in INDICATORS
+    }
+    breakdown = (
+        [(code, {i.code: compute(i, per[code], period, agency) for i in INDICATORS}) for code in sorted(per) if code]
+        if scope.child_field
+        else []
+    )
+    totals_ = dict(found)
+    return Overview(totals_, {i.code: compute(i, totals_, period, agency) for i in INDICATORS}, trend, breakdown)
+
+
 # --- birth-registration completeness -----------------------------------------------------------------------------
 
 

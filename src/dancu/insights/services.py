@@ -117,8 +117,9 @@ class Table:
     rows: list[list[Any]]
 
 
-def table(name: str, scope: Scope, period: Period, agency: str = "") -> Table:
-    """One of :data:`TABLES` for the area, period and agency (unknown names: ``table_unknown``, 404)."""
+def table(name: str, scope: Scope, period: Period, agency: str = "", seen: kpis.Overview | None = None) -> Table:
+    """One of :data:`TABLES` for the area, period and agency (unknown names: ``table_unknown``, 404); ``seen``: the
+    page's :func:`~dancu.insights.kpis.overview`, when it has read the counts already."""
     if name not in TABLES:
         raise DomainError("table_unknown", _("There is no such table."), status=404)
     title = str(TABLE_TITLES[name])
@@ -129,14 +130,14 @@ def table(name: str, scope: Scope, period: Period, agency: str = "") -> Table:
              str(i.national)] for i in kpis.INDICATORS
         ])  # fmt: skip
     if name == "areas":
-        rows = kpis.breakdown(scope, period, agency)
+        rows = seen.breakdown if seen is not None else kpis.breakdown(scope, period, agency)
         names = child_names(scope, [code for code, _f in rows])
         return Table(title, [_("Code"), _("Area"), *[str(i.title) for i in kpis.INDICATORS]], [
             [code, names.get(code, code), *[show(figures[i.code], i.unit) for i in kpis.INDICATORS]]
             for code, figures in rows
         ])  # fmt: skip
     if name == "completeness":
-        result = kpis.completeness(scope, period)
+        result = kpis.completeness(scope, period, seen.totals if seen is not None and not agency else None)
         return Table(title, [_("Registered within"), _("Registrations"), _("Expected births"), _("Completeness")], [
             [label, result[days].numerator, result[days].extra.get("expected", ""), show(result[days], "percent")]
             for days, label in ((60, _("60 days")), (365, _("1 year")), (1825, _("5 years")))
