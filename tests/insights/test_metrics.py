@@ -7,9 +7,11 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from prometheus_client import CollectorRegistry, generate_latest
 
 from dancu.insights import rollups
-from dancu.ops.health import metrics_text
+from dancu.insights.metrics import InsightsCollector
+from dancu.ops.health import app_collectors
 from tests.insights.activity import Activity, build_activity
 
 pytestmark = pytest.mark.django_db
@@ -25,7 +27,13 @@ def test_lookups_refusals_and_overdue_dossiers(activity: Activity) -> None:
 
     rollups.rebuild(activity.ledger)
     Dossier.objects.filter(status="received").update(due_on=activity.today - dt.timedelta(days=1))
-    text = metrics_text().decode()
+    # What /metrics adds from this app (metrics_text itself closes the connection, which a test's transaction on
+    # PostgreSQL cannot survive).
+    collectors = [c for c in app_collectors("default") if isinstance(c, InsightsCollector)]
+    assert len(collectors) == 1
+    registry = CollectorRegistry()
+    registry.register(collectors[0])  # type: ignore[arg-type]
+    text = generate_latest(registry).decode()
     assert 'dancu_gateway_lookups_today{system_kind="bank"} 4.0' in text
     assert 'dancu_gateway_refusals_today{code="purpose_not_granted"} 1.0' in text
     late: dict[str, int] = {}
