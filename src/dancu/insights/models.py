@@ -39,6 +39,32 @@ class DailyCount(models.Model):
         return f"{self.day} {self.commune or '-'} {self.metric} {self.value}"
 
 
+class MonthlyCount(models.Model):
+    """:class:`DailyCount` summed by month (``month``: its first day), kept in the same transaction: what the
+    scoreboard reads for the whole months of a period (thirty times fewer rows than the days)."""
+
+    month = models.DateField(verbose_name=_("month"))
+    province = models.CharField(max_length=2, blank=True, verbose_name=_("province"))
+    commune = models.CharField(max_length=5, blank=True, verbose_name=_("commune"))
+    agency = models.CharField(max_length=30, blank=True, verbose_name=_("agency"))
+    metric = models.CharField(max_length=40, verbose_name=_("metric"))
+    detail = models.CharField(max_length=40, blank=True, verbose_name=_("detail"))
+    value = models.BigIntegerField(default=0, verbose_name=_("value"))
+
+    class Meta:
+        verbose_name = _("monthly count")
+        verbose_name_plural = _("monthly counts")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["month", "commune", "agency", "metric", "detail"], name="insights_monthlycount_key"
+            )
+        ]
+        indexes = [models.Index(fields=["province", "month"], name="insights_month_province")]
+
+    def __str__(self) -> str:
+        return f"{self.month:%Y-%m} {self.commune or '-'} {self.metric} {self.value}"
+
+
 class DailyLookup(models.Model):
     """The gateway's calls on one day by one connected system, purpose, operation and outcome (from the ledger)."""
 

@@ -33,7 +33,7 @@ from django.utils import timezone
 
 from dancu.core.processes import stopping
 from dancu.events.models import ConsumerOffset, Event
-from dancu.insights.models import CommunePopulation, DailyCount, DailyLookup, SourceOffset
+from dancu.insights.models import CommunePopulation, DailyCount, DailyLookup, MonthlyCount, SourceOffset
 
 CONSUMER = "insights"
 SOURCES = ("events", "transitions", "security_events", "ledger")
@@ -108,20 +108,24 @@ class _Areas:
 
 
 def _add_counts(counts: Counter[Key]) -> None:
+    """Add a batch's counts to the daily roll-up and to the monthly one."""
     if not counts:
         return
-    table = DailyCount._meta.db_table
-    rows = [
-        (day, prov, com, agency, metric, detail, value)
-        for (day, prov, com, agency, metric, detail), value in counts.items()
-    ]
+    months: Counter[Key] = Counter()
+    for (day, *rest), value in counts.items():
+        months[(day.replace(day=1), *rest)] += value  # type: ignore[arg-type]
     with connection.cursor() as cursor:
-        cursor.executemany(
-            f"INSERT INTO {table} (day, province, commune, agency, metric, detail, value) "
-            f"VALUES (%s, %s, %s, %s, %s, %s, %s) "
-            f"ON CONFLICT (day, commune, agency, metric, detail) DO UPDATE SET value = {table}.value + excluded.value",
-            rows,
-        )
+        for table, column, rows in (
+            (DailyCount._meta.db_table, "day", counts),
+            (MonthlyCount._meta.db_table, "month", months),
+        ):
+            cursor.executemany(
+                f"INSERT INTO {table} ({column}, province, commune, agency, metric, detail, value) "
+                f"VALUES (%s, %s, %s, %s, %s, %s, %s) "
+                f"ON CONFLICT ({column}, commune, agency, metric, detail) "
+                f"DO UPDATE SET value = {table}.value + excluded.value",
+                [(*key, value) for key, value in rows.items()],
+            )
 
 
 def _add_lookups(counts: Counter[LookupKey]) -> None:
@@ -444,6 +448,7 @@ def rebuild(ledger: Path | None = None) -> dict[str, int]:
     """Empty the roll-ups and every source's offset, then read all sources from the start."""
     with transaction.atomic():
         DailyCount.objects.all().delete()
+        MonthlyCount.objects.all().delete()
         DailyLookup.objects.all().delete()
         SourceOffset.objects.all().delete()
         ConsumerOffset.objects.filter(consumer=CONSUMER).delete()
