@@ -108,7 +108,7 @@ def densify() -> None:
     from django.utils import timezone
 
     from dancu.geo.models import Commune
-    from dancu.insights.models import DailyCount
+    from dancu.insights.models import DailyCount, MonthlyCount
 
     communes = list(Commune.objects.filter(era="current", province__code="01").values_list("code", flat=True))
     agencies = ("commune_civil_status", "commune_police", "social_insurance", "provincial_justice")
@@ -119,7 +119,9 @@ def densify() -> None:
     today = timezone.localdate()
     rng = random.Random(1)
     DailyCount.objects.filter(province="01").delete()
+    MonthlyCount.objects.filter(province="01").delete()
     table = DailyCount._meta.db_table
+    monthly: dict[tuple[object, ...], int] = {}
     started = time.perf_counter()
     with transaction.atomic(), connection.cursor() as cursor:
         for offset in range(365):
@@ -133,6 +135,14 @@ def densify() -> None:
                 "VALUES (%s, %s, %s, %s, %s, %s, %s)",
                 rows,
             )
+            for row_day, *key, value in rows:
+                month_key = (row_day.replace(day=1), *key)
+                monthly[month_key] = monthly.get(month_key, 0) + value
+        cursor.executemany(
+            f"INSERT INTO {MonthlyCount._meta.db_table} (month, province, commune, agency, metric, detail, value) "
+            "VALUES (%s, %s, %s, %s, %s, %s, %s)",
+            [(*key, value) for key, value in monthly.items()],
+        )
     print(f"dense province-year written in {time.perf_counter() - started:.0f} s")
 
 
