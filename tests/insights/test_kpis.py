@@ -115,3 +115,10 @@ def test_the_page_s_one_pass_agrees_with_each_function(activity: Activity) -> No
     assert (
         kpis.overview(kpis.Scope(), kpis.Period(this_month, next_month - dt.timedelta(days=1))).totals["received"] == 6
     )
+
+
+def test_the_default_period_is_twelve_months_from_a_first_day() -> None:
+    from dancu.insights.services import default_period
+
+    assert default_period(dt.date(2026, 12, 5)) == kpis.Period(dt.date(2026, 1, 1), dt.date(2026, 12, 5))
+    assert default_period(dt.date(2026, 1, 31)) == kpis.Period(dt.date(2025, 2, 1), dt.date(2026, 1, 31))

@@ -33,9 +33,11 @@ TABLE_TITLES = {
 
 
 def default_period(today: dt.date | None = None) -> Period:
-    """The last twelve months up to today."""
+    """The last twelve months up to today, from the first day of the eleventh month back (whole months read from
+    the monthly roll-up; only the current month's days are read day by day)."""
     today = today or timezone.localdate()
-    return Period(today - dt.timedelta(days=364), today)
+    index = today.year * 12 + today.month - 1 - 11
+    return Period(dt.date(index // 12, index % 12 + 1, 1), today)
 
 
 def check_period(start: dt.date, end: dt.date) -> Period:
