@@ -12,6 +12,8 @@ DEMO_SEED ?= 1
 # The demo's 'today' for synth: ages and dates of birth are drawn back from it, so a fixed date gives every reader
 # the same people as the examples of docs/api.md and docs/integrators.md (tests/registry/test_api_docs.py).
 DEMO_AS_OF ?= 2026-11-23
+# Days of simulated activity behind the demo's scoreboard (dancu simulate: ~50 s for a year of 50,000 people).
+DEMO_DAYS ?= 365
 HOST ?= 127.0.0.1
 PORT ?= 8000
 GATEWAY_PORT ?= 8001
@@ -47,6 +49,7 @@ demo: install ## Migrate, load units, build 50,000 people in Hà Nội, demo off
 	DANCU_DEMO=1 $(BIN)/dancu demo_citizens --url http://$(HOST):$(PORT) --rp-url http://$(HOST):$(DEMO_RP_PORT)
 	DANCU_DEMO=1 $(BIN)/dancu demo_officials
 	DANCU_DEMO=1 $(BIN)/dancu demo_subscriber --setup --url http://$(HOST):$(DEMO_SUBSCRIBER_PORT)/hooks $${NATS_URL:+--nats}
+	DANCU_DEMO=1 $(BIN)/dancu simulate --days $(DEMO_DAYS) --seed $(DEMO_SEED) && DANCU_DEMO=1 $(BIN)/dancu insights follow
 	DANCU_DEMO=1 $(BIN)/dancu collectstatic --no-input -v0
 	@DANCU_DEMO=1 $(BIN)/dancu demo_banner --url http://$(HOST):$(PORT)/ --gateway http://$(HOST):$(GATEWAY_PORT) \
 		--rp http://$(HOST):$(DEMO_RP_PORT)/

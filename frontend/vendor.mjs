@@ -7,6 +7,8 @@ const files = {
   bootstrap: ["dist/css/bootstrap.min.css", "dist/js/bootstrap.bundle.min.js", "LICENSE"],
   "bootstrap-icons": ["font/bootstrap-icons.min.css", "font/fonts/bootstrap-icons.woff2", "LICENSE"],
   "htmx.org": ["dist/htmx.min.js", "LICENSE"],
+  // The scoreboard's charts (line and bar charts: the "common" build is enough).
+  echarts: ["dist/echarts.common.min.js", "LICENSE", "NOTICE", "licenses/LICENSE-d3"],
 };
 rmSync(out, { recursive: true, force: true });
 for (const [pkg, list] of Object.entries(files)) {

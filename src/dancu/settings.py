@@ -68,6 +68,7 @@ INSTALLED_APPS = [
     "dancu.synth",
     "dancu.exchange",
     "dancu.procedures",
+    "dancu.insights",  # the scoreboard's roll-ups and KPIs
     "dancu.forms",  # the error summary and field error tags both doors use
     "dancu.backoffice",
     "dancu.portal",

@@ -6,6 +6,7 @@ from django.views.generic import RedirectView
 
 from dancu.api import api
 from dancu.cards import views as pki_views
+from dancu.insights import views as insights_views
 from dancu.procedures import views as results_views
 
 
@@ -31,6 +32,8 @@ urlpatterns = [
     path("pki/masterlist.ml", pki_views.master_list, name="pki_master_list"),
     path("pki/csca.crl", pki_views.certificate_revocation_list, name="pki_crl"),
     path("pki/csca.cer", pki_views.csca_certificate, name="pki_csca"),
+    path("du-lieu-mo/", insights_views.open_data, name="open_data"),
+    path("du-lieu-mo/du-lieu.json", insights_views.open_data_json, name="open_data_json"),
     path("i18n/", include("django.conf.urls.i18n")),
     path("", include("dancu.backoffice.urls")),
 ]

@@ -175,3 +175,20 @@ class OfflineResolveForm(BackOfficeForm):
     action = forms.ChoiceField(
         choices=(("apply", _("Record it anyway")), ("close", _("Close it: the registry is right")))
     )
+
+
+class ScoreboardForm(BackOfficeForm):
+    """The scoreboard's area, period and agency (GET: nothing personal). Left empty: the official's own area and
+    the last twelve months."""
+
+    province = forms.RegexField(required=False, regex=r"^\d{2}$", label=_("Province code"))
+    commune = forms.RegexField(required=False, regex=r"^\d{5}$", label=_("Commune code"))
+    start = DateInputField(required=False, label=_("From"))
+    end = DateInputField(required=False, label=_("To"))
+    agency = forms.ChoiceField(required=False, label=_("Agency"))
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        from dancu.procedures.models import Agency
+
+        super().__init__(*args, **kwargs)
+        self.fields["agency"].choices = [("", _("All agencies")), *Agency.choices]

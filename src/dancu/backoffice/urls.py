@@ -1,7 +1,7 @@
 from django.contrib.auth import views as auth_views
-from django.urls import path
+from django.urls import path, re_path
 
-from dancu.backoffice import dossiers, forms, offline, views
+from dancu.backoffice import dossiers, forms, offline, scoreboard, views
 
 app_name = "backoffice"
 urlpatterns = [
@@ -31,4 +31,6 @@ urlpatterns = [
     path("offline/numbers/", offline.numbers, name="offline_numbers"),
     path("offline/sync/", offline.sync, name="offline_sync"),
     path("offline/review/", offline.review, name="offline_review"),
+    path("chi-so/", scoreboard.scoreboard, name="scoreboard"),
+    re_path(r"^chi-so/(?P<name>[a-z]+)\.(?P<fmt>csv|xlsx)$", scoreboard.export, name="scoreboard_export"),
 ]

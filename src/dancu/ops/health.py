@@ -86,9 +86,29 @@ class _FollowerCollector:
         yield lag
 
 
+def app_collectors(using: str) -> list[Any]:
+    """Each installed app's own gauges: the ``collector(using)`` of its ``metrics`` module, found through the app
+    registry (ops names no domain app; the insights app's: lookups, refusals and overdue dossiers)."""
+    import importlib
+    import importlib.util
+
+    from django.apps import apps
+
+    found = []
+    for config in apps.get_app_configs():
+        name = f"{config.name}.metrics"
+        if config.name.startswith("dancu.") and importlib.util.find_spec(name) is not None:
+            module = importlib.import_module(name)
+            if hasattr(module, "collector"):
+                found.append(module.collector(using))
+    return found
+
+
 def metrics_text(using: str = "default") -> bytes:
     registry = CollectorRegistry()
     registry.register(_FollowerCollector(using))  # type: ignore[arg-type]
+    for collector in app_collectors(using):
+        registry.register(collector)
     try:
         return bytes(generate_latest(registry))
     finally:

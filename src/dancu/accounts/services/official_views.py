@@ -53,8 +53,11 @@ ROLES: dict[str, tuple[str, tuple[str, ...]]] = {
             "exchange.view_purpose", "exchange.add_purpose", "exchange.change_purpose",
             "exchange.view_assessmentcriterion", "exchange.add_assessmentcriterion",
             "exchange.change_assessmentcriterion", "events.view_event", "events.view_consumeroffset",
+            "insights.view_scoreboard",
         ),
     ),
+    # Leaders (lãnh đạo) of a commune, a province or a ministry: the programme's scoreboard of their area.
+    "leader": ("Lãnh đạo", ("insights.view_scoreboard",)),
 }  # fmt: skip
 
 #: Which agency's dossiers each role works on (the officers' queues).

@@ -86,6 +86,10 @@ class Command(BaseCommand):
                 "  level-1 citizen's commune; bhxh: social insurance of its province; each sees only their area);",
                 f"  results are signed PDFs in {url}/portal/giay-to/, checkable at {url}/ket-qua/",
             ]
+        lines.append(
+            f"Programme scoreboard (a simulated year of activity): {url}/chi-so/ as vanhanh (whole country), "
+            "drill down to a province and a commune; open data (no sign-in): " + f"{url}/du-lieu-mo/"
+        )
         lines += nats_lines()
         lines.append("Stop with Ctrl-C; `make demo` again resumes where it stopped.")
         self.stdout.write("\n".join(lines) + "\n")
