@@ -241,7 +241,7 @@ def _probabilistic(job: ReconciliationJob, con: Any, directory: Path, registry_s
         threshold = conf.review_probability()
         if job.engine == "spark":
             out = directory / "pairs-spark.parquet"
-            spark = splinkmodel.spark_session(conf.spark_master())
+            spark = splinkmodel.spark_session(conf.spark_master(), directory / "tmp" / "spark")
             splinkmodel.predict_spark(
                 spark, directory / "dancu_records.parquet", directory / "dancu_registry.parquet", model, threshold, out
             )

@@ -35,7 +35,7 @@ _LEFT = "dancu_records"
 _RIGHT = "dancu_registry"
 
 
-def settings(prior: float) -> Any:
+def settings(prior: float, *, trained: list[tuple[list[Any], list[Any]]] | None = None) -> Any:
     """A new, untrained model (``prior``: the chance that a record and a registry person picked at random are the
     same person, about one over the registry's size)."""
     import splink.comparison_level_library as cll
@@ -44,7 +44,7 @@ def settings(prior: float) -> Any:
 
     # One comparison for the whole name and its parts: separate comparisons of family, middle and given names would
     # count the same evidence several times (they are not independent given a match).
-    given = '"given_f_l" = "given_f_r"'
+    given = "given_f_l = given_f_r"
     name = cl.CustomComparison(
         output_column_name="full_name",
         comparison_levels=[
@@ -52,7 +52,7 @@ def settings(prior: float) -> Any:
             cll.ExactMatchLevel("name_folded").configure(m_probability=0.6),
             cll.ExactMatchLevel("name_sorted").configure(label_for_charts="same words, other order", m_probability=0.1),
             cll.JaroWinklerLevel("name_folded", 0.95).configure(m_probability=0.15),
-            cll.CustomLevel(f'{given} AND "family_f_l" = "family_f_r"', "same family and given names").configure(
+            cll.CustomLevel(f"{given} AND family_f_l = family_f_r", "same family and given names").configure(
                 m_probability=0.05
             ),
             cll.JaroWinklerLevel("name_sorted", 0.92).configure(m_probability=0.04),
@@ -61,26 +61,30 @@ def settings(prior: float) -> Any:
             cll.ElseLevel().configure(m_probability=0.02),
         ],
     )
-    same_year = '"birth_year_l" = "birth_year_r"'
+    same_year = "birth_year_l = birth_year_r"
     birth = cl.CustomComparison(
         output_column_name="birth_date",
         comparison_levels=[
-            cll.CustomLevel('"birth_year_l" IS NULL OR "birth_year_r" IS NULL').configure(is_null_level=True),
+            cll.CustomLevel("birth_year_l IS NULL OR birth_year_r IS NULL").configure(is_null_level=True),
             cll.CustomLevel(
-                f'{same_year} AND "birth_month_l" = "birth_month_r" AND "birth_day_l" = "birth_day_r"', "exact"
+                f"{same_year} AND birth_month_l = birth_month_r AND birth_day_l = birth_day_r", "exact"
             ).configure(m_probability=0.7),
             cll.CustomLevel(
-                f'{same_year} AND "birth_month_l" = "birth_day_r" AND "birth_day_l" = "birth_month_r"',
+                f"{same_year} AND birth_month_l = birth_day_r AND birth_day_l = birth_month_r",
                 "day and month swapped",
             ).configure(m_probability=0.08),
-            cll.CustomLevel(
-                f'{same_year} AND ("birth_month_l" IS NULL OR "birth_month_r" IS NULL)', "year only"
-            ).configure(m_probability=0.08),
+            cll.CustomLevel(f"{same_year} AND (birth_month_l IS NULL OR birth_month_r IS NULL)", "year only").configure(
+                m_probability=0.08
+            ),
             cll.CustomLevel(same_year, "same year").configure(m_probability=0.06),
-            cll.CustomLevel('abs("birth_year_l" - "birth_year_r") <= 1', "a year apart").configure(m_probability=0.04),
+            cll.CustomLevel("abs(birth_year_l - birth_year_r) <= 1", "a year apart").configure(m_probability=0.04),
             cll.ElseLevel().configure(m_probability=0.04),
         ],
     )
+    comparisons = [name, birth, cl.ExactMatch("sex"), cl.ExactMatch("province")]
+    if trained is not None:
+        for comparison, (m, u) in zip(comparisons, trained, strict=True):
+            comparison.configure(m_probabilities=m, u_probabilities=u)
     return SettingsCreator(
         link_type="link_only",
         unique_id_column_name="uid",
@@ -91,12 +95,7 @@ def settings(prior: float) -> Any:
             block_on("birth_year", "birth_month", "birth_day"),
             block_on("given_f", "family_f", "province"),
         ],
-        comparisons=[
-            name,
-            birth,
-            cl.ExactMatch("sex"),
-            cl.ExactMatch("province"),
-        ],
+        comparisons=comparisons,
         retain_matching_columns=False,
         retain_intermediate_calculation_columns=False,
     )
@@ -151,18 +150,33 @@ def predict_duckdb(con: Any, model: dict[str, Any], threshold: float) -> int:
     return int(result[0]) if result else 0
 
 
-def spark_session(master: str) -> Any:
-    """A Spark session for Splink (its SQL functions need the JVM; Java 17 is on the machines)."""
+def spark_session(master: str, checkpoints: Path) -> Any:
+    """A Spark session for Splink (its SQL functions need the JVM; Java 17 is on the machines); Splink checkpoints
+    intermediate tables under ``checkpoints`` (on a cluster: a shared path, e.g. HDFS or S3)."""
     from pyspark.sql import SparkSession
+    from splink.backends.spark import similarity_jar_location
 
-    return (
+    spark = (
         SparkSession.builder.master(master)
         .appName("dancu-linkage")
+        .config("spark.jars", similarity_jar_location())  # Splink's string similarity functions (Jaro-Winkler)
         .config("spark.sql.shuffle.partitions", "8")
         .config("spark.ui.enabled", "false")
         .config("spark.driver.memory", "1g")
         .getOrCreate()
     )
+    spark.sparkContext.setCheckpointDir(str(checkpoints))
+    return spark
+
+
+def rebuilt(model: dict[str, Any]) -> Any:
+    """The saved model rebuilt for any backend: the same comparisons written by :func:`settings` (each backend's
+    SQL made by Splink, as a saved model's SQL is in the dialect it was trained on), with the saved probabilities."""
+    trained = []
+    for comparison in model["comparisons"]:
+        levels = [level for level in comparison["comparison_levels"] if not level.get("is_null_level")]
+        trained.append(([lv.get("m_probability") for lv in levels], [lv.get("u_probability") for lv in levels]))
+    return settings(float(model["probability_two_random_records_match"]), trained=trained)
 
 
 def predict_spark(
@@ -174,7 +188,7 @@ def predict_spark(
     db_api = SparkAPI(spark_session=spark)
     left = db_api.register(spark.read.parquet(str(records)).select(*COLUMNS), dataset_display_name=_LEFT)
     right = db_api.register(spark.read.parquet(str(registry)).select(*COLUMNS), dataset_display_name=_RIGHT)
-    linker = Linker([left, right], model, log_level=logging.WARNING)
+    linker = Linker([left, right], rebuilt(model), log_level=logging.WARNING)
     pairs = linker.inference.predict(threshold_match_probability=threshold).as_spark_dataframe()
     pairs.createOrReplaceTempView("dancu_pairs")
     spark.sql(_orient("dancu_pairs")).write.mode("overwrite").parquet(str(out))
