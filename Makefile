@@ -45,6 +45,7 @@ demo: install ## Migrate, load units, build 50,000 people in Hà Nội, demo off
 	DANCU_DEMO=1 $(BIN)/dancu demo_gateway
 	DANCU_DEMO=1 $(BIN)/dancu demo_citizens --url http://$(HOST):$(PORT) --rp-url http://$(HOST):$(DEMO_RP_PORT)
 	DANCU_DEMO=1 $(BIN)/dancu demo_officials
+	DANCU_DEMO=1 $(BIN)/dancu linkage demo
 	DANCU_DEMO=1 $(BIN)/dancu demo_subscriber --setup --url http://$(HOST):$(DEMO_SUBSCRIBER_PORT)/hooks $${NATS_URL:+--nats}
 	DANCU_DEMO=1 $(BIN)/dancu collectstatic --no-input -v0
 	@DANCU_DEMO=1 $(BIN)/dancu demo_banner --url http://$(HOST):$(PORT)/ --gateway http://$(HOST):$(GATEWAY_PORT) \

@@ -43,11 +43,16 @@ def max_invalid_share() -> float:
 def match_probability() -> float:
     """A probabilistic match at or above this probability is a match; between ``review_probability`` and it, the
     record is ambiguous."""
-    return float(str(_get("LINKAGE_MATCH_PROBABILITY", 0.95)))
+    return float(str(_get("LINKAGE_MATCH_PROBABILITY", 0.9)))
 
 
 def review_probability() -> float:
     return float(str(_get("LINKAGE_REVIEW_PROBABILITY", 0.5)))
+
+
+def ambiguity_odds() -> float:
+    """How many times likelier (in odds) the best person must be than the next one for a match."""
+    return float(str(_get("LINKAGE_AMBIGUITY_ODDS", 10)))
 
 
 def subscription_limit() -> int:

@@ -110,10 +110,12 @@ def prepare_probabilistic(con: duckdb.DuckDBPyConnection, workdir: Path) -> tupl
 
 
 def decide(con: duckdb.DuckDBPyConnection) -> None:
-    """Table ``linked``: per record of the second stage, its best person, the probability, and whether another
-    person came near (ambiguous)."""
+    """Table ``linked``: per record of the second stage, its best person, the probability, and whether it is
+    ambiguous: the best is below the match probability, or another person above the review probability is not at
+    least ``LINKAGE_AMBIGUITY_ODDS`` times less likely than the best (in odds)."""
     match = conf.match_probability()
     review = conf.review_probability()
+    odds = conf.ambiguity_odds()
     con.execute(
         f"""
         CREATE OR REPLACE TABLE linked AS
@@ -123,7 +125,10 @@ def decide(con: duckdb.DuckDBPyConnection) -> None:
           FROM linked_pairs WHERE probability >= {review}
         )
         SELECT b.rid, b.pid, b.probability,
-               (b.probability < {match} OR s.pid IS NOT NULL) AS ambiguous
+               (b.probability < {match}
+                OR (s.pid IS NOT NULL
+                    AND b.probability / greatest(1 - b.probability, 1e-300)
+                        < {odds} * s.probability / greatest(1 - s.probability, 1e-300))) AS ambiguous
         FROM ranked b LEFT JOIN ranked s ON s.rid = b.rid AND s.rank = 2
         WHERE b.rank = 1
         """

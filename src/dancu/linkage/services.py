@@ -225,6 +225,11 @@ def _model(con: Any, registry_size: int) -> dict[str, Any]:
         saved = json.loads(path.read_text())
         if saved.get("registry_size") == registry_size:
             return dict(saved["model"])
+    columns = ", ".join(c for c in splinkmodel.COLUMNS if c != "uid")
+    con.execute(
+        f"CREATE OR REPLACE TABLE dancu_training AS SELECT rid AS uid, {columns} FROM records WHERE problem IS NULL"
+    )
+    con.execute("CREATE OR REPLACE TABLE dancu_labels AS SELECT rid, pid FROM exact")
     model = splinkmodel.train(con, registry_size)
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(json.dumps({"registry_size": registry_size, "model": model}))

@@ -32,6 +32,7 @@ COLUMNS = (
 log = logging.getLogger(__name__)
 
 _LEFT = "dancu_records"
+_TRAINING = "dancu_training"
 _RIGHT = "dancu_registry"
 
 
@@ -111,22 +112,25 @@ def _duckdb_linker(con: Any, model: Any) -> Any:
 
 
 def train(con: Any, registry_size: int, *, seed: int = 18) -> dict[str, Any]:
-    """Train a model on the job's records against the registry (tables ``dancu_records`` and ``dancu_registry`` in
-    ``con``): u by random sampling, m by expectation maximisation in two sessions (blocked on the name, then on the
-    date of birth, each estimating the other's comparisons). Returns the model as a dict (JSON-ready)."""
-    from splink import block_on
+    """Train a model against the registry: u by random sampling of record x registry pairs; m from the pairs the
+    deterministic stage proved (the PIN and the name or date of birth agree: labels that cost nothing), so the
+    model learns how often names are typed without diacritics, parts swapped, dates swapped or given as a year in
+    this system's own records. Needs tables ``dancu_training`` (every valid record, Splink's columns),
+    ``dancu_registry`` and ``dancu_labels`` (rid, pid of the proved pairs) in ``con``. Returns the model as a dict."""
+    from splink import DuckDBAPI, Linker
 
-    linker = _duckdb_linker(con, settings(1.0 / max(registry_size, 1)))
+    db_api = DuckDBAPI(con.cursor())
+    left = db_api.register(_TRAINING, dataset_display_name=_TRAINING)
+    right = db_api.register(_RIGHT, dataset_display_name=_RIGHT)
+    linker = Linker([left, right], settings(1.0 / max(registry_size, 1)), log_level=logging.WARNING)
     linker.training.estimate_u_using_random_sampling(max_pairs=1e6, seed=seed)
-    for rule in (block_on("name_sorted"), block_on("birth_year", "birth_month", "birth_day")):
-        try:
-            linker.training.estimate_parameters_using_expectation_maximisation(
-                rule, estimate_without_term_frequencies=True
-            )
-        except (ValueError, ZeroDivisionError) as error:
-            # Too few pairs for EM in this block (small files): the session's comparisons keep their starting m
-            # values (set in settings()), which are what a larger run learns to within a few points.
-            log.warning("linkage_em_skipped", extra={"reason": type(error).__name__})
+    con.execute(
+        f"""CREATE OR REPLACE TABLE dancu_label_pairs AS
+            SELECT '{_TRAINING}' AS source_dataset_l, rid AS uid_l, '{_RIGHT}' AS source_dataset_r,
+                   pid AS uid_r FROM dancu_labels"""
+    )
+    if con.execute("SELECT count(*) FROM dancu_label_pairs").fetchall()[0][0]:
+        linker.training.estimate_m_from_pairwise_labels(db_api.register("dancu_label_pairs"))
     model: dict[str, Any] = linker.misc.save_model_to_json()
     return model
 

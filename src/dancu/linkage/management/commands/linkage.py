@@ -6,6 +6,7 @@ dancu linkage status [ID]                 one job, or the latest jobs
 dancu linkage cancel ID
 dancu linkage purge                       delete expired results
 dancu linkage generate OUT --truth TRUTH --records N [--seed S]   a dirty telecom file from the registry
+dancu linkage demo                        the demo telecom operator and its sample file (DANCU_DEMO only)
 """
 
 from __future__ import annotations
@@ -55,6 +56,8 @@ class Command(BaseCommand):
         status.add_argument("job", nargs="?")
         sub.add_parser("cancel").add_argument("job")
         sub.add_parser("purge", help="Delete results past their keeping time.")
+        demo = sub.add_parser("demo", help="The demo telecom operator, its grant and a sample file (DANCU_DEMO).")
+        demo.add_argument("--records", type=int, default=2000)
         generate = sub.add_parser("generate", help="Write a dirty telecom file from the registry, truth aside.")
         generate.add_argument("out", type=Path)
         generate.add_argument("--truth", type=Path, required=True)
@@ -146,6 +149,20 @@ class Command(BaseCommand):
 
     def _purge(self, options: dict[str, Any]) -> None:
         self.stdout.write(f"expired {services.purge()} job(s)")
+
+    def _demo(self, options: dict[str, Any]) -> None:
+        from django.conf import settings
+
+        from dancu.linkage.demo import DEMO_CLIENT_ID, DEMO_PURPOSE, demo_sample, ensure_demo_operator
+
+        if not settings.DEMO:
+            raise CommandError("demo_only: set DANCU_DEMO=1")
+        ensure_demo_operator()
+        path = demo_sample(options["records"])
+        self.stdout.write(
+            f"Demo telecom operator: dancu linkage submit {path} --system {DEMO_CLIENT_ID} "
+            f"--purpose {DEMO_PURPOSE} --sector telecom --wait"
+        )
 
     def _generate(self, options: dict[str, Any]) -> None:
         registry, _count = export_registry()
