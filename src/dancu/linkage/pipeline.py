@@ -93,16 +93,16 @@ def deterministic(con: duckdb.DuckDBPyConnection) -> int:
     return scalar(con, "SELECT count(*) FROM exact")
 
 
-def prepare_probabilistic(con: duckdb.DuckDBPyConnection, workdir: Path) -> tuple[int, int]:
-    """Tables ``dancu_records`` (records left by the first stage) and ``dancu_registry`` with Splink's columns, also
-    written to Parquet for Spark. Returns (records left, registry size)."""
+def prepare_probabilistic(con: duckdb.DuckDBPyConnection, workdir: Path, *, for_spark: bool = False) -> tuple[int, int]:
+    """Tables ``dancu_records`` (records left by the first stage) and ``dancu_registry`` with Splink's columns (also
+    written to Parquet ``for_spark``). Returns (records left, registry size)."""
     columns = ", ".join(c for c in splinkmodel.COLUMNS if c != "uid")
     con.execute(
         f"""CREATE OR REPLACE TABLE dancu_records AS SELECT rid AS uid, {columns} FROM records
             WHERE problem IS NULL AND rid NOT IN (SELECT rid FROM exact)"""
     )
     con.execute(f"CREATE OR REPLACE TABLE dancu_registry AS SELECT pid AS uid, {columns} FROM registry")
-    for table in ("dancu_records", "dancu_registry"):
+    for table in ("dancu_records", "dancu_registry") if for_spark else ():
         con.execute(f"COPY {table} TO '{workdir / (table + '.parquet')}' (FORMAT parquet)")
     left = con.execute("SELECT count(*) FROM dancu_records").fetchall()[0]
     right = con.execute("SELECT count(*) FROM dancu_registry").fetchall()[0]

@@ -133,6 +133,8 @@ class _Progress:
     def __init__(self, job: ReconciliationJob, report: Callable[[ReconciliationJob], None] | None) -> None:
         self.job = job
         self.report = report
+        self.started: dict[str, float] = {}
+        self.seconds: dict[str, float] = {}
 
     def __call__(self, **counts: Any) -> None:
         counts["heartbeat_at"] = timezone.now()
@@ -176,10 +178,12 @@ def _stage(job: ReconciliationJob, progress: _Progress, stage: str) -> bool:
     if stage in job.stages_done:
         return False
     progress(stage=stage)
+    progress.started[stage] = time.perf_counter()
     return True
 
 
-def _done(job: ReconciliationJob, stage: str) -> None:
+def _done(job: ReconciliationJob, stage: str, progress: _Progress) -> None:
+    progress.seconds[stage] = round(time.perf_counter() - progress.started.pop(stage, time.perf_counter()), 3)
     job.stages_done = [*job.stages_done, stage]
     ReconciliationJob.objects.filter(pk=job.pk).update(stages_done=job.stages_done)
 
@@ -200,20 +204,22 @@ def _run(job: ReconciliationJob, progress: _Progress) -> None:
                 line=read.problems[0]["line"] if read.problems else None,
             )
         progress(rows_read=read.rows, rows_invalid=read.invalid, problems=read.problems)
-        _done(job, Stage.READ)
+        _done(job, Stage.READ, progress)
+    started = time.perf_counter()
     registry, registry_size = export_registry()
+    progress.seconds["registry"] = round(time.perf_counter() - started, 3)
     con = pipeline.connect(directory)
     try:
         pipeline.attach(con, records, registry)
         if _stage(job, progress, Stage.DETERMINISTIC):
             exact = pipeline.deterministic(con)
             progress(matches=exact)
-            _done(job, Stage.DETERMINISTIC)
+            _done(job, Stage.DETERMINISTIC, progress)
         if _stage(job, progress, Stage.PROBABILISTIC):
             _probabilistic(job, con, directory, registry_size, progress)
-            _done(job, Stage.PROBABILISTIC)
+            _done(job, Stage.PROBABILISTIC, progress)
         if _stage(job, progress, Stage.PUBLISH):
-            _publish(job, con, grant, directory)
+            _publish(job, con, grant, directory, progress.seconds)
     finally:
         con.close()
 
@@ -237,11 +243,13 @@ def _model(con: Any, registry_size: int) -> dict[str, Any]:
 
 
 def _probabilistic(job: ReconciliationJob, con: Any, directory: Path, registry_size: int, progress: _Progress) -> None:
-    left, right = pipeline.prepare_probabilistic(con, directory)
+    left, right = pipeline.prepare_probabilistic(con, directory, for_spark=job.engine == "spark")
     if left == 0:
         con.execute("CREATE OR REPLACE TABLE linked_pairs (rid BIGINT, pid BIGINT, probability DOUBLE)")
     else:
+        started = time.perf_counter()
         model = job.model or _model(con, right)
+        progress.seconds["model"] = round(time.perf_counter() - started, 3)
         progress(model=model)
         threshold = conf.review_probability()
         if job.engine == "spark":
@@ -259,7 +267,8 @@ def _probabilistic(job: ReconciliationJob, con: Any, directory: Path, registry_s
     progress(pairs_compared=int(pairs[0]) if pairs else 0, matches=job.matches + (int(linked[0]) if linked else 0))
 
 
-def _publish(job: ReconciliationJob, con: Any, grant: Grant, directory: Path) -> None:
+def _publish(job: ReconciliationJob, con: Any, grant: Grant, directory: Path, seconds: dict[str, float]) -> None:
+    started = time.perf_counter()
     allowed = pipeline.Permissions(correct_pin=Operation.RECONCILE_PIN in grant.operations, status=grant.status_flag)
     pipeline.answers(con, job.sector, allowed)
     summary = pipeline.summary(con, job.sector)
@@ -268,6 +277,7 @@ def _publish(job: ReconciliationJob, con: Any, grant: Grant, directory: Path) ->
     pipeline.write_results(con, partial, job.result_format)
     pins = pipeline.matched_pins(con)
     now = timezone.now()
+    summary["seconds"] = {**seconds, "publish": round(time.perf_counter() - started, 3)}
     with transaction.atomic():
         record_batch_access(
             pins,
