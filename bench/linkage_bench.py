@@ -25,7 +25,7 @@ BIN = ROOT / ".venv" / "bin"
 
 
 def dancu(var_dir: Path, *args: str, timed: bool = False) -> tuple[str, float, int]:
-    env = {**os.environ, "DANCU_VAR_DIR": str(var_dir), "DANCU_DEMO": "1"}
+    env = {**os.environ, "DANCU_VAR_DIR": str(var_dir), "DANCU_DEMO": "1", "DANCU_LINKAGE_KEEP_WORK": "1"}
     command = [str(BIN / "dancu"), *args]
     if timed:
         command = ["/usr/bin/time", "-v", *command]

@@ -65,6 +65,7 @@ def test_a_job_answers_every_record_and_records_each_matched_person(
     job = services.run(ReconciliationJob.objects.get(pk=job.pk))
     assert job.status == JobStatus.DONE, job.error_code
     assert job.model["comparisons"], "the trained model is saved with the job"
+    assert not (services.job_dir(job) / "work.duckdb").exists(), "the copy of the registry side is gone"
     path = services.results_path(job)
     assert path is not None
     with path.open(encoding="utf-8") as f:

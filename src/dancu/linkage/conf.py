@@ -68,3 +68,8 @@ def stale_seconds() -> int:
 
 def memory_limit() -> str:
     return str(_get("LINKAGE_DUCKDB_MEMORY", "3GB"))
+
+
+def keep_work() -> bool:
+    """Keep a done job's DuckDB working file (it holds a copy of the registry side): for benchmarks only."""
+    return str(_get("LINKAGE_KEEP_WORK", "")).lower() in ("1", "true", "yes")

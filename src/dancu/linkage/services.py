@@ -222,6 +222,14 @@ def _run(job: ReconciliationJob, progress: _Progress) -> None:
             _publish(job, con, grant, directory, progress.seconds)
     finally:
         con.close()
+    if job_done(job) and not conf.keep_work():
+        # the working file holds a copy of the registry side: it goes as soon as the results are out
+        for name in ("work.duckdb", "work.duckdb.wal"):
+            (directory / name).unlink(missing_ok=True)
+
+
+def job_done(job: ReconciliationJob) -> bool:
+    return ReconciliationJob.objects.filter(pk=job.pk, status=JobStatus.DONE).exists()
 
 
 def _model(con: Any, registry_size: int) -> dict[str, Any]:
