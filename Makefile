@@ -32,7 +32,7 @@ uv: ## Install uv for this Python if it is missing
 	@$(PYTHON) -m uv --version >/dev/null 2>&1 || $(PYTHON) -m pip install --quiet --disable-pip-version-check uv
 
 $(BIN)/dancu: pyproject.toml uv.lock | uv
-	$(UV) sync --frozen
+	$(UV) sync --frozen --extra spark
 	@touch $@
 
 .PHONY: install
@@ -48,6 +48,7 @@ demo: install ## Migrate, load units, build 50,000 people in Hà Nội, demo off
 	DANCU_DEMO=1 $(BIN)/dancu cards pki publish
 	DANCU_DEMO=1 $(BIN)/dancu demo_citizens --url http://$(HOST):$(PORT) --rp-url http://$(HOST):$(DEMO_RP_PORT)
 	DANCU_DEMO=1 $(BIN)/dancu demo_officials
+	DANCU_DEMO=1 $(BIN)/dancu linkage demo
 	DANCU_DEMO=1 $(BIN)/dancu demo_subscriber --setup --url http://$(HOST):$(DEMO_SUBSCRIBER_PORT)/hooks $${NATS_URL:+--nats}
 	DANCU_DEMO=1 $(BIN)/dancu simulate --days $(DEMO_DAYS) --seed $(DEMO_SEED) && DANCU_DEMO=1 $(BIN)/dancu insights follow
 	DANCU_DEMO=1 $(BIN)/dancu collectstatic --no-input -v0

@@ -69,6 +69,7 @@ INSTALLED_APPS = [
     "dancu.exchange",
     "dancu.procedures",
     "dancu.insights",  # the scoreboard's roll-ups and KPIs
+    "dancu.linkage",  # bulk reconciliation (Directive 18): Splink on DuckDB / Spark
     "dancu.forms",  # the error summary and field error tags both doors use
     "dancu.backoffice",
     "dancu.portal",

@@ -18,13 +18,14 @@ import datetime as dt
 from collections.abc import Iterable
 
 from django.db.models import Q
+from django.utils import timezone
 
 from dancu.core.pin import parse_pin
 from dancu.exchange.choices import AccessChannel
 from dancu.exchange.models import AccessRecord
 from dancu.exchange.projector import keyring
 
-__all__ = ["AccessChannel", "pin_hmac_hex", "record_access", "records_of"]
+__all__ = ["AccessChannel", "pin_hmac_hex", "record_access", "record_batch_access", "records_of"]
 
 
 def pin_hmac_hex(pin: str) -> str:
@@ -63,6 +64,48 @@ def record_access(
         record.time = time
     record.save(force_insert=True)
     return record
+
+
+def record_batch_access(
+    pins: Iterable[str],
+    *,
+    channel: str,
+    organisation: str,
+    actor: str = "",
+    purpose: str = "",
+    fields: Iterable[str] = (),
+    reference: str = "",
+    time: dt.datetime | None = None,
+    batch_size: int = 5000,
+) -> int:
+    """One record per person of ``pins`` for one bulk read (a reconciliation job matched them all): the same row
+    :func:`record_access` writes, inserted in batches. Call it inside the transaction that publishes the result.
+    Returns how many were written."""
+    if channel not in AccessChannel.values:
+        raise ValueError(f"unknown access channel {channel!r}")
+    ring = keyring()
+    when = time or timezone.now()
+    shared = {
+        "channel": channel,
+        "organisation": organisation[:200],
+        "actor": actor[:200],
+        "purpose": purpose[:300],
+        "fields": sorted(set(fields)),
+        "reference": reference[:100],
+        "time": when,
+    }
+    written = 0
+    batch: list[AccessRecord] = []
+    for pin in pins:
+        batch.append(AccessRecord(pin_hmac=ring.pin_hmac(pin).hex(), **shared))
+        if len(batch) >= batch_size:
+            AccessRecord.objects.bulk_create(batch)
+            written += len(batch)
+            batch = []
+    if batch:
+        AccessRecord.objects.bulk_create(batch)
+        written += len(batch)
+    return written
 
 
 def records_of(

@@ -27,6 +27,10 @@ class Operation(models.TextChoices):
     VERIFY = "verify", _("Verification")
     LOOKUP = "lookup", _("Lookup")
     CHIP_VERIFY = "chip_verify", _("Chip verification")
+    #: Bulk reconciliation of the system's own records (dancu.linkage; Directive 18/CT-TTg 2023).
+    RECONCILE = "reconcile", _("Bulk reconciliation")
+    #: ... and the registry's PIN returned where the system's record had a missing, old or wrong one.
+    RECONCILE_PIN = "reconcile_pin", _("Bulk reconciliation with ID number correction")
 
 
 from dancu.gateway.fields import CONSENT_FIELDS, LOOKUP_FIELDS, VERIFY_ATTRIBUTES  # noqa: E402
@@ -54,6 +58,7 @@ class AccessChannel(models.TextChoices):
     SIGN_IN = "sign_in", _("Sign-in to a service")
     BACK_OFFICE = "back_office", _("Official's view in the back office")
     LIFE_EVENT = "life_event", _("Life event sent to an agency")
+    RECONCILIATION = "reconciliation", _("Bulk reconciliation by an agency or company")
 
 
 #: What each field code is called for the person whose data it is ("which data" in "who accessed my data"): the

@@ -33,6 +33,7 @@ ACCESS_KINDS = {
     AccessChannel.SIGN_IN: gettext_lazy("Sign-in to a service"),
     AccessChannel.BACK_OFFICE: gettext_lazy("An official viewed your record"),
     AccessChannel.LIFE_EVENT: gettext_lazy("Life event notification"),
+    AccessChannel.RECONCILIATION: gettext_lazy("Your details were checked in a bulk reconciliation"),
 }
 
 #: Why, for the purposes recorded by code in :class:`~dancu.exchange.models.AccessRecord` (``%(reference)s``: the
