@@ -68,6 +68,7 @@ INSTALLED_APPS = [
     "dancu.synth",
     "dancu.exchange",
     "dancu.procedures",
+    "dancu.insurance",
     "dancu.forms",  # the error summary and field error tags both doors use
     "dancu.backoffice",
     "dancu.portal",

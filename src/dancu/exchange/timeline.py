@@ -29,6 +29,7 @@ ACCESS_KINDS = {
     "verify": gettext_lazy("Verification of your details"),
     "verify_batch": gettext_lazy("Verification of your details"),
     "lookup": gettext_lazy("Lookup"),
+    "health_insurance_check_in": gettext_lazy("Your health insurance was checked"),
     AccessChannel.SIGN_IN: gettext_lazy("Sign-in to a service"),
     AccessChannel.BACK_OFFICE: gettext_lazy("An official viewed your record"),
     AccessChannel.LIFE_EVENT: gettext_lazy("Life event notification"),

@@ -25,6 +25,8 @@ from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
+from dancu.gateway.checkin_schema import CHECKIN_SCHEMA
+
 #: The persons table, by name (a rebuild fills ``persons_new`` and swaps it in).
 PERSONS_TABLE = """
 CREATE TABLE IF NOT EXISTS {name} (
@@ -60,6 +62,7 @@ CREATE TABLE IF NOT EXISTS consents (
 ) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS verify_changed (pin_h BLOB PRIMARY KEY) WITHOUT ROWID;
 """
+    + CHECKIN_SCHEMA
 )
 
 
