@@ -257,3 +257,76 @@ def check_in_counts(*, since: datetime | None = None, until: datetime | None = N
         for r in rows.values("facility__province_code", "facility__code", "code").annotate(count=Count("id"))
         .order_by("facility__province_code", "facility__code", "code")
     ]  # fmt: skip
+
+
+#: The failure mix of a simulated month: result code -> share. Hà Giang's pilot admitted 66.5% of look-ups
+#: (39,547 of 59,468); the reasons' shares are an assumption to be replaced by measured ones.
+SIMULATED_MIX: dict[str, float] = {
+    "000": 0.625, "090": 0.04, "010": 0.07, "050": 0.06, "060": 0.05, "061": 0.04, "070": 0.025, "080": 0.005,
+    "110": 0.005, "120": 0.04, "121": 0.01, "130": 0.02, "054": 0.005, "055": 0.005,
+}  # fmt: skip
+
+
+def parse_mix(text: str) -> dict[str, float]:
+    """``"000=0.7,050=0.3"`` as a mix (shares normalised to 1); raises ``mix_invalid``."""
+    from dancu.core.insurance import RESULTS
+
+    mix: dict[str, float] = {}
+    try:
+        for part in text.split(","):
+            code, _, share = part.partition("=")
+            mix[code.strip()] = float(share)
+    except ValueError:
+        raise DomainError("mix_invalid", gettext_noop("Write the mix as code=share,code=share.")) from None
+    total = sum(mix.values())
+    if not mix or set(mix) - set(RESULTS) or total <= 0 or min(mix.values()) < 0:
+        raise DomainError("mix_invalid", gettext_noop("Write the mix as code=share,code=share."))
+    return {code: share / total for code, share in mix.items()}
+
+
+def simulate(*, days: int = 30, per_day: int = 200, province: str = "01", mix: dict[str, float] | None = None,
+             seed: int = 21, end: date | None = None) -> int:  # fmt: skip
+    """A simulated period of check-ins at the province's connected facilities (or all its facilities when none is
+    connected), ``per_day`` a day on average at each, codes drawn from ``mix``. Rerunning replaces the previous
+    simulation of the same days (idempotent); returns the check-ins written."""
+    from django.utils import timezone
+
+    mix = mix or SIMULATED_MIX
+    facilities = list(HealthFacility.objects.filter(province_code=province))
+    if not facilities:
+        raise DomainError("province_without_facilities", gettext_noop("No health facility in this province."))
+    rng = random.Random(seed)
+    last = end or timezone.localdate()
+    first = last - timedelta(days=days - 1)
+    tz = timezone.get_current_timezone()
+    start = datetime.combine(first, datetime.min.time(), tzinfo=tz)
+    stop = datetime.combine(last + timedelta(days=1), datetime.min.time(), tzinfo=tz)
+    codes, weights = list(mix), list(mix.values())
+    rows = []
+    for day in range(days):
+        opening = start + timedelta(days=day, hours=7)
+        for facility in facilities:
+            busy = {1: 3.0, 2: 1.5, 3: 0.8, 4: 0.2}.get(facility.level, 1.0)
+            count = max(1, int(rng.gauss(per_day * busy, per_day * busy * 0.1)))
+            for code in rng.choices(codes, weights=weights, k=count):
+                at = opening + timedelta(seconds=rng.randrange(10 * 3600))
+                rows.append(CheckIn(facility=facility, code=code, at=at, simulated=True))
+    with transaction.atomic():
+        CheckIn.objects.filter(simulated=True, facility__in=facilities, at__gte=start, at__lt=stop).delete()
+        CheckIn.objects.bulk_create(rows, batch_size=5000)
+    return len(rows)
+
+
+def success_rates(counts: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """From :func:`check_in_counts`: per facility, the check-ins, those admitted (000, 090) and the share."""
+    from dancu.core.insurance import ADMITTED
+
+    totals: dict[tuple[str, str], list[int]] = {}
+    for row in counts:
+        pair = totals.setdefault((row["province"], row["facility"]), [0, 0])
+        pair[0] += row["count"]
+        pair[1] += row["count"] if row["code"] in ADMITTED else 0
+    return [
+        {"province": p, "facility": f, "check_ins": n, "admitted": ok, "rate": ok / n if n else 0.0}
+        for (p, f), (n, ok) in sorted(totals.items())
+    ]
