@@ -43,6 +43,7 @@ demo: install ## Migrate, load units, build 50,000 people in Hà Nội, demo off
 	DANCU_DEMO=1 $(BIN)/dancu synth --people $(DEMO_PEOPLE) --province $(DEMO_PROVINCE) --seed $(DEMO_SEED) --as-of $(DEMO_AS_OF)
 	DANCU_DEMO=1 $(BIN)/dancu load_catalogue -v0
 	DANCU_DEMO=1 $(BIN)/dancu demo_gateway
+	DANCU_DEMO=1 $(BIN)/dancu insurance demo
 	DANCU_DEMO=1 $(BIN)/dancu demo_citizens --url http://$(HOST):$(PORT) --rp-url http://$(HOST):$(DEMO_RP_PORT)
 	DANCU_DEMO=1 $(BIN)/dancu demo_officials
 	DANCU_DEMO=1 $(BIN)/dancu demo_subscriber --setup --url http://$(HOST):$(DEMO_SUBSCRIBER_PORT)/hooks $${NATS_URL:+--nats}

@@ -118,3 +118,22 @@ def test_every_check_in_is_in_the_patients_access_history(hospital: Hospital) ->
     assert "health insurance was checked" in str(page.accesses[0].kind_name).lower() or "bảo hiểm" in str(
         page.accesses[0].kind_name
     )
+
+
+def test_the_front_desk_checks_as_the_gateway_does(hospital: Hospital) -> None:
+    from dancu.core.errors import DomainError
+    from dancu.insurance import desk
+    from dancu.insurance.models import CheckIn, Receptionist
+
+    receptionist = Receptionist.objects.get(pin=DEMO_RECEPTIONIST[0])
+    valid = hospital.people["valid"]
+    qr = card_qr(valid.pin, valid.full_name, valid.birth_date, valid.sex)
+    assert desk.check_in(receptionist, qr).result_code == "000"
+    assert desk.check_in(receptionist, " ".join([valid.pin[:3], valid.pin[3:]])).result_code == "000"  # typed PIN
+    with pytest.raises(DomainError) as error:
+        desk.check_in(receptionist, "not a card")
+    assert error.value.code == "qr_not_a_card"
+    assert [c.code for c in desk.todays_check_ins(receptionist)] == ["000", "000"]
+    assert CheckIn.objects.count() == 2
+    outcomes = [row[4] for row in hospital.ledger() if row[2] == "health_insurance_check_in"]
+    assert outcomes[-3:] == ["found:000", "found:000", "refused:qr_not_a_card"]

@@ -152,3 +152,12 @@ class QueueForm(BackOfficeForm):
             "page": data.get("page") or 1,
             "search": data.get("search") or "",
         }
+
+
+class FrontDeskForm(BackOfficeForm):
+    """The front desk's one field: what the scanner typed from the card's QR code, or a PIN typed by hand."""
+
+    card = forms.CharField(
+        max_length=1000, error_messages={"required": _("Scan the ID card's QR code or type the ID number.")}
+    )
+    domain_fields = {"qr": "card", "pin": "card"}

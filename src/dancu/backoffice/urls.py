@@ -1,7 +1,7 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
-from dancu.backoffice import dossiers, forms, views
+from dancu.backoffice import dossiers, forms, frontdesk, views
 
 app_name = "backoffice"
 urlpatterns = [
@@ -21,4 +21,5 @@ urlpatterns = [
     path("ho-so/<uuid:dossier_id>/thao-tac/", dossiers.dossier_action, name="dossier_action"),
     path("ho-so/<uuid:dossier_id>/tep/<int:attachment_id>/", dossiers.attachment, name="dossier_attachment"),
     path("households/<str:number>/", views.household_detail, name="household"),
+    path("tiep-don/", frontdesk.front_desk, name="front_desk"),
 ]

@@ -13,6 +13,7 @@ from __future__ import annotations
 import os
 import sqlite3
 import time
+from collections.abc import Callable
 from datetime import date
 from typing import Any, Literal
 
@@ -25,7 +26,7 @@ from dancu.core.errors import DomainError
 from dancu.core.pin import parse_pin
 from dancu.gateway.auth import AccessClaims
 from dancu.gateway.errors import RequestFailed
-from dancu.gateway.hashing import name_forms
+from dancu.gateway.hashing import AttributeHasher, name_forms
 from dancu.gateway.requests import decode, error_response, json_response, read_body
 from dancu.gateway.schemas import VerifyRequestItem, check_item
 from dancu.gateway.worker import Gateway
@@ -75,7 +76,7 @@ def _answer(request_id: str, code: str, reasons: list[str], **extra: Any) -> Che
     return CheckInResponse(request_id, code, code in rules.ADMITTED, vi, en, reasons, **extra)
 
 
-def _patient(payload: CheckInRequest) -> VerifyRequestItem:
+def patient(payload: CheckInRequest) -> VerifyRequestItem:
     """What the card says of the patient, from the QR text or as typed (4xx for what cannot be a card's)."""
     if payload.qr is not None:
         try:
@@ -106,7 +107,7 @@ async def check_in(request: Request) -> Response:
         body, claims = await read_body(request, gateway, gateway.config.max_body)
         payload = decode(gateway, CheckInRequest, body)
         gateway.authorise(claims, PURPOSE, "verify")
-        item = _patient(payload)
+        item = patient(payload)
         fields = tuple(name for name in ("full_name", "birth_date", "sex") if getattr(item, name) is not None)
         pin_h = gateway.hasher.pin_hmac(item.pin)
         db = gateway.db
@@ -116,7 +117,7 @@ async def check_in(request: Request) -> Response:
             facility = None
         if facility is None or facility[0] != claims.client_id:
             raise RequestFailed(403, "facility_not_callers", "This facility code is not one of the calling system's.")
-        answer = _check(gateway, payload, item, pin_h, request_id)
+        answer = evaluate(gateway.hasher, gateway.db, gateway.person, payload, item, pin_h, request_id)
         outcome = ("not_found:" if answer.reasons[:1] == ["pin_not_found"] else "found:") + answer.result_code
         await gateway.record(claims, PURPOSE, OPERATION, pin_h, fields, outcome, request_id)
         gateway.metrics.observe(OPERATION, time.perf_counter() - started)
@@ -127,9 +128,13 @@ async def check_in(request: Request) -> Response:
         return error_response(gateway, failure, request_id)
 
 
-def _check(gateway: Gateway, payload: CheckInRequest, item: VerifyRequestItem, pin_h: bytes,
-           request_id: str) -> CheckInResponse:  # fmt: skip
-    hasher, db = gateway.hasher, gateway.db
+def evaluate(
+    hasher: AttributeHasher, db: sqlite3.Connection, person_of: Callable[[bytes], tuple[Any, ...] | None],
+    payload: CheckInRequest, item: VerifyRequestItem, pin_h: bytes, request_id: str,
+) -> CheckInResponse:  # fmt: skip
+    """The answer to one check-in, from the projection (``db``) and the person's verification row (``person_of``);
+    the facility is already known to be the caller's. Raises ``RequestFailed`` for a deceased person's PIN. Shared
+    by the endpoint and the front-desk page (:mod:`dancu.insurance.desk`)."""
     # The receptionist first: a check by someone the facility has not registered is answered 054/055, nothing else.
     staff_pin = payload.receptionist_pin
     try:
@@ -144,7 +149,7 @@ def _check(gateway: Gateway, payload: CheckInRequest, item: VerifyRequestItem, p
         return _answer(request_id, rules.STAFF_NOT_REGISTERED, [])
     if hasher.attribute_hmac(staff_pin, "name", name_forms(payload.receptionist_name)[0]) != staff[0]:
         return _answer(request_id, rules.STAFF_NAME_MISMATCH, [])
-    person = gateway.person(pin_h)
+    person = person_of(pin_h)
     if person is None:
         return _answer(request_id, rules.NO_CARD, ["pin_not_found"])
     name_h, _fold_h, dob_h, precision, sex_h, deceased = person

@@ -71,7 +71,22 @@ class Command(BaseCommand):
             self.stdout.write(f"{row['facility']} {row['check_ins']:>8} {row['rate']:7.1%}")
 
     def _demo(self, options: dict[str, Any]) -> None:
-        from dancu.insurance.demo import ensure_demo_hospital
+        """The demo hospital, its receptionist, the people's insurance records (resumable), and a covered citizen's
+        card QR to type or scan at the front desk."""
+        from dancu.core.insurance import card_qr
+        from dancu.insurance.demo import DEMO_RECEPTIONIST, ensure_demo_hospital
+        from dancu.insurance.models import CoveragePeriod
 
         facility, _path = ensure_demo_hospital()
-        self.stdout.write(f"demo hospital {facility.code} ({facility.system.client_id if facility.system else ''})")
+        services.load()
+        period = (
+            CoveragePeriod.objects.filter(status="active", facility=facility, valid_to__gte=timezone.localdate())
+            .select_related("participant__person")
+            .order_by("id")
+            .first()
+        )
+        self.stdout.write(f"demo hospital {facility.code} {facility.name}; receptionist {' '.join(DEMO_RECEPTIONIST)}")
+        if period is not None:
+            person = period.participant.person
+            qr = card_qr(person.pin, person.full_name, person.birth_date, person.sex)
+            self.stdout.write(f"a covered citizen's card QR: {qr}")
