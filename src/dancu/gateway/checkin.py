@@ -94,6 +94,53 @@ def patient(payload: CheckInRequest) -> VerifyRequestItem:
     return item
 
 
+class _Staff:
+    """The receptionists' answers (054, 055 or fine) by (facility, PIN, name as typed), kept for a second: a front
+    desk checks many patients in a row, and the table changes rarely (each worker rereads it every second)."""
+
+    def __init__(self, ttl: float = 1.0) -> None:
+        self.ttl = ttl
+        self.loaded_at = -1.0
+        self.answers: dict[tuple[int, str, str, str], str] = {}
+
+    def code(self, db: sqlite3.Connection, hasher: AttributeHasher, facility: str, pin: str, name: str) -> str:
+        now = time.monotonic()
+        if now - self.loaded_at > self.ttl or len(self.answers) > 10_000:
+            self.answers, self.loaded_at = {}, now
+        key = (id(db), facility, pin, name)
+        found = self.answers.get(key)
+        if found is None:
+            row = db.execute(
+                "SELECT name_h FROM hi_receptionists WHERE facility = ? AND pin_h = ?", (facility, hasher.pin_hmac(pin))
+            ).fetchone()
+            if row is None:
+                found = rules.STAFF_NOT_REGISTERED
+            elif hasher.attribute_hmac(pin, "name", name_forms(name)[0]) != row[0]:
+                found = rules.STAFF_NAME_MISMATCH
+            else:
+                found = ""
+            self.answers[key] = found
+        return found
+
+
+_STAFF = _Staff()
+#: Facility code -> the client id of its system, per projection connection, reread every second.
+_FACILITIES: dict[int, tuple[float, dict[str, str]]] = {}
+
+
+def facility_system(db: sqlite3.Connection, code: str) -> str | None:
+    """The client id of the system that may check at ``code`` (or None), from the projection, kept for a second."""
+    now = time.monotonic()
+    cached = _FACILITIES.get(id(db))
+    if cached is None or now - cached[0] > 1.0:
+        try:
+            table = dict(db.execute("SELECT code, client_id FROM hi_facilities").fetchall())
+        except sqlite3.OperationalError:
+            table = {}
+        cached = _FACILITIES[id(db)] = (now, table)
+    return cached[1].get(code)
+
+
 async def check_in(request: Request) -> Response:
     gateway: Gateway = request.app.state.gateway
     if CheckInRequest not in gateway._decoders:
@@ -110,12 +157,7 @@ async def check_in(request: Request) -> Response:
         item = patient(payload)
         fields = tuple(name for name in ("full_name", "birth_date", "sex") if getattr(item, name) is not None)
         pin_h = gateway.hasher.pin_hmac(item.pin)
-        db = gateway.db
-        try:
-            facility = db.execute("SELECT client_id FROM hi_facilities WHERE code = ?", (payload.facility,)).fetchone()
-        except sqlite3.OperationalError:
-            facility = None
-        if facility is None or facility[0] != claims.client_id:
+        if facility_system(gateway.db, payload.facility) != claims.client_id:
             raise RequestFailed(403, "facility_not_callers", "This facility code is not one of the calling system's.")
         answer = evaluate(gateway.hasher, gateway.db, gateway.person, payload, item, pin_h, request_id)
         outcome = ("not_found:" if answer.reasons[:1] == ["pin_not_found"] else "found:") + answer.result_code
@@ -141,14 +183,9 @@ def evaluate(
         parse_pin(staff_pin)
     except DomainError:
         return _answer(request_id, rules.STAFF_NOT_REGISTERED, ["receptionist_pin_malformed"])
-    staff = db.execute(
-        "SELECT name_h FROM hi_receptionists WHERE facility = ? AND pin_h = ?",
-        (payload.facility, hasher.pin_hmac(staff_pin)),
-    ).fetchone()
-    if staff is None:
-        return _answer(request_id, rules.STAFF_NOT_REGISTERED, [])
-    if hasher.attribute_hmac(staff_pin, "name", name_forms(payload.receptionist_name)[0]) != staff[0]:
-        return _answer(request_id, rules.STAFF_NAME_MISMATCH, [])
+    staff_code = _STAFF.code(db, hasher, payload.facility, staff_pin, payload.receptionist_name)
+    if staff_code:
+        return _answer(request_id, staff_code, [])
     person = person_of(pin_h)
     if person is None:
         return _answer(request_id, rules.NO_CARD, ["pin_not_found"])
