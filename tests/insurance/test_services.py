@@ -75,3 +75,14 @@ def test_command_line_refuses_bad_arguments_in_one_line() -> None:
         call_command("insurance", "simulate", "--mix", "abc=1")
     with pytest.raises(CommandError, match="mix_invalid"):
         call_command("insurance", "load", "--active", "2")
+
+
+def test_a_rerun_of_the_load_leaves_people_without_insurance_without() -> None:
+    for _ in range(20):
+        factories.person()
+    first = services.load(mix=services.Mix(active=0.5, expired=0, ended=0, suspended=0, revoked=0), seed=4)
+    assert first.get("none", 0) > 0
+    assert services.load(mix=services.Mix(active=0.5, expired=0, ended=0, suspended=0, revoked=0), seed=4) == {
+        "none": first["none"]
+    }
+    assert Participant.objects.count() == first["active"]

@@ -117,7 +117,6 @@ def load(*, mix: Mix | None = None, seed: int = 6, today: date | None = None, ba
     ensure_facilities()
     facilities = {f.code: f for f in HealthFacility.objects.all()}
     primary = [facilities[code] for code, weight in PRIMARY_CARE for _ in range(weight)]
-    rng = random.Random(seed)
     taken = set(Participant.objects.values_list("social_insurance_number", flat=True))
     known = set(Participant.objects.values_list("person_id", flat=True))
     counts: Counter[str] = Counter()
@@ -141,6 +140,7 @@ def load(*, mix: Mix | None = None, seed: int = 6, today: date | None = None, ba
     for person_id, pin, full_name, born in people.iterator(chunk_size=batch):
         if person_id in known:
             continue
+        rng = random.Random(f"{seed}:{person_id}")  # each person's draw is the same on every run: idempotent
         draw = rng.random()
         situation = "none"
         for name, share in thresholds:
