@@ -46,6 +46,7 @@ demo: install ## Migrate, load units, build 50,000 people in Hà Nội, demo off
 	DANCU_DEMO=1 $(BIN)/dancu load_catalogue -v0
 	DANCU_DEMO=1 $(BIN)/dancu demo_gateway
 	DANCU_DEMO=1 $(BIN)/dancu cards pki publish
+	DANCU_DEMO=1 $(BIN)/dancu insurance demo
 	DANCU_DEMO=1 $(BIN)/dancu demo_citizens --url http://$(HOST):$(PORT) --rp-url http://$(HOST):$(DEMO_RP_PORT)
 	DANCU_DEMO=1 $(BIN)/dancu demo_officials
 	DANCU_DEMO=1 $(BIN)/dancu linkage demo

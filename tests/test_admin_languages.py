@@ -99,6 +99,11 @@ def _rows_no_flow_above_makes(person: Any, subscription: Any) -> None:
     )  # fmt: skip
     SynthRun.objects.create(key="7/01/100", seed=7, province="01", people=100, chunk_size=10,
                             reference_date=date(2026, 1, 1))  # fmt: skip
+    from dancu.insurance import services as insurance
+
+    insurance.load(mix=insurance.Mix(active=1, expired=0, ended=0, suspended=0, revoked=0, other_name=0))
+    insurance.register_receptionist("01010", pin=person.pin, full_name=person.full_name)
+    insurance.simulate(days=1, per_day=1)
     Delivery.objects.create(
         subscription=subscription, event_id=uuid.uuid4(), sequence=1, event_type="birth.registered",
         person_key="k" * 16, payload={}, recorded_at=now,

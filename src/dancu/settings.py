@@ -70,6 +70,7 @@ INSTALLED_APPS = [
     "dancu.procedures",
     "dancu.insights",  # the scoreboard's roll-ups and KPIs
     "dancu.linkage",  # bulk reconciliation (Directive 18): Splink on DuckDB / Spark
+    "dancu.insurance",  # the social-insurance record and health-insurance check-in
     "dancu.forms",  # the error summary and field error tags both doors use
     "dancu.backoffice",
     "dancu.portal",

@@ -192,3 +192,12 @@ class ScoreboardForm(BackOfficeForm):
 
         super().__init__(*args, **kwargs)
         self.fields["agency"].choices = [("", _("All agencies")), *Agency.choices]
+
+
+class FrontDeskForm(BackOfficeForm):
+    """The front desk's one field: what the scanner typed from the card's QR code, or a PIN typed by hand."""
+
+    card = forms.CharField(
+        max_length=1000, error_messages={"required": _("Scan the ID card's QR code or type the ID number.")}
+    )
+    domain_fields = {"qr": "card", "pin": "card"}

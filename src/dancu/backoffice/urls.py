@@ -1,7 +1,7 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path, re_path
 
-from dancu.backoffice import dossiers, forms, offline, scoreboard, views
+from dancu.backoffice import dossiers, forms, frontdesk, offline, scoreboard, views
 
 app_name = "backoffice"
 urlpatterns = [
@@ -33,4 +33,5 @@ urlpatterns = [
     path("offline/review/", offline.review, name="offline_review"),
     path("chi-so/", scoreboard.scoreboard, name="scoreboard"),
     re_path(r"^chi-so/(?P<name>[a-z]+)\.(?P<fmt>csv|xlsx)$", scoreboard.export, name="scoreboard_export"),
+    path("tiep-don/", frontdesk.front_desk, name="front_desk"),
 ]

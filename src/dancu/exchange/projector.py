@@ -344,6 +344,8 @@ class Projector:
                 db.executemany("INSERT INTO grants VALUES (?,?,?,?,?,?,?)", grants)
                 db.execute("INSERT OR REPLACE INTO meta VALUES ('config_version', ?)", (version,))
         self.sync_consents(full=full_consents)
+        for export in _projection_parts():  # other apps' tables of the projection (insurance's hi_*)
+            export(self.db, self.keys)
 
     def sync_consents(self, *, full: bool = False) -> int:
         """Bring the projection's consents up to date; returns the number of (person, system) pairs rewritten.
@@ -392,6 +394,18 @@ class Projector:
 
     def lag(self) -> int:
         return max(0, last_sequence() - self.offset())
+
+
+def _projection_parts() -> list[Any]:
+    """The ``export(db, keys)`` of each installed app's ``projection`` module: found, not imported by name (the
+    exchange knows no app that adds tables to the projection)."""
+    from importlib import import_module
+    from importlib.util import find_spec
+
+    from django.apps import apps
+
+    names = [f"{config.name}.projection" for config in apps.get_app_configs() if config.name.startswith("dancu.")]
+    return [import_module(name).export for name in names if find_spec(name) is not None]
 
 
 def _merged_consents(

@@ -30,6 +30,7 @@ ACCESS_KINDS = {
     "verify_batch": gettext_lazy("Verification of your details"),
     "lookup": gettext_lazy("Lookup"),
     "chip_verify": gettext_lazy("Check of your identity card's chip"),
+    "health_insurance_check_in": gettext_lazy("Your health insurance was checked"),
     AccessChannel.SIGN_IN: gettext_lazy("Sign-in to a service"),
     AccessChannel.BACK_OFFICE: gettext_lazy("An official viewed your record"),
     AccessChannel.LIFE_EVENT: gettext_lazy("Life event notification"),

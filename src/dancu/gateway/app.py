@@ -27,6 +27,7 @@ from starlette.routing import Route
 from dancu.core import logs
 from dancu.core.processes import granian_signals_once
 from dancu.gateway.chip import chip_verify
+from dancu.gateway.checkin import check_in
 from dancu.gateway.config import GatewayConfig
 from dancu.gateway.errors import LedgerUnavailable, http_error, ledger_unavailable
 from dancu.gateway.handlers import (
@@ -85,6 +86,7 @@ def create_app(config: GatewayConfig | None = None, *, tune_gc: bool = False) ->
         Route("/v1/verify/batch", verify_batch, methods=["POST"]),
         Route("/v1/lookup", lookup, methods=["POST"]),
         Route("/v1/chip/verify", chip_verify, methods=["POST"]),
+        Route("/v1/health-insurance/check-in", check_in, methods=["POST"]),
         Route("/v1/health", health, methods=["GET"]),
         Route("/healthz", healthz, methods=["GET"]),
         Route("/readyz", readyz, methods=["GET"]),

@@ -25,6 +25,8 @@ from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
+from dancu.gateway.checkin_schema import CHECKIN_SCHEMA
+
 #: The persons table, by name (a rebuild fills ``persons_new`` and swaps it in).
 PERSONS_TABLE = """
 CREATE TABLE IF NOT EXISTS {name} (
@@ -64,6 +66,7 @@ CREATE TABLE IF NOT EXISTS cards (
 ) WITHOUT ROWID;
 CREATE INDEX IF NOT EXISTS cards_pin_h ON cards (pin_h);
 """
+    + CHECKIN_SCHEMA
 )
 
 

@@ -13,6 +13,7 @@ from django.db import transaction
 from django.utils.translation import gettext_noop
 
 from dancu.core.ages import birthday
+from dancu.insurance.services import record_under_six_card
 from dancu.procedures import results
 from dancu.procedures.linked.birth import BIRTH, INSURANCE
 from dancu.procedures.linked.common import check_agency, issued_upstream, reject, result_issued
@@ -50,6 +51,8 @@ def approve_insurance(dossier_id: object, *, official: str) -> Dossier:
         valid_to=sixth - timedelta(days=1),
         dossier=dossier,
     )
+    record_under_six_card(person=child, social_insurance_number=social, card_number=card.number,
+                          valid_from=card.valid_from, valid_to=card.valid_to)  # fmt: skip
     Reuse.objects.create(dossier=dossier, source=f"result:{BIRTH}", reference=child.pin, fields=["child"])
     document = results.issue(
         dossier, kind="health-insurance-card", title="Thẻ bảo hiểm y tế / Health-insurance card", subject_id=child.pk,
