@@ -26,8 +26,8 @@ from starlette.routing import Route
 
 from dancu.core import logs
 from dancu.core.processes import granian_signals_once
-from dancu.gateway.chip import chip_verify
 from dancu.gateway.checkin import check_in
+from dancu.gateway.chip import chip_verify
 from dancu.gateway.config import GatewayConfig
 from dancu.gateway.errors import LedgerUnavailable, http_error, ledger_unavailable
 from dancu.gateway.handlers import (
