@@ -109,6 +109,14 @@ def _rows_no_flow_above_makes(person: Any, subscription: Any) -> None:
         person_key="k" * 16, payload={}, recorded_at=now,
     )  # fmt: skip
     _oidc_rows(person.eid_account.user, now)
+    from dancu.exchange.models import Purpose as PurposeModel
+    from dancu.linkage.models import ReconciliationJob
+
+    ReconciliationJob.objects.create(
+        system=subscription.system, purpose=PurposeModel.objects.get(code="social-insurance"), sector="telecom",
+        file_format="csv", file_name="thue-bao-2026-11.csv", file_bytes=2048, rows_read=20, matches=18,
+        summary={"confirmed": 18, "not_found": 2},
+    )  # fmt: skip
 
 
 def _oidc_rows(user: Any, now: Any) -> None:
