@@ -16,27 +16,31 @@ from dancu.exchange.models import AssessmentCriterion, ConnectedSystem
 DEMO_CLIENT_ID = "demo-bank"
 
 
-def demo_key_path() -> Path:
-    return Path(settings.VAR_DIR) / "demo-client" / f"{DEMO_CLIENT_ID}.private.jwk.json"
+def demo_key_path(client_id: str = DEMO_CLIENT_ID) -> Path:
+    return Path(settings.VAR_DIR) / "demo-client" / f"{client_id}.private.jwk.json"
 
 
-@transaction.atomic
-def ensure_demo_system() -> tuple[ConnectedSystem, Path]:
+def ensure_demo_connected_system(
+    client_id: str, *, organisation: str, name: str, kind: str, contact_email: str
+) -> tuple[ConnectedSystem, Path]:
+    """A demo connected system onboarded as any other: its Ed25519 key generated on first run (kept under var/,
+    never committed), registered, assessed on every criterion (self-declared, for the demo) and approved. Returns the
+    system and its private key's path; the caller grants what it needs."""
     services.ensure_reference_data()
-    path = demo_key_path()
+    path = demo_key_path(client_id)
     if path.exists():
         key = OKPKey.import_key(json.loads(path.read_text()))
     else:
-        key = OKPKey.generate_key("Ed25519", parameters={"kid": f"{DEMO_CLIENT_ID}-1", "use": "sig"})
+        key = OKPKey.generate_key("Ed25519", parameters={"kid": f"{client_id}-1", "use": "sig"})
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(json.dumps(key.as_dict(private=True), indent=1))
         path.chmod(0o600)
     jwks = {"keys": [key.as_dict(private=False)]}
-    system = ConnectedSystem.objects.filter(client_id=DEMO_CLIENT_ID).first()
+    system = ConnectedSystem.objects.filter(client_id=client_id).first()
     if system is None:
         system = services.register_system(
-            client_id=DEMO_CLIENT_ID, organisation="Ngân hàng TMCP Demo", name="Hệ thống eKYC", kind="bank",
-            contact_email="security@demo-bank.invalid", jwks=jwks,
+            client_id=client_id, organisation=organisation, name=name, kind=kind, contact_email=contact_email,
+            jwks=jwks,
         )  # fmt: skip
     elif system.jwks != jwks:
         services.set_keys(system, jwks)
@@ -46,6 +50,15 @@ def ensure_demo_system() -> tuple[ConnectedSystem, Path]:
         )
     if system.status != SystemStatus.APPROVED:
         services.approve_system(system)
+    return system, path
+
+
+@transaction.atomic
+def ensure_demo_system() -> tuple[ConnectedSystem, Path]:
+    system, path = ensure_demo_connected_system(
+        DEMO_CLIENT_ID, organisation="Ngân hàng TMCP Demo", name="Hệ thống eKYC", kind="bank",
+        contact_email="security@demo-bank.invalid",
+    )  # fmt: skip
     services.grant(
         system, "kyc-banking", operations=["verify", "lookup", "chip_verify"],
         fields=["full_name", "birth_date", "sex", "permanent_address", "permanent_commune", "status", "ethnicity"],

@@ -10,11 +10,8 @@ from typing import Any
 
 from django.conf import settings
 from django.db import transaction
-from joserfc.jwk import OKPKey
 
-from dancu.exchange import services as exchange
-from dancu.exchange.choices import SystemStatus
-from dancu.exchange.models import AssessmentCriterion, ConnectedSystem
+from dancu.exchange import demo as exchange_demo
 from dancu.insurance import services
 from dancu.insurance.models import HealthFacility
 
@@ -25,36 +22,16 @@ DEMO_USERNAME = "tiepdon"
 
 
 def demo_key_path() -> Path:
-    return Path(settings.VAR_DIR) / "demo-client" / f"{DEMO_CLIENT_ID}.private.jwk.json"
+    return exchange_demo.demo_key_path(DEMO_CLIENT_ID)
 
 
 @transaction.atomic
 def ensure_demo_hospital() -> tuple[HealthFacility, Path]:
-    exchange.ensure_reference_data()
+    system, path = exchange_demo.ensure_demo_connected_system(
+        DEMO_CLIENT_ID, organisation="Bệnh viện Đa khoa Xanh Pôn", name="Tiếp đón bảo hiểm y tế", kind="hospital",
+        contact_email="it@demo-hospital.invalid",
+    )  # fmt: skip
     services.ensure_facilities()
-    path = demo_key_path()
-    if path.exists():
-        key = OKPKey.import_key(json.loads(path.read_text()))
-    else:
-        key = OKPKey.generate_key("Ed25519", parameters={"kid": f"{DEMO_CLIENT_ID}-1", "use": "sig"})
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(json.dumps(key.as_dict(private=True), indent=1))
-        path.chmod(0o600)
-    jwks = {"keys": [key.as_dict(private=False)]}
-    system = ConnectedSystem.objects.filter(client_id=DEMO_CLIENT_ID).first()
-    if system is None:
-        system = exchange.register_system(
-            client_id=DEMO_CLIENT_ID, organisation="Bệnh viện Đa khoa Xanh Pôn", name="Tiếp đón bảo hiểm y tế",
-            kind="hospital", contact_email="it@demo-hospital.invalid", jwks=jwks,
-        )  # fmt: skip
-    elif system.jwks != jwks:
-        exchange.set_keys(system, jwks)
-    for criterion in AssessmentCriterion.objects.all():
-        exchange.record_assessment(
-            system, criterion.code, met=True, evidence="Demo: self-declared, not a real assessment.", reviewer="demo"
-        )
-    if system.status != SystemStatus.APPROVED:
-        exchange.approve_system(system)
     facility = services.onboard_facility(DEMO_FACILITY, system)
     pin, name = DEMO_RECEPTIONIST
     services.register_receptionist(DEMO_FACILITY, pin=pin, full_name=name, user=_demo_user(name))
