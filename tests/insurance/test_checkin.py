@@ -137,3 +137,32 @@ def test_the_front_desk_checks_as_the_gateway_does(hospital: Hospital) -> None:
     assert CheckIn.objects.count() == 2
     outcomes = [row[4] for row in hospital.ledger() if row[2] == "health_insurance_check_in"]
     assert outcomes[-3:] == ["found:000", "found:000", "refused:qr_not_a_card"]
+
+
+def test_the_projection_rewrites_its_reference_tables_only_when_they_changed(hospital: Hospital) -> None:
+    """The projector exports on every pass: the facilities and receptionists are rewritten only when they changed
+    (a trigger in the projection counts the rows deleted), and a new receptionist reaches the gateway's tables on the
+    next pass."""
+    import sqlite3
+
+    from dancu.exchange.projector import project
+    from dancu.insurance import services
+
+    with sqlite3.connect(hospital.config.projection) as db:
+        db.execute("CREATE TABLE test_deleted (n INTEGER)")
+        db.execute(
+            "CREATE TRIGGER test_count AFTER DELETE ON hi_receptionists BEGIN INSERT INTO test_deleted VALUES (1); END"
+        )
+
+    def count(sql: str) -> int:
+        with sqlite3.connect(hospital.config.projection) as db:
+            return int(db.execute(sql).fetchone()[0])
+
+    before = count("SELECT count(*) FROM hi_receptionists")
+    project()
+    project()
+    assert count("SELECT count(*) FROM test_deleted") == 0  # nothing changed: not rewritten
+    services.register_receptionist("01010", pin="001190000655", full_name="Trần Thị Mai")
+    project()
+    assert count("SELECT count(*) FROM hi_receptionists") == before + 1
+    assert count("SELECT count(*) FROM test_deleted") == before  # rewritten once, for the change

@@ -9,6 +9,7 @@ revoked since the previous run (:meth:`Projector.sync_consents`).
 
 from __future__ import annotations
 
+import functools
 import glob
 import hashlib
 import os
@@ -396,9 +397,11 @@ class Projector:
         return max(0, last_sequence() - self.offset())
 
 
+@functools.cache
 def _projection_parts() -> list[Any]:
     """The ``export(db, keys)`` of each installed app's ``projection`` module: found, not imported by name (the
-    exchange knows no app that adds tables to the projection)."""
+    exchange knows no app that adds tables to the projection); looked up once per process (the installed apps do not
+    change)."""
     from importlib import import_module
     from importlib.util import find_spec
 

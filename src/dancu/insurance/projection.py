@@ -7,11 +7,13 @@ coverage of participants changed since the previous run (less an overlap) re-pro
 
 from __future__ import annotations
 
+import hashlib
 import sqlite3
 from collections.abc import Iterable
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+import orjson
 from django.db.models import Q
 
 from dancu.core.crypto import Keyring
@@ -66,13 +68,23 @@ def export(db: sqlite3.Connection, keys: Keyring) -> int:
         (r.facility.code, hasher.pin_hmac(r.pin), hasher.attribute_hmac(r.pin, "name", name_forms(r.full_name)[0]))
         for r in Receptionist.objects.filter(active=True).select_related("facility").filter(~Q(pin=""))
     ]
+    # The projector calls this on every pass: the reference tables are rewritten only when they changed (as the
+    # systems and grants are, by their version), and nothing is written when nothing changed.
+    version = hashlib.sha256(orjson.dumps([facilities, receptionists], default=bytes.hex)).hexdigest()[:16]
+    reference_changed = projection.meta(db, "hi_reference_version") != version
+    if since_text and not rows and not reference_changed:
+        return 0
     with projection.transaction(db):
         if not since_text:
             db.execute("DELETE FROM hi_coverage")
         db.executemany("INSERT OR REPLACE INTO hi_coverage VALUES (?,?,?,?,?,?,?,?)", rows)
-        db.execute("DELETE FROM hi_facilities")
-        db.executemany("INSERT INTO hi_facilities VALUES (?,?,?,?,?)", facilities)
-        db.execute("DELETE FROM hi_receptionists")
-        db.executemany("INSERT INTO hi_receptionists VALUES (?,?,?)", receptionists)
-        db.execute("INSERT OR REPLACE INTO meta VALUES ('hi_since', ?)", ((started - OVERLAP).isoformat(),))
+        if reference_changed:
+            db.execute("DELETE FROM hi_facilities")
+            db.executemany("INSERT INTO hi_facilities VALUES (?,?,?,?,?)", facilities)
+            db.execute("DELETE FROM hi_receptionists")
+            db.executemany("INSERT INTO hi_receptionists VALUES (?,?,?)", receptionists)
+        db.executemany(
+            "INSERT OR REPLACE INTO meta VALUES (?, ?)",
+            [("hi_since", (started - OVERLAP).isoformat()), ("hi_reference_version", version)],
+        )
     return len(rows)
